@@ -1,0 +1,86 @@
+//! The annotation budget: the runner keeps only 10 annotations per level for a whole composite
+//! action and drops the rest without a word, so a gate chooses which ones people see.
+
+use crate::commands::AnnotationProps;
+use crate::{Finding, Level};
+
+/// Annotations per level the runner attaches for one step (and one composite action).
+pub const PER_LEVEL: usize = 10;
+
+/// The findings chosen for annotations, and how many were left for the summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection<'a> {
+    /// At most [`PER_LEVEL`] per level, errors first, each level in the gate's priority order.
+    pub shown: Vec<&'a Finding>,
+    /// Findings that did not fit.
+    pub omitted: usize,
+}
+
+/// Choose the annotations to emit. Findings arrive most important first; that order is kept
+/// within a level. When some are left out, one notice slot is kept free for the
+/// "N more in the job summary" note.
+pub fn select(findings: &[Finding]) -> Selection<'_> {
+    let mut shown = Vec::new();
+    let mut omitted = 0;
+    for level in [Level::Error, Level::Warning, Level::Notice] {
+        let of_level: Vec<&Finding> = findings.iter().filter(|f| f.level == level).collect();
+        // Notices come last, so `omitted` already counts every error and warning left out.
+        let cap = if level == Level::Notice && (omitted > 0 || of_level.len() > PER_LEVEL) {
+            PER_LEVEL - 1
+        } else {
+            PER_LEVEL
+        };
+        omitted += of_level.len().saturating_sub(cap);
+        shown.extend(of_level.into_iter().take(cap));
+    }
+    Selection { shown, omitted }
+}
+
+/// Annotation properties of a finding.
+pub fn props(f: &Finding) -> AnnotationProps<'_> {
+    AnnotationProps {
+        title: f.title.as_deref(),
+        file: f.path.as_deref(),
+        line: f.start_line,
+        end_line: f.end_line,
+        col: None,
+        end_column: None,
+    }
+}
+
+/// The closing notice for omitted findings.
+pub fn overflow_message(omitted: usize) -> String {
+    format!(
+        "{omitted} more finding{} not annotated (GitHub shows at most {PER_LEVEL} per level); see the job summary for the full list",
+        if omitted == 1 { " was" } else { "s were" }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(level: Level, i: usize) -> Finding {
+        Finding { rule: "r".into(), level, message: format!("{i}"), path: None, start_line: None, end_line: None, title: None }
+    }
+
+    #[test]
+    fn keeps_ten_per_level_in_order_and_reserves_a_notice_for_the_overflow() {
+        let mut all: Vec<Finding> = (0..15).map(|i| f(Level::Warning, i)).collect();
+        all.extend((0..12).map(|i| f(Level::Notice, i)));
+        all.push(f(Level::Error, 0));
+        let s = select(&all);
+        let count = |l| s.shown.iter().filter(|x| x.level == l).count();
+        assert_eq!((count(Level::Error), count(Level::Warning), count(Level::Notice)), (1, 10, 9));
+        assert_eq!(s.omitted, 5 + 3);
+        let warnings: Vec<&str> = s.shown.iter().filter(|x| x.level == Level::Warning).map(|x| x.message.as_str()).collect();
+        assert_eq!(warnings, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+    }
+
+    #[test]
+    fn exactly_ten_notices_fit_when_nothing_is_omitted() {
+        let all: Vec<Finding> = (0..10).map(|i| f(Level::Notice, i)).collect();
+        let s = select(&all);
+        assert_eq!((s.shown.len(), s.omitted), (10, 0));
+    }
+}

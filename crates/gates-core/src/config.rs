@@ -1,0 +1,126 @@
+//! `.github/gates.yml`: one section per gate, read strictly so a typo is an error with a line
+//! number instead of a silently ignored setting.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::Path;
+
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+
+use crate::InputError;
+
+/// The default location of the config file, relative to the repository root.
+pub const DEFAULT_PATH: &str = ".github/gates.yml";
+
+/// Top-level sections the suite knows; any other key is a mistake.
+pub const SECTIONS: &[&str] = &["coverage", "perf", "security", "pr-comment", "breaking-change", "k8s-deploy"];
+
+/// Read `section` of the config file at `path`. `Ok(None)` when the file or the section is
+/// absent (an absent file is an error only when `required`).
+pub fn load_section<T: DeserializeOwned>(path: &Path, section: &str, required: bool) -> Result<Option<T>, InputError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(None),
+        Err(e) => return Err(InputError::io(path, &e)),
+    };
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let de = serde_yaml::Deserializer::from_str(&text);
+    SectionSeed::<T> { section, _t: PhantomData }.deserialize(de).map_err(|e| {
+        let err = InputError::new(
+            path,
+            e.to_string(),
+            format!("fix the setting; the accepted keys are documented in docs/ and in schemas/gates-config.schema.json (top-level sections: {})", SECTIONS.join(", ")),
+        );
+        match e.location() {
+            Some(loc) => err.at(loc.line() as u64, Some(loc.column() as u64)),
+            None => err,
+        }
+    })
+}
+
+struct SectionSeed<'a, T> {
+    section: &'a str,
+    _t: PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for SectionSeed<'_, T> {
+    type Value = Option<T>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for SectionSeed<'_, T> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a mapping of gate sections")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == self.section {
+                // Deserialised straight from the document stream, so errors keep their position.
+                found = map.next_value::<Option<T>>()?;
+            } else if SECTIONS.contains(&key.as_str()) {
+                map.next_value::<IgnoredAny>()?;
+            } else {
+                return Err(serde::de::Error::unknown_field(&key, SECTIONS));
+            }
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+    struct Cfg {
+        min_lines: Option<f64>,
+    }
+
+    fn load(text: &str) -> Result<Option<Cfg>, InputError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("gates.yml");
+        std::fs::write(&p, text).unwrap();
+        load_section(&p, "coverage", false)
+    }
+
+    #[test]
+    fn reads_own_section_and_skips_other_gates() {
+        let c = load("security:\n  whatever: [1, 2]\ncoverage:\n  min-lines: 80\n").unwrap();
+        assert_eq!(c, Some(Cfg { min_lines: Some(80.0) }));
+    }
+
+    #[test]
+    fn typo_in_a_key_names_the_line() {
+        let e = load("coverage:\n  min-lines: 80\n  min-line: 70\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.message.contains("min-line"), "{}", e.message);
+    }
+
+    #[test]
+    fn unknown_section_is_an_error() {
+        let e = load("coverag:\n  min-lines: 1\n").unwrap_err();
+        assert_eq!(e.line, Some(1));
+        assert!(e.message.contains("coverag"));
+    }
+
+    #[test]
+    fn absent_file_or_section_is_none() {
+        assert_eq!(load("perf: {}\n").unwrap(), None);
+        assert_eq!(load_section::<Cfg>(Path::new("/nonexistent/x.yml"), "coverage", false).unwrap(), None);
+        assert!(load_section::<Cfg>(Path::new("/nonexistent/x.yml"), "coverage", true).is_err());
+    }
+}

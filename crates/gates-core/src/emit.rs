@@ -1,0 +1,85 @@
+//! Send an outcome to every channel: result file, step outputs, job summary, log or terminal.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use crate::commands::Commands;
+use crate::{annotations, outputs, result_file, summary, terminal, ActionsEnv, Level, Outcome};
+
+/// How the outcome is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// GitHub workflow commands inside Actions, the terminal report elsewhere.
+    #[default]
+    Auto,
+    /// Workflow commands.
+    Github,
+    /// The terminal report.
+    Human,
+}
+
+/// Where the outcome goes besides stdout.
+#[derive(Debug, Clone, Default)]
+pub struct EmitOptions {
+    /// Write the result file here.
+    pub result: Option<PathBuf>,
+    /// Printing style.
+    pub format: Format,
+    /// Colour the terminal report (callers decide from the TTY and `NO_COLOR`).
+    pub color: bool,
+}
+
+/// Emit the outcome. The result file is written first and atomically; outputs are appended in a
+/// single write; the log comes last.
+pub fn emit(outcome: &Outcome, env: &ActionsEnv, opts: &EmitOptions, stdout: &mut impl Write) -> io::Result<()> {
+    if let Some(path) = &opts.result {
+        result_file::write(path, outcome)?;
+    }
+    let in_actions = env.in_actions();
+    if in_actions {
+        if let Some(path) = env.output_file() {
+            let mut all: Vec<(&str, String)> = vec![("verdict", outcome.verdict.as_str().to_string())];
+            all.extend(outcome.outputs.iter().map(|(k, v)| (*k, v.clone())));
+            if let Some(r) = &opts.result {
+                all.push(("result", r.display().to_string()));
+            }
+            outputs::append(&path, &all)?;
+        }
+        if let Some(path) = env.summary_file() {
+            summary::append(&path, outcome)?;
+        }
+    }
+    let github = match opts.format {
+        Format::Auto => in_actions,
+        Format::Github => true,
+        Format::Human => false,
+    };
+    if github {
+        print_github(outcome, stdout)
+    } else {
+        terminal::render(stdout, outcome, terminal::Style { color: opts.color })
+    }
+}
+
+fn print_github(outcome: &Outcome, stdout: &mut impl Write) -> io::Result<()> {
+    let mut cmd = Commands::new(stdout);
+    let mut log = vec![format!("{}: {} {}", outcome.gate, outcome.verdict.as_str().to_uppercase(), outcome.title)];
+    log.extend(outcome.reasons.iter().map(|r| format!("  - {r}")));
+    log.extend(outcome.notes.iter().cloned());
+    cmd.untrusted_block(log.iter().map(String::as_str))?;
+    let sel = annotations::select(&outcome.findings);
+    for f in &sel.shown {
+        cmd.annotate(f.level, &annotations::props(f), &f.message)?;
+    }
+    if sel.omitted > 0 {
+        cmd.annotate(Level::Notice, &Default::default(), &annotations::overflow_message(sel.omitted))?;
+    }
+    Ok(())
+}
+
+/// True when colour should be used on stdout.
+pub fn want_color(env: &ActionsEnv) -> bool {
+    use std::io::IsTerminal;
+    !env.no_color() && io::stdout().is_terminal()
+}
+

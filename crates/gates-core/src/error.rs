@@ -1,0 +1,105 @@
+//! Exit codes and the error type for input a gate cannot use.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The exit code contract shared by every gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: passed or warned.
+    Success,
+    /// 1: the gate failed its policy.
+    Failed,
+    /// 2: the tool could not run.
+    Error,
+}
+
+impl ExitStatus {
+    /// The numeric code.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Failed => 1,
+            ExitStatus::Error => 2,
+        }
+    }
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        std::process::ExitCode::from(s.code())
+    }
+}
+
+/// Input a gate could not use: names the file, the place in it, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// The file at fault (or the flag or setting, when there is no file).
+    pub path: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<u64>,
+    /// 1-based column, when known.
+    pub column: Option<u64>,
+    /// What is wrong.
+    pub message: String,
+    /// What the user should do about it.
+    pub help: String,
+}
+
+impl InputError {
+    /// An error about `path` with no position.
+    pub fn new(path: impl AsRef<Path>, message: impl Into<String>, help: impl Into<String>) -> Self {
+        InputError {
+            path: path.as_ref().to_path_buf(),
+            line: None,
+            column: None,
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+
+    /// The same error at a line (and column).
+    pub fn at(mut self, line: u64, column: Option<u64>) -> Self {
+        self.line = Some(line);
+        self.column = column;
+        self
+    }
+
+    /// An I/O failure on `path`.
+    pub fn io(path: impl AsRef<Path>, err: &std::io::Error) -> Self {
+        let help = match err.kind() {
+            std::io::ErrorKind::NotFound => "check the path; globs are expanded by the gate, relative to the working directory",
+            std::io::ErrorKind::PermissionDenied => "make the file readable by the runner user",
+            _ => "check that the file exists and is readable",
+        };
+        InputError::new(path, format!("cannot read: {err}"), help)
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        write!(f, ": {}", self.message)?;
+        if !self.help.is_empty() {
+            write!(f, "\n  help: {}", self.help)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// 1-based line and column of byte `offset` in `text`.
+pub fn line_col(text: &[u8], offset: usize) -> (u64, u64) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let col = before.iter().rev().take_while(|&&b| b != b'\n').count() as u64 + 1;
+    (line, col)
+}

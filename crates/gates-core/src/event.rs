@@ -1,0 +1,73 @@
+//! The webhook payload at `$GITHUB_EVENT_PATH`: the fields the gates use.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::InputError;
+
+/// The parts of an event payload gates need. Unknown fields are ignored: the payload is
+/// GitHub's, and grows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Event {
+    /// Present on `pull_request` and `pull_request_target` events.
+    pub pull_request: Option<PullRequest>,
+    /// `push`: the commit before the push (all zeros for a new branch).
+    pub before: Option<String>,
+    /// `push`: the commit after the push.
+    pub after: Option<String>,
+}
+
+/// A pull request as the payload describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PullRequest {
+    /// PR number.
+    pub number: u64,
+    /// The branch merged into.
+    pub base: GitRef,
+    /// The proposed branch.
+    pub head: GitRef,
+}
+
+/// One side of a pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct GitRef {
+    /// Commit.
+    pub sha: String,
+    /// Branch name.
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+    /// Repository the branch lives in; `None` when it was deleted.
+    pub repo: Option<Repo>,
+}
+
+/// A repository reference.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Repo {
+    /// `owner/name`.
+    pub full_name: String,
+}
+
+impl Event {
+    /// Read and parse a payload file.
+    pub fn read(path: &Path) -> Result<Self, InputError> {
+        let text = std::fs::read(path).map_err(|e| InputError::io(path, &e))?;
+        serde_json::from_slice(&text).map_err(|e| {
+            InputError::new(path, format!("cannot read the event payload: {e}"), "GITHUB_EVENT_PATH must name the runner's event JSON")
+                .at(e.line() as u64, Some(e.column() as u64))
+        })
+    }
+
+    /// True when the pull request comes from another repository (its token is read-only).
+    pub fn is_fork(&self) -> bool {
+        self.pull_request.as_ref().is_some_and(|pr| match (&pr.head.repo, &pr.base.repo) {
+            (Some(h), Some(b)) => h.full_name != b.full_name,
+            _ => true,
+        })
+    }
+
+    /// The push's `before`, unless it is the all-zero id of a new branch.
+    pub fn push_before(&self) -> Option<&str> {
+        self.before.as_deref().filter(|b| !b.bytes().all(|c| c == b'0'))
+    }
+}

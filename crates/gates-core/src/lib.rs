@@ -1,0 +1,26 @@
+//! Shared model and output channels of the gates suite.
+//!
+//! Every gate parses its reports into its own model, applies its policy and produces an
+//! [`Outcome`]. This crate turns that outcome into everything a user sees: workflow-command
+//! annotations within GitHub's budget, step outputs, the job summary, the result file and a
+//! readable terminal report. It never touches the network.
+
+pub mod annotations;
+pub mod commands;
+pub mod config;
+pub mod emit;
+pub mod env;
+pub mod error;
+pub mod event;
+pub mod markdown;
+pub mod outcome;
+pub mod outputs;
+pub mod random;
+pub mod result_file;
+pub mod summary;
+pub mod terminal;
+
+pub use emit::{emit, EmitOptions};
+pub use env::ActionsEnv;
+pub use error::{ExitStatus, InputError};
+pub use outcome::{Context, Finding, Level, Outcome, Section, Verdict};

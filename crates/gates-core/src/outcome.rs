@@ -1,0 +1,162 @@
+//! The gate-independent result of one gate run.
+
+use serde::{Deserialize, Serialize};
+
+/// The decision a gate reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every rule passed.
+    Pass,
+    /// A rule asked for attention but does not block.
+    Warn,
+    /// A rule failed: exit code 1.
+    Fail,
+    /// The gate could not run: exit code 2.
+    Error,
+    /// Not enough data to decide (for example no coverable changed lines).
+    Inconclusive,
+    /// The gate was not asked to decide anything.
+    Skipped,
+}
+
+impl Verdict {
+    /// Lower-case name as used in outputs and the result file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+            Verdict::Inconclusive => "inconclusive",
+            Verdict::Skipped => "skipped",
+        }
+    }
+
+    /// A one-character icon for markdown and terminals.
+    pub fn icon(self) -> &'static str {
+        match self {
+            Verdict::Pass => "✅",
+            Verdict::Warn => "⚠️",
+            Verdict::Fail => "❌",
+            Verdict::Error => "💥",
+            Verdict::Inconclusive => "❔",
+            Verdict::Skipped => "⏭️",
+        }
+    }
+}
+
+/// Severity of one finding, in GitHub's annotation vocabulary.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Blocks or would block the change.
+    Error,
+    /// Worth a reviewer's look.
+    Warning,
+    /// Informational.
+    Notice,
+}
+
+impl Level {
+    /// The workflow command name for this level.
+    pub fn command(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Notice => "notice",
+        }
+    }
+}
+
+/// One located observation a gate wants people to see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Finding {
+    /// Stable rule id, for example `coverage/uncovered-patch`.
+    pub rule: String,
+    /// Severity.
+    pub level: Level,
+    /// Human message; untrusted text is allowed here, every emitter escapes it.
+    pub message: String,
+    /// Repository-relative path with `/` separators.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// First line (1-based).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_line: Option<u32>,
+    /// Last line (1-based, inclusive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<u32>,
+    /// Short title shown above the annotation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// A titled block of markdown for the job summary and the PR comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// Heading text (plain, escaped when rendered).
+    pub heading: String,
+    /// Markdown body, already escaped by the gate where it holds untrusted text.
+    pub body: String,
+    /// Essential sections survive every stage of size degradation; details are dropped first.
+    pub essential: bool,
+}
+
+/// Where and for what the gate ran, from the runner's environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Context {
+    /// `owner/name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+    /// The commit the gate judged (the PR head for pull requests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha: Option<String>,
+    /// The commit compared against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_sha: Option<String>,
+    /// Pull request number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pr: Option<u64>,
+    /// Link to the workflow run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_url: Option<String>,
+}
+
+/// Everything one gate run decided, ready for the emitters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// Gate name, for example `coverage`.
+    pub gate: String,
+    /// The decision.
+    pub verdict: Verdict,
+    /// One line saying what was decided and why.
+    pub title: String,
+    /// One line per failed or warning rule, in the order the rules ran.
+    pub reasons: Vec<String>,
+    /// Gate-specific metrics with stable, documented names.
+    pub metrics: serde_json::Map<String, serde_json::Value>,
+    /// Located findings, most important first.
+    pub findings: Vec<Finding>,
+    /// Markdown sections, in display order.
+    pub sections: Vec<Section>,
+    /// Repository, commit and pull request the run was about.
+    pub context: Context,
+    /// Plain log lines for the terminal and the Actions log (untrusted text allowed).
+    pub notes: Vec<String>,
+    /// Step outputs besides `verdict` and `result`, single-line values.
+    pub outputs: Vec<(&'static str, String)>,
+}
+
+impl Outcome {
+    /// The process exit status this outcome calls for.
+    pub fn exit_status(&self) -> crate::ExitStatus {
+        match self.verdict {
+            Verdict::Fail => crate::ExitStatus::Failed,
+            Verdict::Error => crate::ExitStatus::Error,
+            _ => crate::ExitStatus::Success,
+        }
+    }
+}

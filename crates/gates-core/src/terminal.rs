@@ -1,0 +1,68 @@
+//! The readable report printed outside GitHub Actions.
+
+use std::io::{self, Write};
+
+use crate::{Level, Outcome, Verdict};
+
+/// Colour choice for the terminal report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// Emit ANSI colours.
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Make report text safe for a terminal: drop escape sequences and other control characters a
+/// hostile report could use to rewrite the screen.
+pub fn sanitize(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control() || *c == '\t').collect()
+}
+
+/// Print the outcome for a person at a terminal.
+pub fn render(out: &mut impl Write, outcome: &Outcome, style: Style) -> io::Result<()> {
+    let (code, word) = match outcome.verdict {
+        Verdict::Pass => ("1;32", "PASS"),
+        Verdict::Warn => ("1;33", "WARN"),
+        Verdict::Fail => ("1;31", "FAIL"),
+        Verdict::Error => ("1;31", "ERROR"),
+        Verdict::Inconclusive => ("1;33", "INCONCLUSIVE"),
+        Verdict::Skipped => ("2", "SKIPPED"),
+    };
+    writeln!(out, "{} {}: {}", style.paint(code, word), outcome.gate, sanitize(&outcome.title))?;
+    for r in &outcome.reasons {
+        writeln!(out, "  - {}", sanitize(r))?;
+    }
+    if !outcome.notes.is_empty() {
+        writeln!(out)?;
+        for n in &outcome.notes {
+            writeln!(out, "{}", sanitize(n))?;
+        }
+    }
+    if !outcome.findings.is_empty() {
+        writeln!(out)?;
+        for f in &outcome.findings {
+            let (c, w) = match f.level {
+                Level::Error => ("31", "error"),
+                Level::Warning => ("33", "warning"),
+                Level::Notice => ("36", "notice"),
+            };
+            let place = match (&f.path, f.start_line, f.end_line) {
+                (Some(p), Some(s), Some(e)) if e != s => format!("{}:{s}-{e}", sanitize(p)),
+                (Some(p), Some(s), _) => format!("{}:{s}", sanitize(p)),
+                (Some(p), None, _) => sanitize(p),
+                (None, _, _) => String::new(),
+            };
+            writeln!(out, "{}: {place}: {}", style.paint(c, w), sanitize(&f.message))?;
+        }
+    }
+    Ok(())
+}
