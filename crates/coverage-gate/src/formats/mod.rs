@@ -1,0 +1,206 @@
+//! One module per report format, each a streaming parser into [`Report`], and content sniffing.
+
+mod clover;
+mod cobertura;
+mod coveragepy;
+mod gocover;
+mod istanbul;
+mod jacoco;
+mod lcov;
+mod llvmcov;
+mod opencover;
+mod simplecov;
+mod xml;
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use gates_core::InputError;
+
+use crate::model::Report;
+
+pub use simplecov::apply_nocov;
+
+/// A report format this gate reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Cobertura XML (coverage.py, gcovr, istanbul/c8/nyc, coverlet, ...).
+    Cobertura,
+    /// LCOV tracefile 1.x / 2.x.
+    Lcov,
+    /// JaCoCo XML.
+    Jacoco,
+    /// coverage.py JSON (`coverage json`).
+    CoveragepyJson,
+    /// Go coverprofile.
+    Go,
+    /// Istanbul `coverage-final.json`.
+    IstanbulFinal,
+    /// Istanbul `coverage-summary.json` (totals only: no patch coverage).
+    IstanbulSummary,
+    /// Clover XML.
+    Clover,
+    /// llvm-cov export JSON (cargo-llvm-cov `--json`).
+    LlvmCov,
+    /// OpenCover XML.
+    Opencover,
+    /// SimpleCov `.resultset.json`.
+    Simplecov,
+}
+
+impl Format {
+    /// Name as users write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Cobertura => "cobertura",
+            Format::Lcov => "lcov",
+            Format::Jacoco => "jacoco",
+            Format::CoveragepyJson => "coveragepy-json",
+            Format::Go => "go",
+            Format::IstanbulFinal => "istanbul-final",
+            Format::IstanbulSummary => "istanbul-summary",
+            Format::Clover => "clover",
+            Format::LlvmCov => "llvm-cov",
+            Format::Opencover => "opencover",
+            Format::Simplecov => "simplecov",
+        }
+    }
+}
+
+const SNIFF: usize = 64 * 1024;
+
+/// Recognise a report's format from its first bytes.
+pub fn detect(head: &[u8]) -> Option<Format> {
+    let text = String::from_utf8_lossy(head);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    if t.starts_with('<') {
+        let root = xml::root_element(t.as_bytes())?;
+        return match root.name.as_str() {
+            "coverage" if root.attrs.iter().any(|a| a == "clover" || a == "generated") => Some(Format::Clover),
+            "coverage" => Some(Format::Cobertura),
+            "report" => Some(Format::Jacoco),
+            "CoverageSession" => Some(Format::Opencover),
+            _ => None,
+        };
+    }
+    if t.starts_with('{') {
+        let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+        return if compact.contains("\"type\":\"llvm.coverage.json.export\"") {
+            Some(Format::LlvmCov)
+        } else if compact.contains("\"executed_lines\"") || compact.contains("\"show_contexts\"") {
+            Some(Format::CoveragepyJson)
+        } else if compact.contains("\"statementMap\"") {
+            Some(Format::IstanbulFinal)
+        } else if compact.contains("\"pct\"") && compact.contains("\"total\"") {
+            Some(Format::IstanbulSummary)
+        } else if compact.contains("\"coverage\":{") && (compact.contains("\"lines\":[") || compact.contains("\"timestamp\"")) {
+            Some(Format::Simplecov)
+        } else {
+            None
+        };
+    }
+    if t.starts_with("mode:") {
+        return Some(Format::Go);
+    }
+    let first = t.lines().find(|l| !l.trim().is_empty())?;
+    ["TN:", "SF:", "VER:"].iter().any(|p| first.starts_with(p)).then_some(Format::Lcov)
+}
+
+/// Parse the report at `path`, sniffing the format unless `forced`.
+pub fn parse_file(path: &Path, forced: Option<Format>) -> Result<Report, InputError> {
+    let file = File::open(path).map_err(|e| InputError::io(path, &e))?;
+    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    let format = match forced {
+        Some(f) => f,
+        None => {
+            let head = peek(&mut reader, path)?;
+            if head.is_empty() {
+                return Err(InputError::new(path, "the report is empty", "check that the test step wrote its coverage report before this step ran"));
+            }
+            if head.iter().take(8192).any(|&b| b == 0) {
+                return Err(InputError::new(path, "this is a binary file, not a coverage report", "pass the report your coverage tool exported (XML, JSON, LCOV or a Go coverprofile), not its raw data file (.coverage, .profraw, jacoco.exec)"));
+            }
+            detect(&head).ok_or_else(|| {
+                InputError::new(
+                    path,
+                    "not a coverage report this gate reads",
+                    "supported: cobertura, lcov, jacoco, coveragepy-json, go, istanbul-final, istanbul-summary, clover, llvm-cov, opencover, simplecov; pass --format to force one",
+                )
+            })?
+        }
+    };
+    let mut report = parse_reader(format, reader, path)?;
+    report.origin = path.to_path_buf();
+    report.format = Some(format);
+    Ok(report)
+}
+
+fn peek(reader: &mut BufReader<File>, path: &Path) -> Result<Vec<u8>, InputError> {
+    // fill_buf returns what one read gave; keep the bytes in the reader for the parser.
+    let buf = reader.fill_buf().map_err(|e| InputError::io(path, &e))?;
+    Ok(buf[..buf.len().min(SNIFF)].to_vec())
+}
+
+/// Parse a report of a known format from any reader.
+pub fn parse_reader<R: BufRead>(format: Format, reader: R, path: &Path) -> Result<Report, InputError> {
+    match format {
+        Format::Cobertura => cobertura::parse(reader, path),
+        Format::Lcov => lcov::parse(reader, path),
+        Format::Jacoco => jacoco::parse(reader, path),
+        Format::CoveragepyJson => coveragepy::parse(reader, path),
+        Format::Go => gocover::parse(reader, path),
+        Format::IstanbulFinal => istanbul::parse_final(reader, path),
+        Format::IstanbulSummary => istanbul::parse_summary(reader, path),
+        Format::Clover => clover::parse(reader, path),
+        Format::LlvmCov => llvmcov::parse(reader, path),
+        Format::Opencover => opencover::parse(reader, path),
+        Format::Simplecov => simplecov::parse(reader, path),
+    }
+}
+
+/// A JSON parse error at its line and column.
+fn json_error(path: &Path, e: serde_json::Error, what: &str) -> InputError {
+    let msg = if e.is_eof() { format!("the {what} ends early (truncated?): {e}") } else { format!("invalid {what}: {e}") };
+    InputError::new(path, msg, format!("regenerate the report, or pass --format if this is not a {what}")).at(e.line() as u64, Some(e.column() as u64))
+}
+
+/// Read all of a reader, for the JSON formats that serde reads from a slice (much faster than
+/// serde's byte-at-a-time reader).
+fn read_all<R: Read>(mut r: R, path: &Path) -> Result<Vec<u8>, InputError> {
+    let mut v = Vec::new();
+    r.read_to_end(&mut v).map_err(|e| InputError::io(path, &e))?;
+    Ok(v)
+}
+
+/// Parse a count that must be a non-negative number; floats and exponents are accepted because
+/// some producers write them.
+fn parse_count(s: &str) -> Option<u64> {
+    let s = s.trim();
+    if let Ok(v) = s.parse::<u64>() {
+        return Some(v);
+    }
+    let f: f64 = s.parse().ok()?;
+    (f.is_finite() && f >= 0.0).then(|| if f > u64::MAX as f64 { u64::MAX } else { f as u64 })
+}
+
+/// Parse a 1-based line number.
+fn parse_line(s: &str) -> Option<u32> {
+    s.trim().parse::<u32>().ok().filter(|&n| n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_accept_what_producers_write_and_refuse_negatives() {
+        assert_eq!(parse_count("3"), Some(3));
+        assert_eq!(parse_count("1e3"), Some(1000));
+        assert_eq!(parse_count("2.0"), Some(2));
+        assert_eq!(parse_count("-1"), None);
+        assert_eq!(parse_count("NaN"), None);
+        assert_eq!(parse_line("0"), None);
+    }
+}

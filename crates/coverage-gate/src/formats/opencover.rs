@@ -1,0 +1,98 @@
+//! OpenCover XML (OpenCover, coverlet, AltCover). Sequence points are mapped to lines: a line is
+//! coverable when a sequence point spans it and covered when any spanning point was visited.
+//! `fileid` is only unique within a `<Module>`. OpenCover's headline is sequence points.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::Path;
+
+use gates_core::InputError;
+use quick_xml::events::Event;
+
+use super::xml::{self, XmlReader};
+use crate::model::{Counter, Headline, LineCov, Report};
+
+pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
+    let mut r = XmlReader::new(input, path);
+    let mut buf = Vec::new();
+    let mut report = Report::default();
+    let mut files: HashMap<String, String> = HashMap::new();
+    let mut seen_root = false;
+    let mut skipped_module = false;
+    let mut method: Option<(String, Option<String>, u64)> = None;
+    let mut points = Counter::default();
+    loop {
+        let ev = r.next(&mut buf)?;
+        let (e, empty) = match ev {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(e) => {
+                if e.local_name().as_ref() == b"Method" {
+                    if let Some((name, Some(file), hits)) = method.take() {
+                        report.file(&file).record_function(name, hits);
+                    }
+                }
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        match e.local_name().as_ref() {
+            b"CoverageSession" => seen_root = true,
+            b"Module" => {
+                files.clear();
+                skipped_module = r.attr(&e, "skippedDueTo")?.is_some();
+            }
+            b"File" if !skipped_module => {
+                let uid = r.attr(&e, "uid")?.unwrap_or_default().into_owned();
+                let full = r.attr(&e, "fullPath")?.ok_or_else(|| r.error("<File> has no fullPath", "the report is damaged; regenerate it"))?.into_owned();
+                report.file(&full);
+                files.insert(uid, full);
+            }
+            b"Method" if !skipped_module && !empty && r.attr(&e, "skippedDueTo")?.is_none() => {
+                let visited = r.attr(&e, "visited")?.is_some_and(|v| v == "true");
+                method = Some((String::new(), None, u64::from(visited)));
+            }
+            b"Name" if method.as_ref().is_some_and(|m| m.0.is_empty()) && !empty => {
+                let name = r.text(&mut Vec::new())?;
+                if let Some(m) = &mut method {
+                    m.0 = name;
+                }
+            }
+            b"FileRef" => {
+                let uid = r.attr(&e, "uid")?.unwrap_or_default();
+                if let Some(m) = &mut method {
+                    m.1 = files.get(uid.as_ref()).cloned();
+                }
+            }
+            b"SequencePoint" | b"BranchPoint" if method.is_some() => {
+                let is_seq = e.local_name().as_ref() == b"SequencePoint";
+                let vc = xml::count(&r, &e, "vc")?.unwrap_or(0);
+                let sl = xml::line(&r, &e, "sl")?;
+                let file = match r.attr(&e, "fileid")? {
+                    Some(id) => files.get(id.as_ref()).cloned(),
+                    None => method.as_ref().and_then(|m| m.1.clone()),
+                };
+                let Some(file) = file else { continue };
+                let fc = report.file(&file);
+                if is_seq {
+                    points.count(vc > 0);
+                    let el = xml::count(&r, &e, "el")?.map_or(sl, |v| v as u32).max(sl);
+                    for ln in sl..=el {
+                        fc.record(ln, LineCov { hits: vc, ..Default::default() });
+                    }
+                } else {
+                    let l = fc.lines.entry(sl).or_insert(LineCov { branch_only: true, ..Default::default() });
+                    l.branches_total += 1;
+                    l.branches_covered += u32::from(vc > 0);
+                }
+            }
+            _ => {}
+        }
+    }
+    if !seen_root {
+        return Err(InputError::new(path, "no <CoverageSession>: not an OpenCover report", "pass --format to choose the right format"));
+    }
+    report.headline = Some(Headline { name: "sequence points", counter: points, formula: "OpenCover: visited sequence points / sequence points" });
+    Ok(report)
+}

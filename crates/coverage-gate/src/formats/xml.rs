@@ -1,0 +1,149 @@
+//! Shared streaming-XML plumbing: a pull reader that never loads or expands a DTD, attribute
+//! access, and errors that name the line.
+
+use std::borrow::Cow;
+use std::io::BufRead;
+use std::path::Path;
+
+use gates_core::InputError;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+/// Name and attribute names of a document's root element.
+pub struct Root {
+    /// Element name.
+    pub name: String,
+    /// Attribute names.
+    pub attrs: Vec<String>,
+}
+
+/// The root element of an XML prefix, skipping the declaration, comments and DOCTYPE.
+pub fn root_element(head: &[u8]) -> Option<Root> {
+    let mut r = Reader::from_reader(head);
+    let mut buf = Vec::new();
+    loop {
+        match r.read_event_into(&mut buf).ok()? {
+            Event::Start(e) | Event::Empty(e) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                let attrs = e.attributes().flatten().map(|a| String::from_utf8_lossy(a.key.as_ref()).into_owned()).collect();
+                return Some(Root { name, attrs });
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+/// A pull parser over one report file.
+pub struct XmlReader<'p, R: BufRead> {
+    reader: Reader<R>,
+    path: &'p Path,
+}
+
+impl<'p, R: BufRead> XmlReader<'p, R> {
+    /// Read `input`, reporting errors against `path`.
+    pub fn new(input: R, path: &'p Path) -> Self {
+        let mut reader = Reader::from_reader(input);
+        reader.config_mut().trim_text(true);
+        XmlReader { reader, path }
+    }
+
+    /// The next event. A DOCTYPE that declares entities is refused outright: coverage reports
+    /// never need them and expanding them is how entity bombs work.
+    pub fn next<'b>(&mut self, buf: &'b mut Vec<u8>) -> Result<Event<'b>, InputError> {
+        buf.clear();
+        let ev = self.reader.read_event_into(buf).map_err(|e| self.error(format!("malformed XML: {e}"), "the report is damaged or truncated; regenerate it"))?;
+        if let Event::DocType(d) = &ev {
+            if d.as_ref().windows(8).any(|w| w.eq_ignore_ascii_case(b"<!ENTITY")) {
+                return Err(self.error("the report's DOCTYPE declares entities", "coverage reports never declare entities; this file is refused so it cannot expand into an entity bomb"));
+            }
+        }
+        Ok(ev)
+    }
+
+    /// An error at the current position.
+    pub fn error(&self, message: impl Into<String>, help: &str) -> InputError {
+        error_at(self.path, self.reader.buffer_position(), message, help)
+    }
+
+    /// A required attribute, unescaped.
+    pub fn attr<'a>(&self, e: &'a BytesStart<'_>, key: &str) -> Result<Option<Cow<'a, str>>, InputError> {
+        for a in e.attributes() {
+            let a = a.map_err(|err| self.error(format!("malformed attribute: {err}"), "regenerate the report"))?;
+            if a.key.as_ref() == key.as_bytes() {
+                let v = a.unescape_value().map_err(|err| self.error(format!("attribute {key}: {err}"), "only XML's predefined entities are accepted"))?;
+                return Ok(Some(Cow::Owned(v.into_owned())));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Text content of an element (call after its Start), with predefined entities resolved.
+    pub fn text(&mut self, buf: &mut Vec<u8>) -> Result<String, InputError> {
+        let mut out = String::new();
+        loop {
+            match self.next(buf)? {
+                Event::Text(t) => out.push_str(&t.decode().map_err(|e| self.error(format!("bad text: {e}"), "the report must be UTF-8"))?),
+                Event::CData(t) => out.push_str(&String::from_utf8_lossy(&t)),
+                Event::GeneralRef(r) => {
+                    let name = String::from_utf8_lossy(&r).into_owned();
+                    match predefined(&name) {
+                        Some(c) => out.push(c),
+                        None => return Err(self.error(format!("undefined entity &{name};"), "only XML's predefined entities are accepted")),
+                    }
+                }
+                Event::End(_) => return Ok(out),
+                Event::Eof => return Err(self.error("the report ends early", "the report is truncated; regenerate it")),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn predefined(name: &str) -> Option<char> {
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        _ => {
+            let n = name.strip_prefix('#')?;
+            let code = match n.strip_prefix('x') {
+                Some(h) => u32::from_str_radix(h, 16).ok()?,
+                None => n.parse().ok()?,
+            };
+            return char::from_u32(code);
+        }
+    })
+}
+
+/// An error at byte `offset` of `path`; the file is read again to turn the offset into a line,
+/// which only happens on this error path.
+pub fn error_at(path: &Path, offset: u64, message: impl Into<String>, help: &str) -> InputError {
+    let err = InputError::new(path, message, help);
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let (line, col) = gates_core::error::line_col(&bytes, offset as usize);
+            err.at(line, Some(col))
+        }
+        Err(_) => err,
+    }
+}
+
+/// Numeric attribute helpers shared by the XML formats.
+pub fn count(r: &XmlReader<'_, impl BufRead>, e: &BytesStart<'_>, key: &str) -> Result<Option<u64>, InputError> {
+    match r.attr(e, key)? {
+        None => Ok(None),
+        Some(v) => super::parse_count(&v).map(Some).ok_or_else(|| r.error(format!("{key}=\"{v}\" is not a non-negative count"), "the report is damaged; regenerate it")),
+    }
+}
+
+/// A required 1-based line number attribute.
+pub fn line(r: &XmlReader<'_, impl BufRead>, e: &BytesStart<'_>, key: &str) -> Result<u32, InputError> {
+    match r.attr(e, key)? {
+        None => Err(r.error(format!("<{}> has no {key} attribute", String::from_utf8_lossy(e.name().as_ref())), "the report is damaged; regenerate it")),
+        Some(v) => super::parse_line(&v).ok_or_else(|| r.error(format!("{key}=\"{v}\" is not a line number"), "line numbers start at 1; regenerate the report")),
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests of coverage-gate: one binary, one module per concern.
+
+mod formats;
+
+use std::path::PathBuf;
+
+/// The repository's `fixtures/` folder.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
