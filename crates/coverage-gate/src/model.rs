@@ -58,7 +58,8 @@ impl LineCov {
     }
 }
 
-/// Per-file totals for formats that carry no line data (Istanbul `coverage-summary.json`).
+/// Per-file totals for what a format has no detail of (Istanbul `coverage-summary.json` has no
+/// lines at all; Clover from istanbul counts methods without listing them).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SummaryCounts {
     /// Lines.
@@ -99,39 +100,38 @@ impl FileCoverage {
 
     /// Line counter.
     pub fn lines(&self) -> Counter {
-        if let Some(s) = self.summary.filter(|_| self.lines.is_empty()) {
-            return s.lines;
-        }
         let mut c = Counter::default();
         for l in self.lines.values().filter(|l| !l.branch_only) {
             c.count(l.hits > 0);
         }
-        c
+        self.or_summary(c, |s| s.lines)
     }
 
     /// Branch-outcome counter.
     pub fn branches(&self) -> Counter {
-        if let Some(s) = self.summary.filter(|_| self.lines.is_empty()) {
-            return s.branches;
-        }
         let mut c = Counter::default();
         for l in self.lines.values() {
             c.covered += u64::from(l.branches_covered);
             c.total += u64::from(l.branches_total);
         }
-        c
+        self.or_summary(c, |s| s.branches)
     }
 
     /// Function counter.
     pub fn functions(&self) -> Counter {
-        if let Some(s) = self.summary.filter(|_| self.lines.is_empty() && self.functions.is_empty()) {
-            return s.functions;
-        }
         let mut c = Counter::default();
         for &h in self.functions.values() {
             c.count(h > 0);
         }
-        c
+        self.or_summary(c, |s| s.functions)
+    }
+
+    /// Detail wins; the summary fills in what the format has no detail for.
+    fn or_summary(&self, detail: Counter, pick: impl Fn(&SummaryCounts) -> Counter) -> Counter {
+        match &self.summary {
+            Some(s) if detail.total == 0 => pick(s),
+            _ => detail,
+        }
     }
 
     /// Merge the same file from another report: hits add up, a line is covered if any report

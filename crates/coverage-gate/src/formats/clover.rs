@@ -1,5 +1,7 @@
 //! Clover XML (OpenClover, PHPUnit, istanbul, gcovr). `stmt` and `cond` lines are coverable
-//! lines; a `cond` line has two outcomes (true and false); `method` lines are functions.
+//! lines; `method` lines are functions. A `cond` line has two outcomes (true and false, counted
+//! by `truecount`/`falsecount`), except in istanbul's writer (`clover="3.2.0"`), which stores
+//! the number of covered and uncovered branch outcomes in those attributes instead.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -8,7 +10,7 @@ use gates_core::InputError;
 use quick_xml::events::Event;
 
 use super::xml::{self, XmlReader};
-use crate::model::{LineCov, Report};
+use crate::model::{Counter, LineCov, Report};
 
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let mut r = XmlReader::new(input, path);
@@ -16,14 +18,19 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let mut report = Report::default();
     let mut file: Option<String> = None;
     let mut seen_root = false;
+    // gcovr adds a <testproject> with a placeholder file; only <project> is coverage.
+    let mut in_test_project = false;
+    let mut istanbul = false;
     loop {
         let ev = r.next(&mut buf)?;
         let (e, empty) = match ev {
             Event::Start(e) => (e, false),
             Event::Empty(e) => (e, true),
             Event::End(e) => {
-                if e.local_name().as_ref() == b"file" {
-                    file = None;
+                match e.local_name().as_ref() {
+                    b"file" => file = None,
+                    b"testproject" => in_test_project = false,
+                    _ => {}
                 }
                 continue;
             }
@@ -31,7 +38,24 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
             _ => continue,
         };
         match e.local_name().as_ref() {
-            b"coverage" => seen_root = true,
+ b"coverage" => {
+                seen_root = true;
+                istanbul = r.attr(&e, "clover")?.is_some_and(|v| v == "3.2.0");
+            }
+            b"testproject" => in_test_project = !empty,
+            _ if in_test_project => {}
+            b"metrics" => {
+                // File-level method counts, for writers that list no method lines (istanbul).
+                if let Some(f) = &file {
+                    let methods = xml::count(&r, &e, "methods")?.unwrap_or(0);
+                    let covered = xml::count(&r, &e, "coveredmethods")?.unwrap_or(0);
+                    if covered > methods {
+                        return Err(r.error("coveredmethods exceeds methods", "the report is damaged; regenerate it"));
+                    }
+                    let s = report.file(f).summary.get_or_insert_with(Default::default);
+                    s.functions = Counter { covered, total: methods };
+                }
+            }
             b"file" => {
                 // `path` is the full path where the writer gives one; PHPUnit and old writers only `name`.
                 let p = match r.attr(&e, "path")? {
@@ -56,7 +80,13 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                     "cond" => {
                         let t = xml::count(&r, &e, "truecount")?.unwrap_or(0);
                         let fl = xml::count(&r, &e, "falsecount")?.unwrap_or(0);
-                        let cov = LineCov { hits: cnt, branches_covered: u32::from(t > 0) + u32::from(fl > 0), branches_total: 2, branch_only: false };
+                        let (covered, total) = if istanbul {
+                            let small = |v: u64| u32::try_from(v).map_err(|_| r.error("branch count out of range", "the report is damaged; regenerate it"));
+                            (small(t)?, small(t.saturating_add(fl))?)
+                        } else {
+                            (u32::from(t > 0) + u32::from(fl > 0), 2)
+                        };
+                        let cov = LineCov { hits: cnt, branches_covered: covered, branches_total: total, branch_only: false };
                         report.file(f).record(num, cov);
                     }
                     _ => report.file(f).record(num, LineCov { hits: cnt, ..Default::default() }),
