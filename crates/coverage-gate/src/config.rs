@@ -1,1 +1,120 @@
-//! config
+//! The `coverage:` section of `.github/gates.yml`. Flags override it.
+
+use std::path::Path;
+
+use gates_core::InputError;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// Settings of the coverage gate. Every threshold is optional; an absent one is not checked.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CoverageConfig {
+    /// Minimum line coverage over all files, in percent.
+    #[schemars(range(min = 0, max = 100))]
+    pub min_lines: Option<f64>,
+    /// Minimum branch coverage over all files, in percent.
+    #[schemars(range(min = 0, max = 100))]
+    pub min_branches: Option<f64>,
+    /// Minimum function coverage over all files, in percent.
+    #[schemars(range(min = 0, max = 100))]
+    pub min_functions: Option<f64>,
+    /// Minimum coverage of the coverable lines the change adds or modifies, in percent.
+    #[schemars(range(min = 0, max = 100))]
+    pub min_patch: Option<f64>,
+    /// Largest allowed drop of line coverage against the baseline, in percentage points.
+    #[schemars(range(min = 0, max = 100))]
+    pub max_drop: Option<f64>,
+    /// Fail when the number of uncovered lines grows against the baseline (immune to deleting
+    /// covered code).
+    #[serde(default)]
+    pub uncovered_must_not_increase: bool,
+    /// Per-path minimums: the first rule whose glob matches a file applies to it.
+    #[serde(default)]
+    pub paths: Vec<PathRule>,
+    /// `FROM=TO` prefix rewrites for report paths the gate cannot find in the checkout.
+    #[serde(default)]
+    pub path_map: Vec<String>,
+    /// Globs of repository paths to leave out of every number (generated code, vendored code).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Report but never fail: a failed rule becomes a warning.
+    #[serde(default)]
+    pub informational: bool,
+    /// Level of the annotations on uncovered changed lines (`off` for none).
+    pub annotations: Option<AnnotationLevel>,
+}
+
+/// A minimum for the files under one glob.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PathRule {
+    /// Glob over repository paths, e.g. `src/core/**`.
+    pub path: String,
+    /// Minimum line coverage of the matching files together, in percent.
+    #[schemars(range(min = 0, max = 100))]
+    pub min_lines: Option<f64>,
+    /// Minimum branch coverage of the matching files together, in percent.
+    #[schemars(range(min = 0, max = 100))]
+    pub min_branches: Option<f64>,
+}
+
+/// Annotation level for uncovered changed lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnnotationLevel {
+    /// Red.
+    Error,
+    /// Yellow (the default).
+    #[default]
+    Warning,
+    /// Blue.
+    Notice,
+    /// No annotations.
+    Off,
+}
+
+impl CoverageConfig {
+    /// Load from `path`; absent file or section gives the defaults.
+    pub fn load(path: &Path, required: bool) -> Result<Self, InputError> {
+        let cfg: Self = gates_core::config::load_section(path, "coverage", required)?.unwrap_or_default();
+        cfg.validate(path)?;
+        Ok(cfg)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), InputError> {
+        let mut checks: Vec<(String, Option<f64>)> = vec![
+            ("min-lines".into(), self.min_lines),
+            ("min-branches".into(), self.min_branches),
+            ("min-functions".into(), self.min_functions),
+            ("min-patch".into(), self.min_patch),
+            ("max-drop".into(), self.max_drop),
+        ];
+        for (i, r) in self.paths.iter().enumerate() {
+            checks.push((format!("paths[{i}].min-lines"), r.min_lines));
+            checks.push((format!("paths[{i}].min-branches"), r.min_branches));
+            globset::Glob::new(&r.path).map_err(|e| InputError::new(path, format!("coverage.paths[{i}].path: {e}"), "write a glob such as src/core/**"))?;
+        }
+        for g in &self.exclude {
+            globset::Glob::new(g).map_err(|e| InputError::new(path, format!("coverage.exclude: {e}"), "write a glob such as **/generated/**"))?;
+        }
+        for (key, v) in checks {
+            check_percent(v, &format!("coverage.{key}"), path)?;
+        }
+        Ok(())
+    }
+}
+
+/// A percentage must be a finite number from 0 to 100.
+pub fn check_percent(v: Option<f64>, name: &str, origin: &Path) -> Result<(), InputError> {
+    match v {
+        Some(p) if !(0.0..=100.0).contains(&p) || p.is_nan() => Err(InputError::new(origin, format!("{name} is {p}, not a percentage"), "give a number from 0 to 100")),
+        _ => Ok(()),
+    }
+}
+
+/// The JSON Schema of the `coverage:` section, as committed in `schemas/`.
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(CoverageConfig);
+    serde_json::to_string_pretty(&schema).expect("a schema serialises") + "\n"
+}

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod formats;
+pub mod gate;
 pub mod merge;
 pub mod model;
 pub mod patch;

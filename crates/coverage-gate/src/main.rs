@@ -1,1 +1,214 @@
-fn main(){}
+//! `coverage-gate`: the command line. Parses flags, builds the inputs, runs the gate, emits.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use coverage_gate::config::{check_percent, AnnotationLevel, CoverageConfig};
+use coverage_gate::formats::Format;
+use coverage_gate::gate::{self, Inputs};
+use coverage_gate::paths::PathMap;
+use coverage_gate::policy::Policy;
+use gates_core::emit::{self, EmitOptions, Format as Print};
+use gates_core::{ActionsEnv, ExitStatus, InputError, Level};
+
+/// Gate coverage reports: overall, patch (changed lines), per-path and against a baseline.
+///
+/// Exit codes: 0 pass or warn, 1 a rule failed, 2 the gate could not run.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Coverage reports: files or globs, any supported format, merged.
+    #[arg(required = true, value_name = "REPORT")]
+    reports: Vec<String>,
+    /// Report format; `auto` recognises it from the content.
+    #[arg(long, default_value = "auto", value_name = "FORMAT")]
+    format: FormatArg,
+    /// Measure patch coverage against this revision (its merge-base with HEAD). Default: the
+    /// pull request's base from the event payload.
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+    /// Minimum line coverage, percent.
+    #[arg(long, value_name = "PCT")]
+    min_lines: Option<f64>,
+    /// Minimum branch coverage, percent.
+    #[arg(long, value_name = "PCT")]
+    min_branches: Option<f64>,
+    /// Minimum function coverage, percent.
+    #[arg(long, value_name = "PCT")]
+    min_functions: Option<f64>,
+    /// Minimum coverage of changed coverable lines, percent.
+    #[arg(long, value_name = "PCT")]
+    min_patch: Option<f64>,
+    /// The base branch's result file, for the delta and the baseline rules.
+    #[arg(long, value_name = "RESULT_FILE")]
+    baseline: Option<PathBuf>,
+    /// Largest allowed drop of line coverage against --baseline, in percentage points.
+    #[arg(long, value_name = "POINTS")]
+    max_drop: Option<f64>,
+    /// Fail when there are more uncovered lines than in --baseline.
+    #[arg(long)]
+    uncovered_must_not_increase: bool,
+    /// Rewrite report paths that start with FROM to start with TO (repeatable).
+    #[arg(long, value_name = "FROM=TO")]
+    path_map: Vec<String>,
+    /// Leave files matching this glob out of every number (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Write the result file (gates-result/v1 JSON) here.
+    #[arg(long, value_name = "PATH")]
+    result: Option<PathBuf>,
+    /// Config file; default `.github/gates.yml` at the repository root, when present.
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Never fail: failed rules become warnings.
+    #[arg(long)]
+    informational: bool,
+    /// Level of the annotations on uncovered changed lines.
+    #[arg(long, value_name = "LEVEL")]
+    annotations: Option<AnnotationLevel>,
+    /// How to print: workflow commands inside GitHub Actions, a readable report elsewhere.
+    #[arg(long, default_value = "auto", value_name = "STYLE")]
+    print: PrintArg,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Auto,
+    Cobertura,
+    Lcov,
+    Jacoco,
+    CoveragepyJson,
+    Go,
+    IstanbulFinal,
+    IstanbulSummary,
+    Clover,
+    LlvmCov,
+    Opencover,
+    Simplecov,
+}
+
+impl FormatArg {
+    fn format(self) -> Option<Format> {
+        use clap::ValueEnum;
+        let name = self.to_possible_value()?.get_name().to_string();
+        Format::from_str(&name, false).ok()
+    }
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PrintArg {
+    Auto,
+    Github,
+    Human,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env = ActionsEnv::from_process();
+    let mut stdout = std::io::stdout().lock();
+    let status = match run(&cli, &env, &mut stdout) {
+        Ok(s) => s,
+        Err(e) => {
+            report_error(&env, &e);
+            ExitStatus::Error
+        }
+    };
+    let _ = stdout.flush();
+    status.into()
+}
+
+#[allow(clippy::print_stderr)]
+fn report_error(env: &ActionsEnv, e: &InputError) {
+    eprintln!("error: {e}");
+    if env.in_actions() {
+        let props = gates_core::commands::AnnotationProps { title: Some("coverage-gate could not run"), ..Default::default() };
+        #[allow(clippy::print_stdout)]
+        {
+            println!("{}", gates_core::commands::annotation(Level::Error, &props, &e.to_string()));
+        }
+    }
+}
+
+fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatus, InputError> {
+    let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
+    let inputs = build_inputs(cli, &cwd)?;
+    let outcome = gate::run(&inputs, env)?;
+    let format = match cli.print {
+        PrintArg::Auto => Print::Auto,
+        PrintArg::Github => Print::Github,
+        PrintArg::Human => Print::Human,
+    };
+    let opts = EmitOptions { result: cli.result.clone(), format, color: emit::want_color(env) };
+    emit::emit(&outcome, env, &opts, stdout).map_err(|e| InputError::new(cli.result.as_deref().unwrap_or(Path::new("-")), format!("cannot write the results: {e}"), "check the paths and free space"))?;
+    Ok(outcome.exit_status())
+}
+
+fn build_inputs(cli: &Cli, cwd: &Path) -> Result<Inputs, InputError> {
+    let flag = Path::new("(command line)");
+    let root = coverage_gate::patch::git_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
+    let mut cfg = match &cli.config {
+        Some(p) => CoverageConfig::load(p, true)?,
+        None => CoverageConfig::load(&root.join(gates_core::config::DEFAULT_PATH), false)?,
+    };
+    for (name, v) in [("--min-lines", cli.min_lines), ("--min-branches", cli.min_branches), ("--min-functions", cli.min_functions), ("--min-patch", cli.min_patch), ("--max-drop", cli.max_drop)] {
+        check_percent(v, name, flag)?;
+    }
+    // Flags override the file.
+    cfg.min_lines = cli.min_lines.or(cfg.min_lines);
+    cfg.min_branches = cli.min_branches.or(cfg.min_branches);
+    cfg.min_functions = cli.min_functions.or(cfg.min_functions);
+    cfg.min_patch = cli.min_patch.or(cfg.min_patch);
+    cfg.max_drop = cli.max_drop.or(cfg.max_drop);
+    cfg.uncovered_must_not_increase |= cli.uncovered_must_not_increase;
+    cfg.informational |= cli.informational;
+    cfg.annotations = cli.annotations.or(cfg.annotations);
+    cfg.exclude.extend(cli.exclude.iter().cloned());
+    for g in &cfg.exclude {
+        globset::Glob::new(g).map_err(|e| InputError::new(flag, format!("--exclude {g}: {e}"), "write a glob such as **/generated/**"))?;
+    }
+    if (cfg.max_drop.is_some() || cfg.uncovered_must_not_increase) && cli.baseline.is_none() {
+        return Err(InputError::new(flag, "max-drop and uncovered-must-not-increase need --baseline", "pass the base branch's result file with --baseline"));
+    }
+    let path_maps = cfg
+        .path_map
+        .iter()
+        .chain(&cli.path_map)
+        .map(|m| m.parse::<PathMap>().map_err(|e| InputError::new(flag, e, "write --path-map FROM=TO, e.g. /build/src=src")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Inputs {
+        reports: expand(&cli.reports)?,
+        format: cli.format.format(),
+        base: cli.base.clone(),
+        baseline: cli.baseline.clone(),
+        policy: Policy::from_config(&cfg),
+        path_maps,
+        cwd: cwd.to_path_buf(),
+    })
+}
+
+/// Expand globs; a plain path is kept as given so a missing file is reported by name.
+fn expand(patterns: &[String]) -> Result<Vec<PathBuf>, InputError> {
+    let mut out = Vec::new();
+    for p in patterns.iter().flat_map(|p| p.split_whitespace()) {
+        if !p.contains(['*', '?', '[']) {
+            out.push(PathBuf::from(p));
+            continue;
+        }
+        let paths = glob::glob(p).map_err(|e| InputError::new(p, format!("bad glob: {e}"), "fix the pattern"))?;
+        let before = out.len();
+        for entry in paths {
+            let path = entry.map_err(|e| InputError::io(e.path(), e.error()))?;
+            if path.is_file() {
+                out.push(path);
+            }
+        }
+        if out.len() == before {
+            return Err(InputError::new(p, "no file matches this pattern", "check that the test step wrote its coverage report before this step ran"));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}

@@ -1,1 +1,131 @@
-//! policy
+//! The rules: each one checks one number and explains itself in one line.
+
+use globset::{Glob, GlobMatcher};
+
+use crate::config::{AnnotationLevel, CoverageConfig};
+use crate::model::Counter;
+
+/// Rule ids, stable: users filter on them and the result file carries them.
+pub mod rules {
+    /// Overall line coverage minimum.
+    pub const MIN_LINES: &str = "coverage/min-lines";
+    /// Overall branch coverage minimum.
+    pub const MIN_BRANCHES: &str = "coverage/min-branches";
+    /// Overall function coverage minimum.
+    pub const MIN_FUNCTIONS: &str = "coverage/min-functions";
+    /// Patch coverage minimum.
+    pub const MIN_PATCH: &str = "coverage/min-patch";
+    /// Per-path minimum.
+    pub const PATH_MIN: &str = "coverage/path-min";
+    /// Drop against the baseline.
+    pub const MAX_DROP: &str = "coverage/max-drop";
+    /// More uncovered lines than the baseline.
+    pub const UNCOVERED_INCREASE: &str = "coverage/uncovered-increase";
+    /// An uncovered changed line range (a finding, not a rule that fails).
+    pub const UNCOVERED_PATCH: &str = "coverage/uncovered-patch";
+    /// Every id, for documentation and uniqueness tests.
+    pub const ALL: &[&str] = &[MIN_LINES, MIN_BRANCHES, MIN_FUNCTIONS, MIN_PATCH, PATH_MIN, MAX_DROP, UNCOVERED_INCREASE, UNCOVERED_PATCH];
+}
+
+/// Thresholds after flags and config are combined.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Overall line minimum.
+    pub min_lines: Option<f64>,
+    /// Overall branch minimum.
+    pub min_branches: Option<f64>,
+    /// Overall function minimum.
+    pub min_functions: Option<f64>,
+    /// Patch minimum.
+    pub min_patch: Option<f64>,
+    /// Maximum drop in points vs baseline.
+    pub max_drop: Option<f64>,
+    /// Uncovered lines may not grow vs baseline.
+    pub uncovered_must_not_increase: bool,
+    /// Per-path rules, first match wins.
+    pub paths: Vec<(GlobMatcher, crate::config::PathRule)>,
+    /// Exclusion globs.
+    pub exclude: Vec<GlobMatcher>,
+    /// Never fail.
+    pub informational: bool,
+    /// Annotation level.
+    pub annotations: AnnotationLevel,
+}
+
+impl Policy {
+    /// Build from a validated config.
+    pub fn from_config(cfg: &CoverageConfig) -> Self {
+        let glob = |g: &str| Glob::new(g).expect("validated when the config was loaded").compile_matcher();
+        Policy {
+            min_lines: cfg.min_lines,
+            min_branches: cfg.min_branches,
+            min_functions: cfg.min_functions,
+            min_patch: cfg.min_patch,
+            max_drop: cfg.max_drop,
+            uncovered_must_not_increase: cfg.uncovered_must_not_increase,
+            paths: cfg.paths.iter().map(|r| (glob(&r.path), r.clone())).collect(),
+            exclude: cfg.exclude.iter().map(|g| glob(g)).collect(),
+            informational: cfg.informational,
+            annotations: cfg.annotations.unwrap_or(AnnotationLevel::Warning),
+        }
+    }
+
+    /// True when `path` is excluded from every number.
+    pub fn excluded(&self, path: &str) -> bool {
+        self.exclude.iter().any(|g| g.is_match(path))
+    }
+}
+
+/// The result of one rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// Rule id.
+    pub rule: &'static str,
+    /// Whether it passed.
+    pub passed: bool,
+    /// One line: the number, the limit, the rule.
+    pub message: String,
+}
+
+/// Format a percentage as users read it: two decimals, truncated, so 79.999 never shows as 80.
+pub fn pct(p: f64) -> String {
+    let t = (p * 100.0).floor() / 100.0;
+    let s = format!("{t:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}%")
+}
+
+/// Check a counter against a minimum. A counter with nothing to cover passes.
+pub fn minimum(rule: &'static str, what: &str, c: Counter, min: f64) -> Check {
+    match c.percent() {
+        None => Check { rule, passed: true, message: format!("{what}: nothing to cover (minimum {min}%)") },
+        Some(p) => {
+            let passed = p >= min;
+            let cmp = if passed { ">=" } else { "<" };
+            Check { rule, passed, message: format!("{what} {} {cmp} {min}% ({} of {} covered)", pct(p), c.covered, c.total) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_truncate_rather_than_round_up_to_the_limit() {
+        assert_eq!(pct(79.999), "79.99%");
+        assert_eq!(pct(100.0), "100%");
+        assert_eq!(pct(64.2857), "64.28%");
+        let c = minimum(rules::MIN_LINES, "lines", Counter { covered: 7999, total: 10000 }, 80.0);
+        assert!(!c.passed);
+        assert_eq!(c.message, "lines 79.99% < 80% (7999 of 10000 covered)");
+    }
+
+    #[test]
+    fn rule_ids_are_unique() {
+        let mut ids = rules::ALL.to_vec();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), rules::ALL.len());
+    }
+}

@@ -63,7 +63,7 @@ pub fn emit(outcome: &Outcome, env: &ActionsEnv, opts: &EmitOptions, stdout: &mu
 
 fn print_github(outcome: &Outcome, stdout: &mut impl Write) -> io::Result<()> {
     let mut cmd = Commands::new(stdout);
-    let mut log = vec![format!("{}: {} {}", outcome.gate, outcome.verdict.as_str().to_uppercase(), outcome.title)];
+    let mut log = vec![format!("{} {}", outcome.verdict.as_str().to_uppercase(), outcome.title)];
     log.extend(outcome.reasons.iter().map(|r| format!("  - {r}")));
     log.extend(outcome.notes.iter().cloned());
     cmd.untrusted_block(log.iter().map(String::as_str))?;

@@ -23,6 +23,16 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// Untrusted text as an inline code span that is safe inside a table cell.
+pub fn code(s: &str) -> String {
+    let clean: String = s.chars().map(|c| match c {
+        '`' => '\'',
+        c if c.is_control() => ' ',
+        c => c,
+    }).collect();
+    format!("`{}`", clean.replace('|', "\\|"))
+}
+
 /// A GitHub-flavoured markdown table; cells must already be escaped.
 pub fn table(header: &[&str], align_right: &[bool], rows: &[Vec<String>]) -> String {
     let mut out = String::new();
@@ -67,6 +77,11 @@ mod tests {
     #[test]
     fn hostile_file_names_render_inert() {
         assert_eq!(escape("<img src=x> @team | [a](b)\n`x`"), "&lt;img src=x&gt; &#64;team \\| \\[a\\](b) \\`x\\`");
+    }
+
+    #[test]
+    fn code_spans_cannot_break_out_or_split_a_table() {
+        assert_eq!(code("a`b|c\nd"), "`a'b\\|c d`");
     }
 
     #[test]

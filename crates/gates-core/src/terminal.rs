@@ -37,7 +37,7 @@ pub fn render(out: &mut impl Write, outcome: &Outcome, style: Style) -> io::Resu
         Verdict::Inconclusive => ("1;33", "INCONCLUSIVE"),
         Verdict::Skipped => ("2", "SKIPPED"),
     };
-    writeln!(out, "{} {}: {}", style.paint(code, word), outcome.gate, sanitize(&outcome.title))?;
+    writeln!(out, "{} {}", style.paint(code, word), sanitize(&outcome.title))?;
     for r in &outcome.reasons {
         writeln!(out, "  - {}", sanitize(r))?;
     }

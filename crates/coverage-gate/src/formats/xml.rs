@@ -55,7 +55,8 @@ impl<'p, R: BufRead> XmlReader<'p, R> {
         buf.clear();
         let ev = self.reader.read_event_into(buf).map_err(|e| self.error(format!("malformed XML: {e}"), "the report is damaged or truncated; regenerate it"))?;
         if let Event::DocType(d) = &ev {
-            if d.as_ref().windows(8).any(|w| w.eq_ignore_ascii_case(b"<!ENTITY")) {
+            let raw: &[u8] = d.as_ref();
+            if raw.windows(8).any(|w| w.eq_ignore_ascii_case(b"<!ENTITY")) {
                 return Err(self.error("the report's DOCTYPE declares entities", "coverage reports never declare entities; this file is refused so it cannot expand into an entity bomb"));
             }
         }

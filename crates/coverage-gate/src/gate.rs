@@ -1,0 +1,187 @@
+//! The whole run: parse, merge, measure the patch, apply the policy, build the outcome.
+
+use std::path::{Path, PathBuf};
+
+use gates_core::result_file::ResultFile;
+use gates_core::{ActionsEnv, InputError, Outcome};
+
+use crate::formats::{self, Format};
+use crate::merge::{self, Merged};
+use crate::model::{Counter, Totals};
+use crate::patch::{self, Patch};
+use crate::paths::{PathMap, RepoIndex, Resolver};
+use crate::policy::{self, rules, Check, Policy};
+use crate::render;
+
+/// Everything a run needs, parsed and validated.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// Report files (globs already expanded).
+    pub reports: Vec<PathBuf>,
+    /// Forced format.
+    pub format: Option<Format>,
+    /// Base revision for patch coverage.
+    pub base: Option<String>,
+    /// The base branch's result file.
+    pub baseline: Option<PathBuf>,
+    /// Thresholds.
+    pub policy: Policy,
+    /// Path rewrites.
+    pub path_maps: Vec<PathMap>,
+    /// Working directory (the checkout or a folder in it).
+    pub cwd: PathBuf,
+}
+
+/// Numbers of the base branch, from its result file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Baseline {
+    /// Its line counter.
+    pub lines: Counter,
+}
+
+/// Everything measured, before rendering.
+#[derive(Debug)]
+pub struct Evaluation {
+    /// Merged coverage.
+    pub merged: Merged,
+    /// Totals over the merged files.
+    pub totals: Totals,
+    /// Patch coverage, when there was a base.
+    pub patch: Option<Patch>,
+    /// Why there is no patch coverage.
+    pub patch_skipped: Option<String>,
+    /// The baseline, when given.
+    pub baseline: Option<Baseline>,
+    /// Per-path rule results: glob, counter, check.
+    pub path_results: Vec<(String, Totals)>,
+    /// Every rule that ran.
+    pub checks: Vec<Check>,
+}
+
+/// Run the gate.
+pub fn run(inputs: &Inputs, env: &ActionsEnv) -> Result<Outcome, InputError> {
+    let eval = evaluate(inputs, env)?;
+    let event = env.event()?;
+    let context = env.context(event.as_ref());
+    Ok(render::outcome(&eval, &inputs.policy, context))
+}
+
+/// Parse every report; with several, on up to as many threads as there are cores.
+fn parse_all(inputs: &Inputs) -> Result<Vec<crate::model::Report>, InputError> {
+    if inputs.reports.len() == 1 {
+        return Ok(vec![formats::parse_file(&inputs.reports[0], inputs.format)?]);
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(inputs.reports.len());
+    let chunks: Vec<&[PathBuf]> = inputs.reports.chunks(inputs.reports.len().div_ceil(threads)).collect();
+    let results: Vec<Result<Vec<_>, InputError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = chunks.iter().map(|c| s.spawn(move || c.iter().map(|p| formats::parse_file(p, inputs.format)).collect())).collect();
+        handles.into_iter().map(|h| h.join().expect("a parser thread panicked")).collect()
+    });
+    let mut out = Vec::new();
+    for r in results {
+        out.extend(r?);
+    }
+    Ok(out)
+}
+
+/// Measure everything and apply the policy.
+pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputError> {
+    let reports = parse_all(inputs)?;
+    let git_root = patch::git_root(&inputs.cwd);
+    let root = git_root.clone().unwrap_or_else(|| inputs.cwd.clone());
+    let index = git_root.as_deref().and_then(RepoIndex::from_git);
+    let resolver = Resolver::new(&root, index, inputs.path_maps.clone());
+    let mut merged = merge::merge(reports, &resolver);
+    merged.files.retain(|p, _| !inputs.policy.excluded(p));
+    merged.unresolved.retain(|(p, _)| !inputs.policy.excluded(&crate::paths::normalize(p)));
+    let totals = Totals::of(merged.files.values());
+
+    let event = env.event()?;
+    let (patch, patch_skipped) = match &git_root {
+        None if inputs.base.is_some() => {
+            return Err(InputError::new(&inputs.cwd, "--base needs a git checkout, and this directory is not in one", "run the gate inside the repository's checkout"));
+        }
+        None => (None, Some("not in a git checkout".to_string())),
+        Some(root) => match patch::choose_base(root, inputs.base.as_deref(), event.as_ref(), env.get("GITHUB_REF"))? {
+            Some(base) => {
+                let changed = patch::changed_lines(root, &base.sha)?;
+                let mut changed = changed;
+                changed.retain(|p, _| !inputs.policy.excluded(p));
+                (Some(patch::measure(base, &changed, &merged.files)), None)
+            }
+            None => (None, Some("no base to compare with: pass --base, or run on a pull_request or push event".to_string())),
+        },
+    };
+
+    let baseline = match &inputs.baseline {
+        Some(p) => Some(read_baseline(p)?),
+        None => None,
+    };
+
+    let mut checks = Vec::new();
+    let pol = &inputs.policy;
+    if let Some(min) = pol.min_lines {
+        checks.push(policy::minimum(rules::MIN_LINES, "lines", totals.lines, min));
+    }
+    if let Some(min) = pol.min_branches {
+        checks.push(policy::minimum(rules::MIN_BRANCHES, "branches", totals.branches, min));
+    }
+    if let Some(min) = pol.min_functions {
+        checks.push(policy::minimum(rules::MIN_FUNCTIONS, "functions", totals.functions, min));
+    }
+    if let (Some(min), Some(p)) = (pol.min_patch, &patch) {
+        checks.push(policy::minimum(rules::MIN_PATCH, "patch", p.total, min));
+    }
+    let mut path_results = Vec::new();
+    for (matcher, rule) in &pol.paths {
+        let t = Totals::of(merged.files.iter().filter(|(p, _)| matcher.is_match(p.as_str())).map(|(_, f)| f));
+        if let Some(min) = rule.min_lines {
+            checks.push(policy::minimum(rules::PATH_MIN, &format!("lines of {}", rule.path), t.lines, min));
+        }
+        if let Some(min) = rule.min_branches {
+            checks.push(policy::minimum(rules::PATH_MIN, &format!("branches of {}", rule.path), t.branches, min));
+        }
+        path_results.push((rule.path.clone(), t));
+    }
+    if let Some(b) = baseline {
+        if let (Some(max), Some(now), Some(then)) = (pol.max_drop, totals.lines.percent(), b.lines.percent()) {
+            let drop = then - now;
+            let passed = drop <= max + 1e-9;
+            checks.push(Check {
+                rule: rules::MAX_DROP,
+                passed,
+                message: format!("lines {} vs baseline {}: {} points {} (at most {max} allowed)", policy::pct(now), policy::pct(then), format_delta(-drop), if drop > 0.0 { "drop" } else { "change" }),
+            });
+        }
+        if pol.uncovered_must_not_increase {
+            let now = totals.lines.total - totals.lines.covered;
+            let then = b.lines.total - b.lines.covered;
+            checks.push(Check {
+                rule: rules::UNCOVERED_INCREASE,
+                passed: now <= then,
+                message: format!("uncovered lines {now} vs baseline {then}"),
+            });
+        }
+    }
+    Ok(Evaluation { merged, totals, patch, patch_skipped, baseline, path_results, checks })
+}
+
+/// `+1.25` / `-0.5` percentage points, truncated toward zero like every shown percentage.
+pub fn format_delta(d: f64) -> String {
+    let t = (d * 100.0).trunc() / 100.0;
+    let s = format!("{t:+.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn read_baseline(path: &Path) -> Result<Baseline, InputError> {
+    let doc = ResultFile::read(path)?;
+    if doc.gate != "coverage" {
+        return Err(InputError::new(path, format!("this is the {} gate's result, not coverage's", doc.gate), "pass the result file coverage-gate wrote on the base branch"));
+    }
+    let lines = doc.metrics.get("lines").and_then(|v| Some(Counter { covered: v.get("covered")?.as_u64()?, total: v.get("total")?.as_u64()? }));
+    let lines = lines.ok_or_else(|| InputError::new(path, "the baseline has no metrics.lines {covered, total}", "pass a result file written by coverage-gate --result"))?;
+    if lines.covered > lines.total {
+        return Err(InputError::new(path, "the baseline's metrics.lines.covered exceeds total", "regenerate the baseline"));
+    }
+    Ok(Baseline { lines })
+}
