@@ -1,6 +1,9 @@
 //! Integration tests of coverage-gate: one binary, one module per concern.
 
+mod e2e;
 mod formats;
+mod repo;
+mod schema;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,181 @@
+//! End to end: the binary on a real repository with a real coverage.py report, checked against
+//! diff-cover, and a pull_request run as the Actions runner would make it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use gates_core::outputs;
+use serde_json::Value;
+
+use crate::repo::{run, Repo};
+
+/// Run coverage-gate in `dir` with only the given environment (plus PATH and HOME for git).
+pub fn gate(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_coverage-gate"));
+    c.args(args).current_dir(dir).env_clear();
+    for k in ["PATH", "HOME"] {
+        if let Some(v) = std::env::var_os(k) {
+            c.env(k, v);
+        }
+    }
+    c.envs(env.iter().copied());
+    c.output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn read_json(p: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+/// The uncovered ranges the result file lists, per file.
+fn ranges(result: &Value) -> Vec<(String, u64, u64)> {
+    result["findings"].as_array().unwrap().iter().map(|f| (f["path"].as_str().unwrap().to_string(), f["start_line"].as_u64().unwrap(), f["end_line"].as_u64().unwrap())).collect()
+}
+
+#[test]
+fn patch_coverage_equals_diff_cover_on_the_same_repo_and_report() {
+    let repo = Repo::python_pr();
+    run(&repo.path, "diff-cover", &["coverage.xml", "--compare-branch=main", "--json-report", "diff-cover.json", "-q"]);
+    let dc = read_json(&repo.path.join("diff-cover.json"));
+    let out = gate(&repo.path, &["coverage.xml", "--base", "main", "--result", "result.json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let result = read_json(&repo.path.join("result.json"));
+    let patch = &result["metrics"]["patch"];
+    let dc_total = dc["total_num_lines"].as_u64().unwrap();
+    let dc_missing = dc["total_num_violations"].as_u64().unwrap();
+    assert!(dc_total > 0 && dc_missing > 0, "the change must have covered and uncovered lines: {dc}");
+    assert_eq!(patch["total"].as_u64().unwrap(), dc_total);
+    assert_eq!(patch["total"].as_u64().unwrap() - patch["covered"].as_u64().unwrap(), dc_missing);
+    // Every line diff-cover calls a violation lies in one of our ranges, and every range starts
+    // and ends on such a line.
+    let ours = ranges(&result);
+    let mut violations = Vec::new();
+    for (file, stats) in dc["src_stats"].as_object().unwrap() {
+        for l in stats["violation_lines"].as_array().unwrap() {
+            violations.push((file.clone(), l.as_u64().unwrap()));
+        }
+    }
+    for (f, l) in &violations {
+        assert!(ours.iter().any(|(p, s, e)| p == f && s <= l && l <= e), "{f}:{l} is not annotated: {ours:?}");
+    }
+    for (p, s, e) in &ours {
+        assert!(violations.contains(&(p.clone(), *s)) && violations.contains(&(p.clone(), *e)), "{p}:{s}-{e} is not diff-cover's: {violations:?}");
+    }
+}
+
+fn pr_event(repo: &Repo, dir: &Path) -> std::path::PathBuf {
+    let mut ev: Value = serde_json::from_str(&std::fs::read_to_string(crate::fixtures().join("events/pull_request.opened.json")).unwrap()).unwrap();
+    ev["pull_request"]["base"]["sha"] = Value::String(repo.base_sha.clone());
+    ev["pull_request"]["head"]["sha"] = Value::String(repo.head_sha.clone());
+    let p = dir.join("event.json");
+    std::fs::write(&p, serde_json::to_vec(&ev).unwrap()).unwrap();
+    p
+}
+
+#[test]
+fn pull_request_run_shows_annotations_outputs_summary_and_result() {
+    let repo = Repo::python_pr();
+    repo.checkout_test_merge();
+    let scratch = tempfile::tempdir().unwrap();
+    let event = pr_event(&repo, scratch.path());
+    let (output, summary, result) = (scratch.path().join("output"), scratch.path().join("summary.md"), scratch.path().join("out/result.json"));
+    let env = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_EVENT_NAME", "pull_request"),
+        ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+        ("GITHUB_REF", "refs/pull/2/merge"),
+        ("GITHUB_REPOSITORY", "Codertocat/Hello-World"),
+        ("GITHUB_SERVER_URL", "https://github.com"),
+        ("GITHUB_RUN_ID", "42"),
+        ("GITHUB_OUTPUT", output.to_str().unwrap()),
+        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+    ];
+    let out = gate(&repo.path, &["coverage.xml", "--min-lines", "60", "--min-patch", "90", "--result", result.to_str().unwrap()], &env);
+    assert_eq!(out.status.code(), Some(1), "patch is below 90%: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+
+    // Annotations: the uncovered changed ranges, the file with most uncovered lines first, nothing else as a command
+    // outside the stop-commands block.
+    let annotations: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::warning") || l.starts_with("::error") || l.starts_with("::notice")).collect();
+    assert_eq!(
+        annotations,
+        [
+            "::warning title=Not covered,file=shop/shipping.py,line=6,endLine=6::Added line #L6 is not covered by tests",
+            "::warning title=Not covered,file=shop/shipping.py,line=9,endLine=10::Added lines #L9-L10 are not covered by tests",
+            "::warning title=Not covered,file=shop/pricing.py,line=35,endLine=35::Added line #L35 is not covered by tests",
+            "::warning title=Not covered,file=shop/pricing.py,line=38,endLine=38::Added line #L38 is not covered by tests",
+        ]
+    );
+    assert!(stdout.starts_with("::stop-commands::"));
+
+    // Outputs parse back the way the runner reads them.
+    let outs: std::collections::BTreeMap<String, String> = outputs::parse(&std::fs::read_to_string(&output).unwrap()).unwrap().into_iter().collect();
+    assert_eq!(outs["verdict"], "fail");
+    assert_eq!(outs["result"], result.to_str().unwrap());
+    let res = read_json(&result);
+    let patch = &res["metrics"]["patch"];
+    assert_eq!((patch["covered"].as_u64(), patch["total"].as_u64()), (Some(10), Some(15)));
+    assert_eq!(outs["patch"], "66.66");
+    assert_eq!(outs["lines"], res["metrics"]["lines"]["percent"].as_f64().unwrap().to_string());
+
+    // The base is the test merge's first parent; context names the PR and the head commit.
+    assert_eq!(res["metrics"]["base"]["sha"], repo.base_sha.as_str());
+    assert_eq!(res["context"]["pr"], 2);
+    assert_eq!(res["context"]["sha"], repo.head_sha.as_str());
+    assert_eq!(res["context"]["run_url"], "https://github.com/Codertocat/Hello-World/actions/runs/42");
+    assert_eq!(res["verdict"], "fail");
+
+    // The job summary: verdict heading, the failed rule, the patch table.
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.starts_with("### ❌ Coverage: lines"), "{md}");
+    assert!(md.contains("- patch 66.66% &lt; 90% (10 of 15 covered) (coverage/min-patch)"), "{md}");
+    assert!(md.contains("| `shop/shipping.py` | 3 | 5 | 60% | 6, 9-10 |"), "{md}");
+    crate::schema::assert_valid_result(&res);
+}
+
+#[test]
+fn shallow_clone_without_the_base_says_how_to_fetch_it() {
+    let repo = Repo::python_pr();
+    let scratch = tempfile::tempdir().unwrap();
+    let clone = scratch.path().join("clone");
+    run(scratch.path(), "git", &["clone", "-q", "--depth", "1", "--branch", "feature", &format!("file://{}", repo.path.display()), clone.to_str().unwrap()]);
+    std::fs::copy(repo.path.join("coverage.xml"), clone.join("coverage.xml")).unwrap();
+    let event = pr_event(&repo, scratch.path());
+    let result = scratch.path().join("result.json");
+    let out = gate(&clone, &["coverage.xml", "--result", result.to_str().unwrap()], &[("GITHUB_EVENT_PATH", event.to_str().unwrap())]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("shallow") && err.contains("fetch-depth: 0") && err.contains(&repo.base_sha), "{err}");
+    assert!(!result.exists(), "no result file on exit 2");
+}
+
+#[test]
+fn baseline_delta_and_uncovered_growth() {
+    let repo = Repo::python_pr();
+    let base_result = repo.path.join("base.json");
+    // The base branch's result: the same project before the change.
+    run(&repo.path, "git", &["stash", "-u", "-q"]);
+    run(&repo.path, "git", &["checkout", "-q", "main"]);
+    run(&repo.path, "coverage", &["run", "--branch", "-m", "unittest", "-q"]);
+    run(&repo.path, "coverage", &["xml", "-q", "-o", "base.xml"]);
+    let out = gate(&repo.path, &["base.xml", "--result", base_result.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    run(&repo.path, "git", &["checkout", "-q", "feature"]);
+    run(&repo.path, "coverage", &["run", "--branch", "-m", "unittest", "-q"]);
+    run(&repo.path, "coverage", &["xml", "-q", "-o", "coverage.xml"]);
+    let head = repo.path.join("head.json");
+    let out = gate(&repo.path, &["coverage.xml", "--baseline", base_result.to_str().unwrap(), "--max-drop", "5", "--uncovered-must-not-increase", "--result", head.to_str().unwrap()], &[]);
+    let res = read_json(&head);
+    let before = read_json(&base_result);
+    let pct = |v: &Value| v["metrics"]["lines"]["percent"].as_f64().unwrap();
+    let delta = res["metrics"]["delta"].as_f64().unwrap();
+    assert!((delta - (pct(&res) - pct(&before))).abs() < 0.011, "{delta}");
+    // The change adds 5 uncovered lines, so the uncovered-lines rule fails while the drop is small.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("uncovered lines 18 vs baseline 13 (coverage/uncovered-increase)"), "{stdout}");
+    assert!(!stdout.contains("coverage/max-drop)"), "{stdout}");
+}
