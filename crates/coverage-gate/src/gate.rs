@@ -168,7 +168,7 @@ pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputEr
 
 /// `+1.25` / `-0.5` percentage points, truncated toward zero like every shown percentage.
 pub fn format_delta(d: f64) -> String {
-    let t = (d * 100.0).trunc() / 100.0;
+    let t = (d * 100.0 + 1e-7 * d.signum()).trunc() / 100.0;
     let s = format!("{t:+.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

@@ -89,10 +89,14 @@ pub struct Check {
 
 /// Format a percentage as users read it: two decimals, truncated, so 79.999 never shows as 80.
 pub fn pct(p: f64) -> String {
-    let t = (p * 100.0).floor() / 100.0;
-    let s = format!("{t:.2}");
+    let s = format!("{:.2}", truncate2(p));
     let s = s.trim_end_matches('0').trim_end_matches('.');
     format!("{s}%")
+}
+
+/// Truncate to two decimals; the epsilon absorbs binary noise (79.99 is 79.98999… as f64).
+pub fn truncate2(p: f64) -> f64 {
+    (p * 100.0 + 1e-7).floor() / 100.0
 }
 
 /// Check a counter against a minimum. A counter with nothing to cover passes.

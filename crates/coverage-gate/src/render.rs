@@ -8,13 +8,13 @@ use serde_json::{json, Map, Value};
 use crate::config::AnnotationLevel;
 use crate::gate::{format_delta, Evaluation};
 use crate::model::Counter;
-use crate::policy::{pct, rules, Policy};
+use crate::policy::{pct, rules, truncate2, Policy};
 
 /// Rows in the essential patch table; the rest go to a collapsed section.
 const PATCH_ROWS: usize = 25;
 
 fn counter_json(c: Counter) -> Value {
-    json!({ "covered": c.covered, "total": c.total, "percent": c.percent().map(|p| (p * 100.0).floor() / 100.0) })
+    json!({ "covered": c.covered, "total": c.total, "percent": c.percent().map(truncate2) })
 }
 
 fn show(c: Counter) -> String {
@@ -57,10 +57,10 @@ pub fn outcome(eval: &Evaluation, policy: &Policy, context: Context) -> Outcome 
         metrics.insert("base".into(), json!({ "sha": p.base.sha, "how": p.base.how }));
     }
     if let Some(d) = delta {
-        metrics.insert("delta".into(), json!((d * 100.0).trunc() / 100.0));
+        metrics.insert("delta".into(), json!(format_delta(d).parse::<f64>().unwrap_or(0.0)));
     }
     if let Some(h) = &eval.merged.headline {
-        metrics.insert("headline".into(), json!({ "name": h.name, "covered": h.counter.covered, "total": h.counter.total, "percent": h.counter.percent().map(|p| (p * 100.0).floor() / 100.0), "formula": h.formula }));
+        metrics.insert("headline".into(), json!({ "name": h.name, "covered": h.counter.covered, "total": h.counter.total, "percent": h.counter.percent().map(truncate2), "formula": h.formula }));
     }
     metrics.insert("gated".into(), json!("lines"));
     metrics.insert("files".into(), json!(eval.merged.files.len()));

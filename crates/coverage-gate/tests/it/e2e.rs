@@ -117,8 +117,8 @@ fn pull_request_run_shows_annotations_outputs_summary_and_result() {
     assert_eq!(outs["result"], result.to_str().unwrap());
     let res = read_json(&result);
     let patch = &res["metrics"]["patch"];
-    assert_eq!((patch["covered"].as_u64(), patch["total"].as_u64()), (Some(10), Some(15)));
-    assert_eq!(outs["patch"], "66.66");
+    assert_eq!((patch["covered"].as_u64(), patch["total"].as_u64()), (Some(20), Some(25)));
+    assert_eq!(outs["patch"], "80");
     assert_eq!(outs["lines"], res["metrics"]["lines"]["percent"].as_f64().unwrap().to_string());
 
     // The base is the test merge's first parent; context names the PR and the head commit.
@@ -131,8 +131,8 @@ fn pull_request_run_shows_annotations_outputs_summary_and_result() {
     // The job summary: verdict heading, the failed rule, the patch table.
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(md.starts_with("### ❌ Coverage: lines"), "{md}");
-    assert!(md.contains("- patch 66.66% &lt; 90% (10 of 15 covered) (coverage/min-patch)"), "{md}");
-    assert!(md.contains("| `shop/shipping.py` | 3 | 5 | 60% | 6, 9-10 |"), "{md}");
+    assert!(md.contains("- patch 80% &lt; 90% (20 of 25 covered) (coverage/min-patch)"), "{md}");
+    assert!(md.contains("| `shop/shipping.py` | 5 | 8 | 62.5% | 6, 9-10 |"), "{md}");
     crate::schema::assert_valid_result(&res);
 }
 
