@@ -77,7 +77,8 @@ pub enum AnnotationLevel {
 impl CoverageConfig {
     /// Load from `path`; absent file or section gives the defaults.
     pub fn load(path: &Path, required: bool) -> Result<Self, InputError> {
-        let cfg: Self = gates_core::config::load_section(path, "coverage", required)?.unwrap_or_default();
+        let cfg: Self =
+            gates_core::config::load_section(path, "coverage", required)?.unwrap_or_default();
         cfg.validate(path)?;
         Ok(cfg)
     }
@@ -93,10 +94,22 @@ impl CoverageConfig {
         for (i, r) in self.paths.iter().enumerate() {
             checks.push((format!("paths[{i}].min-lines"), r.min_lines));
             checks.push((format!("paths[{i}].min-branches"), r.min_branches));
-            globset::Glob::new(&r.path).map_err(|e| InputError::new(path, format!("coverage.paths[{i}].path: {e}"), "write a glob such as src/core/**"))?;
+            globset::Glob::new(&r.path).map_err(|e| {
+                InputError::new(
+                    path,
+                    format!("coverage.paths[{i}].path: {e}"),
+                    "write a glob such as src/core/**",
+                )
+            })?;
         }
         for g in &self.exclude {
-            globset::Glob::new(g).map_err(|e| InputError::new(path, format!("coverage.exclude: {e}"), "write a glob such as **/generated/**"))?;
+            globset::Glob::new(g).map_err(|e| {
+                InputError::new(
+                    path,
+                    format!("coverage.exclude: {e}"),
+                    "write a glob such as **/generated/**",
+                )
+            })?;
         }
         for (key, v) in checks {
             check_percent(v, &format!("coverage.{key}"), path)?;
@@ -108,7 +121,11 @@ impl CoverageConfig {
 /// A percentage must be a finite number from 0 to 100.
 pub fn check_percent(v: Option<f64>, name: &str, origin: &Path) -> Result<(), InputError> {
     match v {
-        Some(p) if !(0.0..=100.0).contains(&p) || p.is_nan() => Err(InputError::new(origin, format!("{name} is {p}, not a percentage"), "give a number from 0 to 100")),
+        Some(p) if !(0.0..=100.0).contains(&p) || p.is_nan() => Err(InputError::new(
+            origin,
+            format!("{name} is {p}, not a percentage"),
+            "give a number from 0 to 100",
+        )),
         _ => Ok(()),
     }
 }

@@ -69,13 +69,33 @@ pub fn run(inputs: &Inputs, env: &ActionsEnv) -> Result<Outcome, InputError> {
 /// Parse every report; with several, on up to as many threads as there are cores.
 fn parse_all(inputs: &Inputs) -> Result<Vec<crate::model::Report>, InputError> {
     if inputs.reports.len() == 1 {
-        return Ok(vec![formats::parse_file(&inputs.reports[0], inputs.format)?]);
+        return Ok(vec![formats::parse_file(
+            &inputs.reports[0],
+            inputs.format,
+        )?]);
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(inputs.reports.len());
-    let chunks: Vec<&[PathBuf]> = inputs.reports.chunks(inputs.reports.len().div_ceil(threads)).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(inputs.reports.len());
+    let chunks: Vec<&[PathBuf]> = inputs
+        .reports
+        .chunks(inputs.reports.len().div_ceil(threads))
+        .collect();
     let results: Vec<Result<Vec<_>, InputError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks.iter().map(|c| s.spawn(move || c.iter().map(|p| formats::parse_file(p, inputs.format)).collect())).collect();
-        handles.into_iter().map(|h| h.join().expect("a parser thread panicked")).collect()
+        let handles: Vec<_> = chunks
+            .iter()
+            .map(|c| {
+                s.spawn(move || {
+                    c.iter()
+                        .map(|p| formats::parse_file(p, inputs.format))
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a parser thread panicked"))
+            .collect()
     });
     let mut out = Vec::new();
     for r in results {
@@ -93,23 +113,40 @@ pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputEr
     let resolver = Resolver::new(&root, index, inputs.path_maps.clone());
     let mut merged = merge::merge(reports, &resolver);
     merged.files.retain(|p, _| !inputs.policy.excluded(p));
-    merged.unresolved.retain(|(p, _)| !inputs.policy.excluded(&crate::paths::normalize(p)));
+    merged
+        .unresolved
+        .retain(|(p, _)| !inputs.policy.excluded(&crate::paths::normalize(p)));
     let totals = Totals::of(merged.files.values());
 
     let event = env.event()?;
     let (patch, patch_skipped) = match &git_root {
         None if inputs.base.is_some() => {
-            return Err(InputError::new(&inputs.cwd, "--base needs a git checkout, and this directory is not in one", "run the gate inside the repository's checkout"));
+            return Err(InputError::new(
+                &inputs.cwd,
+                "--base needs a git checkout, and this directory is not in one",
+                "run the gate inside the repository's checkout",
+            ));
         }
         None => (None, Some("not in a git checkout".to_string())),
-        Some(root) => match patch::choose_base(root, inputs.base.as_deref(), event.as_ref(), env.get("GITHUB_REF"))? {
+        Some(root) => match patch::choose_base(
+            root,
+            inputs.base.as_deref(),
+            event.as_ref(),
+            env.get("GITHUB_REF"),
+        )? {
             Some(base) => {
                 let changed = patch::changed_lines(root, &base.sha)?;
                 let mut changed = changed;
                 changed.retain(|p, _| !inputs.policy.excluded(p));
                 (Some(patch::measure(base, &changed, &merged.files)), None)
             }
-            None => (None, Some("no base to compare with: pass --base, or run on a pull_request or push event".to_string())),
+            None => (
+                None,
+                Some(
+                    "no base to compare with: pass --base, or run on a pull_request or push event"
+                        .to_string(),
+                ),
+            ),
         },
     };
 
@@ -121,36 +158,75 @@ pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputEr
     let mut checks = Vec::new();
     let pol = &inputs.policy;
     if let Some(min) = pol.min_lines {
-        checks.push(policy::minimum(rules::MIN_LINES, "lines", totals.lines, min));
+        checks.push(policy::minimum(
+            rules::MIN_LINES,
+            "lines",
+            totals.lines,
+            min,
+        ));
     }
     if let Some(min) = pol.min_branches {
-        checks.push(policy::minimum(rules::MIN_BRANCHES, "branches", totals.branches, min));
+        checks.push(policy::minimum(
+            rules::MIN_BRANCHES,
+            "branches",
+            totals.branches,
+            min,
+        ));
     }
     if let Some(min) = pol.min_functions {
-        checks.push(policy::minimum(rules::MIN_FUNCTIONS, "functions", totals.functions, min));
+        checks.push(policy::minimum(
+            rules::MIN_FUNCTIONS,
+            "functions",
+            totals.functions,
+            min,
+        ));
     }
     if let (Some(min), Some(p)) = (pol.min_patch, &patch) {
         checks.push(policy::minimum(rules::MIN_PATCH, "patch", p.total, min));
     }
     let mut path_results = Vec::new();
     for (matcher, rule) in &pol.paths {
-        let t = Totals::of(merged.files.iter().filter(|(p, _)| matcher.is_match(p.as_str())).map(|(_, f)| f));
+        let t = Totals::of(
+            merged
+                .files
+                .iter()
+                .filter(|(p, _)| matcher.is_match(p.as_str()))
+                .map(|(_, f)| f),
+        );
         if let Some(min) = rule.min_lines {
-            checks.push(policy::minimum(rules::PATH_MIN, &format!("lines of {}", rule.path), t.lines, min));
+            checks.push(policy::minimum(
+                rules::PATH_MIN,
+                &format!("lines of {}", rule.path),
+                t.lines,
+                min,
+            ));
         }
         if let Some(min) = rule.min_branches {
-            checks.push(policy::minimum(rules::PATH_MIN, &format!("branches of {}", rule.path), t.branches, min));
+            checks.push(policy::minimum(
+                rules::PATH_MIN,
+                &format!("branches of {}", rule.path),
+                t.branches,
+                min,
+            ));
         }
         path_results.push((rule.path.clone(), t));
     }
     if let Some(b) = baseline {
-        if let (Some(max), Some(now), Some(then)) = (pol.max_drop, totals.lines.percent(), b.lines.percent()) {
+        if let (Some(max), Some(now), Some(then)) =
+            (pol.max_drop, totals.lines.percent(), b.lines.percent())
+        {
             let drop = then - now;
             let passed = drop <= max + 1e-9;
             checks.push(Check {
                 rule: rules::MAX_DROP,
                 passed,
-                message: format!("lines {} vs baseline {}: {} points {} (at most {max} allowed)", policy::pct(now), policy::pct(then), format_delta(-drop), if drop > 0.0 { "drop" } else { "change" }),
+                message: format!(
+                    "lines {} vs baseline {}: {} points {} (at most {max} allowed)",
+                    policy::pct(now),
+                    policy::pct(then),
+                    format_delta(-drop),
+                    if drop > 0.0 { "drop" } else { "change" }
+                ),
             });
         }
         if pol.uncovered_must_not_increase {
@@ -163,7 +239,15 @@ pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputEr
             });
         }
     }
-    Ok(Evaluation { merged, totals, patch, patch_skipped, baseline, path_results, checks })
+    Ok(Evaluation {
+        merged,
+        totals,
+        patch,
+        patch_skipped,
+        baseline,
+        path_results,
+        checks,
+    })
 }
 
 /// `+1.25` / `-0.5` percentage points, truncated toward zero like every shown percentage.
@@ -176,12 +260,31 @@ pub fn format_delta(d: f64) -> String {
 fn read_baseline(path: &Path) -> Result<Baseline, InputError> {
     let doc = ResultFile::read(path)?;
     if doc.gate != "coverage" {
-        return Err(InputError::new(path, format!("this is the {} gate's result, not coverage's", doc.gate), "pass the result file coverage-gate wrote on the base branch"));
+        return Err(InputError::new(
+            path,
+            format!("this is the {} gate's result, not coverage's", doc.gate),
+            "pass the result file coverage-gate wrote on the base branch",
+        ));
     }
-    let lines = doc.metrics.get("lines").and_then(|v| Some(Counter { covered: v.get("covered")?.as_u64()?, total: v.get("total")?.as_u64()? }));
-    let lines = lines.ok_or_else(|| InputError::new(path, "the baseline has no metrics.lines {covered, total}", "pass a result file written by coverage-gate --result"))?;
+    let lines = doc.metrics.get("lines").and_then(|v| {
+        Some(Counter {
+            covered: v.get("covered")?.as_u64()?,
+            total: v.get("total")?.as_u64()?,
+        })
+    });
+    let lines = lines.ok_or_else(|| {
+        InputError::new(
+            path,
+            "the baseline has no metrics.lines {covered, total}",
+            "pass a result file written by coverage-gate --result",
+        )
+    })?;
     if lines.covered > lines.total {
-        return Err(InputError::new(path, "the baseline's metrics.lines.covered exceeds total", "regenerate the baseline"));
+        return Err(InputError::new(
+            path,
+            "the baseline's metrics.lines.covered exceeds total",
+            "regenerate the baseline",
+        ));
     }
     Ok(Baseline { lines })
 }

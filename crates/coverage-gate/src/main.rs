@@ -123,10 +123,16 @@ fn main() -> ExitCode {
 fn report_error(env: &ActionsEnv, e: &InputError) {
     eprintln!("error: {e}");
     if env.in_actions() {
-        let props = gates_core::commands::AnnotationProps { title: Some("coverage-gate could not run"), ..Default::default() };
+        let props = gates_core::commands::AnnotationProps {
+            title: Some("coverage-gate could not run"),
+            ..Default::default()
+        };
         #[allow(clippy::print_stdout)]
         {
-            println!("{}", gates_core::commands::annotation(Level::Error, &props, &e.to_string()));
+            println!(
+                "{}",
+                gates_core::commands::annotation(Level::Error, &props, &e.to_string())
+            );
         }
     }
 }
@@ -140,8 +146,18 @@ fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatu
         PrintArg::Github => Print::Github,
         PrintArg::Human => Print::Human,
     };
-    let opts = EmitOptions { result: cli.result.clone(), format, color: emit::want_color(env) };
-    emit::emit(&outcome, env, &opts, stdout).map_err(|e| InputError::new(cli.result.as_deref().unwrap_or(Path::new("-")), format!("cannot write the results: {e}"), "check the paths and free space"))?;
+    let opts = EmitOptions {
+        result: cli.result.clone(),
+        format,
+        color: emit::want_color(env),
+    };
+    emit::emit(&outcome, env, &opts, stdout).map_err(|e| {
+        InputError::new(
+            cli.result.as_deref().unwrap_or(Path::new("-")),
+            format!("cannot write the results: {e}"),
+            "check the paths and free space",
+        )
+    })?;
     Ok(outcome.exit_status())
 }
 
@@ -152,7 +168,13 @@ fn build_inputs(cli: &Cli, cwd: &Path) -> Result<Inputs, InputError> {
         Some(p) => CoverageConfig::load(p, true)?,
         None => CoverageConfig::load(&root.join(gates_core::config::DEFAULT_PATH), false)?,
     };
-    for (name, v) in [("--min-lines", cli.min_lines), ("--min-branches", cli.min_branches), ("--min-functions", cli.min_functions), ("--min-patch", cli.min_patch), ("--max-drop", cli.max_drop)] {
+    for (name, v) in [
+        ("--min-lines", cli.min_lines),
+        ("--min-branches", cli.min_branches),
+        ("--min-functions", cli.min_functions),
+        ("--min-patch", cli.min_patch),
+        ("--max-drop", cli.max_drop),
+    ] {
         check_percent(v, name, flag)?;
     }
     // Flags override the file.
@@ -166,16 +188,30 @@ fn build_inputs(cli: &Cli, cwd: &Path) -> Result<Inputs, InputError> {
     cfg.annotations = cli.annotations.or(cfg.annotations);
     cfg.exclude.extend(cli.exclude.iter().cloned());
     for g in &cfg.exclude {
-        globset::Glob::new(g).map_err(|e| InputError::new(flag, format!("--exclude {g}: {e}"), "write a glob such as **/generated/**"))?;
+        globset::Glob::new(g).map_err(|e| {
+            InputError::new(
+                flag,
+                format!("--exclude {g}: {e}"),
+                "write a glob such as **/generated/**",
+            )
+        })?;
     }
     if (cfg.max_drop.is_some() || cfg.uncovered_must_not_increase) && cli.baseline.is_none() {
-        return Err(InputError::new(flag, "max-drop and uncovered-must-not-increase need --baseline", "pass the base branch's result file with --baseline"));
+        return Err(InputError::new(
+            flag,
+            "max-drop and uncovered-must-not-increase need --baseline",
+            "pass the base branch's result file with --baseline",
+        ));
     }
     let path_maps = cfg
         .path_map
         .iter()
         .chain(&cli.path_map)
-        .map(|m| m.parse::<PathMap>().map_err(|e| InputError::new(flag, e, "write --path-map FROM=TO, e.g. /build/src=src")))
+        .map(|m| {
+            m.parse::<PathMap>().map_err(|e| {
+                InputError::new(flag, e, "write --path-map FROM=TO, e.g. /build/src=src")
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Inputs {
         reports: expand(&cli.reports)?,
@@ -196,7 +232,8 @@ fn expand(patterns: &[String]) -> Result<Vec<PathBuf>, InputError> {
             out.push(PathBuf::from(p));
             continue;
         }
-        let paths = glob::glob(p).map_err(|e| InputError::new(p, format!("bad glob: {e}"), "fix the pattern"))?;
+        let paths = glob::glob(p)
+            .map_err(|e| InputError::new(p, format!("bad glob: {e}"), "fix the pattern"))?;
         let before = out.len();
         for entry in paths {
             let path = entry.map_err(|e| InputError::io(e.path(), e.error()))?;
@@ -205,7 +242,11 @@ fn expand(patterns: &[String]) -> Result<Vec<PathBuf>, InputError> {
             }
         }
         if out.len() == before {
-            return Err(InputError::new(p, "no file matches this pattern", "check that the test step wrote its coverage report before this step ran"));
+            return Err(InputError::new(
+                p,
+                "no file matches this pattern",
+                "check that the test step wrote its coverage report before this step ran",
+            ));
         }
     }
     out.sort();

@@ -80,7 +80,11 @@ pub fn merge(reports: Vec<Report>, resolver: &Resolver) -> Merged {
                 Some(existing) => {
                     let a = coverable(existing);
                     let b = coverable(&fc);
-                    if a.total > 0 && b.total > 0 && a.total != b.total && disagreements < MAX_DISAGREEMENTS {
+                    if a.total > 0
+                        && b.total > 0
+                        && a.total != b.total
+                        && disagreements < MAX_DISAGREEMENTS
+                    {
                         disagreements += 1;
                         out.warnings.push(format!(
                             "{} and {} disagree on which lines of {key} can be covered ({} vs {} lines): were they made from different commits?",

@@ -27,7 +27,11 @@ pub struct Base {
 }
 
 fn git(root: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("git").args(args).current_dir(root).output().map_err(|e| format!("cannot run git: {e}"))?;
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
@@ -37,16 +41,33 @@ fn git(root: &Path, args: &[&str]) -> Result<String, String> {
 
 /// The top of the git work tree containing `dir`, if any.
 pub fn git_root(dir: &Path) -> Option<std::path::PathBuf> {
-    git(dir, &["rev-parse", "--show-toplevel"]).ok().map(|s| std::path::PathBuf::from(s.trim()))
+    git(dir, &["rev-parse", "--show-toplevel"])
+        .ok()
+        .map(|s| std::path::PathBuf::from(s.trim()))
 }
 
 fn resolve_commit(root: &Path, rev: &str) -> Option<String> {
-    git(root, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")]).ok().map(|s| s.trim().to_string())
+    git(
+        root,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ],
+    )
+    .ok()
+    .map(|s| s.trim().to_string())
 }
 
 fn missing_commit(root: &Path, what: &str, rev: &str) -> InputError {
-    let shallow = git(root, &["rev-parse", "--is-shallow-repository"]).is_ok_and(|s| s.trim() == "true");
-    let why = if shallow { "this clone is shallow and does not contain it" } else { "it is not in this clone" };
+    let shallow =
+        git(root, &["rev-parse", "--is-shallow-repository"]).is_ok_and(|s| s.trim() == "true");
+    let why = if shallow {
+        "this clone is shallow and does not contain it"
+    } else {
+        "it is not in this clone"
+    };
     InputError::new(
         root,
         format!("cannot compute patch coverage: {what} {rev} is unknown ({why})"),
@@ -55,26 +76,58 @@ fn missing_commit(root: &Path, what: &str, rev: &str) -> InputError {
 }
 
 /// Choose the base commit, or `None` when there is nothing to compare with.
-pub fn choose_base(root: &Path, explicit: Option<&str>, event: Option<&Event>, github_ref: Option<&str>) -> Result<Option<Base>, InputError> {
+pub fn choose_base(
+    root: &Path,
+    explicit: Option<&str>,
+    event: Option<&Event>,
+    github_ref: Option<&str>,
+) -> Result<Option<Base>, InputError> {
     if let Some(rev) = explicit {
         let sha = resolve_commit(root, rev).ok_or_else(|| missing_commit(root, "--base", rev))?;
-        let mb = git(root, &["merge-base", &sha, "HEAD"]).map_err(|_| missing_commit(root, "the merge-base of --base", rev))?;
-        return Ok(Some(Base { sha: mb.trim().to_string(), how: format!("merge-base of {rev} and HEAD") }));
+        let mb = git(root, &["merge-base", &sha, "HEAD"])
+            .map_err(|_| missing_commit(root, "the merge-base of --base", rev))?;
+        return Ok(Some(Base {
+            sha: mb.trim().to_string(),
+            how: format!("merge-base of {rev} and HEAD"),
+        }));
     }
     if let Some(pr) = event.and_then(|e| e.pull_request.as_ref()) {
         let parents = git(root, &["rev-list", "--parents", "-n", "1", "HEAD"]).unwrap_or_default();
         let parents: Vec<&str> = parents.split_whitespace().skip(1).collect();
-        if github_ref.is_some_and(|r| r.starts_with("refs/pull/") && r.ends_with("/merge")) && parents.len() == 2 {
+        if github_ref.is_some_and(|r| r.starts_with("refs/pull/") && r.ends_with("/merge"))
+            && parents.len() == 2
+        {
             // GitHub's test merge: its first parent is the base branch as merged into.
-            return Ok(Some(Base { sha: parents[0].to_string(), how: format!("first parent of the test merge of PR #{}", pr.number) }));
+            return Ok(Some(Base {
+                sha: parents[0].to_string(),
+                how: format!("first parent of the test merge of PR #{}", pr.number),
+            }));
         }
-        let sha = resolve_commit(root, &pr.base.sha).ok_or_else(|| missing_commit(root, "the pull request base", &pr.base.sha))?;
-        let mb = git(root, &["merge-base", &sha, "HEAD"]).map_err(|_| missing_commit(root, "the merge-base with the pull request base", &pr.base.sha))?;
-        return Ok(Some(Base { sha: mb.trim().to_string(), how: format!("merge-base with {} ({})", pr.base.git_ref, short(&pr.base.sha)) }));
+        let sha = resolve_commit(root, &pr.base.sha)
+            .ok_or_else(|| missing_commit(root, "the pull request base", &pr.base.sha))?;
+        let mb = git(root, &["merge-base", &sha, "HEAD"]).map_err(|_| {
+            missing_commit(
+                root,
+                "the merge-base with the pull request base",
+                &pr.base.sha,
+            )
+        })?;
+        return Ok(Some(Base {
+            sha: mb.trim().to_string(),
+            how: format!(
+                "merge-base with {} ({})",
+                pr.base.git_ref,
+                short(&pr.base.sha)
+            ),
+        }));
     }
     if let Some(before) = event.and_then(Event::push_before) {
-        let sha = resolve_commit(root, before).ok_or_else(|| missing_commit(root, "the push's previous commit", before))?;
-        return Ok(Some(Base { sha, how: format!("the commit before the push ({})", short(before)) }));
+        let sha = resolve_commit(root, before)
+            .ok_or_else(|| missing_commit(root, "the push's previous commit", before))?;
+        return Ok(Some(Base {
+            sha,
+            how: format!("the commit before the push ({})", short(before)),
+        }));
     }
     Ok(None)
 }
@@ -86,8 +139,27 @@ fn short(sha: &str) -> &str {
 /// Lines added or modified since `base`, working tree included; renames are followed, so a
 /// moved file's unchanged lines do not count.
 pub fn changed_lines(root: &Path, base: &str) -> Result<ChangedLines, InputError> {
-    let diff = git(root, &["-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", "-M", "-U0", base, "--"])
-        .map_err(|e| InputError::new(root, format!("git diff {base} failed: {e}"), "check that the base commit is in this clone"))?;
+    let diff = git(
+        root,
+        &[
+            "-c",
+            "core.quotePath=false",
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "-M",
+            "-U0",
+            base,
+            "--",
+        ],
+    )
+    .map_err(|e| {
+        InputError::new(
+            root,
+            format!("git diff {base} failed: {e}"),
+            "check that the base commit is in this clone",
+        )
+    })?;
     Ok(parse_diff(&diff))
 }
 
@@ -97,17 +169,30 @@ pub fn parse_diff(diff: &str) -> ChangedLines {
     let mut current: Option<String> = None;
     for line in diff.lines() {
         if let Some(rest) = line.strip_prefix("+++ ") {
-            current = if rest == "/dev/null" { None } else { Some(unquote(rest).strip_prefix("b/").map(str::to_string).unwrap_or_else(|| unquote(rest))) };
+            current = if rest == "/dev/null" {
+                None
+            } else {
+                Some(
+                    unquote(rest)
+                        .strip_prefix("b/")
+                        .map(str::to_string)
+                        .unwrap_or_else(|| unquote(rest)),
+                )
+            };
         } else if line.starts_with("diff --git ") {
             current = None;
         } else if let (Some(hunk), Some(path)) = (line.strip_prefix("@@ "), &current) {
-            let Some(plus) = hunk.split(' ').find(|p| p.starts_with('+')) else { continue };
+            let Some(plus) = hunk.split(' ').find(|p| p.starts_with('+')) else {
+                continue;
+            };
             let (start, count) = match plus[1..].split_once(',') {
                 Some((s, c)) => (s.parse::<u32>().unwrap_or(0), c.parse::<u32>().unwrap_or(0)),
                 None => (plus[1..].parse::<u32>().unwrap_or(0), 1),
             };
             if count > 0 && start > 0 {
-                out.entry(path.clone()).or_default().extend(start..start + count);
+                out.entry(path.clone())
+                    .or_default()
+                    .extend(start..start + count);
             }
         }
     }
@@ -116,7 +201,9 @@ pub fn parse_diff(diff: &str) -> ChangedLines {
 
 /// Undo git's C-style quoting of unusual path names.
 fn unquote(s: &str) -> String {
-    let Some(inner) = s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else { return s.to_string() };
+    let Some(inner) = s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else {
+        return s.to_string();
+    };
     let mut bytes = Vec::new();
     let mut it = inner.bytes().peekable();
     while let Some(b) = it.next() {
@@ -184,8 +271,17 @@ pub struct Patch {
 }
 
 /// Intersect the change with the coverage: only coverable changed lines count.
-pub fn measure(base: Base, changed: &ChangedLines, files: &BTreeMap<String, FileCoverage>) -> Patch {
-    let mut out = Patch { base, files: Vec::new(), total: Counter::default(), unmeasured: Vec::new() };
+pub fn measure(
+    base: Base,
+    changed: &ChangedLines,
+    files: &BTreeMap<String, FileCoverage>,
+) -> Patch {
+    let mut out = Patch {
+        base,
+        files: Vec::new(),
+        total: Counter::default(),
+        unmeasured: Vec::new(),
+    };
     for (path, lines) in changed {
         let Some(fc) = files.get(path) else {
             out.unmeasured.push(path.clone());
@@ -213,9 +309,17 @@ pub fn measure(base: Base, changed: &ChangedLines, files: &BTreeMap<String, File
         uncovered.extend(open);
         if counter.total > 0 {
             out.total.add(counter);
-            out.files.push(FilePatch { path: path.clone(), counter, uncovered });
+            out.files.push(FilePatch {
+                path: path.clone(),
+                counter,
+                uncovered,
+            });
         }
     }
-    out.files.sort_by(|a, b| (b.counter.total - b.counter.covered).cmp(&(a.counter.total - a.counter.covered)).then_with(|| a.path.cmp(&b.path)));
+    out.files.sort_by(|a, b| {
+        (b.counter.total - b.counter.covered)
+            .cmp(&(a.counter.total - a.counter.covered))
+            .then_with(|| a.path.cmp(&b.path))
+    });
     out
 }

@@ -20,11 +20,16 @@ pub struct PathMap {
 impl std::str::FromStr for PathMap {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (from, to) = s.split_once('=').ok_or_else(|| format!("path map {s:?} is not FROM=TO"))?;
+        let (from, to) = s
+            .split_once('=')
+            .ok_or_else(|| format!("path map {s:?} is not FROM=TO"))?;
         if from.is_empty() {
             return Err(format!("path map {s:?} has an empty FROM"));
         }
-        Ok(PathMap { from: normalize(from), to: normalize(to) })
+        Ok(PathMap {
+            from: normalize(from),
+            to: normalize(to),
+        })
     }
 }
 
@@ -49,12 +54,20 @@ impl RepoIndex {
 
     /// `git ls-files` of the repository at `root`; `None` outside a repository.
     pub fn from_git(root: &Path) -> Option<Self> {
-        let out = Command::new("git").args(["-c", "core.quotePath=false", "ls-files", "-z"]).current_dir(root).output().ok()?;
+        let out = Command::new("git")
+            .args(["-c", "core.quotePath=false", "ls-files", "-z"])
+            .current_dir(root)
+            .output()
+            .ok()?;
         if !out.status.success() {
             return None;
         }
         let text = String::from_utf8_lossy(&out.stdout);
-        Some(Self::new(text.split('\0').filter(|s| !s.is_empty()).map(str::to_string)))
+        Some(Self::new(
+            text.split('\0')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+        ))
     }
 
     /// True when the index holds `path`.
@@ -64,15 +77,29 @@ impl RepoIndex {
 
     /// The one file whose path ends with the most components of `path`.
     fn by_suffix(&self, path: &str, fold_case: bool) -> Option<&str> {
-        let want: Vec<&str> = path.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+        let want: Vec<&str> = path
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .collect();
         let name = want.last()?.to_ascii_lowercase();
         let candidates = self.by_name.get(&name)?;
-        let eq = |a: &str, b: &str| if fold_case { a.eq_ignore_ascii_case(b) } else { a == b };
+        let eq = |a: &str, b: &str| {
+            if fold_case {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        };
         let mut best: Option<(&str, usize)> = None;
         let mut tie = false;
         for c in candidates {
             let have: Vec<&str> = c.split('/').collect();
-            let n = want.iter().rev().zip(have.iter().rev()).take_while(|(a, b)| eq(a, b)).count();
+            let n = want
+                .iter()
+                .rev()
+                .zip(have.iter().rev())
+                .take_while(|(a, b)| eq(a, b))
+                .count();
             if n == 0 {
                 continue;
             }
@@ -142,7 +169,11 @@ impl Resolver {
     /// A resolver for the checkout at `root` (absolute), with its file index when it is a git
     /// repository.
     pub fn new(root: &Path, index: Option<RepoIndex>, maps: Vec<PathMap>) -> Self {
-        Resolver { root: normalize(&root.to_string_lossy()), index, maps }
+        Resolver {
+            root: normalize(&root.to_string_lossy()),
+            index,
+            maps,
+        }
     }
 
     /// The checkout root.
@@ -204,29 +235,61 @@ mod tests {
     use super::*;
 
     fn resolver(files: &[&str]) -> Resolver {
-        Resolver::new(Path::new("/home/runner/work/r/r"), Some(RepoIndex::new(files.iter().map(|s| s.to_string()))), vec![])
+        Resolver::new(
+            Path::new("/home/runner/work/r/r"),
+            Some(RepoIndex::new(files.iter().map(|s| s.to_string()))),
+            vec![],
+        )
     }
 
     #[test]
     fn container_and_windows_prefixes_resolve_by_suffix() {
         let r = resolver(&["src/app/Utils.ts", "src/lib/calc.c", "lib/calc.c"]);
-        assert_eq!(r.resolve("/__w/r/r/src/lib/calc.c", &[]), Resolved::Repo("src/lib/calc.c".into()));
-        assert_eq!(r.resolve("C:\\agent\\_work\\1\\s\\SRC\\app\\utils.ts", &[]), Resolved::Repo("src/app/Utils.ts".into()));
-        assert_eq!(r.resolve("/home/runner/work/r/r/lib/calc.c", &[]), Resolved::Repo("lib/calc.c".into()));
+        assert_eq!(
+            r.resolve("/__w/r/r/src/lib/calc.c", &[]),
+            Resolved::Repo("src/lib/calc.c".into())
+        );
+        assert_eq!(
+            r.resolve("C:\\agent\\_work\\1\\s\\SRC\\app\\utils.ts", &[]),
+            Resolved::Repo("src/app/Utils.ts".into())
+        );
+        assert_eq!(
+            r.resolve("/home/runner/work/r/r/lib/calc.c", &[]),
+            Resolved::Repo("lib/calc.c".into())
+        );
     }
 
     #[test]
     fn ambiguous_suffixes_stay_unresolved() {
         let r = resolver(&["a/x/calc.c", "b/x/calc.c"]);
-        assert_eq!(r.resolve("/elsewhere/x/calc.c", &[]), Resolved::Unresolved("/elsewhere/x/calc.c".into()));
-        assert_eq!(r.resolve("/elsewhere/b/x/calc.c", &[]), Resolved::Repo("b/x/calc.c".into()));
+        assert_eq!(
+            r.resolve("/elsewhere/x/calc.c", &[]),
+            Resolved::Unresolved("/elsewhere/x/calc.c".into())
+        );
+        assert_eq!(
+            r.resolve("/elsewhere/b/x/calc.c", &[]),
+            Resolved::Repo("b/x/calc.c".into())
+        );
     }
 
     #[test]
     fn sources_and_maps_apply_before_suffix_matching() {
-        let r = Resolver::new(Path::new("/repo"), Some(RepoIndex::new(["pkg/a.py".to_string(), "other/pkg/a.py".to_string()])), vec!["/build/src=pkg".parse().unwrap()]);
-        assert_eq!(r.resolve("a.py", &["/repo/pkg".into()]), Resolved::Repo("pkg/a.py".into()));
-        assert_eq!(r.resolve("/build/src/a.py", &[]), Resolved::Repo("pkg/a.py".into()));
+        let r = Resolver::new(
+            Path::new("/repo"),
+            Some(RepoIndex::new([
+                "pkg/a.py".to_string(),
+                "other/pkg/a.py".to_string(),
+            ])),
+            vec!["/build/src=pkg".parse().unwrap()],
+        );
+        assert_eq!(
+            r.resolve("a.py", &["/repo/pkg".into()]),
+            Resolved::Repo("pkg/a.py".into())
+        );
+        assert_eq!(
+            r.resolve("/build/src/a.py", &[]),
+            Resolved::Repo("pkg/a.py".into())
+        );
     }
 
     #[test]

@@ -24,7 +24,16 @@ pub mod rules {
     /// An uncovered changed line range (a finding, not a rule that fails).
     pub const UNCOVERED_PATCH: &str = "coverage/uncovered-patch";
     /// Every id, for documentation and uniqueness tests.
-    pub const ALL: &[&str] = &[MIN_LINES, MIN_BRANCHES, MIN_FUNCTIONS, MIN_PATCH, PATH_MIN, MAX_DROP, UNCOVERED_INCREASE, UNCOVERED_PATCH];
+    pub const ALL: &[&str] = &[
+        MIN_LINES,
+        MIN_BRANCHES,
+        MIN_FUNCTIONS,
+        MIN_PATCH,
+        PATH_MIN,
+        MAX_DROP,
+        UNCOVERED_INCREASE,
+        UNCOVERED_PATCH,
+    ];
 }
 
 /// Thresholds after flags and config are combined.
@@ -55,7 +64,11 @@ pub struct Policy {
 impl Policy {
     /// Build from a validated config.
     pub fn from_config(cfg: &CoverageConfig) -> Self {
-        let glob = |g: &str| Glob::new(g).expect("validated when the config was loaded").compile_matcher();
+        let glob = |g: &str| {
+            Glob::new(g)
+                .expect("validated when the config was loaded")
+                .compile_matcher()
+        };
         Policy {
             min_lines: cfg.min_lines,
             min_branches: cfg.min_branches,
@@ -63,7 +76,11 @@ impl Policy {
             min_patch: cfg.min_patch,
             max_drop: cfg.max_drop,
             uncovered_must_not_increase: cfg.uncovered_must_not_increase,
-            paths: cfg.paths.iter().map(|r| (glob(&r.path), r.clone())).collect(),
+            paths: cfg
+                .paths
+                .iter()
+                .map(|r| (glob(&r.path), r.clone()))
+                .collect(),
             exclude: cfg.exclude.iter().map(|g| glob(g)).collect(),
             informational: cfg.informational,
             annotations: cfg.annotations.unwrap_or(AnnotationLevel::Warning),
@@ -102,11 +119,24 @@ pub fn truncate2(p: f64) -> f64 {
 /// Check a counter against a minimum. A counter with nothing to cover passes.
 pub fn minimum(rule: &'static str, what: &str, c: Counter, min: f64) -> Check {
     match c.percent() {
-        None => Check { rule, passed: true, message: format!("{what}: nothing to cover (minimum {min}%)") },
+        None => Check {
+            rule,
+            passed: true,
+            message: format!("{what}: nothing to cover (minimum {min}%)"),
+        },
         Some(p) => {
             let passed = p >= min;
             let cmp = if passed { ">=" } else { "<" };
-            Check { rule, passed, message: format!("{what} {} {cmp} {min}% ({} of {} covered)", pct(p), c.covered, c.total) }
+            Check {
+                rule,
+                passed,
+                message: format!(
+                    "{what} {} {cmp} {min}% ({} of {} covered)",
+                    pct(p),
+                    c.covered,
+                    c.total
+                ),
+            }
         }
     }
 }
@@ -120,7 +150,15 @@ mod tests {
         assert_eq!(pct(79.999), "79.99%");
         assert_eq!(pct(100.0), "100%");
         assert_eq!(pct(64.2857), "64.28%");
-        let c = minimum(rules::MIN_LINES, "lines", Counter { covered: 7999, total: 10000 }, 80.0);
+        let c = minimum(
+            rules::MIN_LINES,
+            "lines",
+            Counter {
+                covered: 7999,
+                total: 10000,
+            },
+            80.0,
+        );
         assert!(!c.passed);
         assert_eq!(c.message, "lines 79.99% < 80% (7999 of 10000 covered)");
     }

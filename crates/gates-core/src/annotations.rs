@@ -61,7 +61,15 @@ mod tests {
     use super::*;
 
     fn f(level: Level, i: usize) -> Finding {
-        Finding { rule: "r".into(), level, message: format!("{i}"), path: None, start_line: None, end_line: None, title: None }
+        Finding {
+            rule: "r".into(),
+            level,
+            message: format!("{i}"),
+            path: None,
+            start_line: None,
+            end_line: None,
+            title: None,
+        }
     }
 
     #[test]
@@ -71,9 +79,21 @@ mod tests {
         all.push(f(Level::Error, 0));
         let s = select(&all);
         let count = |l| s.shown.iter().filter(|x| x.level == l).count();
-        assert_eq!((count(Level::Error), count(Level::Warning), count(Level::Notice)), (1, 10, 9));
+        assert_eq!(
+            (
+                count(Level::Error),
+                count(Level::Warning),
+                count(Level::Notice)
+            ),
+            (1, 10, 9)
+        );
         assert_eq!(s.omitted, 5 + 3);
-        let warnings: Vec<&str> = s.shown.iter().filter(|x| x.level == Level::Warning).map(|x| x.message.as_str()).collect();
+        let warnings: Vec<&str> = s
+            .shown
+            .iter()
+            .filter(|x| x.level == Level::Warning)
+            .map(|x| x.message.as_str())
+            .collect();
         assert_eq!(warnings, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
     }
 

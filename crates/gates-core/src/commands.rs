@@ -86,7 +86,13 @@ pub fn annotation(level: Level, props: &AnnotationProps<'_>, message: &str) -> S
         }
     }
     let sep = if parts.is_empty() { "" } else { " " };
-    format!("::{}{}{}::{}", level.command(), sep, parts.join(","), escape_data(message))
+    format!(
+        "::{}{}{}::{}",
+        level.command(),
+        sep,
+        parts.join(","),
+        escape_data(message)
+    )
 }
 
 /// A writer of workflow commands and log text for the Actions runner.
@@ -101,7 +107,12 @@ impl<W: Write> Commands<W> {
     }
 
     /// Emit one annotation.
-    pub fn annotate(&mut self, level: Level, props: &AnnotationProps<'_>, message: &str) -> io::Result<()> {
+    pub fn annotate(
+        &mut self,
+        level: Level,
+        props: &AnnotationProps<'_>,
+        message: &str,
+    ) -> io::Result<()> {
         writeln!(self.out, "{}", annotation(level, props, message))
     }
 
@@ -117,7 +128,10 @@ impl<W: Write> Commands<W> {
 
     /// Print untrusted lines with command processing suspended by a random token, so no line
     /// of them can act as a command.
-    pub fn untrusted_block<'a>(&mut self, lines: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
+    pub fn untrusted_block<'a>(
+        &mut self,
+        lines: impl IntoIterator<Item = &'a str>,
+    ) -> io::Result<()> {
         let token = crate::random::token();
         let mut buf = format!("::stop-commands::{token}\n");
         for line in lines {
@@ -148,27 +162,61 @@ mod tests {
 
     #[test]
     fn property_escaping_keeps_commas_from_splitting_file() {
-        let p = AnnotationProps { file: Some("a,b:c.py"), line: Some(3), ..Default::default() };
-        assert_eq!(annotation(Level::Warning, &p, "x"), "::warning file=a%2Cb%3Ac.py,line=3::x");
+        let p = AnnotationProps {
+            file: Some("a,b:c.py"),
+            line: Some(3),
+            ..Default::default()
+        };
+        assert_eq!(
+            annotation(Level::Warning, &p, "x"),
+            "::warning file=a%2Cb%3Ac.py,line=3::x"
+        );
     }
 
     #[test]
     fn multi_line_annotation_drops_columns() {
-        let p = AnnotationProps { file: Some("f"), line: Some(3), end_line: Some(5), col: Some(1), end_column: Some(4), ..Default::default() };
-        assert_eq!(annotation(Level::Error, &p, "m"), "::error file=f,line=3,endLine=5::m");
-        let p = AnnotationProps { line: Some(3), end_line: Some(3), col: Some(1), end_column: Some(4), ..Default::default() };
-        assert_eq!(annotation(Level::Error, &p, "m"), "::error line=3,endLine=3,col=1,endColumn=4::m");
+        let p = AnnotationProps {
+            file: Some("f"),
+            line: Some(3),
+            end_line: Some(5),
+            col: Some(1),
+            end_column: Some(4),
+            ..Default::default()
+        };
+        assert_eq!(
+            annotation(Level::Error, &p, "m"),
+            "::error file=f,line=3,endLine=5::m"
+        );
+        let p = AnnotationProps {
+            line: Some(3),
+            end_line: Some(3),
+            col: Some(1),
+            end_column: Some(4),
+            ..Default::default()
+        };
+        assert_eq!(
+            annotation(Level::Error, &p, "m"),
+            "::error line=3,endLine=3,col=1,endColumn=4::m"
+        );
     }
 
     #[test]
     fn inverted_range_is_dropped_like_the_runner_does() {
-        let p = AnnotationProps { line: Some(9), end_line: Some(2), ..Default::default() };
+        let p = AnnotationProps {
+            line: Some(9),
+            end_line: Some(2),
+            ..Default::default()
+        };
         assert_eq!(annotation(Level::Notice, &p, "m"), "::notice::m");
     }
 
     #[test]
     fn message_with_newline_cannot_start_a_command() {
-        let line = annotation(Level::Notice, &AnnotationProps::default(), "ok\n::add-mask::x\r\n%");
+        let line = annotation(
+            Level::Notice,
+            &AnnotationProps::default(),
+            "ok\n::add-mask::x\r\n%",
+        );
         assert_eq!(line, "::notice::ok%0A::add-mask::x%0D%0A%25");
         assert!(!line.contains('\n'));
     }
@@ -176,12 +224,16 @@ mod tests {
     #[test]
     fn untrusted_block_is_wrapped_in_a_random_stop_token() {
         let mut c = Commands::new(Vec::new());
-        c.untrusted_block(["::error::forged", "a\n::set-output name=x::y"]).unwrap();
+        c.untrusted_block(["::error::forged", "a\n::set-output name=x::y"])
+            .unwrap();
         let s = String::from_utf8(c.into_inner()).unwrap();
         let lines: Vec<&str> = s.lines().collect();
         let token = lines[0].strip_prefix("::stop-commands::").unwrap();
         assert_eq!(token.len(), 32);
         assert_eq!(lines.last().unwrap(), &format!("::{token}::"));
-        assert_eq!(lines[1..lines.len() - 1], ["::error::forged", "a", "::set-output name=x::y"]);
+        assert_eq!(
+            lines[1..lines.len() - 1],
+            ["::error::forged", "a", "::set-output name=x::y"]
+        );
     }
 }

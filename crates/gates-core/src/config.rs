@@ -13,11 +13,22 @@ use crate::InputError;
 pub const DEFAULT_PATH: &str = ".github/gates.yml";
 
 /// Top-level sections the suite knows; any other key is a mistake.
-pub const SECTIONS: &[&str] = &["coverage", "perf", "security", "pr-comment", "breaking-change", "k8s-deploy"];
+pub const SECTIONS: &[&str] = &[
+    "coverage",
+    "perf",
+    "security",
+    "pr-comment",
+    "breaking-change",
+    "k8s-deploy",
+];
 
 /// Read `section` of the config file at `path`. `Ok(None)` when the file or the section is
 /// absent (an absent file is an error only when `required`).
-pub fn load_section<T: DeserializeOwned>(path: &Path, section: &str, required: bool) -> Result<Option<T>, InputError> {
+pub fn load_section<T: DeserializeOwned>(
+    path: &Path,
+    section: &str,
+    required: bool,
+) -> Result<Option<T>, InputError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(None),
@@ -100,7 +111,12 @@ mod tests {
     #[test]
     fn reads_own_section_and_skips_other_gates() {
         let c = load("security:\n  whatever: [1, 2]\ncoverage:\n  min-lines: 80\n").unwrap();
-        assert_eq!(c, Some(Cfg { min_lines: Some(80.0) }));
+        assert_eq!(
+            c,
+            Some(Cfg {
+                min_lines: Some(80.0)
+            })
+        );
     }
 
     #[test]
@@ -120,7 +136,10 @@ mod tests {
     #[test]
     fn absent_file_or_section_is_none() {
         assert_eq!(load("perf: {}\n").unwrap(), None);
-        assert_eq!(load_section::<Cfg>(Path::new("/nonexistent/x.yml"), "coverage", false).unwrap(), None);
+        assert_eq!(
+            load_section::<Cfg>(Path::new("/nonexistent/x.yml"), "coverage", false).unwrap(),
+            None
+        );
         assert!(load_section::<Cfg>(Path::new("/nonexistent/x.yml"), "coverage", true).is_err());
     }
 }

@@ -31,14 +31,20 @@ pub struct EmitOptions {
 
 /// Emit the outcome. The result file is written first and atomically; outputs are appended in a
 /// single write; the log comes last.
-pub fn emit(outcome: &Outcome, env: &ActionsEnv, opts: &EmitOptions, stdout: &mut impl Write) -> io::Result<()> {
+pub fn emit(
+    outcome: &Outcome,
+    env: &ActionsEnv,
+    opts: &EmitOptions,
+    stdout: &mut impl Write,
+) -> io::Result<()> {
     if let Some(path) = &opts.result {
         result_file::write(path, outcome)?;
     }
     let in_actions = env.in_actions();
     if in_actions {
         if let Some(path) = env.output_file() {
-            let mut all: Vec<(&str, String)> = vec![("verdict", outcome.verdict.as_str().to_string())];
+            let mut all: Vec<(&str, String)> =
+                vec![("verdict", outcome.verdict.as_str().to_string())];
             all.extend(outcome.outputs.iter().map(|(k, v)| (*k, v.clone())));
             if let Some(r) = &opts.result {
                 all.push(("result", r.display().to_string()));
@@ -63,7 +69,11 @@ pub fn emit(outcome: &Outcome, env: &ActionsEnv, opts: &EmitOptions, stdout: &mu
 
 fn print_github(outcome: &Outcome, stdout: &mut impl Write) -> io::Result<()> {
     let mut cmd = Commands::new(stdout);
-    let mut log = vec![format!("{} {}", outcome.verdict.as_str().to_uppercase(), outcome.title)];
+    let mut log = vec![format!(
+        "{} {}",
+        outcome.verdict.as_str().to_uppercase(),
+        outcome.title
+    )];
     log.extend(outcome.reasons.iter().map(|r| format!("  - {r}")));
     log.extend(outcome.notes.iter().cloned());
     cmd.untrusted_block(log.iter().map(String::as_str))?;
@@ -72,7 +82,11 @@ fn print_github(outcome: &Outcome, stdout: &mut impl Write) -> io::Result<()> {
         cmd.annotate(f.level, &annotations::props(f), &f.message)?;
     }
     if sel.omitted > 0 {
-        cmd.annotate(Level::Notice, &Default::default(), &annotations::overflow_message(sel.omitted))?;
+        cmd.annotate(
+            Level::Notice,
+            &Default::default(),
+            &annotations::overflow_message(sel.omitted),
+        )?;
     }
     Ok(())
 }
@@ -82,4 +96,3 @@ pub fn want_color(env: &ActionsEnv) -> bool {
     use std::io::IsTerminal;
     !env.no_color() && io::stdout().is_terminal()
 }
-

@@ -19,19 +19,31 @@ impl ActionsEnv {
         #[allow(clippy::disallowed_methods)]
         let vars = std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .filter(|(k, _)| k.starts_with("GITHUB_") || k.starts_with("RUNNER_") || k == "NO_COLOR" || k == "CI")
+            .filter(|(k, _)| {
+                k.starts_with("GITHUB_") || k.starts_with("RUNNER_") || k == "NO_COLOR" || k == "CI"
+            })
             .collect();
         ActionsEnv { vars }
     }
 
     /// An environment made of the given variables (for tests).
-    pub fn from_vars<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
-        ActionsEnv { vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+    pub fn from_vars<K: Into<String>, V: Into<String>>(
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        ActionsEnv {
+            vars: vars
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
     }
 
     /// A variable, when set and not empty.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// True inside a GitHub Actions job.
@@ -65,15 +77,25 @@ impl ActionsEnv {
     /// Repository, commits, PR number and run link for the result file.
     pub fn context(&self, event: Option<&Event>) -> Context {
         let repo = self.get("GITHUB_REPOSITORY").map(str::to_string);
-        let run_url = match (self.get("GITHUB_SERVER_URL"), &repo, self.get("GITHUB_RUN_ID")) {
-            (Some(server), Some(repo), Some(id)) => Some(format!("{server}/{repo}/actions/runs/{id}")),
+        let run_url = match (
+            self.get("GITHUB_SERVER_URL"),
+            &repo,
+            self.get("GITHUB_RUN_ID"),
+        ) {
+            (Some(server), Some(repo), Some(id)) => {
+                Some(format!("{server}/{repo}/actions/runs/{id}"))
+            }
             _ => None,
         };
         let pr = event.and_then(|e| e.pull_request.as_ref());
         Context {
             repo,
-            sha: pr.map(|p| p.head.sha.clone()).or_else(|| self.get("GITHUB_SHA").map(str::to_string)),
-            base_sha: pr.map(|p| p.base.sha.clone()).or_else(|| event.and_then(|e| e.before.clone())),
+            sha: pr
+                .map(|p| p.head.sha.clone())
+                .or_else(|| self.get("GITHUB_SHA").map(str::to_string)),
+            base_sha: pr
+                .map(|p| p.base.sha.clone())
+                .or_else(|| event.and_then(|e| e.before.clone())),
             pr: pr.map(|p| p.number),
             run_url,
         }

@@ -48,7 +48,11 @@ pub struct InputError {
 
 impl InputError {
     /// An error about `path` with no position.
-    pub fn new(path: impl AsRef<Path>, message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub fn new(
+        path: impl AsRef<Path>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
         InputError {
             path: path.as_ref().to_path_buf(),
             line: None,
@@ -68,7 +72,9 @@ impl InputError {
     /// An I/O failure on `path`.
     pub fn io(path: impl AsRef<Path>, err: &std::io::Error) -> Self {
         let help = match err.kind() {
-            std::io::ErrorKind::NotFound => "check the path; globs are expanded by the gate, relative to the working directory",
+            std::io::ErrorKind::NotFound => {
+                "check the path; globs are expanded by the gate, relative to the working directory"
+            }
             std::io::ErrorKind::PermissionDenied => "make the file readable by the runner user",
             _ => "check that the file exists and is readable",
         };

@@ -53,21 +53,29 @@ impl Event {
     pub fn read(path: &Path) -> Result<Self, InputError> {
         let text = std::fs::read(path).map_err(|e| InputError::io(path, &e))?;
         serde_json::from_slice(&text).map_err(|e| {
-            InputError::new(path, format!("cannot read the event payload: {e}"), "GITHUB_EVENT_PATH must name the runner's event JSON")
-                .at(e.line() as u64, Some(e.column() as u64))
+            InputError::new(
+                path,
+                format!("cannot read the event payload: {e}"),
+                "GITHUB_EVENT_PATH must name the runner's event JSON",
+            )
+            .at(e.line() as u64, Some(e.column() as u64))
         })
     }
 
     /// True when the pull request comes from another repository (its token is read-only).
     pub fn is_fork(&self) -> bool {
-        self.pull_request.as_ref().is_some_and(|pr| match (&pr.head.repo, &pr.base.repo) {
-            (Some(h), Some(b)) => h.full_name != b.full_name,
-            _ => true,
-        })
+        self.pull_request
+            .as_ref()
+            .is_some_and(|pr| match (&pr.head.repo, &pr.base.repo) {
+                (Some(h), Some(b)) => h.full_name != b.full_name,
+                _ => true,
+            })
     }
 
     /// The push's `before`, unless it is the all-zero id of a new branch.
     pub fn push_before(&self) -> Option<&str> {
-        self.before.as_deref().filter(|b| !b.bytes().all(|c| c == b'0'))
+        self.before
+            .as_deref()
+            .filter(|b| !b.bytes().all(|c| c == b'0'))
     }
 }

@@ -25,11 +25,14 @@ pub fn escape(s: &str) -> String {
 
 /// Untrusted text as an inline code span that is safe inside a table cell.
 pub fn code(s: &str) -> String {
-    let clean: String = s.chars().map(|c| match c {
-        '`' => '\'',
-        c if c.is_control() => ' ',
-        c => c,
-    }).collect();
+    let clean: String = s
+        .chars()
+        .map(|c| match c {
+            '`' => '\'',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
     format!("`{}`", clean.replace('|', "\\|"))
 }
 
@@ -42,7 +45,11 @@ pub fn table(header: &[&str], align_right: &[bool], rows: &[Vec<String>]) -> Str
     }
     out.push_str("\n|");
     for i in 0..header.len() {
-        out.push_str(if align_right.get(i).copied().unwrap_or(false) { "---:|" } else { "---|" });
+        out.push_str(if align_right.get(i).copied().unwrap_or(false) {
+            "---:|"
+        } else {
+            "---|"
+        });
     }
     out.push('\n');
     for row in rows {
@@ -76,7 +83,10 @@ mod tests {
 
     #[test]
     fn hostile_file_names_render_inert() {
-        assert_eq!(escape("<img src=x> @team | [a](b)\n`x`"), "&lt;img src=x&gt; &#64;team \\| \\[a\\](b) \\`x\\`");
+        assert_eq!(
+            escape("<img src=x> @team | [a](b)\n`x`"),
+            "&lt;img src=x&gt; &#64;team \\| \\[a\\](b) \\`x\\`"
+        );
     }
 
     #[test]

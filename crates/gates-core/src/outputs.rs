@@ -11,12 +11,22 @@ use std::path::Path;
 pub fn render(outputs: &[(&str, String)]) -> io::Result<String> {
     let mut buf = String::new();
     for (name, value) in outputs {
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("invalid output name {name:?}")));
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("invalid output name {name:?}"),
+            ));
         }
         let delimiter = format!("ghadelimiter_{}", crate::random::token());
         if value.contains(&delimiter) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("output {name} contains its delimiter")));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("output {name} contains its delimiter"),
+            ));
         }
         let _ = write!(buf, "{name}<<{delimiter}\n{value}\n{delimiter}\n");
     }
@@ -26,7 +36,10 @@ pub fn render(outputs: &[(&str, String)]) -> io::Result<String> {
 /// Append all outputs to the file in one write, so a failure leaves no half entry.
 pub fn append(path: &Path, outputs: &[(&str, String)]) -> io::Result<()> {
     let buf = render(outputs)?;
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
     f.write_all(buf.as_bytes())
 }
 
@@ -72,13 +85,20 @@ mod tests {
     fn forged_entries_inside_a_value_stay_inside_it() {
         let hostile = "x\nEOF\nverdict=pass\nghadelimiter_0000\nmalicious<<EOF".to_string();
         let text = render(&[("title", hostile.clone()), ("verdict", "fail".into())]).unwrap();
-        assert_eq!(parse(&text).unwrap(), vec![("title".into(), hostile), ("verdict".into(), "fail".into())]);
+        assert_eq!(
+            parse(&text).unwrap(),
+            vec![("title".into(), hostile), ("verdict".into(), "fail".into())]
+        );
     }
 
     #[test]
     fn delimiters_differ_per_value() {
         let text = render(&[("a", "1".into()), ("b", "2".into())]).unwrap();
-        let delims: Vec<&str> = text.lines().filter(|l| l.contains("<<")).map(|l| l.split("<<").nth(1).unwrap()).collect();
+        let delims: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("<<"))
+            .map(|l| l.split("<<").nth(1).unwrap())
+            .collect();
         assert_ne!(delims[0], delims[1]);
     }
 

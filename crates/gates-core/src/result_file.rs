@@ -39,7 +39,11 @@ impl ResultFile {
             gate: outcome.gate.clone(),
             verdict: outcome.verdict,
             title: outcome.title.clone(),
-            summary: crate::summary::render(outcome, crate::summary::COMMENT_SECTION_BUDGET, "see the job summary"),
+            summary: crate::summary::render(
+                outcome,
+                crate::summary::COMMENT_SECTION_BUDGET,
+                "see the job summary",
+            ),
             metrics: outcome.metrics.clone(),
             findings: outcome.findings.clone(),
             context: outcome.context.clone(),
@@ -50,8 +54,12 @@ impl ResultFile {
     pub fn read(path: &Path) -> Result<Self, crate::InputError> {
         let text = std::fs::read(path).map_err(|e| crate::InputError::io(path, &e))?;
         let value: Self = serde_json::from_slice(&text).map_err(|e| {
-            crate::InputError::new(path, format!("not a gates result file: {e}"), "pass the file a gate wrote with --result")
-                .at(e.line() as u64, Some(e.column() as u64))
+            crate::InputError::new(
+                path,
+                format!("not a gates result file: {e}"),
+                "pass the file a gate wrote with --result",
+            )
+            .at(e.line() as u64, Some(e.column() as u64))
         })?;
         if value.schema != SCHEMA {
             return Err(crate::InputError::new(
@@ -75,7 +83,13 @@ pub fn write(path: &Path, outcome: &Outcome) -> std::io::Result<()> {
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{}.{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("result"), crate::random::token()));
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("result"),
+        crate::random::token()
+    ));
     let res = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(&text)?;

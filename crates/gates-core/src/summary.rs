@@ -23,7 +23,9 @@ pub fn render(outcome: &Outcome, budget: usize, overflow_hint: &str) -> String {
     if head.len() + full.len() <= budget {
         return head + &full;
     }
-    let note = format!("\n_Some details were left out to stay within GitHub's size limit; {overflow_hint}._\n");
+    let note = format!(
+        "\n_Some details were left out to stay within GitHub's size limit; {overflow_hint}._\n"
+    );
     let essential = sections(outcome, false);
     if head.len() + essential.len() + note.len() <= budget {
         return head + &essential + &note;
@@ -39,7 +41,11 @@ pub fn render(outcome: &Outcome, budget: usize, overflow_hint: &str) -> String {
 }
 
 fn head(outcome: &Outcome) -> String {
-    let mut s = format!("### {} {}\n\n", outcome.verdict.icon(), escape(&outcome.title));
+    let mut s = format!(
+        "### {} {}\n\n",
+        outcome.verdict.icon(),
+        escape(&outcome.title)
+    );
     for r in &outcome.reasons {
         s.push_str(&format!("- {}\n", escape(r)));
     }
@@ -51,11 +57,19 @@ fn head(outcome: &Outcome) -> String {
 
 fn sections(outcome: &Outcome, with_details: bool) -> String {
     let mut s = String::new();
-    for sec in outcome.sections.iter().filter(|s| with_details || s.essential) {
+    for sec in outcome
+        .sections
+        .iter()
+        .filter(|s| with_details || s.essential)
+    {
         if sec.essential {
             s.push_str(&format!("#### {}\n\n{}\n", escape(&sec.heading), sec.body));
         } else {
-            s.push_str(&format!("<details><summary>{}</summary>\n\n{}\n</details>\n\n", escape(&sec.heading), sec.body));
+            s.push_str(&format!(
+                "<details><summary>{}</summary>\n\n{}\n</details>\n\n",
+                escape(&sec.heading),
+                sec.body
+            ));
         }
     }
     s
@@ -63,7 +77,14 @@ fn sections(outcome: &Outcome, with_details: bool) -> String {
 
 /// Append the rendered outcome to the job summary file.
 pub fn append(path: &Path, outcome: &Outcome) -> std::io::Result<()> {
-    let text = render(outcome, JOB_SUMMARY_BUDGET, "the result file has every finding");
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let text = render(
+        outcome,
+        JOB_SUMMARY_BUDGET,
+        "the result file has every finding",
+    );
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
     f.write_all(text.as_bytes())
 }

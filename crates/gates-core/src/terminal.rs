@@ -24,7 +24,9 @@ impl Style {
 /// Make report text safe for a terminal: drop escape sequences and other control characters a
 /// hostile report could use to rewrite the screen.
 pub fn sanitize(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control() || *c == '\t').collect()
+    s.chars()
+        .filter(|c| !c.is_control() || *c == '\t')
+        .collect()
 }
 
 /// Print the outcome for a person at a terminal.
@@ -37,7 +39,12 @@ pub fn render(out: &mut impl Write, outcome: &Outcome, style: Style) -> io::Resu
         Verdict::Inconclusive => ("1;33", "INCONCLUSIVE"),
         Verdict::Skipped => ("2", "SKIPPED"),
     };
-    writeln!(out, "{} {}", style.paint(code, word), sanitize(&outcome.title))?;
+    writeln!(
+        out,
+        "{} {}",
+        style.paint(code, word),
+        sanitize(&outcome.title)
+    )?;
     for r in &outcome.reasons {
         writeln!(out, "  - {}", sanitize(r))?;
     }
@@ -61,7 +68,12 @@ pub fn render(out: &mut impl Write, outcome: &Outcome, style: Style) -> io::Resu
                 (Some(p), None, _) => sanitize(p),
                 (None, _, _) => String::new(),
             };
-            writeln!(out, "{}: {place}: {}", style.paint(c, w), sanitize(&f.message))?;
+            writeln!(
+                out,
+                "{}: {place}: {}",
+                style.paint(c, w),
+                sanitize(&f.message)
+            )?;
         }
     }
     Ok(())

@@ -38,7 +38,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
             _ => continue,
         };
         match e.local_name().as_ref() {
- b"coverage" => {
+            b"coverage" => {
                 seen_root = true;
                 istanbul = r.attr(&e, "clover")?.is_some_and(|v| v == "3.2.0");
             }
@@ -50,17 +50,31 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                     let methods = xml::count(&r, &e, "methods")?.unwrap_or(0);
                     let covered = xml::count(&r, &e, "coveredmethods")?.unwrap_or(0);
                     if covered > methods {
-                        return Err(r.error("coveredmethods exceeds methods", "the report is damaged; regenerate it"));
+                        return Err(r.error(
+                            "coveredmethods exceeds methods",
+                            "the report is damaged; regenerate it",
+                        ));
                     }
                     let s = report.file(f).summary.get_or_insert_with(Default::default);
-                    s.functions = Counter { covered, total: methods };
+                    s.functions = Counter {
+                        covered,
+                        total: methods,
+                    };
                 }
             }
             b"file" => {
                 // `path` is the full path where the writer gives one; PHPUnit and old writers only `name`.
                 let p = match r.attr(&e, "path")? {
                     Some(p) => p.into_owned(),
-                    None => r.attr(&e, "name")?.ok_or_else(|| r.error("<file> has neither path nor name", "the report is damaged; regenerate it"))?.into_owned(),
+                    None => r
+                        .attr(&e, "name")?
+                        .ok_or_else(|| {
+                            r.error(
+                                "<file> has neither path nor name",
+                                "the report is damaged; regenerate it",
+                            )
+                        })?
+                        .into_owned(),
                 };
                 report.file(&p);
                 if !empty {
@@ -74,29 +88,54 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                 let kind = r.attr(&e, "type")?.unwrap_or_default().into_owned();
                 match kind.as_str() {
                     "method" => {
-                        let name = r.attr(&e, "name")?.map(|n| n.into_owned()).unwrap_or_default();
+                        let name = r
+                            .attr(&e, "name")?
+                            .map(|n| n.into_owned())
+                            .unwrap_or_default();
                         report.file(f).record_function(format!("{name}@{num}"), cnt);
                     }
                     "cond" => {
                         let t = xml::count(&r, &e, "truecount")?.unwrap_or(0);
                         let fl = xml::count(&r, &e, "falsecount")?.unwrap_or(0);
                         let (covered, total) = if istanbul {
-                            let small = |v: u64| u32::try_from(v).map_err(|_| r.error("branch count out of range", "the report is damaged; regenerate it"));
+                            let small = |v: u64| {
+                                u32::try_from(v).map_err(|_| {
+                                    r.error(
+                                        "branch count out of range",
+                                        "the report is damaged; regenerate it",
+                                    )
+                                })
+                            };
                             (small(t)?, small(t.saturating_add(fl))?)
                         } else {
                             (u32::from(t > 0) + u32::from(fl > 0), 2)
                         };
-                        let cov = LineCov { hits: cnt, branches_covered: covered, branches_total: total, branch_only: false };
+                        let cov = LineCov {
+                            hits: cnt,
+                            branches_covered: covered,
+                            branches_total: total,
+                            branch_only: false,
+                        };
                         report.file(f).record(num, cov);
                     }
-                    _ => report.file(f).record(num, LineCov { hits: cnt, ..Default::default() }),
+                    _ => report.file(f).record(
+                        num,
+                        LineCov {
+                            hits: cnt,
+                            ..Default::default()
+                        },
+                    ),
                 }
             }
             _ => {}
         }
     }
     if !seen_root {
-        return Err(InputError::new(path, "no <coverage> element: not a Clover report", "pass --format to choose the right format"));
+        return Err(InputError::new(
+            path,
+            "no <coverage> element: not a Clover report",
+            "pass --format to choose the right format",
+        ));
     }
     Ok(report)
 }

@@ -59,7 +59,12 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                 }
             }
             b"class" => {
-                let name = r.attr(&e, "filename")?.ok_or_else(|| r.error("<class> has no filename", "the report is damaged; regenerate it"))?;
+                let name = r.attr(&e, "filename")?.ok_or_else(|| {
+                    r.error(
+                        "<class> has no filename",
+                        "the report is damaged; regenerate it",
+                    )
+                })?;
                 let name = name.trim().to_string();
                 report.file(&name);
                 class_has_lines = false;
@@ -80,13 +85,25 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
             b"line" => {
                 let Some(f) = &file else { continue };
                 let number = xml::line(&r, &e, "number")?;
-                let hits = xml::count(&r, &e, "hits")?.ok_or_else(|| r.error("<line> has no hits", "the report is damaged; regenerate it"))?;
-                let mut cov = LineCov { hits, ..Default::default() };
-                let is_branch = r.attr(&e, "branch")?.is_some_and(|b| b.eq_ignore_ascii_case("true"));
+                let hits = xml::count(&r, &e, "hits")?.ok_or_else(|| {
+                    r.error("<line> has no hits", "the report is damaged; regenerate it")
+                })?;
+                let mut cov = LineCov {
+                    hits,
+                    ..Default::default()
+                };
+                let is_branch = r
+                    .attr(&e, "branch")?
+                    .is_some_and(|b| b.eq_ignore_ascii_case("true"));
                 if is_branch {
                     if let Some(cc) = r.attr(&e, "condition-coverage")? {
                         let (c, t) = condition_coverage(&cc).ok_or_else(|| {
-                            r.error(format!("condition-coverage=\"{cc}\" is not \"N% (covered/total)\""), "the report is damaged; regenerate it")
+                            r.error(
+                                format!(
+                                    "condition-coverage=\"{cc}\" is not \"N% (covered/total)\""
+                                ),
+                                "the report is damaged; regenerate it",
+                            )
                         })?;
                         cov.branches_covered = c;
                         cov.branches_total = t;
@@ -104,7 +121,11 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
         }
     }
     if !seen_root {
-        return Err(InputError::new(path, "no <coverage> element: not a Cobertura report", "pass --format to choose the right format"));
+        return Err(InputError::new(
+            path,
+            "no <coverage> element: not a Cobertura report",
+            "pass --format to choose the right format",
+        ));
     }
     Ok(report)
 }

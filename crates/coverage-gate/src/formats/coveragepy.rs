@@ -36,7 +36,8 @@ struct File {
 
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let bytes = super::read_all(input, path)?;
-    let doc: Doc = serde_json::from_slice(&bytes).map_err(|e| super::json_error(path, e, "coverage.py JSON report"))?;
+    let doc: Doc = serde_json::from_slice(&bytes)
+        .map_err(|e| super::json_error(path, e, "coverage.py JSON report"))?;
     let mut report = Report::default();
     let mut headline = Counter::default();
     for (name, f) in doc.files {
@@ -44,18 +45,35 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
         for (lines, hits) in [(&f.executed_lines, 1), (&f.missing_lines, 0)] {
             for &l in lines {
                 if l == 0 {
-                    return Err(InputError::new(path, format!("{name}: line 0 is not a line"), "the report is damaged; regenerate it"));
+                    return Err(InputError::new(
+                        path,
+                        format!("{name}: line 0 is not a line"),
+                        "the report is damaged; regenerate it",
+                    ));
                 }
-                fc.record(l, LineCov { hits, ..Default::default() });
+                fc.record(
+                    l,
+                    LineCov {
+                        hits,
+                        ..Default::default()
+                    },
+                );
                 headline.count(hits > 0);
             }
         }
         for (arcs, taken) in [(&f.executed_branches, true), (&f.missing_branches, false)] {
             for &(from, _) in arcs {
                 let from = u32::try_from(from).ok().filter(|&l| l > 0).ok_or_else(|| {
-                    InputError::new(path, format!("{name}: branch from line {from}"), "the report is damaged; regenerate it")
+                    InputError::new(
+                        path,
+                        format!("{name}: branch from line {from}"),
+                        "the report is damaged; regenerate it",
+                    )
                 })?;
-                let l = fc.lines.entry(from).or_insert(LineCov { branch_only: true, ..Default::default() });
+                let l = fc.lines.entry(from).or_insert(LineCov {
+                    branch_only: true,
+                    ..Default::default()
+                });
                 l.branches_total += 1;
                 l.branches_covered += u32::from(taken);
                 headline.count(taken);

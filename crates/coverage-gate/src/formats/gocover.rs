@@ -28,7 +28,11 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
     let mut n = 0u64;
     loop {
         line.clear();
-        if input.read_line(&mut line).map_err(|e| InputError::io(path, &e).at(n + 1, None))? == 0 {
+        if input
+            .read_line(&mut line)
+            .map_err(|e| InputError::io(path, &e).at(n + 1, None))?
+            == 0
+        {
             break;
         }
         n += 1;
@@ -36,7 +40,14 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
         if l.trim().is_empty() {
             continue;
         }
-        let bad = |what: &str| InputError::new(path, format!("{what}: {:?}", l.chars().take(80).collect::<String>()), "the profile is damaged; regenerate it with go test -coverprofile").at(n, None);
+        let bad = |what: &str| {
+            InputError::new(
+                path,
+                format!("{what}: {:?}", l.chars().take(80).collect::<String>()),
+                "the profile is damaged; regenerate it with go test -coverprofile",
+            )
+            .at(n, None)
+        };
         if let Some(m) = l.strip_prefix("mode:") {
             let m = m.trim().to_string();
             if !matches!(m.as_str(), "set" | "count" | "atomic") {
@@ -53,23 +64,43 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
             return Err(bad("a Go coverprofile starts with a mode: line"));
         }
         // importpath/file.go:sl.sc,el.ec stmts count — the file name may contain ':'.
-        let (loc, rest) = l.rsplit_once(':').ok_or_else(|| bad("not a coverprofile block"))?;
+        let (loc, rest) = l
+            .rsplit_once(':')
+            .ok_or_else(|| bad("not a coverprofile block"))?;
         let mut it = rest.split(' ');
-        let (Some(range), Some(stmts), Some(count), None) = (it.next(), it.next(), it.next(), it.next()) else {
+        let (Some(range), Some(stmts), Some(count), None) =
+            (it.next(), it.next(), it.next(), it.next())
+        else {
             return Err(bad("not a coverprofile block"));
         };
         let span = parse_span(range).ok_or_else(|| bad("bad block position"))?;
-        let stmts: u64 = stmts.parse().map_err(|_| bad("statement count is not a number"))?;
-        let count: u64 = count.parse().map_err(|_| bad("execution count is not a non-negative number"))?;
+        let stmts: u64 = stmts
+            .parse()
+            .map_err(|_| bad("statement count is not a number"))?;
+        let count: u64 = count
+            .parse()
+            .map_err(|_| bad("execution count is not a non-negative number"))?;
         let set = mode.as_deref() == Some("set");
-        let e = blocks.entry(loc.to_string()).or_default().entry(span).or_insert((stmts, 0));
+        let e = blocks
+            .entry(loc.to_string())
+            .or_default()
+            .entry(span)
+            .or_insert((stmts, 0));
         if e.0 != stmts {
             return Err(bad("the same block appears with different statement counts (profiles of different builds?)"));
         }
-        e.1 = if set { e.1.max(count) } else { e.1.saturating_add(count) };
+        e.1 = if set {
+            e.1.max(count)
+        } else {
+            e.1.saturating_add(count)
+        };
     }
     if mode.is_none() {
-        return Err(InputError::new(path, "no mode: line: not a Go coverprofile", "pass --format to choose the right format"));
+        return Err(InputError::new(
+            path,
+            "no mode: line: not a Go coverprofile",
+            "pass --format to choose the right format",
+        ));
     }
     let mut report = Report::default();
     let mut statements = Counter::default();
@@ -94,7 +125,11 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
             }
         }
     }
-    report.headline = Some(Headline { name: "statements", counter: statements, formula: "go tool cover: statements in executed blocks / all statements" });
+    report.headline = Some(Headline {
+        name: "statements",
+        counter: statements,
+        formula: "go tool cover: statements in executed blocks / all statements",
+    });
     Ok(report)
 }
 
@@ -102,6 +137,11 @@ fn parse_span(s: &str) -> Option<Span> {
     let (a, b) = s.split_once(',')?;
     let (sl, sc) = a.split_once('.')?;
     let (el, ec) = b.split_once('.')?;
-    let span = Span { start_line: sl.parse().ok()?, start_col: sc.parse().ok()?, end_line: el.parse().ok()?, end_col: ec.parse().ok()? };
+    let span = Span {
+        start_line: sl.parse().ok()?,
+        start_col: sc.parse().ok()?,
+        end_line: el.parse().ok()?,
+        end_col: ec.parse().ok()?,
+    };
     (span.start_line > 0 && span.end_line >= span.start_line).then_some(span)
 }

@@ -59,13 +59,18 @@ fn count(v: f64, path: &Path, file: &str) -> Result<u64, InputError> {
     if v.is_finite() && v >= 0.0 {
         Ok(v as u64)
     } else {
-        Err(InputError::new(path, format!("{file}: count {v} is not a non-negative number"), "the report is damaged; regenerate it"))
+        Err(InputError::new(
+            path,
+            format!("{file}: count {v} is not a non-negative number"),
+            "the report is damaged; regenerate it",
+        ))
     }
 }
 
 pub fn parse_final<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let bytes = super::read_all(input, path)?;
-    let doc: BTreeMap<String, FileCov> = serde_json::from_slice(&bytes).map_err(|e| super::json_error(path, e, "Istanbul coverage-final.json"))?;
+    let doc: BTreeMap<String, FileCov> = serde_json::from_slice(&bytes)
+        .map_err(|e| super::json_error(path, e, "Istanbul coverage-final.json"))?;
     let mut report = Report::default();
     let mut statements = Counter::default();
     for (key, f) in doc {
@@ -74,14 +79,30 @@ pub fn parse_final<R: BufRead>(input: R, path: &Path) -> Result<Report, InputErr
         for (id, loc) in &f.statement_map {
             let hits = count(*f.s.get(id).unwrap_or(&0.0), path, &name)?;
             statements.count(hits > 0);
-            let Some(line) = loc.start.line.filter(|&l| l > 0) else { continue };
-            fc.record(line, LineCov { hits, ..Default::default() });
+            let Some(line) = loc.start.line.filter(|&l| l > 0) else {
+                continue;
+            };
+            fc.record(
+                line,
+                LineCov {
+                    hits,
+                    ..Default::default()
+                },
+            );
         }
         for (id, entry) in &f.branch_map {
             let counts = f.b.get(id).map(Vec::as_slice).unwrap_or(&[]);
-            let line = entry.line.or_else(|| entry.loc.as_ref().and_then(|l| l.start.line)).or_else(|| entry.locations.first().and_then(|l| l.start.line));
-            let Some(line) = line.filter(|&l| l > 0) else { continue };
-            let l = fc.lines.entry(line).or_insert(LineCov { branch_only: true, ..Default::default() });
+            let line = entry
+                .line
+                .or_else(|| entry.loc.as_ref().and_then(|l| l.start.line))
+                .or_else(|| entry.locations.first().and_then(|l| l.start.line));
+            let Some(line) = line.filter(|&l| l > 0) else {
+                continue;
+            };
+            let l = fc.lines.entry(line).or_insert(LineCov {
+                branch_only: true,
+                ..Default::default()
+            });
             for &c in counts {
                 l.branches_total += 1;
                 l.branches_covered += u32::from(count(c, path, &name)? > 0);
@@ -89,12 +110,26 @@ pub fn parse_final<R: BufRead>(input: R, path: &Path) -> Result<Report, InputErr
         }
         for (id, entry) in &f.fn_map {
             let hits = count(*f.f.get(id).unwrap_or(&0.0), path, &name)?;
-            let line = entry.line.or_else(|| entry.decl.as_ref().and_then(|d| d.start.line)).or_else(|| entry.loc.as_ref().and_then(|d| d.start.line)).unwrap_or(0);
+            let line = entry
+                .line
+                .or_else(|| entry.decl.as_ref().and_then(|d| d.start.line))
+                .or_else(|| entry.loc.as_ref().and_then(|d| d.start.line))
+                .unwrap_or(0);
             // Anonymous functions share names; the id keeps them apart as istanbul does.
-            fc.record_function(format!("{}#{id}@{line}", entry.name.as_deref().unwrap_or("(anonymous)")), hits);
+            fc.record_function(
+                format!(
+                    "{}#{id}@{line}",
+                    entry.name.as_deref().unwrap_or("(anonymous)")
+                ),
+                hits,
+            );
         }
     }
-    report.headline = Some(Headline { name: "statements", counter: statements, formula: "istanbul: executed statements / statements" });
+    report.headline = Some(Headline {
+        name: "statements",
+        counter: statements,
+        formula: "istanbul: executed statements / statements",
+    });
     Ok(report)
 }
 
@@ -114,14 +149,25 @@ struct SummaryEntry {
 
 pub fn parse_summary<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let bytes = super::read_all(input, path)?;
-    let doc: BTreeMap<String, SummaryEntry> = serde_json::from_slice(&bytes).map_err(|e| super::json_error(path, e, "Istanbul coverage-summary.json"))?;
+    let doc: BTreeMap<String, SummaryEntry> = serde_json::from_slice(&bytes)
+        .map_err(|e| super::json_error(path, e, "Istanbul coverage-summary.json"))?;
     let mut report = Report::default();
     let mut statements = Counter::default();
     let c = |m: &Metric, what: &str, file: &str| {
         if m.covered > m.total {
-            Err(InputError::new(path, format!("{file}: {what} covered {} exceeds total {}", m.covered, m.total), "the report is damaged; regenerate it"))
+            Err(InputError::new(
+                path,
+                format!(
+                    "{file}: {what} covered {} exceeds total {}",
+                    m.covered, m.total
+                ),
+                "the report is damaged; regenerate it",
+            ))
         } else {
-            Ok(Counter { covered: m.covered, total: m.total })
+            Ok(Counter {
+                covered: m.covered,
+                total: m.total,
+            })
         }
     };
     for (name, e) in doc {
@@ -130,14 +176,28 @@ pub fn parse_summary<R: BufRead>(input: R, path: &Path) -> Result<Report, InputE
         }
         let s = SummaryCounts {
             lines: c(&e.lines, "lines", &name)?,
-            branches: e.branches.as_ref().map(|m| c(m, "branches", &name)).transpose()?.unwrap_or_default(),
-            functions: e.functions.as_ref().map(|m| c(m, "functions", &name)).transpose()?.unwrap_or_default(),
+            branches: e
+                .branches
+                .as_ref()
+                .map(|m| c(m, "branches", &name))
+                .transpose()?
+                .unwrap_or_default(),
+            functions: e
+                .functions
+                .as_ref()
+                .map(|m| c(m, "functions", &name))
+                .transpose()?
+                .unwrap_or_default(),
         };
         if let Some(m) = &e.statements {
             statements.add(c(m, "statements", &name)?);
         }
         report.file(&name).summary = Some(s);
     }
-    report.headline = Some(Headline { name: "statements", counter: statements, formula: "istanbul: executed statements / statements" });
+    report.headline = Some(Headline {
+        name: "statements",
+        counter: statements,
+        formula: "istanbul: executed statements / statements",
+    });
     Ok(report)
 }

@@ -44,7 +44,13 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
             b"package" => package = r.attr(&e, "name")?.unwrap_or_default().into_owned(),
             b"class" => {
                 class = r.attr(&e, "name")?.unwrap_or_default().into_owned();
-                class_file = r.attr(&e, "sourcefilename")?.map(|f| if package.is_empty() { f.into_owned() } else { format!("{package}/{f}") });
+                class_file = r.attr(&e, "sourcefilename")?.map(|f| {
+                    if package.is_empty() {
+                        f.into_owned()
+                    } else {
+                        format!("{package}/{f}")
+                    }
+                });
             }
             b"method" if !empty => {
                 let n = r.attr(&e, "name")?.unwrap_or_default();
@@ -52,8 +58,17 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                 method = Some(format!("{class}.{n}{d}"));
             }
             b"sourcefile" => {
-                let n = r.attr(&e, "name")?.ok_or_else(|| r.error("<sourcefile> has no name", "the report is damaged; regenerate it"))?;
-                let p = if package.is_empty() { n.into_owned() } else { format!("{package}/{n}") };
+                let n = r.attr(&e, "name")?.ok_or_else(|| {
+                    r.error(
+                        "<sourcefile> has no name",
+                        "the report is damaged; regenerate it",
+                    )
+                })?;
+                let p = if package.is_empty() {
+                    n.into_owned()
+                } else {
+                    format!("{package}/{n}")
+                };
                 report.file(&p);
                 if !empty {
                     sourcefile = Some(p);
@@ -69,8 +84,20 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                 if mi + ci == 0 && mb + cb == 0 {
                     continue;
                 }
-                let small = |v: u64| u32::try_from(v).map_err(|_| r.error("branch count out of range", "the report is damaged; regenerate it"));
-                let cov = LineCov { hits: ci, branches_covered: small(cb)?, branches_total: small(mb + cb)?, branch_only: mi + ci == 0 };
+                let small = |v: u64| {
+                    u32::try_from(v).map_err(|_| {
+                        r.error(
+                            "branch count out of range",
+                            "the report is damaged; regenerate it",
+                        )
+                    })
+                };
+                let cov = LineCov {
+                    hits: ci,
+                    branches_covered: small(cb)?,
+                    branches_total: small(mb + cb)?,
+                    branch_only: mi + ci == 0,
+                };
                 report.file(f).record(nr, cov);
             }
             b"counter" => {
@@ -83,7 +110,10 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                         report.file(f).record_function(m.clone(), covered);
                     }
                 } else if kind == "INSTRUCTION" && parent == Some(b"report") {
-                    instructions = Some(Counter { covered, total: covered + missed });
+                    instructions = Some(Counter {
+                        covered,
+                        total: covered + missed,
+                    });
                 }
             }
             _ => {}
@@ -93,8 +123,16 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
         }
     }
     if stack.is_empty() && report.files.is_empty() && instructions.is_none() {
-        return Err(InputError::new(path, "no <report> content: not a JaCoCo report", "pass --format to choose the right format"));
+        return Err(InputError::new(
+            path,
+            "no <report> content: not a JaCoCo report",
+            "pass --format to choose the right format",
+        ));
     }
-    report.headline = instructions.map(|counter| Headline { name: "instructions", counter, formula: "JaCoCo INSTRUCTION counter: covered bytecode instructions / all instructions" });
+    report.headline = instructions.map(|counter| Headline {
+        name: "instructions",
+        counter,
+        formula: "JaCoCo INSTRUCTION counter: covered bytecode instructions / all instructions",
+    });
     Ok(report)
 }

@@ -65,7 +65,11 @@ struct Segment {
 
 fn num(v: Option<&Value>) -> Option<u64> {
     let v = v?;
-    v.as_u64().or_else(|| v.as_f64().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f as u64))
+    v.as_u64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.is_finite() && *f >= 0.0)
+            .map(|f| f as u64)
+    })
 }
 
 fn segment(v: &[Value]) -> Option<Segment> {
@@ -80,37 +84,73 @@ fn segment(v: &[Value]) -> Option<Segment> {
 
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let bytes = super::read_all(input, path)?;
-    let doc: Doc = serde_json::from_slice(&bytes).map_err(|e| super::json_error(path, e, "llvm-cov export JSON"))?;
-    let bad = |file: &str, what: &str| InputError::new(path, format!("{file}: {what}"), "the export is damaged; regenerate it with llvm-cov export -format=text");
+    let doc: Doc = serde_json::from_slice(&bytes)
+        .map_err(|e| super::json_error(path, e, "llvm-cov export JSON"))?;
+    let bad = |file: &str, what: &str| {
+        InputError::new(
+            path,
+            format!("{file}: {what}"),
+            "the export is damaged; regenerate it with llvm-cov export -format=text",
+        )
+    };
     let mut report = Report::default();
     let mut regions = Counter::default();
     for export in doc.data {
         for f in export.files {
-            let segs = f.segments.iter().map(|s| segment(s)).collect::<Option<Vec<_>>>().ok_or_else(|| bad(&f.filename, "malformed segment"))?;
+            let segs = f
+                .segments
+                .iter()
+                .map(|s| segment(s))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| bad(&f.filename, "malformed segment"))?;
             let fc = report.file(&f.filename);
             for (line, hits) in line_counts(&segs) {
-                fc.record(line, LineCov { hits, ..Default::default() });
+                fc.record(
+                    line,
+                    LineCov {
+                        hits,
+                        ..Default::default()
+                    },
+                );
             }
             for b in &f.branches {
-                let (Some(line), Some(t), Some(fl)) = (num(b.first()), num(b.get(4)), num(b.get(5))) else {
+                let (Some(line), Some(t), Some(fl)) =
+                    (num(b.first()), num(b.get(4)), num(b.get(5)))
+                else {
                     return Err(bad(&f.filename, "malformed branch"));
                 };
-                let line = u32::try_from(line).ok().filter(|&l| l > 0).ok_or_else(|| bad(&f.filename, "branch on line 0"))?;
-                let l = fc.lines.entry(line).or_insert(LineCov { branch_only: true, ..Default::default() });
+                let line = u32::try_from(line)
+                    .ok()
+                    .filter(|&l| l > 0)
+                    .ok_or_else(|| bad(&f.filename, "branch on line 0"))?;
+                let l = fc.lines.entry(line).or_insert(LineCov {
+                    branch_only: true,
+                    ..Default::default()
+                });
                 l.branches_total += 2;
                 l.branches_covered += u32::from(t > 0) + u32::from(fl > 0);
             }
         }
         for func in export.functions {
-            let Some(file) = func.filenames.first() else { continue };
-            let hits = num(Some(&func.count)).ok_or_else(|| bad(&func.name, "function count is not a number"))?;
+            let Some(file) = func.filenames.first() else {
+                continue;
+            };
+            let hits = num(Some(&func.count))
+                .ok_or_else(|| bad(&func.name, "function count is not a number"))?;
             report.file(file).record_function(func.name, hits);
         }
         if let Some(r) = export.totals.and_then(|t| t.regions) {
-            regions.add(Counter { covered: r.covered, total: r.count });
+            regions.add(Counter {
+                covered: r.covered,
+                total: r.count,
+            });
         }
     }
-    report.headline = Some(Headline { name: "regions", counter: regions, formula: "llvm-cov: executed code regions / regions" });
+    report.headline = Some(Headline {
+        name: "regions",
+        counter: regions,
+        formula: "llvm-cov: executed code regions / regions",
+    });
     Ok(report)
 }
 
@@ -119,7 +159,9 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
 /// wrapping region's and those starting on the line.
 fn line_counts(segs: &[Segment]) -> Vec<(u32, u64)> {
     let mut out = Vec::new();
-    let Some(first) = segs.first() else { return out };
+    let Some(first) = segs.first() else {
+        return out;
+    };
     let start = |s: &Segment| !s.gap && s.has_count && s.region_entry;
     let mut wrapped: Option<&Segment> = None;
     let mut i = 0;
@@ -135,7 +177,9 @@ fn line_counts(segs: &[Segment]) -> Vec<(u32, u64)> {
             i += 1;
         }
         let starts = on_line.iter().filter(|s| start(s)).count();
-        let skipped = on_line.first().is_some_and(|s| !s.has_count && s.region_entry);
+        let skipped = on_line
+            .first()
+            .is_some_and(|s| !s.has_count && s.region_entry);
         let mapped = !skipped && (wrapped.is_some_and(|w| w.has_count) || starts > 0);
         if mapped {
             let mut count = wrapped.map_or(0, |w| w.count);

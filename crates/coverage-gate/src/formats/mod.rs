@@ -23,7 +23,18 @@ use crate::model::Report;
 pub use simplecov::apply_nocov;
 
 /// A report format this gate reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// Cobertura XML (coverage.py, gcovr, istanbul/c8/nyc, coverlet, ...).
@@ -78,7 +89,9 @@ pub fn detect(head: &[u8]) -> Option<Format> {
     if t.starts_with('<') {
         let root = xml::root_element(t.as_bytes())?;
         return match root.name.as_str() {
-            "coverage" if root.attrs.iter().any(|a| a == "clover" || a == "generated") => Some(Format::Clover),
+            "coverage" if root.attrs.iter().any(|a| a == "clover" || a == "generated") => {
+                Some(Format::Clover)
+            }
             "coverage" => Some(Format::Cobertura),
             "report" => Some(Format::Jacoco),
             "CoverageSession" => Some(Format::Opencover),
@@ -95,7 +108,9 @@ pub fn detect(head: &[u8]) -> Option<Format> {
             Some(Format::IstanbulFinal)
         } else if compact.contains("\"pct\"") && compact.contains("\"total\"") {
             Some(Format::IstanbulSummary)
-        } else if compact.contains("\"coverage\":{") && (compact.contains("\"lines\":[") || compact.contains("\"timestamp\"")) {
+        } else if compact.contains("\"coverage\":{")
+            && (compact.contains("\"lines\":[") || compact.contains("\"timestamp\""))
+        {
             Some(Format::Simplecov)
         } else {
             None
@@ -105,7 +120,10 @@ pub fn detect(head: &[u8]) -> Option<Format> {
         return Some(Format::Go);
     }
     let first = t.lines().find(|l| !l.trim().is_empty())?;
-    ["TN:", "SF:", "VER:"].iter().any(|p| first.starts_with(p)).then_some(Format::Lcov)
+    ["TN:", "SF:", "VER:"]
+        .iter()
+        .any(|p| first.starts_with(p))
+        .then_some(Format::Lcov)
 }
 
 /// Parse the report at `path`, sniffing the format unless `forced`.
@@ -117,7 +135,11 @@ pub fn parse_file(path: &Path, forced: Option<Format>) -> Result<Report, InputEr
         None => {
             let head = peek(&mut reader, path)?;
             if head.is_empty() {
-                return Err(InputError::new(path, "the report is empty", "check that the test step wrote its coverage report before this step ran"));
+                return Err(InputError::new(
+                    path,
+                    "the report is empty",
+                    "check that the test step wrote its coverage report before this step ran",
+                ));
             }
             if head.iter().take(8192).any(|&b| b == 0) {
                 return Err(InputError::new(path, "this is a binary file, not a coverage report", "pass the report your coverage tool exported (XML, JSON, LCOV or a Go coverprofile), not its raw data file (.coverage, .profraw, jacoco.exec)"));
@@ -144,7 +166,11 @@ fn peek(reader: &mut BufReader<File>, path: &Path) -> Result<Vec<u8>, InputError
 }
 
 /// Parse a report of a known format from any reader.
-pub fn parse_reader<R: BufRead>(format: Format, reader: R, path: &Path) -> Result<Report, InputError> {
+pub fn parse_reader<R: BufRead>(
+    format: Format,
+    reader: R,
+    path: &Path,
+) -> Result<Report, InputError> {
     match format {
         Format::Cobertura => cobertura::parse(reader, path),
         Format::Lcov => lcov::parse(reader, path),
@@ -162,15 +188,25 @@ pub fn parse_reader<R: BufRead>(format: Format, reader: R, path: &Path) -> Resul
 
 /// A JSON parse error at its line and column.
 fn json_error(path: &Path, e: serde_json::Error, what: &str) -> InputError {
-    let msg = if e.is_eof() { format!("the {what} ends early (truncated?): {e}") } else { format!("invalid {what}: {e}") };
-    InputError::new(path, msg, format!("regenerate the report, or pass --format if this is not a {what}")).at(e.line() as u64, Some(e.column() as u64))
+    let msg = if e.is_eof() {
+        format!("the {what} ends early (truncated?): {e}")
+    } else {
+        format!("invalid {what}: {e}")
+    };
+    InputError::new(
+        path,
+        msg,
+        format!("regenerate the report, or pass --format if this is not a {what}"),
+    )
+    .at(e.line() as u64, Some(e.column() as u64))
 }
 
 /// Read all of a reader, for the JSON formats that serde reads from a slice (much faster than
 /// serde's byte-at-a-time reader).
 fn read_all<R: Read>(mut r: R, path: &Path) -> Result<Vec<u8>, InputError> {
     let mut v = Vec::new();
-    r.read_to_end(&mut v).map_err(|e| InputError::io(path, &e))?;
+    r.read_to_end(&mut v)
+        .map_err(|e| InputError::io(path, &e))?;
     Ok(v)
 }
 
@@ -182,7 +218,8 @@ fn parse_count(s: &str) -> Option<u64> {
         return Some(v);
     }
     let f: f64 = s.parse().ok()?;
-    (f.is_finite() && f >= 0.0).then(|| if f > u64::MAX as f64 { u64::MAX } else { f as u64 })
+    // `as` saturates at u64::MAX for larger values.
+    (f.is_finite() && f >= 0.0).then_some(f as u64)
 }
 
 /// Parse a 1-based line number.

@@ -45,7 +45,15 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
             }
             b"File" if !skipped_module => {
                 let uid = r.attr(&e, "uid")?.unwrap_or_default().into_owned();
-                let full = r.attr(&e, "fullPath")?.ok_or_else(|| r.error("<File> has no fullPath", "the report is damaged; regenerate it"))?.into_owned();
+                let full = r
+                    .attr(&e, "fullPath")?
+                    .ok_or_else(|| {
+                        r.error(
+                            "<File> has no fullPath",
+                            "the report is damaged; regenerate it",
+                        )
+                    })?
+                    .into_owned();
                 report.file(&full);
                 files.insert(uid, full);
             }
@@ -79,10 +87,19 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                     points.count(vc > 0);
                     let el = xml::count(&r, &e, "el")?.map_or(sl, |v| v as u32).max(sl);
                     for ln in sl..=el {
-                        fc.record(ln, LineCov { hits: vc, ..Default::default() });
+                        fc.record(
+                            ln,
+                            LineCov {
+                                hits: vc,
+                                ..Default::default()
+                            },
+                        );
                     }
                 } else {
-                    let l = fc.lines.entry(sl).or_insert(LineCov { branch_only: true, ..Default::default() });
+                    let l = fc.lines.entry(sl).or_insert(LineCov {
+                        branch_only: true,
+                        ..Default::default()
+                    });
                     l.branches_total += 1;
                     l.branches_covered += u32::from(vc > 0);
                 }
@@ -91,8 +108,16 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
         }
     }
     if !seen_root {
-        return Err(InputError::new(path, "no <CoverageSession>: not an OpenCover report", "pass --format to choose the right format"));
+        return Err(InputError::new(
+            path,
+            "no <CoverageSession>: not an OpenCover report",
+            "pass --format to choose the right format",
+        ));
     }
-    report.headline = Some(Headline { name: "sequence points", counter: points, formula: "OpenCover: visited sequence points / sequence points" });
+    report.headline = Some(Headline {
+        name: "sequence points",
+        counter: points,
+        formula: "OpenCover: visited sequence points / sequence points",
+    });
     Ok(report)
 }

@@ -25,7 +25,11 @@ pub fn root_element(head: &[u8]) -> Option<Root> {
         match r.read_event_into(&mut buf).ok()? {
             Event::Start(e) | Event::Empty(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                let attrs = e.attributes().flatten().map(|a| String::from_utf8_lossy(a.key.as_ref()).into_owned()).collect();
+                let attrs = e
+                    .attributes()
+                    .flatten()
+                    .map(|a| String::from_utf8_lossy(a.key.as_ref()).into_owned())
+                    .collect();
                 return Some(Root { name, attrs });
             }
             Event::Eof => return None,
@@ -53,7 +57,12 @@ impl<'p, R: BufRead> XmlReader<'p, R> {
     /// never need them and expanding them is how entity bombs work.
     pub fn next<'b>(&mut self, buf: &'b mut Vec<u8>) -> Result<Event<'b>, InputError> {
         buf.clear();
-        let ev = self.reader.read_event_into(buf).map_err(|e| self.error(format!("malformed XML: {e}"), "the report is damaged or truncated; regenerate it"))?;
+        let ev = self.reader.read_event_into(buf).map_err(|e| {
+            self.error(
+                format!("malformed XML: {e}"),
+                "the report is damaged or truncated; regenerate it",
+            )
+        })?;
         if let Event::DocType(d) = &ev {
             let raw: &[u8] = d.as_ref();
             if raw.windows(8).any(|w| w.eq_ignore_ascii_case(b"<!ENTITY")) {
@@ -69,11 +78,25 @@ impl<'p, R: BufRead> XmlReader<'p, R> {
     }
 
     /// A required attribute, unescaped.
-    pub fn attr<'a>(&self, e: &'a BytesStart<'_>, key: &str) -> Result<Option<Cow<'a, str>>, InputError> {
+    pub fn attr<'a>(
+        &self,
+        e: &'a BytesStart<'_>,
+        key: &str,
+    ) -> Result<Option<Cow<'a, str>>, InputError> {
         for a in e.attributes() {
-            let a = a.map_err(|err| self.error(format!("malformed attribute: {err}"), "regenerate the report"))?;
+            let a = a.map_err(|err| {
+                self.error(
+                    format!("malformed attribute: {err}"),
+                    "regenerate the report",
+                )
+            })?;
             if a.key.as_ref() == key.as_bytes() {
-                let v = a.unescape_value().map_err(|err| self.error(format!("attribute {key}: {err}"), "only XML's predefined entities are accepted"))?;
+                let v = a.unescape_value().map_err(|err| {
+                    self.error(
+                        format!("attribute {key}: {err}"),
+                        "only XML's predefined entities are accepted",
+                    )
+                })?;
                 return Ok(Some(Cow::Owned(v.into_owned())));
             }
         }
@@ -85,17 +108,29 @@ impl<'p, R: BufRead> XmlReader<'p, R> {
         let mut out = String::new();
         loop {
             match self.next(buf)? {
-                Event::Text(t) => out.push_str(&t.decode().map_err(|e| self.error(format!("bad text: {e}"), "the report must be UTF-8"))?),
+                Event::Text(t) => out.push_str(&t.decode().map_err(|e| {
+                    self.error(format!("bad text: {e}"), "the report must be UTF-8")
+                })?),
                 Event::CData(t) => out.push_str(&String::from_utf8_lossy(&t)),
                 Event::GeneralRef(r) => {
                     let name = String::from_utf8_lossy(&r).into_owned();
                     match predefined(&name) {
                         Some(c) => out.push(c),
-                        None => return Err(self.error(format!("undefined entity &{name};"), "only XML's predefined entities are accepted")),
+                        None => {
+                            return Err(self.error(
+                                format!("undefined entity &{name};"),
+                                "only XML's predefined entities are accepted",
+                            ))
+                        }
                     }
                 }
                 Event::End(_) => return Ok(out),
-                Event::Eof => return Err(self.error("the report ends early", "the report is truncated; regenerate it")),
+                Event::Eof => {
+                    return Err(self.error(
+                        "the report ends early",
+                        "the report is truncated; regenerate it",
+                    ))
+                }
                 _ => {}
             }
         }
@@ -134,17 +169,41 @@ pub fn error_at(path: &Path, offset: u64, message: impl Into<String>, help: &str
 }
 
 /// Numeric attribute helpers shared by the XML formats.
-pub fn count(r: &XmlReader<'_, impl BufRead>, e: &BytesStart<'_>, key: &str) -> Result<Option<u64>, InputError> {
+pub fn count(
+    r: &XmlReader<'_, impl BufRead>,
+    e: &BytesStart<'_>,
+    key: &str,
+) -> Result<Option<u64>, InputError> {
     match r.attr(e, key)? {
         None => Ok(None),
-        Some(v) => super::parse_count(&v).map(Some).ok_or_else(|| r.error(format!("{key}=\"{v}\" is not a non-negative count"), "the report is damaged; regenerate it")),
+        Some(v) => super::parse_count(&v).map(Some).ok_or_else(|| {
+            r.error(
+                format!("{key}=\"{v}\" is not a non-negative count"),
+                "the report is damaged; regenerate it",
+            )
+        }),
     }
 }
 
 /// A required 1-based line number attribute.
-pub fn line(r: &XmlReader<'_, impl BufRead>, e: &BytesStart<'_>, key: &str) -> Result<u32, InputError> {
+pub fn line(
+    r: &XmlReader<'_, impl BufRead>,
+    e: &BytesStart<'_>,
+    key: &str,
+) -> Result<u32, InputError> {
     match r.attr(e, key)? {
-        None => Err(r.error(format!("<{}> has no {key} attribute", String::from_utf8_lossy(e.name().as_ref())), "the report is damaged; regenerate it")),
-        Some(v) => super::parse_line(&v).ok_or_else(|| r.error(format!("{key}=\"{v}\" is not a line number"), "line numbers start at 1; regenerate the report")),
+        None => Err(r.error(
+            format!(
+                "<{}> has no {key} attribute",
+                String::from_utf8_lossy(e.name().as_ref())
+            ),
+            "the report is damaged; regenerate it",
+        )),
+        Some(v) => super::parse_line(&v).ok_or_else(|| {
+            r.error(
+                format!("{key}=\"{v}\" is not a line number"),
+                "line numbers start at 1; regenerate the report",
+            )
+        }),
     }
 }

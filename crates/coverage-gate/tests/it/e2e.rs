@@ -32,23 +32,54 @@ fn read_json(p: &Path) -> Value {
 
 /// The uncovered ranges the result file lists, per file.
 fn ranges(result: &Value) -> Vec<(String, u64, u64)> {
-    result["findings"].as_array().unwrap().iter().map(|f| (f["path"].as_str().unwrap().to_string(), f["start_line"].as_u64().unwrap(), f["end_line"].as_u64().unwrap())).collect()
+    result["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["start_line"].as_u64().unwrap(),
+                f["end_line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
 }
 
 #[test]
 fn patch_coverage_equals_diff_cover_on_the_same_repo_and_report() {
     let repo = Repo::python_pr();
-    run(&repo.path, "diff-cover", &["coverage.xml", "--compare-branch=main", "--json-report", "diff-cover.json", "-q"]);
+    run(
+        &repo.path,
+        "diff-cover",
+        &[
+            "coverage.xml",
+            "--compare-branch=main",
+            "--json-report",
+            "diff-cover.json",
+            "-q",
+        ],
+    );
     let dc = read_json(&repo.path.join("diff-cover.json"));
-    let out = gate(&repo.path, &["coverage.xml", "--base", "main", "--result", "result.json"], &[]);
+    let out = gate(
+        &repo.path,
+        &["coverage.xml", "--base", "main", "--result", "result.json"],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let result = read_json(&repo.path.join("result.json"));
     let patch = &result["metrics"]["patch"];
     let dc_total = dc["total_num_lines"].as_u64().unwrap();
     let dc_missing = dc["total_num_violations"].as_u64().unwrap();
-    assert!(dc_total > 0 && dc_missing > 0, "the change must have covered and uncovered lines: {dc}");
+    assert!(
+        dc_total > 0 && dc_missing > 0,
+        "the change must have covered and uncovered lines: {dc}"
+    );
     assert_eq!(patch["total"].as_u64().unwrap(), dc_total);
-    assert_eq!(patch["total"].as_u64().unwrap() - patch["covered"].as_u64().unwrap(), dc_missing);
+    assert_eq!(
+        patch["total"].as_u64().unwrap() - patch["covered"].as_u64().unwrap(),
+        dc_missing
+    );
     // Every line diff-cover calls a violation lies in one of our ranges, and every range starts
     // and ends on such a line.
     let ours = ranges(&result);
@@ -59,15 +90,25 @@ fn patch_coverage_equals_diff_cover_on_the_same_repo_and_report() {
         }
     }
     for (f, l) in &violations {
-        assert!(ours.iter().any(|(p, s, e)| p == f && s <= l && l <= e), "{f}:{l} is not annotated: {ours:?}");
+        assert!(
+            ours.iter().any(|(p, s, e)| p == f && s <= l && l <= e),
+            "{f}:{l} is not annotated: {ours:?}"
+        );
     }
     for (p, s, e) in &ours {
-        assert!(violations.contains(&(p.clone(), *s)) && violations.contains(&(p.clone(), *e)), "{p}:{s}-{e} is not diff-cover's: {violations:?}");
+        assert!(
+            violations.contains(&(p.clone(), *s)) && violations.contains(&(p.clone(), *e)),
+            "{p}:{s}-{e} is not diff-cover's: {violations:?}"
+        );
     }
 }
 
 fn pr_event(repo: &Repo, dir: &Path) -> std::path::PathBuf {
-    let mut ev: Value = serde_json::from_str(&std::fs::read_to_string(crate::fixtures().join("events/pull_request.opened.json")).unwrap()).unwrap();
+    let mut ev: Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::fixtures().join("events/pull_request.opened.json"))
+            .unwrap(),
+    )
+    .unwrap();
     ev["pull_request"]["base"]["sha"] = Value::String(repo.base_sha.clone());
     ev["pull_request"]["head"]["sha"] = Value::String(repo.head_sha.clone());
     let p = dir.join("event.json");
@@ -81,7 +122,11 @@ fn pull_request_run_shows_annotations_outputs_summary_and_result() {
     repo.checkout_test_merge();
     let scratch = tempfile::tempdir().unwrap();
     let event = pr_event(&repo, scratch.path());
-    let (output, summary, result) = (scratch.path().join("output"), scratch.path().join("summary.md"), scratch.path().join("out/result.json"));
+    let (output, summary, result) = (
+        scratch.path().join("output"),
+        scratch.path().join("summary.md"),
+        scratch.path().join("out/result.json"),
+    );
     let env = [
         ("GITHUB_ACTIONS", "true"),
         ("GITHUB_EVENT_NAME", "pull_request"),
@@ -93,13 +138,35 @@ fn pull_request_run_shows_annotations_outputs_summary_and_result() {
         ("GITHUB_OUTPUT", output.to_str().unwrap()),
         ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
     ];
-    let out = gate(&repo.path, &["coverage.xml", "--min-lines", "60", "--min-patch", "90", "--result", result.to_str().unwrap()], &env);
-    assert_eq!(out.status.code(), Some(1), "patch is below 90%: {}", text(&out.stderr));
+    let out = gate(
+        &repo.path,
+        &[
+            "coverage.xml",
+            "--min-lines",
+            "60",
+            "--min-patch",
+            "90",
+            "--result",
+            result.to_str().unwrap(),
+        ],
+        &env,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "patch is below 90%: {}",
+        text(&out.stderr)
+    );
     let stdout = text(&out.stdout);
 
     // Annotations: the uncovered changed ranges, the file with most uncovered lines first, nothing else as a command
     // outside the stop-commands block.
-    let annotations: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::warning") || l.starts_with("::error") || l.starts_with("::notice")).collect();
+    let annotations: Vec<&str> = stdout
+        .lines()
+        .filter(|l| {
+            l.starts_with("::warning") || l.starts_with("::error") || l.starts_with("::notice")
+        })
+        .collect();
     assert_eq!(
         annotations,
         [
@@ -112,27 +179,49 @@ fn pull_request_run_shows_annotations_outputs_summary_and_result() {
     assert!(stdout.starts_with("::stop-commands::"));
 
     // Outputs parse back the way the runner reads them.
-    let outs: std::collections::BTreeMap<String, String> = outputs::parse(&std::fs::read_to_string(&output).unwrap()).unwrap().into_iter().collect();
+    let outs: std::collections::BTreeMap<String, String> =
+        outputs::parse(&std::fs::read_to_string(&output).unwrap())
+            .unwrap()
+            .into_iter()
+            .collect();
     assert_eq!(outs["verdict"], "fail");
     assert_eq!(outs["result"], result.to_str().unwrap());
     let res = read_json(&result);
     let patch = &res["metrics"]["patch"];
-    assert_eq!((patch["covered"].as_u64(), patch["total"].as_u64()), (Some(20), Some(25)));
+    assert_eq!(
+        (patch["covered"].as_u64(), patch["total"].as_u64()),
+        (Some(20), Some(25))
+    );
     assert_eq!(outs["patch"], "80");
-    assert_eq!(outs["lines"], res["metrics"]["lines"]["percent"].as_f64().unwrap().to_string());
+    assert_eq!(
+        outs["lines"],
+        res["metrics"]["lines"]["percent"]
+            .as_f64()
+            .unwrap()
+            .to_string()
+    );
 
     // The base is the test merge's first parent; context names the PR and the head commit.
     assert_eq!(res["metrics"]["base"]["sha"], repo.base_sha.as_str());
     assert_eq!(res["context"]["pr"], 2);
     assert_eq!(res["context"]["sha"], repo.head_sha.as_str());
-    assert_eq!(res["context"]["run_url"], "https://github.com/Codertocat/Hello-World/actions/runs/42");
+    assert_eq!(
+        res["context"]["run_url"],
+        "https://github.com/Codertocat/Hello-World/actions/runs/42"
+    );
     assert_eq!(res["verdict"], "fail");
 
     // The job summary: verdict heading, the failed rule, the patch table.
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(md.starts_with("### ❌ Coverage: lines"), "{md}");
-    assert!(md.contains("- patch 80% &lt; 90% (20 of 25 covered) (coverage/min-patch)"), "{md}");
-    assert!(md.contains("| `shop/shipping.py` | 5 | 8 | 62.5% | 6, 9-10 |"), "{md}");
+    assert!(
+        md.contains("- patch 80% &lt; 90% (20 of 25 covered) (coverage/min-patch)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| `shop/shipping.py` | 5 | 8 | 62.5% | 6, 9-10 |"),
+        "{md}"
+    );
     crate::schema::assert_valid_result(&res);
 }
 
@@ -141,14 +230,34 @@ fn shallow_clone_without_the_base_says_how_to_fetch_it() {
     let repo = Repo::python_pr();
     let scratch = tempfile::tempdir().unwrap();
     let clone = scratch.path().join("clone");
-    run(scratch.path(), "git", &["clone", "-q", "--depth", "1", "--branch", "feature", &format!("file://{}", repo.path.display()), clone.to_str().unwrap()]);
+    run(
+        scratch.path(),
+        "git",
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--branch",
+            "feature",
+            &format!("file://{}", repo.path.display()),
+            clone.to_str().unwrap(),
+        ],
+    );
     std::fs::copy(repo.path.join("coverage.xml"), clone.join("coverage.xml")).unwrap();
     let event = pr_event(&repo, scratch.path());
     let result = scratch.path().join("result.json");
-    let out = gate(&clone, &["coverage.xml", "--result", result.to_str().unwrap()], &[("GITHUB_EVENT_PATH", event.to_str().unwrap())]);
+    let out = gate(
+        &clone,
+        &["coverage.xml", "--result", result.to_str().unwrap()],
+        &[("GITHUB_EVENT_PATH", event.to_str().unwrap())],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("shallow") && err.contains("fetch-depth: 0") && err.contains(&repo.base_sha), "{err}");
+    assert!(
+        err.contains("shallow") && err.contains("fetch-depth: 0") && err.contains(&repo.base_sha),
+        "{err}"
+    );
     assert!(!result.exists(), "no result file on exit 2");
 }
 
@@ -159,23 +268,54 @@ fn baseline_delta_and_uncovered_growth() {
     // The base branch's result: the same project before the change.
     run(&repo.path, "git", &["stash", "-u", "-q"]);
     run(&repo.path, "git", &["checkout", "-q", "main"]);
-    run(&repo.path, "coverage", &["run", "--branch", "-m", "unittest", "-q"]);
+    run(
+        &repo.path,
+        "coverage",
+        &["run", "--branch", "-m", "unittest", "-q"],
+    );
     run(&repo.path, "coverage", &["xml", "-q", "-o", "base.xml"]);
-    let out = gate(&repo.path, &["base.xml", "--result", base_result.to_str().unwrap()], &[]);
+    let out = gate(
+        &repo.path,
+        &["base.xml", "--result", base_result.to_str().unwrap()],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     run(&repo.path, "git", &["checkout", "-q", "feature"]);
-    run(&repo.path, "coverage", &["run", "--branch", "-m", "unittest", "-q"]);
+    run(
+        &repo.path,
+        "coverage",
+        &["run", "--branch", "-m", "unittest", "-q"],
+    );
     run(&repo.path, "coverage", &["xml", "-q", "-o", "coverage.xml"]);
     let head = repo.path.join("head.json");
-    let out = gate(&repo.path, &["coverage.xml", "--baseline", base_result.to_str().unwrap(), "--max-drop", "5", "--uncovered-must-not-increase", "--result", head.to_str().unwrap()], &[]);
+    let out = gate(
+        &repo.path,
+        &[
+            "coverage.xml",
+            "--baseline",
+            base_result.to_str().unwrap(),
+            "--max-drop",
+            "5",
+            "--uncovered-must-not-increase",
+            "--result",
+            head.to_str().unwrap(),
+        ],
+        &[],
+    );
     let res = read_json(&head);
     let before = read_json(&base_result);
     let pct = |v: &Value| v["metrics"]["lines"]["percent"].as_f64().unwrap();
     let delta = res["metrics"]["delta"].as_f64().unwrap();
-    assert!((delta - (pct(&res) - pct(&before))).abs() < 0.011, "{delta}");
+    assert!(
+        (delta - (pct(&res) - pct(&before))).abs() < 0.011,
+        "{delta}"
+    );
     // The change adds 5 uncovered lines, so the uncovered-lines rule fails while the drop is small.
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("uncovered lines 18 vs baseline 13 (coverage/uncovered-increase)"), "{stdout}");
+    assert!(
+        stdout.contains("uncovered lines 18 vs baseline 13 (coverage/uncovered-increase)"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("coverage/max-drop)"), "{stdout}");
 }

@@ -61,13 +61,19 @@ fn geninfo_lcov_matches_lcov_summary() {
     let r = parse("lcov/geninfo.lcov");
     assert_eq!(r.format, Some(Format::Lcov));
     let t = totals(&r);
-    assert_eq!((t.lines, t.functions, t.branches), (c(18, 28), c(4, 5), c(12, 19)));
+    assert_eq!(
+        (t.lines, t.functions, t.branches),
+        (c(18, 28), c(4, 5), c(12, 19))
+    );
 }
 
 #[test]
 fn gcovr_lcov_matches_gcovr() {
     let t = totals(&parse("lcov/gcovr.lcov"));
-    assert_eq!((t.lines, t.functions, t.branches), (c(18, 28), c(4, 5), c(12, 19)));
+    assert_eq!(
+        (t.lines, t.functions, t.branches),
+        (c(18, 28), c(4, 5), c(12, 19))
+    );
 }
 
 #[test]
@@ -80,7 +86,12 @@ fn gcovr_clover_lines_match_gcovr_txt() {
 #[test]
 fn c8_reports_match_c8_text_summary() {
     // istanbul/c8.text-summary.txt: statements 36/48, branches 8/12, functions 3/5, lines 36/48.
-    for rel in ["cobertura/c8.xml", "lcov/c8.lcov", "istanbul/c8-coverage-final.json", "istanbul/c8-coverage-summary.json"] {
+    for rel in [
+        "cobertura/c8.xml",
+        "lcov/c8.lcov",
+        "istanbul/c8-coverage-final.json",
+        "istanbul/c8-coverage-summary.json",
+    ] {
         let t = totals(&parse(rel));
         assert_eq!(t.lines, c(36, 48), "{rel}");
         if rel != "cobertura/c8.xml" {
@@ -91,46 +102,89 @@ fn c8_reports_match_c8_text_summary() {
     let f = parse("istanbul/c8-coverage-final.json");
     assert_eq!(f.format, Some(Format::IstanbulFinal));
     assert_eq!(f.headline.unwrap().counter, c(36, 48));
-    assert_eq!(parse("istanbul/c8-coverage-summary.json").format, Some(Format::IstanbulSummary));
+    assert_eq!(
+        parse("istanbul/c8-coverage-summary.json").format,
+        Some(Format::IstanbulSummary)
+    );
 }
 
 #[test]
 fn nyc_reports_match_nyc_text_summary() {
     // istanbul/nyc.text-summary.txt: statements 14/21, branches 6/14, functions 3/6, lines 14/21.
-    for rel in ["cobertura/nyc.xml", "lcov/nyc.lcov", "istanbul/nyc-coverage-final.json", "istanbul/nyc-coverage-summary.json", "clover/nyc.xml"] {
+    for rel in [
+        "cobertura/nyc.xml",
+        "lcov/nyc.lcov",
+        "istanbul/nyc-coverage-final.json",
+        "istanbul/nyc-coverage-summary.json",
+        "clover/nyc.xml",
+    ] {
         let t = totals(&parse(rel));
         assert_eq!(t.lines, c(14, 21), "{rel}");
         assert_eq!(t.functions, c(3, 6), "{rel}");
         // Istanbul's XML writers put branches on statement lines only, so the default
         // parameter's branch on `function money(cents, currency = 'EUR')` (a declaration line)
         // is in its header count but in no <line>; the line data is what we count.
-        let branches = if rel.ends_with(".xml") { c(5, 13) } else { c(6, 14) };
+        let branches = if rel.ends_with(".xml") {
+            c(5, 13)
+        } else {
+            c(6, 14)
+        };
         assert_eq!(t.branches, branches, "{rel}");
     }
-    assert_eq!(parse("istanbul/nyc-coverage-final.json").headline.unwrap().counter, c(14, 21));
+    assert_eq!(
+        parse("istanbul/nyc-coverage-final.json")
+            .headline
+            .unwrap()
+            .counter,
+        c(14, 21)
+    );
 }
 
 fn go_total(rel: &str) -> String {
     // The last line of `go tool cover -func`: "total:\t\t\t\t\t(statements)\t50.0%".
     let text = std::fs::read_to_string(fixtures().join(rel)).unwrap();
-    text.lines().last().unwrap().split_whitespace().last().unwrap().to_string()
+    text.lines()
+        .last()
+        .unwrap()
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
 fn go_profiles_match_go_tool_cover() {
-    for (profile, func) in [("go/set.out", "go/set.func.txt"), ("go/count.out", "go/count.func.txt"), ("go/coverpkg-atomic.out", "go/coverpkg-atomic.func.txt")] {
+    for (profile, func) in [
+        ("go/set.out", "go/set.func.txt"),
+        ("go/count.out", "go/count.func.txt"),
+        ("go/coverpkg-atomic.out", "go/coverpkg-atomic.func.txt"),
+    ] {
         let r = parse(profile);
         assert_eq!(r.format, Some(Format::Go));
         let h = r.headline.unwrap();
         assert_eq!(h.name, "statements");
-        assert_eq!(format!("{:.1}%", h.counter.percent().unwrap()), go_total(func), "{profile}");
+        assert_eq!(
+            format!("{:.1}%", h.counter.percent().unwrap()),
+            go_total(func),
+            "{profile}"
+        );
     }
     // -coverpkg lists every block once per test binary; merged, the totals equal a single run's
     // statement count.
     let dup = parse("go/coverpkg-atomic.out").headline.unwrap().counter;
-    let raw_blocks = std::fs::read_to_string(fixtures().join("go/coverpkg-atomic.out")).unwrap().lines().count() - 1;
-    assert!(raw_blocks > dup.total as usize / 2, "the fixture must contain repeated blocks");
-    assert_eq!(dup.total, parse("go/count.out").headline.unwrap().counter.total + 0);
+    let raw_blocks = std::fs::read_to_string(fixtures().join("go/coverpkg-atomic.out"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    assert!(
+        raw_blocks > dup.total as usize / 2,
+        "the fixture must contain repeated blocks"
+    );
+    assert_eq!(
+        dup.total,
+        parse("go/count.out").headline.unwrap().counter.total
+    );
 }
 
 #[test]
@@ -139,7 +193,10 @@ fn jacoco_matches_jacoco_counters() {
     let r = parse("jacoco/jacoco.xml");
     assert_eq!(r.format, Some(Format::Jacoco));
     let t = totals(&r);
-    assert_eq!((t.lines, t.branches, t.functions), (c(13, 20), c(5, 12), c(5, 6)));
+    assert_eq!(
+        (t.lines, t.branches, t.functions),
+        (c(13, 20), c(5, 12), c(5, 6))
+    );
     assert_eq!(r.headline.unwrap().counter, c(58, 91));
     assert!(r.files.contains_key("com/example/shop/Pricing.java"));
 }
@@ -151,12 +208,24 @@ fn llvm_cov_json_matches_llvm_cov_report_and_its_lcov_export() {
     let r = parse("llvm-cov/geometry.json");
     assert_eq!(r.format, Some(Format::LlvmCov));
     let t = totals(&r);
-    assert_eq!((t.lines, t.functions, t.branches), (c(16, 23), c(3, 4), c(5, 10)));
+    assert_eq!(
+        (t.lines, t.functions, t.branches),
+        (c(16, 23), c(3, 4), c(5, 10))
+    );
     assert_eq!(r.headline.unwrap().counter, c(12, 17));
     // Line by line, the segments give what llvm-cov itself exported as LCOV DA records.
     let lcov = parse("llvm-cov/geometry.lcov");
-    let (a, b) = (r.files.values().next().unwrap(), lcov.files.values().next().unwrap());
-    let hits = |f: &coverage_gate::model::FileCoverage| f.lines.iter().filter(|(_, l)| !l.branch_only).map(|(n, l)| (*n, l.hits)).collect::<Vec<_>>();
+    let (a, b) = (
+        r.files.values().next().unwrap(),
+        lcov.files.values().next().unwrap(),
+    );
+    let hits = |f: &coverage_gate::model::FileCoverage| {
+        f.lines
+            .iter()
+            .filter(|(_, l)| !l.branch_only)
+            .map(|(n, l)| (*n, l.hits))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(hits(a), hits(b));
 }
 

@@ -20,8 +20,17 @@ pub struct Repo {
 /// Run a command in `dir`; panics with its output when it fails (a missing tool is a failure,
 /// never a skip: `.ci/run` installs them).
 pub fn run(dir: &Path, prog: &str, args: &[&str]) -> String {
-    let out = Command::new(prog).args(args).current_dir(dir).output().unwrap_or_else(|e| panic!("cannot run {prog} (install it: see .ci/run): {e}"));
-    assert!(out.status.success(), "{prog} {args:?} failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(prog)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {prog} (install it: see .ci/run): {e}"));
+    assert!(
+        out.status.success(),
+        "{prog} {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -47,7 +56,11 @@ impl Repo {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("shop-repo");
         copy_dir(&crate::fixtures().join("projects/python"), &path);
-        std::fs::write(path.join(".gitignore"), "__pycache__/\n.coverage\ncoverage.xml\ncoverage.json\n*.lcov\n").unwrap();
+        std::fs::write(
+            path.join(".gitignore"),
+            "__pycache__/\n.coverage\ncoverage.xml\ncoverage.json\n*.lcov\n",
+        )
+        .unwrap();
         let git = |args: &[&str]| run(&path, "git", args);
         git(&["init", "-q", "-b", "main"]);
         git(&["config", "user.email", "t@example.com"]);
@@ -60,18 +73,46 @@ impl Repo {
         let change = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/pr_change");
         std::fs::copy(change.join("pricing.py"), path.join("shop/pricing.py")).unwrap();
         std::fs::copy(change.join("shipping.py"), path.join("shop/shipping.py")).unwrap();
-        std::fs::copy(change.join("test_change.py"), path.join("tests/test_change.py")).unwrap();
+        std::fs::copy(
+            change.join("test_change.py"),
+            path.join("tests/test_change.py"),
+        )
+        .unwrap();
         git(&["add", "-A"]);
         git(&["commit", "-q", "-m", "change"]);
         let head_sha = git(&["rev-parse", "HEAD"]).trim().to_string();
-        run(&path, "coverage", &["run", "--branch", "-m", "unittest", "-q"]);
+        run(
+            &path,
+            "coverage",
+            &["run", "--branch", "-m", "unittest", "-q"],
+        );
         run(&path, "coverage", &["xml", "-q", "-o", "coverage.xml"]);
-        Repo { _dir: dir, path, base_sha, head_sha }
+        Repo {
+            _dir: dir,
+            path,
+            base_sha,
+            head_sha,
+        }
     }
 
     /// Check out GitHub's test merge of the feature into main, as `refs/pull/N/merge` would be.
     pub fn checkout_test_merge(&self) {
-        run(&self.path, "git", &["checkout", "-q", "-b", "pr-merge", &self.base_sha]);
-        run(&self.path, "git", &["merge", "-q", "--no-ff", "-m", "Merge feature into main", "feature"]);
+        run(
+            &self.path,
+            "git",
+            &["checkout", "-q", "-b", "pr-merge", &self.base_sha],
+        );
+        run(
+            &self.path,
+            "git",
+            &[
+                "merge",
+                "-q",
+                "--no-ff",
+                "-m",
+                "Merge feature into main",
+                "feature",
+            ],
+        );
     }
 }

@@ -11,10 +11,19 @@ fn schemas() -> std::path::PathBuf {
 
 /// Panic unless `doc` is a valid gates-result/v1 document.
 pub fn assert_valid_result(doc: &Value) {
-    let schema: Value = serde_json::from_slice(&std::fs::read(schemas().join("gates-result-v1.schema.json")).unwrap()).unwrap();
+    let schema: Value = serde_json::from_slice(
+        &std::fs::read(schemas().join("gates-result-v1.schema.json")).unwrap(),
+    )
+    .unwrap();
     let v = jsonschema::validator_for(&schema).expect("the schema itself is valid");
-    let errors: Vec<String> = v.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path)).collect();
-    assert!(errors.is_empty(), "result file does not match the schema: {errors:#?}");
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "result file does not match the schema: {errors:#?}"
+    );
 }
 
 #[test]
@@ -26,7 +35,10 @@ fn config_schema_is_current() {
         std::fs::write(&path, &now).unwrap();
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(committed, now, "schemas/config/coverage.schema.json is stale: rerun with GATES_BLESS=1 and commit it");
+    assert_eq!(
+        committed, now,
+        "schemas/config/coverage.schema.json is stale: rerun with GATES_BLESS=1 and commit it"
+    );
 }
 
 #[test]
@@ -37,6 +49,9 @@ fn the_schema_rejects_what_it_must() {
     });
     assert_valid_result(&doc);
     doc["verdict"] = "maybe".into();
-    let schema: Value = serde_json::from_slice(&std::fs::read(schemas().join("gates-result-v1.schema.json")).unwrap()).unwrap();
+    let schema: Value = serde_json::from_slice(
+        &std::fs::read(schemas().join("gates-result-v1.schema.json")).unwrap(),
+    )
+    .unwrap();
     assert!(!jsonschema::is_valid(&schema, &doc));
 }
