@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-100}
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
-cargo build -q --release -p coverage-gate --examples
+cargo build -q --release -p coverage-gate --bins --examples
 ./target/release/examples/synth_report cobertura "$size" "$dir/big.xml"
 ls -l "$dir/big.xml"
 echo "== coverage-gate"

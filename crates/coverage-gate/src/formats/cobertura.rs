@@ -12,7 +12,7 @@ use gates_core::InputError;
 use quick_xml::events::Event;
 
 use super::xml::{self, XmlReader};
-use crate::model::{LineCov, Report};
+use crate::model::{FileCoverage, LineCov, Report};
 
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let mut r = XmlReader::new(input, path);
@@ -20,7 +20,8 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let mut text_buf = Vec::new();
     let mut report = Report::default();
     let mut seen_root = false;
-    let mut file: Option<String> = None;
+    // The class being read, taken out of the report so each line is not a map lookup.
+    let mut file: Option<(String, FileCoverage)> = None;
     let mut method: Option<(String, u64)> = None;
     let mut method_lines: Vec<(u32, LineCov)> = Vec::new();
     let mut class_has_lines = false;
@@ -32,16 +33,17 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
             Event::End(e) => {
                 match e.local_name().as_ref() {
                     b"class" => {
-                        if let Some(f) = file.take() {
+                        if let Some((name, mut fc)) = file.take() {
                             if !class_has_lines {
                                 for (n, cov) in method_lines.drain(..) {
-                                    report.file(&f).record(n, cov);
+                                    fc.record(n, cov);
                                 }
                             }
+                            report.files.insert(name, fc);
                         }
                         method_lines.clear();
                     }
-                    b"method" => finish_method(&mut report, &file, method.take()),
+                    b"method" => finish_method(&mut file, method.take()),
                     _ => {}
                 }
                 continue;
@@ -66,10 +68,12 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                     )
                 })?;
                 let name = name.trim().to_string();
-                report.file(&name);
+                let fc = report.files.remove(&name).unwrap_or_default();
                 class_has_lines = false;
-                if !empty {
-                    file = Some(name);
+                if empty {
+                    report.files.insert(name, fc);
+                } else {
+                    file = Some((name, fc));
                 }
             }
             b"method" if file.is_some() => {
@@ -79,42 +83,33 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                 let hits = xml::count(&r, &e, "hits")?.unwrap_or(0);
                 method = Some((format!("{name}{sig}"), hits));
                 if empty {
-                    finish_method(&mut report, &file, method.take());
+                    finish_method(&mut file, method.take());
                 }
             }
             b"line" => {
-                let Some(f) = &file else { continue };
-                let number = xml::line(&r, &e, "number")?;
-                let hits = xml::count(&r, &e, "hits")?.ok_or_else(|| {
-                    r.error("<line> has no hits", "the report is damaged; regenerate it")
-                })?;
-                let mut cov = LineCov {
-                    hits,
-                    ..Default::default()
-                };
-                let is_branch = r
-                    .attr(&e, "branch")?
-                    .is_some_and(|b| b.eq_ignore_ascii_case("true"));
-                if is_branch {
-                    if let Some(cc) = r.attr(&e, "condition-coverage")? {
-                        let (c, t) = condition_coverage(&cc).ok_or_else(|| {
-                            r.error(
-                                format!(
-                                    "condition-coverage=\"{cc}\" is not \"N% (covered/total)\""
-                                ),
-                                "the report is damaged; regenerate it",
-                            )
-                        })?;
-                        cov.branches_covered = c;
-                        cov.branches_total = t;
+                let Some((_, fc)) = &mut file else { continue };
+                let (mut number, mut hits, mut branch, mut cc) = (None, None, false, None);
+                let bad = |what: String| r.error(what, "the report is damaged; regenerate it");
+                r.each_attr(&e, |k, v| {
+                    match k {
+                        b"number" => number = Some(super::parse_line(v).ok_or_else(|| bad(format!("number=\"{v}\" is not a line number")))?),
+                        b"hits" => hits = Some(super::parse_count(v).ok_or_else(|| bad(format!("hits=\"{v}\" is not a non-negative count")))?),
+                        b"branch" => branch = v.eq_ignore_ascii_case("true"),
+                        b"condition-coverage" => cc = Some(condition_coverage(v).ok_or_else(|| bad(format!("condition-coverage=\"{v}\" is not \"N% (covered/total)\"")))?),
+                        _ => {}
                     }
-                }
+                    Ok(())
+                })?;
+                let number = number.ok_or_else(|| bad("<line> has no number".into()))?;
+                let hits = hits.ok_or_else(|| bad("<line> has no hits".into()))?;
+                let (branches_covered, branches_total) = if branch { cc.unwrap_or((0, 0)) } else { (0, 0) };
+                let cov = LineCov { hits, branches_covered, branches_total, branch_only: false };
                 if let Some(m) = &mut method {
                     m.1 = m.1.max(hits);
                     method_lines.push((number, cov));
                 } else {
                     class_has_lines = true;
-                    report.file(f).record(number, cov);
+                    fc.record(number, cov);
                 }
             }
             _ => {}
@@ -130,9 +125,9 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     Ok(report)
 }
 
-fn finish_method(report: &mut Report, file: &Option<String>, method: Option<(String, u64)>) {
-    if let (Some(f), Some((key, hits))) = (file, method) {
-        report.file(f).record_function(key, hits);
+fn finish_method(file: &mut Option<(String, FileCoverage)>, method: Option<(String, u64)>) {
+    if let (Some((_, fc)), Some((key, hits))) = (file, method) {
+        fc.record_function(key, hits);
     }
 }
 
