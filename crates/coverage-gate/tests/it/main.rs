@@ -1,5 +1,6 @@
 //! Integration tests of coverage-gate: one binary, one module per concern.
 
+mod adversarial;
 mod e2e;
 mod formats;
 mod repo;
