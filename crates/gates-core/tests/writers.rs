@@ -115,8 +115,16 @@ fn outcome(sections: Vec<Section>) -> Outcome {
 #[test]
 fn over_budget_summary_drops_details_first() {
     let o = outcome(vec![
-        Section { heading: "Totals".into(), body: "essential table\n".into(), essential: true },
-        Section { heading: "All files".into(), body: "y\n".repeat(10_000), essential: false },
+        Section {
+            heading: "Totals".into(),
+            body: "essential table\n".into(),
+            essential: true,
+        },
+        Section {
+            heading: "All files".into(),
+            body: "y\n".repeat(10_000),
+            essential: false,
+        },
     ]);
     let md = render(&o, 4_000, "see the artifact");
     assert!(md.contains("essential table"));

@@ -92,18 +92,38 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                 let bad = |what: String| r.error(what, "the report is damaged; regenerate it");
                 r.each_attr(&e, |k, v| {
                     match k {
-                        b"number" => number = Some(super::parse_line(v).ok_or_else(|| bad(format!("number=\"{v}\" is not a line number")))?),
-                        b"hits" => hits = Some(super::parse_count(v).ok_or_else(|| bad(format!("hits=\"{v}\" is not a non-negative count")))?),
+                        b"number" => {
+                            number = Some(super::parse_line(v).ok_or_else(|| {
+                                bad(format!("number=\"{v}\" is not a line number"))
+                            })?)
+                        }
+                        b"hits" => {
+                            hits = Some(super::parse_count(v).ok_or_else(|| {
+                                bad(format!("hits=\"{v}\" is not a non-negative count"))
+                            })?)
+                        }
                         b"branch" => branch = v.eq_ignore_ascii_case("true"),
-                        b"condition-coverage" => cc = Some(condition_coverage(v).ok_or_else(|| bad(format!("condition-coverage=\"{v}\" is not \"N% (covered/total)\"")))?),
+                        b"condition-coverage" => {
+                            cc = Some(condition_coverage(v).ok_or_else(|| {
+                                bad(format!(
+                                    "condition-coverage=\"{v}\" is not \"N% (covered/total)\""
+                                ))
+                            })?)
+                        }
                         _ => {}
                     }
                     Ok(())
                 })?;
                 let number = number.ok_or_else(|| bad("<line> has no number".into()))?;
                 let hits = hits.ok_or_else(|| bad("<line> has no hits".into()))?;
-                let (branches_covered, branches_total) = if branch { cc.unwrap_or((0, 0)) } else { (0, 0) };
-                let cov = LineCov { hits, branches_covered, branches_total, branch_only: false };
+                let (branches_covered, branches_total) =
+                    if branch { cc.unwrap_or((0, 0)) } else { (0, 0) };
+                let cov = LineCov {
+                    hits,
+                    branches_covered,
+                    branches_total,
+                    branch_only: false,
+                };
                 if let Some(m) = &mut method {
                     m.1 = m.1.max(hits);
                     method_lines.push((number, cov));

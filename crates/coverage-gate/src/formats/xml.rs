@@ -51,7 +51,11 @@ impl<'p, R: BufRead> XmlReader<'p, R> {
     pub fn new(input: R, path: &'p Path) -> Self {
         let mut reader = Reader::from_reader(input);
         reader.config_mut().trim_text(true);
-        XmlReader { reader, path, depth: 0 }
+        XmlReader {
+            reader,
+            path,
+            depth: 0,
+        }
     }
 
     /// The next event. A DOCTYPE that declares entities is refused outright: coverage reports
@@ -69,7 +73,12 @@ impl<'p, R: BufRead> XmlReader<'p, R> {
             Event::End(_) => self.depth = self.depth.saturating_sub(1),
             // quick-xml accepts a document that stops inside an element; a report cut off by a
             // full disk or a killed job must not pass as a smaller one.
-            Event::Eof if self.depth > 0 => return Err(self.error("the report ends inside an element (truncated?)", "the report is incomplete; regenerate it")),
+            Event::Eof if self.depth > 0 => {
+                return Err(self.error(
+                    "the report ends inside an element (truncated?)",
+                    "the report is incomplete; regenerate it",
+                ))
+            }
             _ => {}
         }
         if let Event::DocType(d) = &ev {
@@ -114,15 +123,31 @@ impl<'p, R: BufRead> XmlReader<'p, R> {
 
     /// Call `f` with each attribute's key and value; values are unescaped only when they hold
     /// an entity, so the hot path (numbers) allocates nothing.
-    pub fn each_attr(&self, e: &BytesStart<'_>, mut f: impl FnMut(&[u8], &str) -> Result<(), InputError>) -> Result<(), InputError> {
+    pub fn each_attr(
+        &self,
+        e: &BytesStart<'_>,
+        mut f: impl FnMut(&[u8], &str) -> Result<(), InputError>,
+    ) -> Result<(), InputError> {
         for a in e.attributes() {
-            let a = a.map_err(|err| self.error(format!("malformed attribute: {err}"), "regenerate the report"))?;
+            let a = a.map_err(|err| {
+                self.error(
+                    format!("malformed attribute: {err}"),
+                    "regenerate the report",
+                )
+            })?;
             let raw: &[u8] = &a.value;
             if raw.contains(&b'&') {
-                let v = a.unescape_value().map_err(|err| self.error(format!("attribute: {err}"), "only XML's predefined entities are accepted"))?;
+                let v = a.unescape_value().map_err(|err| {
+                    self.error(
+                        format!("attribute: {err}"),
+                        "only XML's predefined entities are accepted",
+                    )
+                })?;
                 f(a.key.as_ref(), &v)?;
             } else {
-                let v = std::str::from_utf8(raw).map_err(|_| self.error("attribute is not UTF-8", "the report must be UTF-8"))?;
+                let v = std::str::from_utf8(raw).map_err(|_| {
+                    self.error("attribute is not UTF-8", "the report must be UTF-8")
+                })?;
                 f(a.key.as_ref(), v)?;
             }
         }

@@ -14,17 +14,35 @@ fn malformed_corpus_exits_2_with_file_named_and_nothing_written() {
     let dir = fixtures().join("malformed");
     let scratch = tempfile::tempdir().unwrap();
     let mut seen = 0;
-    let mut entries: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
-    for path in entries.iter().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("malformed-")) {
+    for path in entries.iter().filter(|p| {
+        p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("malformed-")
+    }) {
         seen += 1;
         let result = scratch.path().join("result.json");
-        let out = gate(scratch.path(), &[path.to_str().unwrap(), "--result", result.to_str().unwrap()], &[]);
+        let out = gate(
+            scratch.path(),
+            &[path.to_str().unwrap(), "--result", result.to_str().unwrap()],
+            &[],
+        );
         let err = String::from_utf8_lossy(&out.stderr);
         let name = path.file_name().unwrap().to_string_lossy();
         assert_eq!(out.status.code(), Some(2), "{name}: {err}");
-        assert!(err.contains(name.as_ref()), "{name}: the message must name the file: {err}");
-        assert!(err.contains("help:"), "{name}: the message must say what to do: {err}");
+        assert!(
+            err.contains(name.as_ref()),
+            "{name}: the message must name the file: {err}"
+        );
+        assert!(
+            err.contains("help:"),
+            "{name}: the message must say what to do: {err}"
+        );
         assert!(!err.contains("panicked"), "{name}: {err}");
         assert!(!result.exists(), "{name}: a result file was written");
     }
@@ -34,8 +52,17 @@ fn malformed_corpus_exits_2_with_file_named_and_nothing_written() {
 #[test]
 fn errors_name_the_line_where_it_applies() {
     let scratch = tempfile::tempdir().unwrap();
-    for (file, line) in [("malformed-negative-count.info", ":4:"), ("malformed-negative-hits.xml", ":6:"), ("malformed-go-statements.out", ":3:"), ("malformed-garbage-line.info", ":4:")] {
-        let out = gate(scratch.path(), &[fixtures().join("malformed").join(file).to_str().unwrap()], &[]);
+    for (file, line) in [
+        ("malformed-negative-count.info", ":4:"),
+        ("malformed-negative-hits.xml", ":6:"),
+        ("malformed-go-statements.out", ":3:"),
+        ("malformed-garbage-line.info", ":4:"),
+    ] {
+        let out = gate(
+            scratch.path(),
+            &[fixtures().join("malformed").join(file).to_str().unwrap()],
+            &[],
+        );
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(&format!("{file}{line}")), "{file}: {err}");
     }
@@ -44,11 +71,28 @@ fn errors_name_the_line_where_it_applies() {
 #[test]
 fn entity_bomb_is_refused_quickly_and_never_expanded() {
     let scratch = tempfile::tempdir().unwrap();
-    let out = gate(scratch.path(), &[fixtures().join("malformed/malformed-entity-bomb.xml").to_str().unwrap()], &[]);
+    let out = gate(
+        scratch.path(),
+        &[fixtures()
+            .join("malformed/malformed-entity-bomb.xml")
+            .to_str()
+            .unwrap()],
+        &[],
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("declares entities"), "{err}");
-    let out = gate(scratch.path(), &[fixtures().join("malformed/malformed-external-entity.xml").to_str().unwrap()], &[]);
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("root:"), "an external entity was read");
+    let out = gate(
+        scratch.path(),
+        &[fixtures()
+            .join("malformed/malformed-external-entity.xml")
+            .to_str()
+            .unwrap()],
+        &[],
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("root:"),
+        "an external entity was read"
+    );
 }
 
 /// Any line outside the stop-commands block that starts like a command must be one we wrote.
@@ -67,7 +111,13 @@ fn assert_no_forged_commands(stdout: &str) {
             continue;
         }
         if l.starts_with("::") {
-            assert!(l.starts_with("::warning ") || l.starts_with("::notice ") || l.starts_with("::error ") || l.starts_with("::notice::"), "forged command: {l}");
+            assert!(
+                l.starts_with("::warning ")
+                    || l.starts_with("::notice ")
+                    || l.starts_with("::error ")
+                    || l.starts_with("::notice::"),
+                "forged command: {l}"
+            );
             let data = l.splitn(3, "::").nth(2).unwrap_or("");
             assert!(!data.contains('\n') && !data.contains('\r'), "{l}");
         }
@@ -80,18 +130,64 @@ fn hostile_report_names_cannot_forge_commands_outputs_or_markup() {
     // In a (empty) checkout, so every name is listed as unresolved in the log and the summary.
     let scratch = tempfile::tempdir().unwrap();
     crate::repo::run(scratch.path(), "git", &["init", "-q"]);
-    let (output, summary, result) = (scratch.path().join("out"), scratch.path().join("summary.md"), scratch.path().join("r.json"));
-    let env = [("GITHUB_ACTIONS", "true"), ("GITHUB_OUTPUT", output.to_str().unwrap()), ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())];
-    let out = gate(scratch.path(), &[fixtures().join("malformed/hostile-names.xml").to_str().unwrap(), "--min-lines", "90", "--result", result.to_str().unwrap()], &env);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let (output, summary, result) = (
+        scratch.path().join("out"),
+        scratch.path().join("summary.md"),
+        scratch.path().join("r.json"),
+    );
+    let env = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_OUTPUT", output.to_str().unwrap()),
+        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+    ];
+    let out = gate(
+        scratch.path(),
+        &[
+            fixtures()
+                .join("malformed/hostile-names.xml")
+                .to_str()
+                .unwrap(),
+            "--min-lines",
+            "90",
+            "--result",
+            result.to_str().unwrap(),
+        ],
+        &env,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("forged.py"), "the names are logged, inside the guard: {stdout}");
+    assert!(
+        stdout.contains("forged.py"),
+        "the names are logged, inside the guard: {stdout}"
+    );
     assert_no_forged_commands(&stdout);
-    let outs: BTreeMap<String, String> = outputs::parse(&std::fs::read_to_string(&output).unwrap()).unwrap().into_iter().collect();
+    let outs: BTreeMap<String, String> = outputs::parse(&std::fs::read_to_string(&output).unwrap())
+        .unwrap()
+        .into_iter()
+        .collect();
     assert_eq!(outs["verdict"], "fail");
-    assert_eq!(outs.keys().cloned().collect::<Vec<_>>(), ["branches", "delta", "functions", "lines", "patch", "result", "verdict"]);
+    assert_eq!(
+        outs.keys().cloned().collect::<Vec<_>>(),
+        [
+            "branches",
+            "delta",
+            "functions",
+            "lines",
+            "patch",
+            "result",
+            "verdict"
+        ]
+    );
     let md = std::fs::read_to_string(&summary).unwrap();
-    assert!(!md.contains("<img") && !md.contains("@octocat") && !md.contains('\u{1b}'), "{md}");
+    assert!(
+        !md.contains("<img") && !md.contains("@octocat") && !md.contains('\u{1b}'),
+        "{md}"
+    );
     assert!(md.contains("&lt;img"), "{md}");
 }
 
@@ -99,7 +195,18 @@ fn hostile_report_names_cannot_forge_commands_outputs_or_markup() {
 fn terminal_report_strips_escape_sequences_from_report_text() {
     let scratch = tempfile::tempdir().unwrap();
     crate::repo::run(scratch.path(), "git", &["init", "-q"]);
-    let out = gate(scratch.path(), &[fixtures().join("malformed/hostile-names.xml").to_str().unwrap(), "--print", "human"], &[]);
+    let out = gate(
+        scratch.path(),
+        &[
+            fixtures()
+                .join("malformed/hostile-names.xml")
+                .to_str()
+                .unwrap(),
+            "--print",
+            "human",
+        ],
+        &[],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("[31mred"), "{stdout}");
     assert!(!stdout.contains('\u{1b}'), "{stdout:?}");

@@ -3,6 +3,7 @@
 mod adversarial;
 mod e2e;
 mod formats;
+mod merge;
 mod repo;
 mod schema;
 
