@@ -245,3 +245,16 @@ fn simplecov_resultset_lines_before_nocov() {
     formats::apply_nocov(&mut f, &src);
     assert_eq!(f.lines(), c(11, 14));
 }
+
+#[test]
+fn opencover_lines_from_sequence_points_and_its_summary_headline() {
+    // Written from the schema (see fixtures/opencover/README.md). Lines: 6,7,8 hit; 9,10 (one
+    // point spanning both) not; 11, 14, 15 hit; 18, 19 not => 6 of 10. Branch points 2 of 4.
+    // <Summary>: 9 sequence points, 6 visited. Methods: 2 of 3 visited.
+    let r = parse("opencover/schema-opencover.xml");
+    assert_eq!(r.format, Some(Format::Opencover));
+    let t = totals(&r);
+    assert_eq!((t.lines, t.branches, t.functions), (c(6, 10), c(2, 4), c(2, 3)));
+    assert_eq!(r.headline.unwrap().counter, c(6, 9));
+    assert_eq!(r.files.keys().collect::<Vec<_>>(), ["C:\\agent\\_work\\1\\s\\src\\Shop\\Pricing.cs"]);
+}
