@@ -254,7 +254,13 @@ fn opencover_lines_from_sequence_points_and_its_summary_headline() {
     let r = parse("opencover/schema-opencover.xml");
     assert_eq!(r.format, Some(Format::Opencover));
     let t = totals(&r);
-    assert_eq!((t.lines, t.branches, t.functions), (c(6, 10), c(2, 4), c(2, 3)));
+    assert_eq!(
+        (t.lines, t.branches, t.functions),
+        (c(6, 10), c(2, 4), c(2, 3))
+    );
     assert_eq!(r.headline.unwrap().counter, c(6, 9));
-    assert_eq!(r.files.keys().collect::<Vec<_>>(), ["C:\\agent\\_work\\1\\s\\src\\Shop\\Pricing.cs"]);
+    assert_eq!(
+        r.files.keys().collect::<Vec<_>>(),
+        ["C:\\agent\\_work\\1\\s\\src\\Shop\\Pricing.cs"]
+    );
 }

@@ -1,6 +1,7 @@
 //! Integration tests of coverage-gate: one binary, one module per concern.
 
 mod adversarial;
+mod cli;
 mod e2e;
 mod formats;
 mod merge;

@@ -1,0 +1,223 @@
+//! The command line: config file and flags, per-path rules, the annotation budget.
+
+use std::path::Path;
+
+use crate::e2e::gate;
+use crate::repo::run;
+
+/// A git repository with `src/app.py` (40 lines) on main and a change to it on `feature`.
+fn repo_with_change(dir: &Path, changed_lines: &[u32]) {
+    let git = |args: &[&str]| run(dir, "git", args);
+    git(&["init", "-q", "-b", "main"]);
+    git(&["config", "user.email", "t@example.com"]);
+    git(&["config", "user.name", "Test"]);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let lines: Vec<String> = (1..=40).map(|i| format!("x{i} = {i}")).collect();
+    std::fs::write(dir.join("src/app.py"), lines.join("\n") + "\n").unwrap();
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "base"]);
+    git(&["checkout", "-q", "-b", "feature"]);
+    let lines: Vec<String> = (1..=40)
+        .map(|i| {
+            if changed_lines.contains(&i) {
+                format!("y{i} = {i}")
+            } else {
+                format!("x{i} = {i}")
+            }
+        })
+        .collect();
+    std::fs::write(dir.join("src/app.py"), lines.join("\n") + "\n").unwrap();
+    git(&["commit", "-q", "-am", "change"]);
+}
+
+/// An LCOV report of `src/app.py` where the given lines are not hit (test data for the policy,
+/// not a parser fixture).
+fn lcov(dir: &Path, uncovered: &[u32]) {
+    let mut s = String::from("TN:\nSF:src/app.py\n");
+    for i in 1..=40 {
+        s.push_str(&format!("DA:{i},{}\n", u32::from(!uncovered.contains(&i))));
+    }
+    s.push_str("end_of_record\n");
+    std::fs::write(dir.join("app.lcov"), s).unwrap();
+}
+
+#[test]
+fn annotation_budget_keeps_ten_and_points_to_the_summary() {
+    let d = tempfile::tempdir().unwrap();
+    let changed: Vec<u32> = (1..=40).step_by(2).collect(); // 20 separate changed lines
+    repo_with_change(d.path(), &changed);
+    lcov(d.path(), &changed);
+    let out = gate(
+        d.path(),
+        &["app.lcov", "--base", "main", "--print", "github"],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let warnings = stdout
+        .lines()
+        .filter(|l| l.starts_with("::warning "))
+        .count();
+    let notices: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("::notice"))
+        .collect();
+    assert_eq!(warnings, 10, "{stdout}");
+    assert_eq!(notices, ["::notice::10 more findings were not annotated (GitHub shows at most 10 per level); see the job summary for the full list"]);
+    // Ranges join lines with nothing coverable and unchanged between them: none here.
+    assert!(
+        stdout.contains("line=1,endLine=1::") && stdout.contains("line=19,endLine=19::"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn consecutive_uncovered_changed_lines_become_one_range() {
+    let d = tempfile::tempdir().unwrap();
+    repo_with_change(d.path(), &[5, 6, 7, 8, 20]);
+    lcov(d.path(), &[5, 6, 7, 8, 20]);
+    let out = gate(
+        d.path(),
+        &["app.lcov", "--base", "main", "--print", "github"],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let ann: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("::warning "))
+        .collect();
+    assert_eq!(
+        ann,
+        [
+            "::warning title=Not covered,file=src/app.py,line=5,endLine=8::Added lines #L5-L8 are not covered by tests",
+            "::warning title=Not covered,file=src/app.py,line=20,endLine=20::Added line #L20 is not covered by tests"
+        ]
+    );
+}
+
+#[test]
+fn config_file_rules_flags_override_and_per_path_reasons() {
+    let d = tempfile::tempdir().unwrap();
+    repo_with_change(d.path(), &[3]);
+    lcov(d.path(), &[1, 2, 3, 4]); // 36 of 40 = 90%
+    std::fs::create_dir_all(d.path().join(".github")).unwrap();
+    std::fs::write(
+        d.path().join(".github/gates.yml"),
+        "coverage:\n  min-lines: 95\n  paths:\n    - path: \"src/**\"\n      min-lines: 92\n",
+    )
+    .unwrap();
+    let out = gate(d.path(), &["app.lcov", "--print", "human"], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("lines 90% < 95% (36 of 40 covered) (coverage/min-lines)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("lines of src/** 90% < 92% (36 of 40 covered) (coverage/path-min)"),
+        "{stdout}"
+    );
+    // A flag overrides the file's overall minimum; the path rule still fails.
+    let out = gate(
+        d.path(),
+        &["app.lcov", "--min-lines", "85", "--print", "human"],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.contains("coverage/min-lines") && stdout.contains("coverage/path-min"),
+        "{stdout}"
+    );
+    // Informational: the same failures only warn.
+    let out = gate(
+        d.path(),
+        &["app.lcov", "--informational", "--print", "human"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("WARN"));
+}
+
+#[test]
+fn a_typo_in_the_config_is_exit_2_at_its_line() {
+    let d = tempfile::tempdir().unwrap();
+    repo_with_change(d.path(), &[3]);
+    lcov(d.path(), &[]);
+    std::fs::create_dir_all(d.path().join(".github")).unwrap();
+    std::fs::write(
+        d.path().join(".github/gates.yml"),
+        "coverage:\n  min-lines: 80\n  min-line: 70\n",
+    )
+    .unwrap();
+    let out = gate(d.path(), &["app.lcov"], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        err.contains("gates.yml:3:") && err.contains("min-line"),
+        "{err}"
+    );
+    std::fs::write(
+        d.path().join(".github/gates.yml"),
+        "coverage:\n  min-lines: 180\n",
+    )
+    .unwrap();
+    let out = gate(d.path(), &["app.lcov"], &[]);
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("coverage.min-lines is 180, not a percentage"));
+}
+
+#[test]
+fn bad_flags_and_missing_reports_are_exit_2() {
+    let d = tempfile::tempdir().unwrap();
+    let cases: [&[&str]; 4] = [
+        &["nope.xml"],
+        &["reports/*.xml"],
+        &["x.lcov", "--min-patch=-1"],
+        &["x.lcov", "--max-drop", "1"],
+    ];
+    std::fs::write(d.path().join("x.lcov"), "SF:a.c\nDA:1,1\nend_of_record\n").unwrap();
+    for args in cases {
+        let out = gate(d.path(), args, &[]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("help:"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn push_event_measures_against_before() {
+    let d = tempfile::tempdir().unwrap();
+    repo_with_change(d.path(), &[10, 11]);
+    lcov(d.path(), &[11]);
+    let before = run(d.path(), "git", &["rev-parse", "main"])
+        .trim()
+        .to_string();
+    let mut ev: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(crate::fixtures().join("events/push.json")).unwrap())
+            .unwrap();
+    ev["before"] = before.into();
+    let event = d.path().join("push.json");
+    std::fs::write(&event, ev.to_string()).unwrap();
+    let result = d.path().join("r.json");
+    let out = gate(
+        d.path(),
+        &["app.lcov", "--result", result.to_str().unwrap()],
+        &[("GITHUB_EVENT_PATH", event.to_str().unwrap())],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    assert_eq!(r["metrics"]["patch"]["covered"], 1);
+    assert_eq!(r["metrics"]["patch"]["total"], 2);
+    crate::schema::assert_valid_result(&r);
+}
