@@ -1,8 +1,6 @@
 //! Merging reports: the same coverage in several formats, shards, repeated records, and reports
 //! that disagree.
 
-use std::path::PathBuf;
-
 use coverage_gate::gate::{evaluate, Inputs};
 use coverage_gate::model::Counter;
 use gates_core::ActionsEnv;
@@ -137,7 +135,7 @@ fn simplecov_drops_nocov_blocks_from_the_checkout_source_and_matches_simplecov()
 fn exclusions_leave_files_out_of_every_number() {
     let root = fixtures().join("..").canonicalize().unwrap();
     let mut inputs = Inputs {
-        reports: vec![PathBuf::from(fixtures().join("cobertura/coveragepy.xml"))],
+        reports: vec![fixtures().join("cobertura/coveragepy.xml")],
         cwd: root,
         ..Default::default()
     };
