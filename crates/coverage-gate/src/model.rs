@@ -22,14 +22,14 @@ impl Counter {
 
     /// Add another counter.
     pub fn add(&mut self, other: Counter) {
-        self.covered += other.covered;
-        self.total += other.total;
+        self.covered = self.covered.saturating_add(other.covered);
+        self.total = self.total.saturating_add(other.total);
     }
 
     /// Count one item.
     pub fn count(&mut self, covered: bool) {
-        self.total += 1;
-        self.covered += u64::from(covered);
+        self.total = self.total.saturating_add(1);
+        self.covered = self.covered.saturating_add(u64::from(covered));
     }
 }
 

@@ -109,10 +109,10 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
     for (file, blocks) in files {
         let fc = report.file(&file);
         for (span, (stmts, count)) in blocks {
-            statements.total += stmts;
-            if count > 0 {
-                statements.covered += stmts;
-            }
+            statements.add(Counter {
+                covered: if count > 0 { stmts } else { 0 },
+                total: stmts,
+            });
             let mut last = span.end_line;
             // A block whose last line holds only its closing brace does not make that line
             // coverable (the convention codecov and gocover-cobertura follow).
@@ -143,5 +143,8 @@ fn parse_span(s: &str) -> Option<Span> {
         end_line: el.parse().ok()?,
         end_col: ec.parse().ok()?,
     };
-    (span.start_line > 0 && span.end_line >= span.start_line).then_some(span)
+    (span.start_line > 0
+        && span.end_line >= span.start_line
+        && span.end_line - span.start_line <= super::MAX_SPAN)
+        .then_some(span)
 }

@@ -81,7 +81,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                 let ci = xml::count(&r, &e, "ci")?.unwrap_or(0);
                 let mb = xml::count(&r, &e, "mb")?.unwrap_or(0);
                 let cb = xml::count(&r, &e, "cb")?.unwrap_or(0);
-                if mi + ci == 0 && mb + cb == 0 {
+                if mi == 0 && ci == 0 && mb == 0 && cb == 0 {
                     continue;
                 }
                 let small = |v: u64| {
@@ -95,8 +95,8 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                 let cov = LineCov {
                     hits: ci,
                     branches_covered: small(cb)?,
-                    branches_total: small(mb + cb)?,
-                    branch_only: mi + ci == 0,
+                    branches_total: small(mb.saturating_add(cb))?,
+                    branch_only: mi == 0 && ci == 0,
                 };
                 report.file(f).record(nr, cov);
             }
@@ -112,7 +112,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                 } else if kind == "INSTRUCTION" && parent == Some(b"report") {
                     instructions = Some(Counter {
                         covered,
-                        total: covered + missed,
+                        total: covered.saturating_add(missed),
                     });
                 }
             }

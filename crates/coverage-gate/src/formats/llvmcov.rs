@@ -103,6 +103,15 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                 .map(|s| segment(s))
                 .collect::<Option<Vec<_>>>()
                 .ok_or_else(|| bad(&f.filename, "malformed segment"))?;
+            // LLVM writes segments in line order; the line walk below relies on it.
+            if !segs.windows(2).all(|w| w[0].line <= w[1].line) {
+                return Err(bad(&f.filename, "segments are not in line order"));
+            }
+            if let (Some(a), Some(b)) = (segs.first(), segs.last()) {
+                if b.line - a.line > super::MAX_SPAN {
+                    return Err(bad(&f.filename, "segments span millions of lines"));
+                }
+            }
             let fc = report.file(&f.filename);
             for (line, hits) in line_counts(&segs) {
                 fc.record(

@@ -222,6 +222,10 @@ fn parse_count(s: &str) -> Option<u64> {
     (f.is_finite() && f >= 0.0).then_some(f as u64)
 }
 
+/// The longest line range one record may span. Real blocks span dozens of lines; a span of
+/// millions is a damaged or hostile report that would otherwise expand into millions of entries.
+const MAX_SPAN: u32 = 1_000_000;
+
 /// Parse a 1-based line number.
 fn parse_line(s: &str) -> Option<u32> {
     s.trim().parse::<u32>().ok().filter(|&n| n > 0)

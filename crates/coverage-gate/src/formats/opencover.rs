@@ -85,7 +85,15 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                 let fc = report.file(&file);
                 if is_seq {
                     points.count(vc > 0);
-                    let el = xml::count(&r, &e, "el")?.map_or(sl, |v| v as u32).max(sl);
+                    let el = xml::count(&r, &e, "el")?
+                        .map_or(sl, |v| u32::try_from(v).unwrap_or(u32::MAX))
+                        .max(sl);
+                    if el - sl > super::MAX_SPAN {
+                        return Err(r.error(
+                            format!("a sequence point spans lines {sl} to {el}"),
+                            "the report is damaged; regenerate it",
+                        ));
+                    }
                     for ln in sl..=el {
                         fc.record(
                             ln,

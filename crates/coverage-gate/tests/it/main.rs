@@ -5,6 +5,7 @@ mod cli;
 mod e2e;
 mod formats;
 mod merge;
+mod mutations;
 mod repo;
 mod schema;
 
