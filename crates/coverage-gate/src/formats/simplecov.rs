@@ -1,5 +1,7 @@
 //! SimpleCov `.resultset.json` (0.18+ `{"lines": [...], "branches": {...}}` per file, and the
-//! older bare line arrays). Several command names (test suites) are merged.
+//! older bare line arrays; several command names, i.e. test suites, are merged) and the JSON
+//! formatter's `coverage.json` (`{"meta": ..., "coverage": ...}`, skipped lines `"ignored"`,
+//! branches as a list).
 //!
 //! SimpleCov drops `# :nocov:` blocks at report time, from the source; [`apply_nocov`] does the
 //! same when the source is in the checkout, so totals match what SimpleCov printed.
@@ -19,12 +21,29 @@ struct Run {
     coverage: BTreeMap<String, Value>,
 }
 
+/// Either format: the formatter's single run, or the resultset's runs by command name.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Doc {
+    Formatter {
+        // Required so the untagged match tells the two shapes apart; never read.
+        #[serde(rename = "meta")]
+        _meta: serde::de::IgnoredAny,
+        coverage: BTreeMap<String, Value>,
+    },
+    Resultset(BTreeMap<String, Run>),
+}
+
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let bytes = super::read_all(input, path)?;
-    let doc: BTreeMap<String, Run> = serde_json::from_slice(&bytes)
-        .map_err(|e| super::json_error(path, e, "SimpleCov .resultset.json"))?;
+    let doc: Doc = serde_json::from_slice(&bytes)
+        .map_err(|e| super::json_error(path, e, "SimpleCov .resultset.json or coverage.json"))?;
+    let runs: Vec<Run> = match doc {
+        Doc::Formatter { coverage, .. } => vec![Run { coverage }],
+        Doc::Resultset(runs) => runs.into_values().collect(),
+    };
     let mut report = Report::default();
-    for run in doc.into_values() {
+    for run in runs {
         for (name, cov) in run.coverage {
             let bad = |what: &str| {
                 InputError::new(
@@ -58,6 +77,25 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                         ..Default::default()
                     },
                 );
+            }
+            if let Some(Value::Array(list)) = branches {
+                for b in list {
+                    let line = b
+                        .get("start_line")
+                        .and_then(Value::as_u64)
+                        .and_then(|l| u32::try_from(l).ok())
+                        .filter(|&l| l > 0)
+                        .ok_or_else(|| bad("branch without a start_line"))?;
+                    let Some(hits) = b.get("coverage").and_then(Value::as_u64) else {
+                        continue;
+                    };
+                    let l = fc.lines.entry(line).or_insert(LineCov {
+                        branch_only: true,
+                        ..Default::default()
+                    });
+                    l.branches_total += 1;
+                    l.branches_covered += u32::from(hits > 0);
+                }
             }
             if let Some(Value::Object(conds)) = branches {
                 for (cond, outcomes) in conds {

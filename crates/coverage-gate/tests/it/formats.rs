@@ -264,3 +264,13 @@ fn opencover_lines_from_sequence_points_and_its_summary_headline() {
         ["C:\\agent\\_work\\1\\s\\src\\Shop\\Pricing.cs"]
     );
 }
+
+#[test]
+fn simplecov_json_formatter_output_already_excludes_nocov() {
+    // Same run as resultset.json; SimpleCov printed 11 / 14 LOC. Branches: 5 outcomes, 3 taken.
+    let r = parse("simplecov/schema-coverage.json");
+    assert_eq!(r.format, Some(Format::Simplecov));
+    let t = totals(&r);
+    assert_eq!((t.lines, t.branches), (c(11, 14), c(3, 5)));
+    assert_eq!(totals(&parse("simplecov/resultset.json")).branches, c(3, 5));
+}
