@@ -15,17 +15,52 @@ use crate::model::{FileCoverage, LineCov, Report};
 #[derive(Default)]
 struct FileAcc {
     lines: BTreeMap<u32, u64>,
-    /// (line, block, branch) → taken
-    branches: BTreeMap<(u32, String, String), u64>,
+    /// (line, hash of block and branch id, taken); sorted and combined at the end, so the hot
+    /// path allocates nothing per branch.
+    branches: Vec<(u32, u64, u64)>,
     /// function name → hits
     functions: HashMap<String, u64>,
-    /// FNL index → name, for the lcov 2.2 function records
-    fn_index: HashMap<String, String>,
+}
+
+impl FileAcc {
+    fn absorb(&mut self, other: FileAcc) {
+        for (l, h) in other.lines {
+            let e = self.lines.entry(l).or_default();
+            *e = e.saturating_add(h);
+        }
+        self.branches.extend(other.branches);
+        for (k, h) in other.functions {
+            let e = self.functions.entry(k).or_default();
+            *e = e.saturating_add(h);
+        }
+    }
+}
+
+/// FNV-1a over the block and branch ids (which may contain commas).
+fn branch_id(block: &str, branch: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in block.bytes().chain([0xff]).chain(branch.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn flush(files: &mut BTreeMap<String, FileAcc>, current: &mut Option<(String, FileAcc)>) {
+    if let Some((name, acc)) = current.take() {
+        match files.get_mut(&name) {
+            Some(existing) => existing.absorb(acc),
+            None => {
+                files.insert(name, acc);
+            }
+        }
+    }
 }
 
 pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError> {
     let mut files: BTreeMap<String, FileAcc> = BTreeMap::new();
-    let mut current: Option<String> = None;
+    // The SF block being read, kept out of the map so records are not a lookup each.
+    let mut current: Option<(String, FileAcc)> = None;
     let mut line = String::new();
     let mut n: u64 = 0;
     let mut records = 0usize;
@@ -53,15 +88,15 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
             .at(n, None)
         };
         if l == "end_of_record" {
-            current = None;
+            flush(&mut files, &mut current);
             continue;
         }
         let Some((key, value)) = l.split_once(':') else {
             return Err(bad("not an LCOV record"));
         };
         if key == "SF" {
-            current = Some(value.to_string());
-            files.entry(value.to_string()).or_default();
+            flush(&mut files, &mut current);
+            current = Some((value.to_string(), FileAcc::default()));
             records += 1;
             continue;
         }
@@ -74,7 +109,7 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
         if !key.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(bad("not an LCOV record"));
         }
-        let Some(file) = current.as_ref().and_then(|c| files.get_mut(c)) else {
+        let Some((_, file)) = current.as_mut() else {
             return Err(bad("record outside an SF block"));
         };
         match key {
@@ -110,11 +145,7 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
                     super::parse_count(taken)
                         .ok_or_else(|| bad("BRDA taken count is not a number or -"))?
                 };
-                let e = file
-                    .branches
-                    .entry((ln, block.to_string(), branch.to_string()))
-                    .or_default();
-                *e = e.saturating_add(taken);
+                file.branches.push((ln, branch_id(block, branch), taken));
             }
             "FN" => {
                 // FN:start[,end],name — the name is what follows the last numeric field.
@@ -137,22 +168,15 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
                 let e = file.functions.entry(name.to_string()).or_default();
                 *e = e.saturating_add(hits);
             }
-            "FNL" => {
-                let (idx, _) = value
-                    .split_once(',')
-                    .ok_or_else(|| bad("FNL needs index,start"))?;
-                file.fn_index.entry(idx.to_string()).or_default();
-            }
             "FNA" => {
                 let mut parts = value.splitn(3, ',');
-                let (Some(idx), Some(count), Some(name)) =
+                let (Some(_index), Some(count), Some(name)) =
                     (parts.next(), parts.next(), parts.next())
                 else {
                     return Err(bad("FNA needs index,count,name"));
                 };
                 let hits = super::parse_count(count)
                     .ok_or_else(|| bad("FNA count is not a non-negative number"))?;
-                file.fn_index.insert(idx.to_string(), name.to_string());
                 let e = file.functions.entry(name.to_string()).or_default();
                 *e = e.saturating_add(hits);
             }
@@ -160,6 +184,7 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
             _ => {}
         }
     }
+    flush(&mut files, &mut current);
     if records == 0 {
         return Err(InputError::new(
             path,
@@ -179,7 +204,17 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
                 },
             );
         }
-        for ((ln, _, _), taken) in acc.branches {
+        let mut branches = acc.branches;
+        branches.sort_unstable_by_key(|&(ln, id, _)| (ln, id));
+        // Repeated SF blocks list a branch again: it is taken if any block took it.
+        branches.dedup_by(|later, kept| {
+            let same = later.0 == kept.0 && later.1 == kept.1;
+            if same {
+                kept.2 = kept.2.saturating_add(later.2);
+            }
+            same
+        });
+        for (ln, _, taken) in branches {
             // Branch-only lines (istanbul's JSX) carry no DA; lcov counts their branches but not
             // the line, and so do we.
             let e = fc.lines.entry(ln).or_insert(LineCov {
