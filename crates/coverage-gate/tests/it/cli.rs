@@ -221,3 +221,51 @@ fn push_event_measures_against_before() {
     assert_eq!(r["metrics"]["patch"]["total"], 2);
     crate::schema::assert_valid_result(&r);
 }
+
+#[test]
+fn a_renamed_file_counts_only_its_changed_lines() {
+    let d = tempfile::tempdir().unwrap();
+    repo_with_change(d.path(), &[40]);
+    run(d.path(), "git", &["mv", "src/app.py", "src/main.py"]);
+    let text = std::fs::read_to_string(d.path().join("src/main.py"))
+        .unwrap()
+        .replace("x7 = 7", "z7 = 7");
+    std::fs::write(d.path().join("src/main.py"), text).unwrap();
+    run(d.path(), "git", &["commit", "-q", "-am", "rename"]);
+    let report = std::fs::read_to_string({
+        lcov(d.path(), &[7, 8]);
+        d.path().join("app.lcov")
+    })
+    .unwrap()
+    .replace("SF:src/app.py", "SF:src/main.py");
+    std::fs::write(d.path().join("app.lcov"), report).unwrap();
+    let result = d.path().join("r.json");
+    let out = gate(
+        d.path(),
+        &[
+            "app.lcov",
+            "--base",
+            "main",
+            "--result",
+            result.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    // Lines 7 and 40 changed; line 8 is uncovered too but moved unchanged with the file.
+    assert_eq!(
+        (
+            r["metrics"]["patch"]["covered"].as_u64(),
+            r["metrics"]["patch"]["total"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    assert_eq!(r["findings"][0]["start_line"], 7);
+    assert_eq!(r["findings"].as_array().unwrap().len(), 1);
+}
