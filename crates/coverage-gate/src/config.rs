@@ -83,7 +83,8 @@ impl CoverageConfig {
         Ok(cfg)
     }
 
-    fn validate(&self, path: &Path) -> Result<(), InputError> {
+    /// Check every value; `origin` is the file, or the command line once flags are merged in.
+    pub fn validate(&self, path: &Path) -> Result<(), InputError> {
         let mut checks: Vec<(String, Option<f64>)> = vec![
             ("min-lines".into(), self.min_lines),
             ("min-branches".into(), self.min_branches),
@@ -97,7 +98,7 @@ impl CoverageConfig {
             globset::Glob::new(&r.path).map_err(|e| {
                 InputError::new(
                     path,
-                    format!("coverage.paths[{i}].path: {e}"),
+                    format!("paths[{i}].path: {e}"),
                     "write a glob such as src/core/**",
                 )
             })?;
@@ -106,20 +107,20 @@ impl CoverageConfig {
             globset::Glob::new(g).map_err(|e| {
                 InputError::new(
                     path,
-                    format!("coverage.exclude: {e}"),
+                    format!("exclude {g}: {e}"),
                     "write a glob such as **/generated/**",
                 )
             })?;
         }
         for (key, v) in checks {
-            check_percent(v, &format!("coverage.{key}"), path)?;
+            check_percent(v, &key, path)?;
         }
         Ok(())
     }
 }
 
 /// A percentage must be a finite number from 0 to 100.
-pub fn check_percent(v: Option<f64>, name: &str, origin: &Path) -> Result<(), InputError> {
+fn check_percent(v: Option<f64>, name: &str, origin: &Path) -> Result<(), InputError> {
     match v {
         Some(p) if !(0.0..=100.0).contains(&p) || p.is_nan() => Err(InputError::new(
             origin,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use coverage_gate::config::{check_percent, AnnotationLevel, CoverageConfig};
+use coverage_gate::config::{AnnotationLevel, CoverageConfig};
 use coverage_gate::formats::Format;
 use coverage_gate::gate::{self, Inputs};
 use coverage_gate::paths::PathMap;
@@ -22,7 +22,9 @@ struct Cli {
     /// Coverage reports: files or globs, any supported format, merged.
     #[arg(required = true, value_name = "REPORT")]
     reports: Vec<String>,
-    /// Report format; `auto` recognises it from the content.
+    /// Report format: auto (recognised from the content), cobertura, lcov, jacoco,
+    /// coveragepy-json, go, istanbul-final, istanbul-summary, clover, llvm-cov, opencover,
+    /// simplecov.
     #[arg(long, default_value = "auto", value_name = "FORMAT")]
     format: FormatArg,
     /// Measure patch coverage against this revision (its merge-base with HEAD). Default: the
@@ -73,27 +75,29 @@ struct Cli {
     print: PrintArg,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum FormatArg {
-    Auto,
-    Cobertura,
-    Lcov,
-    Jacoco,
-    CoveragepyJson,
-    Go,
-    IstanbulFinal,
-    IstanbulSummary,
-    Clover,
-    LlvmCov,
-    Opencover,
-    Simplecov,
-}
+/// `--format`: `auto` or one of [`Format`]'s names.
+#[derive(Debug, Clone, Copy)]
+struct FormatArg(Option<Format>);
 
-impl FormatArg {
-    fn format(self) -> Option<Format> {
+impl std::str::FromStr for FormatArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
         use clap::ValueEnum;
-        let name = self.to_possible_value()?.get_name().to_string();
-        Format::from_str(&name, false).ok()
+        if s == "auto" {
+            return Ok(FormatArg(None));
+        }
+        Format::from_str(s, false)
+            .map(|f| FormatArg(Some(f)))
+            .map_err(|_| {
+                let names: Vec<String> = Format::value_variants()
+                    .iter()
+                    .filter_map(|f| Some(f.to_possible_value()?.get_name().to_string()))
+                    .collect();
+                format!(
+                    "unknown format {s:?}; use auto or one of: {}",
+                    names.join(", ")
+                )
+            })
     }
 }
 
@@ -168,15 +172,6 @@ fn build_inputs(cli: &Cli, cwd: &Path) -> Result<Inputs, InputError> {
         Some(p) => CoverageConfig::load(p, true)?,
         None => CoverageConfig::load(&root.join(gates_core::config::DEFAULT_PATH), false)?,
     };
-    for (name, v) in [
-        ("--min-lines", cli.min_lines),
-        ("--min-branches", cli.min_branches),
-        ("--min-functions", cli.min_functions),
-        ("--min-patch", cli.min_patch),
-        ("--max-drop", cli.max_drop),
-    ] {
-        check_percent(v, name, flag)?;
-    }
     // Flags override the file.
     cfg.min_lines = cli.min_lines.or(cfg.min_lines);
     cfg.min_branches = cli.min_branches.or(cfg.min_branches);
@@ -187,15 +182,8 @@ fn build_inputs(cli: &Cli, cwd: &Path) -> Result<Inputs, InputError> {
     cfg.informational |= cli.informational;
     cfg.annotations = cli.annotations.or(cfg.annotations);
     cfg.exclude.extend(cli.exclude.iter().cloned());
-    for g in &cfg.exclude {
-        globset::Glob::new(g).map_err(|e| {
-            InputError::new(
-                flag,
-                format!("--exclude {g}: {e}"),
-                "write a glob such as **/generated/**",
-            )
-        })?;
-    }
+    // The file was checked when loaded; what is wrong now came from a flag.
+    cfg.validate(flag)?;
     if (cfg.max_drop.is_some() || cfg.uncovered_must_not_increase) && cli.baseline.is_none() {
         return Err(InputError::new(
             flag,
@@ -215,7 +203,7 @@ fn build_inputs(cli: &Cli, cwd: &Path) -> Result<Inputs, InputError> {
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Inputs {
         reports: expand(&cli.reports)?,
-        format: cli.format.format(),
+        format: cli.format.0,
         base: cli.base.clone(),
         baseline: cli.baseline.clone(),
         policy: Policy::from_config(&cfg),

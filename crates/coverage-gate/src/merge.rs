@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::formats::{self, Format};
-use crate::model::{Counter, FileCoverage, Headline, Report};
+use crate::model::{FileCoverage, Headline, Report};
 use crate::paths::{Resolved, Resolver};
 
 /// All reports combined.
@@ -78,8 +78,8 @@ pub fn merge(reports: Vec<Report>, resolver: &Resolver) -> Merged {
             }
             match out.files.get_mut(&key) {
                 Some(existing) => {
-                    let a = coverable(existing);
-                    let b = coverable(&fc);
+                    let a = existing.lines();
+                    let b = fc.lines();
                     if a.total > 0
                         && b.total > 0
                         && a.total != b.total
@@ -105,8 +105,4 @@ pub fn merge(reports: Vec<Report>, resolver: &Resolver) -> Merged {
     }
     out.headline = headline.flatten();
     out
-}
-
-fn coverable(f: &FileCoverage) -> Counter {
-    f.lines()
 }

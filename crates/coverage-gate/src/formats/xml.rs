@@ -95,30 +95,20 @@ impl<'p, R: BufRead> XmlReader<'p, R> {
         error_at(self.path, self.reader.buffer_position(), message, help)
     }
 
-    /// A required attribute, unescaped.
-    pub fn attr<'a>(
+    /// An attribute's value, unescaped, when present.
+    pub fn attr(
         &self,
-        e: &'a BytesStart<'_>,
+        e: &BytesStart<'_>,
         key: &str,
-    ) -> Result<Option<Cow<'a, str>>, InputError> {
-        for a in e.attributes() {
-            let a = a.map_err(|err| {
-                self.error(
-                    format!("malformed attribute: {err}"),
-                    "regenerate the report",
-                )
-            })?;
-            if a.key.as_ref() == key.as_bytes() {
-                let v = a.unescape_value().map_err(|err| {
-                    self.error(
-                        format!("attribute {key}: {err}"),
-                        "only XML's predefined entities are accepted",
-                    )
-                })?;
-                return Ok(Some(Cow::Owned(v.into_owned())));
+    ) -> Result<Option<Cow<'static, str>>, InputError> {
+        let mut found = None;
+        self.each_attr(e, |k, v| {
+            if found.is_none() && k == key.as_bytes() {
+                found = Some(Cow::Owned(v.to_string()));
             }
-        }
-        Ok(None)
+            Ok(())
+        })?;
+        Ok(found)
     }
 
     /// Call `f` with each attribute's key and value; values are unescaped only when they hold

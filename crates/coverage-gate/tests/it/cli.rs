@@ -161,14 +161,14 @@ fn a_typo_in_the_config_is_exit_2_at_its_line() {
     )
     .unwrap();
     let out = gate(d.path(), &["app.lcov"], &[]);
-    assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("coverage.min-lines is 180, not a percentage"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("min-lines is 180, not a percentage"));
 }
 
 #[test]
 fn bad_flags_and_missing_reports_are_exit_2() {
     let d = tempfile::tempdir().unwrap();
-    let cases: [&[&str]; 4] = [
+    let cases: [&[&str]; 5] = [
+        &["x.lcov", "--format", "cobertura"],
         &["nope.xml"],
         &["reports/*.xml"],
         &["x.lcov", "--min-patch=-1"],
