@@ -16,6 +16,30 @@ pub struct Event {
     pub before: Option<String>,
     /// `push`: the commit after the push.
     pub after: Option<String>,
+    /// `issue_comment` and `issues` events.
+    pub issue: Option<Issue>,
+    /// `workflow_run` events.
+    pub workflow_run: Option<WorkflowRun>,
+}
+
+/// An issue (or pull request, when `pull_request` is set) in an `issue_comment` payload.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Issue {
+    /// Number.
+    pub number: u64,
+    /// Present when the issue is a pull request.
+    pub pull_request: Option<serde_json::Value>,
+}
+
+/// The run a `workflow_run` event is about.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct WorkflowRun {
+    /// Run id.
+    pub id: u64,
+    /// The commit it ran on (the PR head for pull_request runs).
+    pub head_sha: String,
+    /// The event that triggered it.
+    pub event: String,
 }
 
 /// A pull request as the payload describes it.
@@ -70,6 +94,17 @@ impl Event {
                 (Some(h), Some(b)) => h.full_name != b.full_name,
                 _ => true,
             })
+    }
+
+    /// The pull request a comment belongs to: `pull_request`/`pull_request_target` payloads, or
+    /// an `issue_comment` on a pull request.
+    pub fn pr_number(&self) -> Option<u64> {
+        self.pull_request.as_ref().map(|p| p.number).or_else(|| {
+            self.issue
+                .as_ref()
+                .filter(|i| i.pull_request.is_some())
+                .map(|i| i.number)
+        })
     }
 
     /// The push's `before`, unless it is the all-zero id of a new branch.

@@ -1,0 +1,458 @@
+//! The HTTP client: retries for idempotent requests, rate limits honoured for all, pagination.
+
+use std::time::Duration;
+
+pub use http::Method as HttpMethod;
+use http::{HeaderMap, Method};
+use octocrab::Octocrab;
+use serde_json::Value;
+
+/// How hard to try.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first included.
+    pub attempts: u32,
+    /// First backoff after a 5xx or timeout; doubles each time.
+    pub backoff: Duration,
+    /// The longest rate-limit wait accepted; beyond it the request fails.
+    pub max_wait: Duration,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 4,
+            backoff: Duration::from_millis(500),
+            max_wait: Duration::from_secs(90),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// GitHub answered with an error status.
+    #[error("{method} {path}: HTTP {status}: {message}")]
+    Status {
+        /// Method.
+        method: String,
+        /// Path.
+        path: String,
+        /// Status code.
+        status: u16,
+        /// GitHub's `message`.
+        message: String,
+    },
+    /// No answer (connection failure or timeout); for a POST, whether it landed is unknown.
+    #[error("{method} {path}: no answer from GitHub: {reason}")]
+    NoAnswer {
+        /// Method.
+        method: String,
+        /// Path.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A rate limit longer than the accepted wait.
+    #[error("{method} {path}: rate limited for {seconds} s more, longer than the {max} s this run waits")]
+    RateLimited {
+        /// Method.
+        method: String,
+        /// Path.
+        path: String,
+        /// Seconds GitHub asked to wait.
+        seconds: u64,
+        /// The accepted maximum.
+        max: u64,
+    },
+    /// The client could not be built.
+    #[error("cannot set up the GitHub client: {0}")]
+    Setup(String),
+}
+
+impl ApiError {
+    /// The HTTP status, when GitHub answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// True for the read-only token of a pull request from a fork (and other integrations
+    /// lacking the permission).
+    pub fn is_forbidden_integration(&self) -> bool {
+        matches!(self, ApiError::Status { status: 403, message, .. } if message.contains("Resource not accessible by integration"))
+    }
+
+    /// True when GitHub may have carried the request out without us seeing the answer.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, ApiError::NoAnswer { .. })
+            || matches!(self, ApiError::Status { status, .. } if *status >= 500)
+    }
+}
+
+/// A successful answer.
+#[derive(Debug)]
+pub struct Answer {
+    /// Status.
+    pub status: u16,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// JSON body (`Null` when empty).
+    pub body: Value,
+}
+
+/// A GitHub API client.
+pub struct Client {
+    octo: Octocrab,
+    /// octocrab puts its base path in front of every path that lacks it, which would send GHES
+    /// GraphQL (`/api/graphql`) to `/api/v3/api/graphql`; this one's base has no path.
+    octo_graphql: Octocrab,
+    api: String,
+    graphql: String,
+    policy: RetryPolicy,
+}
+
+impl std::fmt::Debug for Client {
+    // Never print the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("api", &self.api)
+            .field("graphql", &self.graphql)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for `api` (e.g. `https://api.github.com` or `https://ghe.example/api/v3`) and
+    /// `graphql` endpoints, authenticated with `token`.
+    pub fn new(
+        api: &str,
+        graphql: &str,
+        token: &str,
+        policy: RetryPolicy,
+    ) -> Result<Self, ApiError> {
+        let api = api.trim_end_matches('/').to_string();
+        let octo = Self::build(&api, token, policy)
+            .map_err(|e| ApiError::Setup(format!("GITHUB_API_URL {api}: {e}")))?;
+        let origin = graphql
+            .parse::<http::Uri>()
+            .ok()
+            .and_then(|u| Some(format!("{}://{}", u.scheme_str()?, u.authority()?)))
+            .ok_or_else(|| ApiError::Setup(format!("GITHUB_GRAPHQL_URL {graphql} is not a URL")))?;
+        let octo_graphql = Self::build(&origin, token, policy)
+            .map_err(|e| ApiError::Setup(format!("GITHUB_GRAPHQL_URL {graphql}: {e}")))?;
+        Ok(Client {
+            octo,
+            octo_graphql,
+            api,
+            graphql: graphql.to_string(),
+            policy,
+        })
+    }
+
+    fn build(base: &str, token: &str, policy: RetryPolicy) -> Result<Octocrab, String> {
+        Octocrab::builder()
+            .base_uri(base)
+            .map_err(|e| e.to_string())?
+            .personal_token(token.to_string())
+            .add_header(
+                http::header::USER_AGENT,
+                concat!("gates/", env!("CARGO_PKG_VERSION")).to_string(),
+            )
+            .add_header(
+                http::header::ACCEPT,
+                "application/vnd.github+json".to_string(),
+            )
+            .add_header(
+                http::HeaderName::from_static("x-github-api-version"),
+                "2022-11-28".to_string(),
+            )
+            .set_connect_timeout(Some(policy.timeout))
+            .set_read_timeout(Some(policy.timeout))
+            .build()
+            .map_err(|e| e.to_string())
+    }
+
+    /// From the runner's environment: `GITHUB_API_URL` (default `https://api.github.com`) and
+    /// `GITHUB_GRAPHQL_URL` (default: derived from the API URL, which also fits GHES).
+    pub fn from_env(
+        env: &gates_core::ActionsEnv,
+        token: &str,
+        policy: RetryPolicy,
+    ) -> Result<Self, ApiError> {
+        let api = env
+            .get("GITHUB_API_URL")
+            .unwrap_or("https://api.github.com")
+            .trim_end_matches('/')
+            .to_string();
+        let graphql = match env.get("GITHUB_GRAPHQL_URL") {
+            Some(g) => g.to_string(),
+            None => match api.strip_suffix("/v3") {
+                Some(root) => format!("{root}/graphql"),
+                None => format!("{api}/graphql"),
+            },
+        };
+        Self::new(&api, &graphql, token, policy)
+    }
+
+    /// One request. GET, PATCH and DELETE are retried after 5xx and timeouts; every method waits
+    /// out rate limits (a rate-limited request was not carried out). A POST is never repeated
+    /// after a 5xx or a lost answer: the caller must look whether it landed.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, ApiError> {
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.api)
+        };
+        let idempotent = method != Method::POST;
+        let short = path.split('?').next().unwrap_or(path).to_string();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let last = attempt >= self.policy.attempts;
+            let sent =
+                tokio::time::timeout(self.policy.timeout, self.send(&method, &url, body)).await;
+            let resp = match sent {
+                Ok(Ok(r)) => r,
+                Ok(Err(reason)) => {
+                    if idempotent && !last {
+                        tokio::time::sleep(self.backoff(attempt)).await;
+                        continue;
+                    }
+                    return Err(ApiError::NoAnswer {
+                        method: method.to_string(),
+                        path: short,
+                        reason,
+                    });
+                }
+                Err(_) => {
+                    if idempotent && !last {
+                        tokio::time::sleep(self.backoff(attempt)).await;
+                        continue;
+                    }
+                    return Err(ApiError::NoAnswer {
+                        method: method.to_string(),
+                        path: short,
+                        reason: format!("timed out after {:?}", self.policy.timeout),
+                    });
+                }
+            };
+            let (status, headers, body_value) = resp;
+            if status < 400 {
+                return Ok(Answer {
+                    status,
+                    headers,
+                    body: body_value,
+                });
+            }
+            let message = body_value
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            if let Some(wait) = rate_limit_wait(status, &headers, &message) {
+                if wait > self.policy.max_wait {
+                    return Err(ApiError::RateLimited {
+                        method: method.to_string(),
+                        path: short,
+                        seconds: wait.as_secs(),
+                        max: self.policy.max_wait.as_secs(),
+                    });
+                }
+                if !last {
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            }
+            if status >= 500 && idempotent && !last {
+                tokio::time::sleep(self.backoff(attempt)).await;
+                continue;
+            }
+            return Err(ApiError::Status {
+                method: method.to_string(),
+                path: short,
+                status,
+                message,
+            });
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> std::time::Duration {
+        self.policy.backoff * 2u32.saturating_pow(attempt.saturating_sub(1))
+    }
+
+    async fn send(
+        &self,
+        method: &Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, HeaderMap, Value), String> {
+        let octo = if url == self.graphql {
+            &self.octo_graphql
+        } else {
+            &self.octo
+        };
+        let resp = match *method {
+            Method::GET => octo._get(url).await,
+            Method::POST => octo._post(url, body).await,
+            Method::PATCH => octo._patch(url, body).await,
+            Method::DELETE => octo._delete(url, body).await,
+            _ => return Err(format!("unsupported method {method}")),
+        }
+        .map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = self
+            .octo
+            .body_to_string(resp)
+            .await
+            .map_err(|e| e.to_string())?;
+        let value = if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Ok((status, headers, value))
+    }
+
+    /// GET every page of a list, following `Link: rel="next"`.
+    pub async fn get_all(&self, path: &str) -> Result<Vec<Value>, ApiError> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut next = Some(format!("{path}{sep}per_page=100"));
+        let mut out = Vec::new();
+        while let Some(p) = next.take() {
+            let a = self.request(Method::GET, &p, None).await?;
+            match a.body {
+                Value::Array(items) => out.extend(items),
+                other => {
+                    return Err(ApiError::Status {
+                        method: "GET".into(),
+                        path: p,
+                        status: a.status,
+                        message: format!("expected a list, got {other}"),
+                    })
+                }
+            }
+            next = a
+                .headers
+                .get("link")
+                .and_then(|l| l.to_str().ok())
+                .and_then(next_link);
+        }
+        Ok(out)
+    }
+
+    /// A GraphQL call; GraphQL errors become `Err`.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Result<Value, ApiError> {
+        let body = serde_json::json!({ "query": query, "variables": variables });
+        let a = self
+            .request(Method::POST, &self.graphql.clone(), Some(&body))
+            .await?;
+        if let Some(errors) = a.body.get("errors").filter(|e| !e.is_null()) {
+            return Err(ApiError::Status {
+                method: "POST".into(),
+                path: "graphql".into(),
+                status: a.status,
+                message: errors.to_string(),
+            });
+        }
+        Ok(a.body["data"].clone())
+    }
+}
+
+/// How long to wait before retrying a rate-limited answer, if it is one.
+fn rate_limit_wait(status: u16, headers: &HeaderMap, message: &str) -> Option<Duration> {
+    if status != 403 && status != 429 {
+        return None;
+    }
+    let header = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    if let Some(s) = header("retry-after") {
+        return Some(Duration::from_secs(s));
+    }
+    if header("x-ratelimit-remaining") == Some(0) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        return Some(Duration::from_secs(
+            header("x-ratelimit-reset")
+                .unwrap_or(now + 60)
+                .saturating_sub(now)
+                + 1,
+        ));
+    }
+    // A secondary limit without retry-after: GitHub's docs say wait at least a minute.
+    (status == 429
+        || message
+            .to_ascii_lowercase()
+            .contains("secondary rate limit"))
+    .then_some(Duration::from_secs(60))
+}
+
+/// The `rel="next"` URL of a Link header.
+fn next_link(link: &str) -> Option<String> {
+    link.split(',')
+        .find(|part| part.contains("rel=\"next\""))
+        .and_then(|part| {
+            Some(
+                part.split(';')
+                    .next()?
+                    .trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string(),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_link_is_found_among_others() {
+        let l = "<https://api.github.com/repos/o/r/issues/1/comments?per_page=100&page=2>; rel=\"next\", <https://api.github.com/repos/o/r/issues/1/comments?per_page=100&page=3>; rel=\"last\"";
+        assert_eq!(
+            next_link(l).as_deref(),
+            Some("https://api.github.com/repos/o/r/issues/1/comments?per_page=100&page=2")
+        );
+        assert_eq!(next_link("<x>; rel=\"prev\""), None);
+    }
+
+    #[test]
+    fn rate_limits_are_recognised() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(rate_limit_wait(403, &h, ""), Some(Duration::from_secs(7)));
+        assert_eq!(
+            rate_limit_wait(
+                403,
+                &HeaderMap::new(),
+                "Resource not accessible by integration"
+            ),
+            None
+        );
+        assert_eq!(
+            rate_limit_wait(
+                403,
+                &HeaderMap::new(),
+                "You have exceeded a secondary rate limit"
+            ),
+            Some(Duration::from_secs(60))
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! The fork-safe two-workflow hand-off: the `pull_request` job (read-only token) writes a
+//! payload to upload as an artifact; a `workflow_run` job with a write token posts it.
+
+use std::path::Path;
+
+use gates_core::result_file::ResultFile;
+use gates_core::InputError;
+use serde::{Deserialize, Serialize};
+
+/// Schema id of the payload.
+pub const SCHEMA: &str = "gates-comment/v1";
+
+/// File name inside the hand-off directory.
+pub const FILE: &str = "gates-comment.json";
+
+/// What the pull_request job hands over. Everything in it is untrusted in the publishing job.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Payload {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// `owner/name` of the base repository.
+    pub repo: String,
+    /// Pull request number.
+    pub pr: u64,
+    /// The head commit the results are about.
+    pub head_sha: String,
+    /// The results.
+    pub results: Vec<ResultFile>,
+}
+
+/// Write the payload into `dir`.
+pub fn write(dir: &Path, payload: &Payload) -> Result<(), InputError> {
+    std::fs::create_dir_all(dir).map_err(|e| InputError::io(dir, &e))?;
+    let path = dir.join(FILE);
+    let text = serde_json::to_vec_pretty(payload)
+        .map_err(|e| InputError::new(&path, e.to_string(), "report this bug"))?;
+    std::fs::write(&path, text).map_err(|e| InputError::io(&path, &e))
+}
+
+/// Read the payload from `dir`.
+pub fn read(dir: &Path) -> Result<Payload, InputError> {
+    let path = dir.join(FILE);
+    let text = std::fs::read(&path).map_err(|e| InputError::io(&path, &e))?;
+    let p: Payload = serde_json::from_slice(&text).map_err(|e| {
+        InputError::new(
+            &path,
+            format!("not a gates comment payload: {e}"),
+            "download the artifact that `pr-commenter --prepare` wrote",
+        )
+        .at(e.line() as u64, Some(e.column() as u64))
+    })?;
+    if p.schema != SCHEMA {
+        return Err(InputError::new(
+            &path,
+            format!("unsupported payload schema {:?}", p.schema),
+            format!("this version reads {SCHEMA}"),
+        ));
+    }
+    Ok(p)
+}

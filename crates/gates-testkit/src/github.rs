@@ -1,0 +1,588 @@
+//! A fake GitHub API for tests: issue comments, pull requests and the GraphQL
+//! `minimizeComment` mutation, with faults on demand.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use serde_json::{json, Value};
+use tiny_http::{Header, Response, Server};
+
+use crate::openapi;
+
+/// A comment the fake holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// Id.
+    pub id: u64,
+    /// Issue or PR number.
+    pub issue: u64,
+    /// Markdown.
+    pub body: String,
+    /// Author login.
+    pub login: String,
+    /// Hidden with GraphQL `minimizeComment`.
+    pub minimized: bool,
+}
+
+/// An answer forced onto matching requests.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    /// HTTP method to match.
+    pub method: &'static str,
+    /// Substring of the path to match.
+    pub path_contains: String,
+    /// Status to answer.
+    pub status: u16,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// JSON body.
+    pub body: Value,
+    /// Carry out the request first, then answer with the fault (a create that lands but whose
+    /// answer is lost).
+    pub after_effect: bool,
+    /// How many times it fires.
+    pub times: u32,
+}
+
+/// One request and its answer, as the server saw them.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// Method.
+    pub method: String,
+    /// Path below the base path, without the query.
+    pub path: String,
+    /// Query string.
+    pub query: String,
+    /// Request headers (lower-case names).
+    pub headers: HashMap<String, String>,
+    /// Request body, if JSON.
+    pub request: Option<Value>,
+    /// Status sent.
+    pub status: u16,
+    /// Body sent, if any.
+    pub response: Option<Value>,
+}
+
+/// Everything the fake knows.
+#[derive(Debug, Default)]
+pub struct State {
+    /// Comments, oldest first.
+    pub comments: Vec<Comment>,
+    next_id: u64,
+    /// Pull request number → head SHA.
+    pub pulls: HashMap<u64, String>,
+    /// Pending faults.
+    pub faults: Vec<Fault>,
+    /// What was asked and answered.
+    pub log: Vec<Exchange>,
+    /// The token requests must carry.
+    pub token: String,
+    /// Writes answer 403 "Resource not accessible by integration", as for a fork's token.
+    pub read_only: bool,
+    /// The login comments created through the API get.
+    pub login: String,
+}
+
+/// The running fake.
+pub struct FakeGitHub {
+    state: Arc<Mutex<State>>,
+    server: Arc<Server>,
+    thread: Option<JoinHandle<()>>,
+    /// `http://127.0.0.1:PORT` plus the base path (`/api/v3` for a GHES-style fake).
+    pub api_url: String,
+    /// GraphQL endpoint.
+    pub graphql_url: String,
+}
+
+impl FakeGitHub {
+    /// Start a fake serving `https://api.github.com`-style paths.
+    pub fn start(token: &str) -> Self {
+        Self::start_at(token, "")
+    }
+
+    /// Start a fake whose REST API lives under `base_path` (GHES uses `/api/v3`, GraphQL at
+    /// `/api/graphql`).
+    pub fn start_at(token: &str, base_path: &str) -> Self {
+        let server = Arc::new(Server::http("127.0.0.1:0").expect("bind a local port"));
+        let port = server.server_addr().to_ip().expect("an IP address").port();
+        let state = Arc::new(Mutex::new(State {
+            next_id: 1000,
+            token: token.to_string(),
+            login: "github-actions[bot]".into(),
+            ..Default::default()
+        }));
+        let base = base_path.trim_end_matches('/').to_string();
+        let graphql_path = if base.is_empty() {
+            "/graphql".to_string()
+        } else {
+            "/api/graphql".to_string()
+        };
+        let api_url = format!("http://127.0.0.1:{port}{base}");
+        let graphql_url = format!("http://127.0.0.1:{port}{graphql_path}");
+        let (s2, st2, api2) = (server.clone(), state.clone(), api_url.clone());
+        let thread = std::thread::spawn(move || {
+            for req in s2.incoming_requests() {
+                handle(req, &st2, &base, &graphql_path, &api2);
+            }
+        });
+        FakeGitHub {
+            state,
+            server,
+            thread: Some(thread),
+            api_url,
+            graphql_url,
+        }
+    }
+
+    /// Lock the state to arrange or inspect it.
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().expect("fake state lock")
+    }
+
+    /// Add a comment as if someone had posted it.
+    pub fn add_comment(&self, issue: u64, login: &str, body: &str) -> u64 {
+        let mut s = self.state();
+        s.next_id += 1;
+        let id = s.next_id;
+        s.comments.push(Comment {
+            id,
+            issue,
+            body: body.to_string(),
+            login: login.to_string(),
+            minimized: false,
+        });
+        id
+    }
+
+    /// Force an answer onto the next matching requests.
+    pub fn fault(&self, f: Fault) {
+        self.state().faults.push(f);
+    }
+
+    /// The comments on one issue.
+    pub fn comments(&self, issue: u64) -> Vec<Comment> {
+        self.state()
+            .comments
+            .iter()
+            .filter(|c| c.issue == issue)
+            .cloned()
+            .collect()
+    }
+
+    /// Panic unless every exchange fits GitHub's REST description: known operation, declared
+    /// query parameters, valid request body, valid response body for documented statuses,
+    /// a User-Agent and the token on every request.
+    pub fn assert_conforms(&self) {
+        let s = self.state();
+        let mut problems = Vec::new();
+        for x in &s.log {
+            if x.path.ends_with("graphql") {
+                continue;
+            }
+            if !x.headers.contains_key("user-agent") {
+                problems.push(format!("{} {}: no User-Agent", x.method, x.path));
+            }
+            let Some(op) = openapi::find(&x.method, &x.path) else {
+                problems.push(format!(
+                    "{} {} is not an operation of the REST description",
+                    x.method, x.path
+                ));
+                continue;
+            };
+            let declared = op.query_params();
+            for pair in x.query.split('&').filter(|p| !p.is_empty()) {
+                let name = pair.split('=').next().unwrap_or_default();
+                if !declared.contains(&name) {
+                    problems.push(format!("{}: undeclared query parameter {name}", op.id));
+                }
+            }
+            if let Some(b) = &x.request {
+                if let Err(e) = op.check_request(b) {
+                    problems.push(e);
+                }
+            }
+            match op.check_response(x.status, x.response.as_ref()) {
+                Err(e) => problems.push(e),
+                Ok(false) => {
+                    // Undocumented statuses (GitHub documents few 5xx and no 429) carry the
+                    // basic-error shape.
+                    if x.response.as_ref().and_then(|r| r.get("message")).is_none() {
+                        problems.push(format!(
+                            "{} {}: undocumented status without a message",
+                            op.id, x.status
+                        ));
+                    }
+                }
+                Ok(true) => {}
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "the client or the fake strayed from GitHub's REST description:\n{}",
+            problems.join("\n")
+        );
+    }
+}
+
+impl Drop for FakeGitHub {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+const TIME: &str = "2026-11-23T10:00:00Z";
+
+fn comment_json(c: &Comment, api: &str, repo: &str) -> Value {
+    let mut v = openapi::operations()
+        .iter()
+        .find(|o| o.id == "issues/create-comment")
+        .and_then(|o| o.example(201))
+        .cloned()
+        .expect("the description has an issue-comment example");
+    v["id"] = json!(c.id);
+    v["node_id"] = json!(format!("IC_kwDO{}", c.id));
+    v["url"] = json!(format!("{api}/repos/{repo}/issues/comments/{}", c.id));
+    v["html_url"] = json!(format!(
+        "https://github.com/{repo}/pull/{}#issuecomment-{}",
+        c.issue, c.id
+    ));
+    v["issue_url"] = json!(format!("{api}/repos/{repo}/issues/{}", c.issue));
+    v["body"] = json!(c.body);
+    v["created_at"] = json!(TIME);
+    v["updated_at"] = json!(TIME);
+    v["user"]["login"] = json!(c.login);
+    v["user"]["type"] = json!(if c.login.ends_with("[bot]") {
+        "Bot"
+    } else {
+        "User"
+    });
+    v
+}
+
+fn error(message: &str) -> Value {
+    json!({ "message": message, "documentation_url": "https://docs.github.com/rest" })
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Option<Value>,
+}
+
+fn answer(status: u16, body: Option<Value>) -> Answer {
+    Answer {
+        status,
+        headers: Vec::new(),
+        body,
+    }
+}
+
+fn handle(
+    mut req: tiny_http::Request,
+    state: &Arc<Mutex<State>>,
+    base: &str,
+    graphql_path: &str,
+    api: &str,
+) {
+    let method = req.method().as_str().to_uppercase();
+    let url = req.url().to_string();
+    let (full_path, query) = url
+        .split_once('?')
+        .map_or((url.clone(), String::new()), |(p, q)| {
+            (p.to_string(), q.to_string())
+        });
+    let headers: HashMap<String, String> = req
+        .headers()
+        .iter()
+        .map(|h| {
+            (
+                h.field.as_str().as_str().to_ascii_lowercase(),
+                h.value.as_str().to_string(),
+            )
+        })
+        .collect();
+    let mut raw = String::new();
+    let _ = req.as_reader().read_to_string(&mut raw);
+    let request: Option<Value> = serde_json::from_str(&raw).ok();
+
+    let mut s = state.lock().expect("fake state lock");
+    let path = if full_path == graphql_path {
+        "/graphql".to_string()
+    } else {
+        full_path
+            .strip_prefix(base)
+            .unwrap_or("/not-under-base")
+            .to_string()
+    };
+    let authorized = headers
+        .get("authorization")
+        .is_some_and(|a| a == &format!("Bearer {}", s.token) || a == &format!("token {}", s.token));
+    let fault = s
+        .faults
+        .iter()
+        .position(|f| f.method == method && path.contains(&f.path_contains) && f.times > 0);
+    let mut ans = if !authorized {
+        answer(401, Some(error("Bad credentials")))
+    } else if let Some(i) = fault.filter(|&i| !s.faults[i].after_effect) {
+        s.faults[i].times -= 1;
+        let f = s.faults[i].clone();
+        Answer {
+            status: f.status,
+            headers: f.headers,
+            body: Some(f.body),
+        }
+    } else {
+        let a = route(&mut s, &method, &path, &query, request.as_ref(), api);
+        match fault {
+            Some(i) => {
+                s.faults[i].times -= 1;
+                let f = s.faults[i].clone();
+                Answer {
+                    status: f.status,
+                    headers: f.headers,
+                    body: Some(f.body),
+                }
+            }
+            None => a,
+        }
+    };
+    if ans.status == 201 {
+        if let Some(id) = ans.body.as_ref().and_then(|b| b["url"].as_str()) {
+            ans.headers.push(("Location".into(), id.to_string()));
+        }
+    }
+    s.log.push(Exchange {
+        method: method.clone(),
+        path,
+        query,
+        headers,
+        request,
+        status: ans.status,
+        response: ans.body.clone(),
+    });
+    drop(s);
+    let text = ans.body.map(|b| b.to_string()).unwrap_or_default();
+    let mut resp = Response::from_string(text).with_status_code(ans.status);
+    resp.add_header(
+        Header::from_bytes("Content-Type", "application/json; charset=utf-8").expect("header"),
+    );
+    for (k, v) in ans.headers {
+        resp.add_header(Header::from_bytes(k.as_bytes(), v.as_bytes()).expect("header"));
+    }
+    let _ = req.respond(resp);
+}
+
+fn param(query: &str, name: &str) -> Option<u64> {
+    query
+        .split('&')
+        .find_map(|p| p.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+}
+
+fn route(
+    s: &mut State,
+    method: &str,
+    path: &str,
+    query: &str,
+    body: Option<&Value>,
+    api: &str,
+) -> Answer {
+    let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let writes = matches!(method, "POST" | "PATCH" | "DELETE");
+    if writes && s.read_only {
+        return answer(403, Some(error("Resource not accessible by integration")));
+    }
+    match (method, seg.as_slice()) {
+        ("POST", ["graphql"]) => graphql(s, body),
+        ("GET", ["repos", o, r, "issues", n, "comments"]) => {
+            let Ok(n) = n.parse::<u64>() else {
+                return answer(404, Some(error("Not Found")));
+            };
+            let per_page = param(query, "per_page").unwrap_or(30).clamp(1, 100) as usize;
+            let page = param(query, "page").unwrap_or(1).max(1) as usize;
+            let repo = format!("{o}/{r}");
+            let all: Vec<&Comment> = s.comments.iter().filter(|c| c.issue == n).collect();
+            let pages = all.len().div_ceil(per_page).max(1);
+            let items: Vec<Value> = all
+                .iter()
+                .skip((page - 1) * per_page)
+                .take(per_page)
+                .map(|c| comment_json(c, api, &repo))
+                .collect();
+            let mut a = answer(200, Some(Value::Array(items)));
+            let link = |p: usize, rel: &str| {
+                format!("<{api}/repos/{repo}/issues/{n}/comments?per_page={per_page}&page={p}>; rel=\"{rel}\"")
+            };
+            let mut links = Vec::new();
+            if page < pages {
+                links.push(link(page + 1, "next"));
+                links.push(link(pages, "last"));
+            }
+            if page > 1 {
+                links.push(link(1, "first"));
+                links.push(link(page - 1, "prev"));
+            }
+            if !links.is_empty() {
+                a.headers.push(("Link".into(), links.join(", ")));
+            }
+            a
+        }
+        ("POST", ["repos", o, r, "issues", n, "comments"]) => {
+            let Ok(n) = n.parse::<u64>() else {
+                return answer(404, Some(error("Not Found")));
+            };
+            let text = body
+                .and_then(|b| b["body"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            if let Some(e) = invalid_body(&text) {
+                return e;
+            }
+            s.next_id += 1;
+            let c = Comment {
+                id: s.next_id,
+                issue: n,
+                body: text,
+                login: s.login.clone(),
+                minimized: false,
+            };
+            let v = comment_json(&c, api, &format!("{o}/{r}"));
+            s.comments.push(c);
+            answer(201, Some(v))
+        }
+        ("PATCH", ["repos", o, r, "issues", "comments", id]) => {
+            let text = body
+                .and_then(|b| b["body"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            if let Some(e) = invalid_body(&text) {
+                return e;
+            }
+            let login = s.login.clone();
+            match s.comments.iter_mut().find(|c| id.parse() == Ok(c.id)) {
+                // GitHub lets an integration edit only its own comments.
+                Some(c) if c.login != login => {
+                    answer(403, Some(error("Resource not accessible by integration")))
+                }
+                Some(c) => {
+                    c.body = text;
+                    let c = c.clone();
+                    answer(200, Some(comment_json(&c, api, &format!("{o}/{r}"))))
+                }
+                None => answer(404, Some(error("Not Found"))),
+            }
+        }
+        ("DELETE", ["repos", _, _, "issues", "comments", id]) => {
+            match s.comments.iter().position(|c| id.parse() == Ok(c.id)) {
+                Some(i) => {
+                    s.comments.remove(i);
+                    answer(204, None)
+                }
+                None => answer(404, Some(error("Not Found"))),
+            }
+        }
+        ("GET", ["repos", o, r, "pulls", n]) => {
+            let Some(sha) = n.parse().ok().and_then(|n: u64| s.pulls.get(&n).cloned()) else {
+                return answer(404, Some(error("Not Found")));
+            };
+            let op = openapi::operations()
+                .iter()
+                .find(|o| o.id == "pulls/get")
+                .expect("pulls/get");
+            let mut v = op.example(200).cloned().expect("pulls/get example");
+            // GitHub's own example lists a team without the `type` its schema requires.
+            v["requested_teams"] = json!([]);
+            v["number"] = json!(n.parse::<u64>().unwrap_or(0));
+            v["head"]["sha"] = json!(sha);
+            v["base"]["repo"]["full_name"] = json!(format!("{o}/{r}"));
+            answer(200, Some(v))
+        }
+        _ => answer(404, Some(error("Not Found"))),
+    }
+}
+
+fn invalid_body(text: &str) -> Option<Answer> {
+    let fail = |code: &str, message: &str| {
+        Some(answer(
+            422,
+            Some(json!({
+                "message": "Validation Failed",
+                "errors": [{ "resource": "IssueComment", "code": code, "field": "data", "message": message }],
+                "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment"
+            })),
+        ))
+    };
+    if text.trim().is_empty() {
+        return fail("missing_field", "body cannot be blank");
+    }
+    if text.chars().count() > 65_536 {
+        return fail(
+            "unprocessable",
+            "Body is too long (maximum is 65536 characters)",
+        );
+    }
+    None
+}
+
+fn graphql(s: &mut State, body: Option<&Value>) -> Answer {
+    let q = body.and_then(|b| b["query"].as_str()).unwrap_or_default();
+    let id = body
+        .and_then(|b| b["variables"]["id"].as_str())
+        .unwrap_or_default();
+    if !q.contains("minimizeComment") {
+        return answer(
+            200,
+            Some(json!({ "errors": [{ "message": "unsupported query in the fake" }] })),
+        );
+    }
+    match s
+        .comments
+        .iter_mut()
+        .find(|c| format!("IC_kwDO{}", c.id) == id)
+    {
+        Some(c) => {
+            c.minimized = true;
+            answer(
+                200,
+                Some(
+                    json!({ "data": { "minimizeComment": { "minimizedComment": { "isMinimized": true, "minimizedReason": "outdated" } } } }),
+                ),
+            )
+        }
+        None => answer(
+            200,
+            Some(
+                json!({ "data": null, "errors": [{ "type": "NOT_FOUND", "message": format!("Could not resolve to a node with the global id of '{id}'") }] }),
+            ),
+        ),
+    }
+}
+
+/// A 502 for the next matching request.
+pub fn bad_gateway(method: &'static str, path_contains: &str, after_effect: bool) -> Fault {
+    Fault {
+        method,
+        path_contains: path_contains.into(),
+        status: 502,
+        headers: vec![],
+        body: error("Server Error"),
+        after_effect,
+        times: 1,
+    }
+}
+
+/// GitHub's secondary rate limit answer: 403 with `retry-after`.
+pub fn secondary_rate_limit(method: &'static str, path_contains: &str, retry_after: u32) -> Fault {
+    Fault {
+        method,
+        path_contains: path_contains.into(),
+        status: 403,
+        headers: vec![("retry-after".into(), retry_after.to_string())],
+        body: error("You have exceeded a secondary rate limit. Please wait a few minutes before you try again."),
+        after_effect: false,
+        times: 1,
+    }
+}

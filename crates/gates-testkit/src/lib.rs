@@ -1,0 +1,9 @@
+//! Test-only helpers of the gates suite.
+//!
+//! [`github::FakeGitHub`] is an in-process HTTP server that answers the REST operations the
+//! suite uses the way GitHub's official description says, with pagination, fork tokens,
+//! validation errors, 5xx and rate limits on demand, and checks every exchange against that
+//! description.
+
+pub mod github;
+pub mod openapi;

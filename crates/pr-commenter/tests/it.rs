@@ -1,0 +1,527 @@
+//! pr-commenter against the fake GitHub API: one current comment across reruns, forks, flaky
+//! answers and rate limits; every exchange checked against GitHub's REST description.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use gates_testkit::github::{bad_gateway, secondary_rate_limit, FakeGitHub};
+use serde_json::{json, Value};
+
+/// A token value that must never appear in any output.
+const TOKEN: &str = "ghs_SENTINEL0123456789abcdefTOKEN";
+const REPO: &str = "Codertocat/Hello-World";
+const PR: u64 = 2;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+struct Run {
+    out: Output,
+    summary: String,
+    outputs: String,
+}
+
+impl Run {
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out.stdout).into_owned()
+    }
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+}
+
+/// A pull_request event payload (real, from @octokit/webhooks-examples) for PR #2.
+fn pr_event(dir: &Path) -> PathBuf {
+    let p = dir.join("event.json");
+    std::fs::copy(root().join("fixtures/events/pull_request.opened.json"), &p).unwrap();
+    p
+}
+
+fn run(fake: &FakeGitHub, dir: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> Run {
+    let summary = dir.join("summary.md");
+    let outputs = dir.join("outputs");
+    let _ = std::fs::remove_file(&summary);
+    let _ = std::fs::remove_file(&outputs);
+    let event = if extra_env.iter().any(|(k, _)| *k == "GITHUB_EVENT_PATH") {
+        None
+    } else {
+        Some(pr_event(dir))
+    };
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pr-commenter"));
+    c.args(args)
+        .arg("--retry-backoff-ms")
+        .arg("20")
+        .current_dir(dir)
+        .env_clear();
+    if let Some(p) = std::env::var_os("PATH") {
+        c.env("PATH", p);
+    }
+    c.env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_API_URL", &fake.api_url)
+        .env("GITHUB_GRAPHQL_URL", &fake.graphql_url)
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_REPOSITORY", REPO)
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_RUN_ID", "77")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &outputs);
+    if let Some(e) = event {
+        c.env("GITHUB_EVENT_PATH", e);
+    }
+    c.envs(extra_env.iter().copied());
+    let out = c.output().unwrap();
+    let r = Run {
+        out,
+        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+        outputs: std::fs::read_to_string(&outputs).unwrap_or_default(),
+    };
+    // The token never leaks: not in stderr, summary, outputs, comments; on stdout only inside
+    // the add-mask command that registers it.
+    assert!(
+        !r.stderr().contains(TOKEN) && !r.summary.contains(TOKEN) && !r.outputs.contains(TOKEN),
+        "token leaked"
+    );
+    assert!(
+        r.stdout()
+            .lines()
+            .filter(|l| l.contains(TOKEN))
+            .all(|l| l.starts_with("::add-mask::")),
+        "token leaked on stdout"
+    );
+    assert!(
+        fake.state()
+            .comments
+            .iter()
+            .all(|c| !c.body.contains(TOKEN)),
+        "token leaked into a comment"
+    );
+    r
+}
+
+fn result(gate: &str, verdict: &str, summary: &str) -> Value {
+    json!({ "schema": "gates-result/v1", "gate": gate, "verdict": verdict, "title": format!("{gate} title"), "summary": summary,
+            "metrics": {}, "findings": [], "context": {} })
+}
+
+fn write_results(dir: &Path, results: &[Value]) -> PathBuf {
+    let d = dir.join("results");
+    std::fs::create_dir_all(&d).unwrap();
+    for (i, r) in results.iter().enumerate() {
+        std::fs::write(d.join(format!("r{i}.json")), r.to_string()).unwrap();
+    }
+    d
+}
+
+fn ours(fake: &FakeGitHub) -> Vec<gates_testkit::github::Comment> {
+    fake.comments(PR)
+        .into_iter()
+        .filter(|c| c.body.starts_with("<!-- gates:gates -->"))
+        .collect()
+}
+
+#[test]
+fn first_run_creates_one_comment_reruns_update_it_in_place() {
+    let fake = FakeGitHub::start(TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let res = write_results(
+        dir.path(),
+        &[result("coverage", "pass", "### ✅ Coverage: lines 80%\n")],
+    );
+    let r = run(&fake, dir.path(), &[res.to_str().unwrap()], &[]);
+    assert_eq!(r.out.status.code(), Some(0), "{}", r.stderr());
+    assert_eq!(ours(&fake).len(), 1);
+    let id = ours(&fake)[0].id;
+    assert!(r.outputs.contains("created"), "{}", r.outputs);
+    assert!(r.summary.contains("Coverage: lines 80%"));
+    // Same results: nothing to edit.
+    let r = run(&fake, dir.path(), &[res.to_str().unwrap()], &[]);
+    assert!(r.outputs.contains("unchanged"), "{}", r.outputs);
+    // New results: the same comment, edited.
+    let res = write_results(
+        dir.path(),
+        &[result("coverage", "fail", "### ❌ Coverage: lines 70%\n")],
+    );
+    run(&fake, dir.path(), &[res.to_str().unwrap()], &[]);
+    let c = ours(&fake);
+    assert_eq!((c.len(), c[0].id), (1, id));
+    assert!(c[0].body.contains("lines 70%") && c[0].body.contains("❌ 1 failed"));
+    fake.assert_conforms();
+}
+
+#[test]
+fn rerun_finds_the_comment_on_page_three() {
+    let fake = FakeGitHub::start(TOKEN);
+    for i in 0..230 {
+        fake.add_comment(PR, "octocat", &format!("comment {i}"));
+    }
+    let id = fake.add_comment(PR, "github-actions[bot]", "<!-- gates:gates -->\nold");
+    for i in 0..20 {
+        fake.add_comment(PR, "octocat", &format!("later {i}"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let res = write_results(dir.path(), &[result("coverage", "pass", "### ✅ new\n")]);
+    let r = run(&fake, dir.path(), &[res.to_str().unwrap()], &[]);
+    assert_eq!(r.out.status.code(), Some(0), "{}", r.stderr());
+    let c = ours(&fake);
+    assert_eq!((c.len(), c[0].id), (1, id));
+    assert!(c[0].body.contains("new"));
+    let pages: Vec<String> = fake
+        .state()
+        .log
+        .iter()
+        .filter(|x| x.method == "GET")
+        .map(|x| x.query.clone())
+        .collect();
+    assert!(pages.iter().any(|q| q.contains("page=3")), "{pages:?}");
+    fake.assert_conforms();
+}
+
+#[test]
+fn a_human_quoting_the_marker_is_left_alone() {
+    let fake = FakeGitHub::start(TOKEN);
+    let human = fake.add_comment(PR, "octocat", "<!-- gates:gates -->\nI copied your marker");
+    let other_bot = fake.add_comment(
+        PR,
+        "github-actions[bot]",
+        "Some other action says hi <!-- gates:gates -->",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let res = write_results(dir.path(), &[result("coverage", "pass", "### ✅ ok\n")]);
+    run(&fake, dir.path(), &[res.to_str().unwrap()], &[]);
+    let all = fake.comments(PR);
+    assert_eq!(all.len(), 3);
+    assert_eq!(
+        all.iter().find(|c| c.id == human).unwrap().body,
+        "<!-- gates:gates -->\nI copied your marker"
+    );
+    assert!(all.iter().any(|c| c.id == other_bot));
+    fake.assert_conforms();
+}
+
+#[test]
+fn a_502_after_the_create_landed_leaves_one_comment() {
+    let fake = FakeGitHub::start(TOKEN);
+    fake.fault(bad_gateway("POST", "/comments", true));
+    let dir = tempfile::tempdir().unwrap();
+    let res = write_results(dir.path(), &[result("coverage", "pass", "### ✅ ok\n")]);
+    let r = run(&fake, dir.path(), &[res.to_str().unwrap()], &[]);
+    assert_eq!(r.out.status.code(), Some(0), "{}", r.stderr());
+    assert_eq!(ours(&fake).len(), 1);
+    fake.assert_conforms();
+}
+
+#[test]
+fn a_502_before_the_create_landed_is_posted_once_more() {
+    let fake = FakeGitHub::start(TOKEN);
+    fake.fault(bad_gateway("POST", "/comments", false));
+    let dir = tempfile::tempdir().unwrap();
+    let res = write_results(dir.path(), &[result("coverage", "pass", "### ✅ ok\n")]);
+    let r = run(&fake, dir.path(), &[res.to_str().unwrap()], &[]);
+    assert_eq!(r.out.status.code(), Some(0), "{}", r.stderr());
+    assert_eq!(ours(&fake).len(), 1);
+}
+
+#[test]
+fn flaky_reads_are_retried_and_secondary_rate_limits_waited_out() {
+    let fake = FakeGitHub::start(TOKEN);
+    fake.fault(bad_gateway("GET", "/comments", false));
+    fake.fault(secondary_rate_limit("GET", "/comments", 1));
+    let dir = tempfile::tempdir().unwrap();
+    let res = write_results(dir.path(), &[result("coverage", "pass", "### ✅ ok\n")]);
+    let r = run(&fake, dir.path(), &[res.to_str().unwrap()], &[]);
+    assert_eq!(r.out.status.code(), Some(0), "{}", r.stderr());
+    assert_eq!(ours(&fake).len(), 1);
+    let statuses: Vec<u16> = fake
+        .state()
+        .log
+        .iter()
+        .filter(|x| x.method == "GET")
+        .map(|x| x.status)
+        .collect();
+    assert_eq!(statuses[..3], [502, 403, 200]);
+    fake.assert_conforms();
+}
+
+#[test]
+fn a_fork_token_degrades_to_a_warning_and_the_job_summary() {
+    let fake = FakeGitHub::start(TOKEN);
+    fake.state().read_only = true;
+    let dir = tempfile::tempdir().unwrap();
+    let res = write_results(
+        dir.path(),
+        &[result("coverage", "fail", "### ❌ Coverage: lines 10%\n")],
+    );
+    let r = run(&fake, dir.path(), &[res.to_str().unwrap()], &[]);
+    assert_eq!(r.out.status.code(), Some(0), "{}", r.stderr());
+    assert!(
+        r.stdout().contains("::warning::cannot comment on PR #2"),
+        "{}",
+        r.stdout()
+    );
+    assert!(r.summary.contains("Coverage: lines 10%"));
+    let r = run(
+        &fake,
+        dir.path(),
+        &[res.to_str().unwrap(), "--fail-if-cannot-comment"],
+        &[],
+    );
+    assert_eq!(r.out.status.code(), Some(2));
+    assert!(
+        r.stderr()
+            .contains("Resource not accessible by integration"),
+        "{}",
+        r.stderr()
+    );
+    fake.assert_conforms();
+}
+
+#[test]
+fn an_oversized_body_is_trimmed_and_keeps_every_verdict() {
+    let fake = FakeGitHub::start(TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let big = |g: &str, v: &str, icon: &str| {
+        let details: String = (0..2000)
+            .map(|i| format!("| row {i} | {} |\n", "x".repeat(20)))
+            .collect();
+        result(g, v, &format!("### {icon} {g} verdict line\n\n- reason of {g}\n\n#### Table\n\n{details}\n<details><summary>more</summary>\n\n{details}\n</details>\n"))
+    };
+    let res = write_results(
+        dir.path(),
+        &[
+            big("coverage", "fail", "❌"),
+            big("security", "pass", "✅"),
+            big("perf", "warn", "⚠️"),
+        ],
+    );
+    let r = run(&fake, dir.path(), &[res.to_str().unwrap()], &[]);
+    assert_eq!(r.out.status.code(), Some(0), "{}", r.stderr());
+    let c = &ours(&fake)[0];
+    assert!(c.body.chars().count() <= 65_536);
+    for g in ["coverage", "security", "perf"] {
+        assert!(
+            c.body.contains(&format!("{g} verdict line")),
+            "{g} verdict missing"
+        );
+    }
+    assert!(c.body.contains("job summary"));
+    // The job summary has the full text.
+    assert!(r.summary.contains("row 1999"));
+    fake.assert_conforms();
+}
+
+#[test]
+fn ghes_base_path_and_graphql_hide_mode() {
+    let fake = FakeGitHub::start_at(TOKEN, "/api/v3");
+    let old = fake.add_comment(PR, "github-actions[bot]", "<!-- gates:gates -->\nold");
+    let dir = tempfile::tempdir().unwrap();
+    let res = write_results(dir.path(), &[result("coverage", "pass", "### ✅ ok\n")]);
+    // GHES: no GITHUB_GRAPHQL_URL given; it is derived from GITHUB_API_URL (/api/v3 → /api/graphql).
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pr-commenter"));
+    let event = pr_event(dir.path());
+    let out = c
+        .args([res.to_str().unwrap(), "--mode", "hide"])
+        .env_clear()
+        .env("GITHUB_API_URL", &fake.api_url)
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_REPOSITORY", REPO)
+        .env("GITHUB_EVENT_PATH", event)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all = fake.comments(PR);
+    assert!(all.iter().find(|c| c.id == old).unwrap().minimized);
+    assert_eq!(all.len(), 2);
+    assert!(fake.state().log.iter().any(|x| x.path == "/graphql"));
+    fake.assert_conforms();
+}
+
+#[test]
+fn recreate_only_modes_and_delete_on_pass() {
+    let fake = FakeGitHub::start(TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let pass = write_results(dir.path(), &[result("coverage", "pass", "### ✅ ok\n")]);
+    let p = pass.to_str().unwrap();
+    let r = run(&fake, dir.path(), &[p, "--mode", "only-update"], &[]);
+    assert!(r.outputs.contains("skipped") && ours(&fake).is_empty());
+    run(&fake, dir.path(), &[p, "--mode", "only-create"], &[]);
+    let first = ours(&fake)[0].id;
+    let r = run(&fake, dir.path(), &[p, "--mode", "only-create"], &[]);
+    assert!(r.outputs.contains("skipped"));
+    run(&fake, dir.path(), &[p, "--mode", "recreate"], &[]);
+    let c = ours(&fake);
+    assert_eq!(c.len(), 1);
+    assert_ne!(c[0].id, first);
+    run(&fake, dir.path(), &[p, "--delete-on-pass"], &[]);
+    assert!(ours(&fake).is_empty());
+    fake.assert_conforms();
+}
+
+#[test]
+fn fork_safe_prepare_then_publish_checks_the_head_commit() {
+    let fake = FakeGitHub::start(TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let res = write_results(
+        dir.path(),
+        &[result(
+            "coverage",
+            "fail",
+            "### ❌ lines 10% @org/team <!-- gates:gates -->\n",
+        )],
+    );
+    let handoff = dir.path().join("handoff");
+    // pull_request job: no token needed, nothing posted.
+    let r = run(
+        &fake,
+        dir.path(),
+        &[
+            res.to_str().unwrap(),
+            "--prepare",
+            handoff.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(r.out.status.code(), Some(0), "{}", r.stderr());
+    assert!(fake.state().log.is_empty());
+    let payload: Value =
+        serde_json::from_slice(&std::fs::read(handoff.join("gates-comment.json")).unwrap())
+            .unwrap();
+    let head = payload["head_sha"].as_str().unwrap().to_string();
+    assert_eq!(payload["pr"], 2);
+
+    // workflow_run job: the PR still points at that commit, so it is posted (defanged).
+    let run_event = dir.path().join("run.json");
+    std::fs::write(
+        &run_event,
+        json!({ "workflow_run": { "id": 9, "head_sha": head, "event": "pull_request" } })
+            .to_string(),
+    )
+    .unwrap();
+    fake.state().pulls.insert(PR, head.clone());
+    let env = [("GITHUB_EVENT_PATH", run_event.to_str().unwrap())];
+    let r = run(
+        &fake,
+        dir.path(),
+        &["--publish", handoff.to_str().unwrap()],
+        &env,
+    );
+    assert_eq!(r.out.status.code(), Some(0), "{}", r.stderr());
+    let c = ours(&fake);
+    assert_eq!(c.len(), 1);
+    assert!(c[0].body.contains("&#64;org/team") && !c[0].body.contains("@org/team"));
+    assert_eq!(
+        c[0].body.matches("<!-- gates:gates -->").count(),
+        1,
+        "the payload cannot forge a marker"
+    );
+
+    // The PR moved on: stale results are not posted.
+    fake.state().pulls.insert(PR, "0".repeat(40));
+    let before = ours(&fake)[0].body.clone();
+    let r = run(
+        &fake,
+        dir.path(),
+        &["--publish", handoff.to_str().unwrap()],
+        &env,
+    );
+    assert_eq!(r.out.status.code(), Some(0));
+    assert!(r.stdout().contains("moved on"), "{}", r.stdout());
+    assert_eq!(ours(&fake)[0].body, before);
+
+    // A payload from another repository is refused.
+    let r = run(
+        &fake,
+        dir.path(),
+        &["--publish", handoff.to_str().unwrap()],
+        &[
+            ("GITHUB_EVENT_PATH", run_event.to_str().unwrap()),
+            ("GITHUB_REPOSITORY", "evil/fork"),
+        ],
+    );
+    assert_eq!(r.out.status.code(), Some(2));
+    fake.assert_conforms();
+}
+
+#[test]
+fn no_pull_request_is_exit_2_and_says_what_to_do() {
+    let fake = FakeGitHub::start(TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let push = dir.path().join("push.json");
+    std::fs::copy(root().join("fixtures/events/push.json"), &push).unwrap();
+    let res = write_results(dir.path(), &[result("coverage", "pass", "### ✅ ok\n")]);
+    let r = run(
+        &fake,
+        dir.path(),
+        &[res.to_str().unwrap()],
+        &[("GITHUB_EVENT_PATH", push.to_str().unwrap())],
+    );
+    assert_eq!(r.out.status.code(), Some(2));
+    assert!(
+        r.stderr().contains("no pull request to comment on") && r.stderr().contains("--pr"),
+        "{}",
+        r.stderr()
+    );
+}
+
+#[test]
+fn a_template_renders_the_results() {
+    let fake = FakeGitHub::start(TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let res = write_results(dir.path(), &[result("coverage", "fail", "### ❌ x\n")]);
+    let t = dir.path().join("t.hbs");
+    std::fs::write(
+        &t,
+        "PR {{pr}}:{{#each results}} {{gate}}={{verdict}}{{/each}}\n",
+    )
+    .unwrap();
+    run(
+        &fake,
+        dir.path(),
+        &[res.to_str().unwrap(), "--template", t.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(
+        ours(&fake)[0].body,
+        "<!-- gates:gates -->\nPR 2: coverage=fail\n"
+    );
+}
+
+/// End to end: coverage-gate's result on a real fixture, rendered into the comment; the body is
+/// compared with the committed snapshot (`GATES_BLESS=1` rewrites it).
+#[test]
+fn coverage_result_renders_into_the_comment_snapshot() {
+    let fake = FakeGitHub::start(TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = coverage_gate::config::CoverageConfig {
+        min_lines: Some(80.0),
+        ..Default::default()
+    };
+    let inputs = coverage_gate::gate::Inputs {
+        reports: vec![root().join("fixtures/cobertura/coveragepy.xml")],
+        cwd: root().canonicalize().unwrap(),
+        policy: coverage_gate::policy::Policy::from_config(&cfg),
+        ..Default::default()
+    };
+    let outcome = coverage_gate::gate::run(&inputs, &gates_core::ActionsEnv::default()).unwrap();
+    let result = dir.path().join("coverage.json");
+    gates_core::result_file::write(&result, &outcome).unwrap();
+    run(&fake, dir.path(), &[result.to_str().unwrap()], &[]);
+    let body = ours(&fake)[0].body.clone();
+    let snap =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/coverage-comment.md");
+    if std::env::var_os("GATES_BLESS").is_some() {
+        std::fs::create_dir_all(snap.parent().unwrap()).unwrap();
+        std::fs::write(&snap, &body).unwrap();
+    }
+    assert_eq!(
+        body,
+        std::fs::read_to_string(&snap).unwrap_or_default(),
+        "snapshot differs; rerun with GATES_BLESS=1 and review the diff"
+    );
+    fake.assert_conforms();
+}
