@@ -70,6 +70,10 @@ struct Cli {
     /// Level of the annotations on uncovered changed lines.
     #[arg(long, value_name = "LEVEL")]
     annotations: Option<AnnotationLevel>,
+    /// Also post the result as this gate's own sticky PR comment (id `coverage`); needs
+    /// `GITHUB_TOKEN` with `pull-requests: write`. Failing to comment only warns.
+    #[arg(long)]
+    comment: bool,
     /// How to print: workflow commands inside GitHub Actions, a readable report elsewhere.
     #[arg(long, default_value = "auto", value_name = "STYLE")]
     print: PrintArg,
@@ -162,7 +166,30 @@ fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatu
             "check the paths and free space",
         )
     })?;
+    if cli.comment {
+        comment(&outcome, env, stdout);
+    }
     Ok(outcome.exit_status())
+}
+
+/// Post the gate's own sticky comment; a failure to comment never changes the verdict.
+fn comment(outcome: &gates_core::Outcome, env: &ActionsEnv, stdout: &mut impl Write) {
+    let result = gates_core::result_file::ResultFile::from_outcome(outcome);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let (level, msg) = match runtime.block_on(gates_github::comment_results(env, "coverage", &[result])) {
+        Ok(action) => (Level::Notice, format!("coverage comment: {action}")),
+        Err(gates_github::CommentError::Api(e)) if e.is_forbidden_integration() => (Level::Warning, "cannot comment: the token is read-only (a pull request from a fork?); the job summary has the results".to_string()),
+        Err(e) => (Level::Warning, format!("cannot comment: {e}")),
+    };
+    let line = if env.in_actions() {
+        gates_core::commands::annotation(level, &Default::default(), &msg)
+    } else {
+        format!("{}: {msg}", level.command())
+    };
+    let _ = writeln!(stdout, "{line}");
 }
 
 fn build_inputs(cli: &Cli, cwd: &Path) -> Result<Inputs, InputError> {

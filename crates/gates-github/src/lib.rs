@@ -9,3 +9,53 @@ pub mod sticky;
 
 pub use client::{ApiError, Client, RetryPolicy};
 pub use sticky::{Action, Mode, Sticky};
+
+use gates_core::result_file::ResultFile;
+use gates_core::{ActionsEnv, InputError};
+
+/// Why a gate's own comment could not be posted.
+#[derive(Debug, thiserror::Error)]
+pub enum CommentError {
+    /// Missing token, repository or pull request.
+    #[error("{0}")]
+    Input(#[from] InputError),
+    /// GitHub refused or did not answer.
+    #[error("{0}")]
+    Api(#[from] ApiError),
+}
+
+/// Post (or update) the sticky comment `id` with these results, for a gate's `--comment`:
+/// token from `GITHUB_TOKEN`, PR from the event payload, body as pr-commenter renders it.
+pub async fn comment_results(
+    env: &ActionsEnv,
+    id: &str,
+    results: &[ResultFile],
+) -> Result<Action, CommentError> {
+    let token = env.get("GITHUB_TOKEN").ok_or_else(|| InputError::new("GITHUB_TOKEN", "not set", "give the step env GITHUB_TOKEN: ${{ github.token }} and permissions: pull-requests: write"))?;
+    let repo = env.get("GITHUB_REPOSITORY").ok_or_else(|| {
+        InputError::new("GITHUB_REPOSITORY", "not set", "run inside GitHub Actions")
+    })?;
+    let event = env.event()?;
+    let pr = event.as_ref().and_then(|e| e.pr_number()).ok_or_else(|| {
+        InputError::new(
+            env.get("GITHUB_EVENT_PATH").unwrap_or("(no event)"),
+            "no pull request to comment on",
+            "use --comment on pull_request events; for forks use pr-commenter --prepare/--publish",
+        )
+    })?;
+    let context = env.context(event.as_ref());
+    let client = Client::from_env(env, token, RetryPolicy::default())?;
+    let footer = body::Footer {
+        sha: context.sha,
+        run_url: context.run_url,
+    };
+    let text = body::render(results, &footer, body::COMMENT_BUDGET);
+    let sticky = Sticky {
+        client: &client,
+        repo: repo.to_string(),
+        pr,
+        id: id.to_string(),
+        author: "github-actions[bot]".to_string(),
+    };
+    Ok(sticky.put(&text, Mode::Update).await?)
+}

@@ -37,6 +37,20 @@ pub enum Action {
     Skipped(String),
 }
 
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::Created(id) => write!(f, "created comment {id}"),
+            Action::Updated(id) => write!(f, "updated comment {id}"),
+            Action::Unchanged(id) => write!(f, "comment {id} already current"),
+            Action::Deleted(n) => {
+                write!(f, "deleted {n} comment{}", if *n == 1 { "" } else { "s" })
+            }
+            Action::Skipped(why) => write!(f, "skipped: {why}"),
+        }
+    }
+}
+
 /// The sticky comment of one id on one pull request.
 #[derive(Debug)]
 pub struct Sticky<'a> {

@@ -395,19 +395,7 @@ async fn run(cli: &Cli, env: &ActionsEnv) -> Result<(), Failure> {
         Action::Deleted(_) => ("deleted", None),
         Action::Skipped(_) => ("skipped", None),
     };
-    let detail = match &action {
-        Action::Skipped(why) => format!(": {why}"),
-        Action::Deleted(n) => format!(" ({n} comment{})", if *n == 1 { "" } else { "s" }),
-        _ => String::new(),
-    };
-    say(
-        env,
-        Level::Notice,
-        &format!(
-            "PR #{pr}: comment {}{word}{detail}",
-            id.map(|i| format!("{i} ")).unwrap_or_default()
-        ),
-    );
+    say(env, Level::Notice, &format!("PR #{pr}: {action}"));
     if let Some(out) = env.output_file() {
         let outputs = [
             ("action", word.to_string()),

@@ -525,3 +525,52 @@ fn coverage_result_renders_into_the_comment_snapshot() {
     );
     fake.assert_conforms();
 }
+
+#[test]
+fn primary_rate_limit_waits_for_the_reset_and_429_for_retry_after() {
+    let fake = FakeGitHub::start(TOKEN);
+    let reset = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 1;
+    fake.fault(gates_testkit::github::Fault {
+        method: "GET",
+        path_contains: "/comments".into(),
+        status: 403,
+        headers: vec![("x-ratelimit-remaining".into(), "0".into()), ("x-ratelimit-reset".into(), reset.to_string())],
+        body: json!({ "message": "API rate limit exceeded for installation ID 1.", "documentation_url": "https://docs.github.com/rest/rate-limit" }),
+        after_effect: false,
+        times: 1,
+    });
+    fake.fault(gates_testkit::github::Fault {
+        method: "POST",
+        path_contains: "/comments".into(),
+        status: 429,
+        headers: vec![("retry-after".into(), "1".into())],
+        body: json!({ "message": "Too Many Requests", "documentation_url": "https://docs.github.com/rest" }),
+        after_effect: false,
+        times: 1,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let res = write_results(dir.path(), &[result("coverage", "pass", "### ✅ ok\n")]);
+    let r = run(&fake, dir.path(), &[res.to_str().unwrap()], &[]);
+    assert_eq!(r.out.status.code(), Some(0), "{}", r.stderr());
+    assert_eq!(ours(&fake).len(), 1);
+    let statuses: Vec<(String, u16)> = fake
+        .state()
+        .log
+        .iter()
+        .map(|x| (x.method.clone(), x.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("GET".into(), 403),
+            ("GET".into(), 200),
+            ("POST".into(), 429),
+            ("POST".into(), 201)
+        ]
+    );
+    fake.assert_conforms();
+}

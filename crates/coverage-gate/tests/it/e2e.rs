@@ -319,3 +319,53 @@ fn baseline_delta_and_uncovered_growth() {
     );
     assert!(!stdout.contains("coverage/max-drop)"), "{stdout}");
 }
+
+#[test]
+fn comment_flag_posts_the_gates_own_sticky_comment_and_never_changes_the_verdict() {
+    use gates_testkit::github::FakeGitHub;
+    let fake = FakeGitHub::start("ghs_token_for_coverage_test");
+    let scratch = tempfile::tempdir().unwrap();
+    let event = scratch.path().join("event.json");
+    std::fs::copy(
+        crate::fixtures().join("events/pull_request.opened.json"),
+        &event,
+    )
+    .unwrap();
+    let report = crate::fixtures().join("cobertura/coveragepy.xml");
+    let env = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_API_URL", fake.api_url.as_str()),
+        ("GITHUB_GRAPHQL_URL", fake.graphql_url.as_str()),
+        ("GITHUB_TOKEN", "ghs_token_for_coverage_test"),
+        ("GITHUB_REPOSITORY", "Codertocat/Hello-World"),
+        ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+    ];
+    let args = [report.to_str().unwrap(), "--min-lines", "90", "--comment"];
+    let out = gate(scratch.path(), &args, &env);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let comments = fake.comments(2);
+    assert_eq!(comments.len(), 1);
+    assert!(
+        comments[0].body.starts_with("<!-- gates:coverage -->")
+            && comments[0].body.contains("Coverage: lines 78.33%"),
+        "{}",
+        comments[0].body
+    );
+    // Again: the same comment, still one.
+    gate(scratch.path(), &args, &env);
+    assert_eq!(fake.comments(2).len(), 1);
+    // A fork's read-only token: a warning, the same verdict.
+    fake.state().read_only = true;
+    let out = gate(
+        scratch.path(),
+        &["--min-lines", "50", "--comment", report.to_str().unwrap()],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains("::warning::cannot comment: the token is read-only"),
+        "{}",
+        text(&out.stdout)
+    );
+    fake.assert_conforms();
+}
