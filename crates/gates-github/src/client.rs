@@ -221,10 +221,15 @@ impl Client {
             attempt += 1;
             let last = attempt >= self.policy.attempts;
             let sent =
-                tokio::time::timeout(self.policy.timeout, self.send(&method, &url, body)).await;
+                match tokio::time::timeout(self.policy.timeout, self.send(&method, &url, body))
+                    .await
+                {
+                    Ok(r) => r,
+                    Err(_) => Err(format!("timed out after {:?}", self.policy.timeout)),
+                };
             let resp = match sent {
-                Ok(Ok(r)) => r,
-                Ok(Err(reason)) => {
+                Ok(r) => r,
+                Err(reason) => {
                     if idempotent && !last {
                         tokio::time::sleep(self.backoff(attempt)).await;
                         continue;
@@ -233,17 +238,6 @@ impl Client {
                         method: method.to_string(),
                         path: short,
                         reason,
-                    });
-                }
-                Err(_) => {
-                    if idempotent && !last {
-                        tokio::time::sleep(self.backoff(attempt)).await;
-                        continue;
-                    }
-                    return Err(ApiError::NoAnswer {
-                        method: method.to_string(),
-                        path: short,
-                        reason: format!("timed out after {:?}", self.policy.timeout),
                     });
                 }
             };

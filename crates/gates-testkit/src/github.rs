@@ -328,25 +328,11 @@ fn handle(
     let mut ans = if !authorized {
         answer(401, Some(error("Bad credentials")))
     } else if let Some(i) = fault.filter(|&i| !s.faults[i].after_effect) {
-        s.faults[i].times -= 1;
-        let f = s.faults[i].clone();
-        Answer {
-            status: f.status,
-            headers: f.headers,
-            body: Some(f.body),
-        }
+        fire(&mut s, i)
     } else {
         let a = route(&mut s, &method, &path, &query, request.as_ref(), api);
         match fault {
-            Some(i) => {
-                s.faults[i].times -= 1;
-                let f = s.faults[i].clone();
-                Answer {
-                    status: f.status,
-                    headers: f.headers,
-                    body: Some(f.body),
-                }
-            }
+            Some(i) => fire(&mut s, i),
             None => a,
         }
     };
@@ -374,6 +360,17 @@ fn handle(
         resp.add_header(Header::from_bytes(k.as_bytes(), v.as_bytes()).expect("header"));
     }
     let _ = req.respond(resp);
+}
+
+/// Use up one firing of fault `i` and answer with it.
+fn fire(s: &mut State, i: usize) -> Answer {
+    s.faults[i].times -= 1;
+    let f = s.faults[i].clone();
+    Answer {
+        status: f.status,
+        headers: f.headers,
+        body: Some(f.body),
+    }
 }
 
 fn param(query: &str, name: &str) -> Option<u64> {
