@@ -4,6 +4,9 @@
 //! suite uses the way GitHub's official description says, with pagination, fork tokens,
 //! validation errors, 5xx and rate limits on demand, and checks every exchange against that
 //! description.
+//!
+//! [`action::run_composite`] runs a composite `action.yml` the way the Actions runner does.
 
+pub mod action;
 pub mod github;
 pub mod openapi;

@@ -574,3 +574,29 @@ fn primary_rate_limit_waits_for_the_reset_and_429_for_retry_after() {
     );
     fake.assert_conforms();
 }
+
+/// The `pr-comment` composite action, run the way the runner runs it, against this build.
+#[test]
+fn pr_comment_action_posts_through_the_composite_steps() {
+    use gates_testkit::action::{run_composite, Job};
+    let fake = FakeGitHub::start(TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    write_results(dir.path(), &[result("coverage", "pass", "### ✅ Coverage: lines 90%\n")]);
+    let event = pr_event(dir.path());
+    let bin = Path::new(env!("CARGO_BIN_EXE_pr-commenter")).parent().unwrap().display().to_string();
+    let env = [
+        ("GATES_LOCAL_BIN", bin.as_str()),
+        ("GITHUB_API_URL", fake.api_url.as_str()),
+        ("GITHUB_GRAPHQL_URL", fake.graphql_url.as_str()),
+        ("GITHUB_REPOSITORY", REPO),
+        ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+    ];
+    let job = Job { workspace: dir.path().to_path_buf(), env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), token: TOKEN.into() };
+    let r = run_composite(&root().join("pr-comment"), &[("results", "results")], &job);
+    assert!(r.success, "{:#?}", r.steps);
+    assert_eq!(r.outputs["action"], "created");
+    assert_eq!(r.outputs["pr"], "2");
+    assert_eq!(ours(&fake).len(), 1);
+    assert!(!r.stdout().lines().any(|l| l.contains(TOKEN) && !l.starts_with("::add-mask::")));
+    fake.assert_conforms();
+}

@@ -1,5 +1,6 @@
 //! Integration tests of coverage-gate: one binary, one module per concern.
 
+mod action;
 mod adversarial;
 mod cli;
 mod e2e;
