@@ -83,8 +83,17 @@ fn eval_expr(expr: &str, c: &Ctx<'_>) -> String {
     }
     let parts: Vec<&str> = expr.split('.').collect();
     match parts.as_slice() {
-        ["inputs", name] => c.inputs.get(*name).cloned().unwrap_or_else(|| panic!("the action reads undeclared input {name}")),
-        ["steps", id, "outputs", name] => c.steps.get(*id).and_then(|o| o.get(*name)).cloned().unwrap_or_default(),
+        ["inputs", name] => c
+            .inputs
+            .get(*name)
+            .cloned()
+            .unwrap_or_else(|| panic!("the action reads undeclared input {name}")),
+        ["steps", id, "outputs", name] => c
+            .steps
+            .get(*id)
+            .and_then(|o| o.get(*name))
+            .cloned()
+            .unwrap_or_default(),
         ["github", "token"] => c.job.token.clone(),
         ["github", "action_path"] => c.action_path.display().to_string(),
         ["github", "workspace"] => c.job.workspace.display().to_string(),
@@ -101,7 +110,10 @@ fn eval(s: &str, c: &Ctx<'_>) -> String {
     let mut rest = s;
     while let Some(start) = rest.find("${{") {
         out.push_str(&rest[..start]);
-        let end = rest[start..].find("}}").map(|e| start + e).unwrap_or_else(|| panic!("unclosed expression in {s}"));
+        let end = rest[start..]
+            .find("}}")
+            .map(|e| start + e)
+            .unwrap_or_else(|| panic!("unclosed expression in {s}"));
         out.push_str(&eval_expr(&rest[start + 3..end], c));
         rest = &rest[end + 2..];
     }
@@ -141,7 +153,11 @@ fn str_of(v: &Value) -> String {
 pub fn run_composite(action_dir: &Path, given: &[(&str, &str)], job: &Job) -> ActionRun {
     let text = std::fs::read_to_string(action_dir.join("action.yml")).expect("action.yml");
     let doc: Value = serde_yaml::from_str(&text).expect("action.yml parses");
-    assert_eq!(doc["runs"]["using"].as_str(), Some("composite"), "only composite actions");
+    assert_eq!(
+        doc["runs"]["using"].as_str(),
+        Some("composite"),
+        "only composite actions"
+    );
     let scratch = tempfile_dir();
     let mut env = job.env.clone();
     let mut path_prefix: Vec<String> = Vec::new();
@@ -155,7 +171,13 @@ pub fn run_composite(action_dir: &Path, given: &[(&str, &str)], job: &Job) -> Ac
         let value = match given.iter().find(|(g, _)| *g == name) {
             Some((_, v)) => v.to_string(),
             None => {
-                let c = Ctx { inputs: &BTreeMap::new(), steps: &empty, env: &env, job, action_path: action_dir };
+                let c = Ctx {
+                    inputs: &BTreeMap::new(),
+                    steps: &empty,
+                    env: &env,
+                    job,
+                    action_path: action_dir,
+                };
                 eval(&str_of(&spec["default"]), &c)
             }
         };
@@ -165,22 +187,46 @@ pub fn run_composite(action_dir: &Path, given: &[(&str, &str)], job: &Job) -> Ac
         inputs.insert(name, value);
     }
     for (g, _) in given {
-        assert!(inputs.contains_key(*g), "input {g} is not declared in action.yml");
+        assert!(
+            inputs.contains_key(*g),
+            "input {g} is not declared in action.yml"
+        );
     }
 
     let mut runs = Vec::new();
     let mut success = true;
-    for (i, step) in doc["runs"]["steps"].as_sequence().expect("steps").iter().enumerate() {
-        assert!(step.get("uses").is_none(), "the harness runs `run:` steps only");
+    for (i, step) in doc["runs"]["steps"]
+        .as_sequence()
+        .expect("steps")
+        .iter()
+        .enumerate()
+    {
+        assert!(
+            step.get("uses").is_none(),
+            "the harness runs `run:` steps only"
+        );
         assert!(step.get("if").is_none(), "the harness does not model `if:`");
-        assert_eq!(step["shell"].as_str(), Some("bash"), "every run step needs shell: bash");
-        let c = Ctx { inputs: &inputs, steps: &steps_out, env: &env, job, action_path: action_dir };
+        assert_eq!(
+            step["shell"].as_str(),
+            Some("bash"),
+            "every run step needs shell: bash"
+        );
+        let c = Ctx {
+            inputs: &inputs,
+            steps: &steps_out,
+            env: &env,
+            job,
+            action_path: action_dir,
+        };
         let mut step_env: BTreeMap<String, String> = BTreeMap::new();
         for (k, v) in step["env"].as_mapping().into_iter().flatten() {
             step_env.insert(str_of(k), eval(&str_of(v), &c));
         }
         let script = str_of(&step["run"]);
-        assert!(!script.contains("${{"), "step {i}: ${{{{ }}}} inside run: is a script injection; use env:");
+        assert!(
+            !script.contains("${{"),
+            "step {i}: ${{{{ }}}} inside run: is a script injection; use env:"
+        );
         let wd = match step.get("working-directory") {
             Some(w) => job.workspace.join(eval(&str_of(w), &c)),
             None => job.workspace.clone(),
@@ -218,11 +264,22 @@ pub fn run_composite(action_dir: &Path, given: &[(&str, &str)], job: &Job) -> Ac
             .env("RUNNER_TEMP", &scratch)
             .output()
             .expect("bash runs");
-        let outputs: BTreeMap<String, String> = gates_core::outputs::parse(&std::fs::read_to_string(&files[0]).unwrap_or_default()).expect("GITHUB_OUTPUT parses").into_iter().collect();
-        for line in std::fs::read_to_string(&files[2]).unwrap_or_default().lines().filter(|l| !l.is_empty()) {
+        let outputs: BTreeMap<String, String> =
+            gates_core::outputs::parse(&std::fs::read_to_string(&files[0]).unwrap_or_default())
+                .expect("GITHUB_OUTPUT parses")
+                .into_iter()
+                .collect();
+        for line in std::fs::read_to_string(&files[2])
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.is_empty())
+        {
             path_prefix.push(line.to_string());
         }
-        for (k, v) in gates_core::outputs::parse(&std::fs::read_to_string(&files[3]).unwrap_or_default()).expect("GITHUB_ENV parses") {
+        for (k, v) in
+            gates_core::outputs::parse(&std::fs::read_to_string(&files[3]).unwrap_or_default())
+                .expect("GITHUB_ENV parses")
+        {
             env.insert(k, v);
         }
         let run = StepRun {
@@ -243,14 +300,33 @@ pub fn run_composite(action_dir: &Path, given: &[(&str, &str)], job: &Job) -> Ac
             break;
         }
     }
-    let c = Ctx { inputs: &inputs, steps: &steps_out, env: &env, job, action_path: action_dir };
-    let outputs = doc["outputs"].as_mapping().into_iter().flatten().map(|(k, v)| (str_of(k), eval(&str_of(&v["value"]), &c))).collect();
+    let c = Ctx {
+        inputs: &inputs,
+        steps: &steps_out,
+        env: &env,
+        job,
+        action_path: action_dir,
+    };
+    let outputs = doc["outputs"]
+        .as_mapping()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (str_of(k), eval(&str_of(&v["value"]), &c)))
+        .collect();
     let _ = std::fs::remove_dir_all(&scratch);
-    ActionRun { steps: runs, outputs, success }
+    ActionRun {
+        steps: runs,
+        outputs,
+        success,
+    }
 }
 
 fn tempfile_dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("gates-action-{}-{}", std::process::id(), gates_core::random::token()));
+    let d = std::env::temp_dir().join(format!(
+        "gates-action-{}-{}",
+        std::process::id(),
+        gates_core::random::token()
+    ));
     std::fs::create_dir_all(&d).expect("scratch dir");
     d
 }
@@ -261,15 +337,35 @@ pub fn readme_tables(action_dir: &Path) -> String {
     let text = std::fs::read_to_string(action_dir.join("action.yml")).expect("action.yml");
     let doc: Value = serde_yaml::from_str(&text).expect("action.yml parses");
     let cell = |s: String| s.replace('|', "\\|").replace('\n', " ");
-    let mut s = String::from("### Inputs\n\n| input | required | default | description |\n|---|---|---|---|\n");
+    let mut s = String::from(
+        "### Inputs\n\n| input | required | default | description |\n|---|---|---|---|\n",
+    );
     for (k, spec) in doc["inputs"].as_mapping().into_iter().flatten() {
         let default = str_of(&spec["default"]);
-        let default = if default.is_empty() { String::new() } else { format!("`{}`", cell(default)) };
-        s.push_str(&format!("| `{}` | {} | {} | {} |\n", str_of(k), if spec["required"].as_bool() == Some(true) { "yes" } else { "no" }, default, cell(str_of(&spec["description"]))));
+        let default = if default.is_empty() {
+            String::new()
+        } else {
+            format!("`{}`", cell(default))
+        };
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            str_of(k),
+            if spec["required"].as_bool() == Some(true) {
+                "yes"
+            } else {
+                "no"
+            },
+            default,
+            cell(str_of(&spec["description"]))
+        ));
     }
     s.push_str("\n### Outputs\n\n| output | description |\n|---|---|\n");
     for (k, spec) in doc["outputs"].as_mapping().into_iter().flatten() {
-        s.push_str(&format!("| `{}` | {} |\n", str_of(k), cell(str_of(&spec["description"]))));
+        s.push_str(&format!(
+            "| `{}` | {} |\n",
+            str_of(k),
+            cell(str_of(&spec["description"]))
+        ));
     }
     s
 }
@@ -280,13 +376,22 @@ pub fn check_readme(action_dir: &Path) {
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     let (start, end) = ("<!-- inputs:start -->\n", "<!-- inputs:end -->");
     let tables = readme_tables(action_dir);
-    let (Some(a), Some(b)) = (text.find(start), text.find(end)) else { panic!("{} lacks the {start} … {end} markers", path.display()) };
+    let (Some(a), Some(b)) = (text.find(start), text.find(end)) else {
+        panic!("{} lacks the {start} … {end} markers", path.display())
+    };
     let current = &text[a + start.len()..b];
     if current != tables {
         if std::env::var_os("GATES_BLESS").is_some() {
-            std::fs::write(&path, format!("{}{start}{tables}{}", &text[..a], &text[b..])).expect("write README");
+            std::fs::write(
+                &path,
+                format!("{}{start}{tables}{}", &text[..a], &text[b..]),
+            )
+            .expect("write README");
         } else {
-            panic!("{}: the inputs/outputs tables are stale; rerun with GATES_BLESS=1", path.display());
+            panic!(
+                "{}: the inputs/outputs tables are stale; rerun with GATES_BLESS=1",
+                path.display()
+            );
         }
     }
 }

@@ -581,9 +581,16 @@ fn pr_comment_action_posts_through_the_composite_steps() {
     use gates_testkit::action::{run_composite, Job};
     let fake = FakeGitHub::start(TOKEN);
     let dir = tempfile::tempdir().unwrap();
-    write_results(dir.path(), &[result("coverage", "pass", "### ✅ Coverage: lines 90%\n")]);
+    write_results(
+        dir.path(),
+        &[result("coverage", "pass", "### ✅ Coverage: lines 90%\n")],
+    );
     let event = pr_event(dir.path());
-    let bin = Path::new(env!("CARGO_BIN_EXE_pr-commenter")).parent().unwrap().display().to_string();
+    let bin = Path::new(env!("CARGO_BIN_EXE_pr-commenter"))
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
     let env = [
         ("GATES_LOCAL_BIN", bin.as_str()),
         ("GITHUB_API_URL", fake.api_url.as_str()),
@@ -591,12 +598,37 @@ fn pr_comment_action_posts_through_the_composite_steps() {
         ("GITHUB_REPOSITORY", REPO),
         ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
     ];
-    let job = Job { workspace: dir.path().to_path_buf(), env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), token: TOKEN.into() };
+    let job = Job {
+        workspace: dir.path().to_path_buf(),
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        token: TOKEN.into(),
+    };
     let r = run_composite(&root().join("pr-comment"), &[("results", "results")], &job);
     assert!(r.success, "{:#?}", r.steps);
     assert_eq!(r.outputs["action"], "created");
     assert_eq!(r.outputs["pr"], "2");
     assert_eq!(ours(&fake).len(), 1);
-    assert!(!r.stdout().lines().any(|l| l.contains(TOKEN) && !l.starts_with("::add-mask::")));
+    assert!(!r
+        .stdout()
+        .lines()
+        .any(|l| l.contains(TOKEN) && !l.starts_with("::add-mask::")));
+    // Failing case: a push event has no pull request, and the step fails saying what to do.
+    let push = dir.path().join("push.json");
+    std::fs::copy(root().join("fixtures/events/push.json"), &push).unwrap();
+    let mut job = job;
+    job.env
+        .insert("GITHUB_EVENT_PATH".into(), push.display().to_string());
+    let r = run_composite(&root().join("pr-comment"), &[("results", "results")], &job);
+    assert!(!r.success);
+    assert_eq!(r.steps.last().unwrap().code, Some(2));
+    assert!(
+        r.stdout()
+            .contains("::error title=pr-commenter could not run::"),
+        "{}",
+        r.stdout()
+    );
     fake.assert_conforms();
 }
