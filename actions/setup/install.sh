@@ -61,7 +61,8 @@ fi
 [ "$actual" = "$expected" ] || fail "checksum mismatch for $asset: expected $expected, got $actual; the download was altered or is not the released file"
 
 case "$ext" in
-  zip) unzip -q "$tmp/$asset" -d "$tmp/x" ;;
+  # Windows runners have bsdtar, which reads zip, when unzip is missing.
+  zip) mkdir -p "$tmp/x" && { unzip -q "$tmp/$asset" -d "$tmp/x" 2> /dev/null || tar -xf "$tmp/$asset" -C "$tmp/x"; } ;;
   *) mkdir -p "$tmp/x" && tar -xJf "$tmp/$asset" -C "$tmp/x" ;;
 esac
 dir=$(dirname "$(find "$tmp/x" -type f \( -name "$bin" -o -name "$bin.exe" \) | head -n 1)")

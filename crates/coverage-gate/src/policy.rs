@@ -23,16 +23,17 @@ pub mod rules {
     pub const UNCOVERED_INCREASE: &str = "coverage/uncovered-increase";
     /// An uncovered changed line range (a finding, not a rule that fails).
     pub const UNCOVERED_PATCH: &str = "coverage/uncovered-patch";
-    /// Every id, for documentation and uniqueness tests.
-    pub const ALL: &[&str] = &[
-        MIN_LINES,
-        MIN_BRANCHES,
-        MIN_FUNCTIONS,
-        MIN_PATCH,
-        PATH_MIN,
-        MAX_DROP,
-        UNCOVERED_INCREASE,
-        UNCOVERED_PATCH,
+    /// Every rule with what it checks, for the documentation (docs/coverage-rules.md is
+    /// generated from it) and the uniqueness test.
+    pub const CATALOGUE: &[(&str, &str)] = &[
+        (MIN_LINES, "Line coverage over all files is at least `min-lines` percent."),
+        (MIN_BRANCHES, "Branch coverage (taken outcomes of all branch outcomes) is at least `min-branches` percent."),
+        (MIN_FUNCTIONS, "Function coverage is at least `min-functions` percent."),
+        (MIN_PATCH, "Coverage of the coverable lines the change added or modified is at least `min-patch` percent; passes when no coverable line changed."),
+        (PATH_MIN, "The files matching a `paths` glob together reach that rule's `min-lines` / `min-branches`."),
+        (MAX_DROP, "Line coverage dropped at most `max-drop` percentage points against the `--baseline` result file."),
+        (UNCOVERED_INCREASE, "With `uncovered-must-not-increase`, there are no more uncovered lines than in the baseline (deleting covered code cannot fail it)."),
+        (UNCOVERED_PATCH, "A finding, not a rule: a range of changed lines no test ran, annotated at the `annotations` level."),
     ];
 }
 
@@ -91,6 +92,15 @@ impl Policy {
     pub fn excluded(&self, path: &str) -> bool {
         self.exclude.iter().any(|g| g.is_match(path))
     }
+}
+
+/// The rule catalogue as markdown (`docs/coverage-rules.md`).
+pub fn rules_markdown() -> String {
+    let mut s = String::from("# coverage-gate rules\n\nGenerated from `crates/coverage-gate/src/policy.rs`; ids are stable and appear in the log, the job summary and the result file's findings.\n\n| id | checks |\n|---|---|\n");
+    for (id, what) in rules::CATALOGUE {
+        s.push_str(&format!("| `{id}` | {what} |\n"));
+    }
+    s
 }
 
 /// The result of one rule.
@@ -165,9 +175,9 @@ mod tests {
 
     #[test]
     fn rule_ids_are_unique() {
-        let mut ids = rules::ALL.to_vec();
+        let mut ids: Vec<&str> = rules::CATALOGUE.iter().map(|(id, _)| *id).collect();
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), rules::ALL.len());
+        assert_eq!(ids.len(), rules::CATALOGUE.len());
     }
 }

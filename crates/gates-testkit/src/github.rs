@@ -26,7 +26,7 @@ pub struct Comment {
 }
 
 /// An answer forced onto matching requests.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Fault {
     /// HTTP method to match.
     pub method: &'static str,
@@ -43,6 +43,8 @@ pub struct Fault {
     pub after_effect: bool,
     /// How many times it fires.
     pub times: u32,
+    /// Wait this long before answering (a timeout on the client's side).
+    pub delay_ms: u64,
 }
 
 /// One request and its answer, as the server saw them.
@@ -366,6 +368,7 @@ fn handle(
 fn fire(s: &mut State, i: usize) -> Answer {
     s.faults[i].times -= 1;
     let f = s.faults[i].clone();
+    std::thread::sleep(std::time::Duration::from_millis(f.delay_ms));
     Answer {
         status: f.status,
         headers: f.headers,
@@ -564,10 +567,10 @@ pub fn bad_gateway(method: &'static str, path_contains: &str, after_effect: bool
         method,
         path_contains: path_contains.into(),
         status: 502,
-        headers: vec![],
         body: error("Server Error"),
         after_effect,
         times: 1,
+        ..Default::default()
     }
 }
 
@@ -581,5 +584,6 @@ pub fn secondary_rate_limit(method: &'static str, path_contains: &str, retry_aft
         body: error("You have exceeded a secondary rate limit. Please wait a few minutes before you try again."),
         after_effect: false,
         times: 1,
+        delay_ms: 0,
     }
 }

@@ -56,6 +56,9 @@ struct Cli {
     /// First retry backoff in milliseconds (tests shorten it).
     #[arg(long, default_value_t = 500, hide = true)]
     retry_backoff_ms: u64,
+    /// Per-request timeout in milliseconds.
+    #[arg(long, default_value_t = 30_000, hide = true)]
+    timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -249,6 +252,7 @@ async fn run(cli: &Cli, env: &ActionsEnv) -> Result<(), Failure> {
     }
     let policy = RetryPolicy {
         backoff: std::time::Duration::from_millis(cli.retry_backoff_ms),
+        timeout: std::time::Duration::from_millis(cli.timeout_ms),
         ..RetryPolicy::default()
     };
     let client = Client::from_env(env, &token, policy)?;

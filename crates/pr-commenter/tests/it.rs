@@ -542,6 +542,7 @@ fn primary_rate_limit_waits_for_the_reset_and_429_for_retry_after() {
         body: json!({ "message": "API rate limit exceeded for installation ID 1.", "documentation_url": "https://docs.github.com/rest/rate-limit" }),
         after_effect: false,
         times: 1,
+        delay_ms: 0,
     });
     fake.fault(gates_testkit::github::Fault {
         method: "POST",
@@ -551,6 +552,7 @@ fn primary_rate_limit_waits_for_the_reset_and_429_for_retry_after() {
         body: json!({ "message": "Too Many Requests", "documentation_url": "https://docs.github.com/rest" }),
         after_effect: false,
         times: 1,
+        delay_ms: 0,
     });
     let dir = tempfile::tempdir().unwrap();
     let res = write_results(dir.path(), &[result("coverage", "pass", "### ✅ ok\n")]);
@@ -631,4 +633,37 @@ fn pr_comment_action_posts_through_the_composite_steps() {
         r.stdout()
     );
     fake.assert_conforms();
+}
+
+#[test]
+fn a_read_that_times_out_is_retried() {
+    let fake = FakeGitHub::start(TOKEN);
+    fake.fault(gates_testkit::github::Fault {
+        method: "GET",
+        path_contains: "/comments".into(),
+        status: 200,
+        body: json!([]),
+        times: 1,
+        delay_ms: 1500,
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let res = write_results(dir.path(), &[result("coverage", "pass", "### ✅ ok\n")]);
+    let r = run(
+        &fake,
+        dir.path(),
+        &[res.to_str().unwrap(), "--timeout-ms", "500"],
+        &[],
+    );
+    assert_eq!(r.out.status.code(), Some(0), "{}", r.stderr());
+    assert_eq!(ours(&fake).len(), 1);
+    let gets = fake
+        .state()
+        .log
+        .iter()
+        .filter(|x| x.method == "GET")
+        .count();
+    // The fake answers one request at a time, so the retry can queue behind the slow answer and
+    // time out too; what matters is that reads were asked again until one answered in time.
+    assert!(gets >= 2, "the timed-out list was asked again: {gets}");
 }

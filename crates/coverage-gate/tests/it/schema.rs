@@ -55,3 +55,18 @@ fn the_schema_rejects_what_it_must() {
     .unwrap();
     assert!(!jsonschema::is_valid(&schema, &doc));
 }
+
+#[test]
+fn rule_docs_are_current() {
+    let path = schemas().join("../docs/coverage-rules.md");
+    let now = coverage_gate::policy::rules_markdown();
+    if std::env::var_os("GATES_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &now).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        now,
+        "docs/coverage-rules.md is stale: rerun with GATES_BLESS=1"
+    );
+}
