@@ -289,7 +289,11 @@ async fn run(cli: &Cli, env: &ActionsEnv) -> Result<(), Failure> {
             // The PR must still point at that commit: never post stale results, and never trust
             // the payload's PR number without GitHub confirming it.
             let pull = client
-                .request(http_get(), &format!("/repos/{repo}/pulls/{}", p.pr), None)
+                .request(
+                    gates_github::client::HttpMethod::GET,
+                    &format!("/repos/{repo}/pulls/{}", p.pr),
+                    None,
+                )
                 .await?;
             if pull.body["head"]["sha"].as_str() != Some(p.head_sha.as_str()) {
                 say(
@@ -409,10 +413,6 @@ async fn run(cli: &Cli, env: &ActionsEnv) -> Result<(), Failure> {
         gates_core::outputs::append(&out, &outputs).map_err(|e| InputError::io(&out, &e))?;
     }
     Ok(())
-}
-
-fn http_get() -> gates_github::client::HttpMethod {
-    gates_github::client::HttpMethod::GET
 }
 
 fn append(path: &Path, text: &str) -> Result<(), InputError> {
