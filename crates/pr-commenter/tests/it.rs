@@ -1,6 +1,9 @@
 //! pr-commenter against the fake GitHub API: one current comment across reruns, forks, flaky
 //! answers and rate limits; every exchange checked against GitHub's REST description.
 
+// Tests set up the programs' environment from the real one (PATH, GATES_BLESS).
+#![allow(clippy::disallowed_methods)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
