@@ -1,0 +1,212 @@
+//! Report formats: detection by content, and one reader per scanner.
+
+mod native;
+mod sarif;
+
+use std::path::{Path, PathBuf};
+
+use gates_core::InputError;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::model::Report;
+
+pub use native::cvss_vector_score;
+
+/// A report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Format {
+    /// SARIF 2.1.0 from any tool.
+    Sarif,
+    /// Bandit `-f json`.
+    Bandit,
+    /// Semgrep `--json`.
+    Semgrep,
+    /// Checkov `-o json`.
+    Checkov,
+    /// Gitleaks JSON.
+    Gitleaks,
+    /// TruffleHog v3 `--json` (lines).
+    Trufflehog,
+    /// Trivy JSON.
+    Trivy,
+    /// Grype JSON.
+    Grype,
+    /// OSV-Scanner JSON.
+    Osv,
+    /// pip-audit JSON.
+    PipAudit,
+    /// npm audit JSON (v1 and v2).
+    NpmAudit,
+    /// cargo-audit JSON.
+    CargoAudit,
+    /// Safety JSON.
+    Safety,
+}
+
+/// Where report paths are relative to.
+pub struct Ctx<'a> {
+    /// The checkout (absolute).
+    pub root: &'a Path,
+}
+
+impl Ctx<'_> {
+    /// A report path as a repository path: `file://` and this checkout's root stripped, `/`
+    /// separators, no `./`.
+    pub fn repo_path(&self, p: &str) -> String {
+        let p = p.strip_prefix("file://").unwrap_or(p).replace('\\', "/");
+        let root = self.root.to_string_lossy().replace('\\', "/");
+        let p = p
+            .strip_prefix(&format!("{}/", root.trim_end_matches('/')))
+            .unwrap_or(&p);
+        p.trim_start_matches("./").to_string()
+    }
+}
+
+/// A string field, or "".
+pub(crate) fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or("")
+}
+
+/// Hex SHA-256: secrets are identified by it and never kept.
+pub fn hash(text: &str) -> String {
+    let d = Sha256::digest(text.as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Rule ids of secret detectors in SAST tools (their findings' snippets are the secret).
+pub(crate) fn secret_rule(rule: &str) -> bool {
+    let r = rule.to_ascii_lowercase();
+    r.contains("secret")
+        || r.contains("password")
+        || r.contains("api-key")
+        || r.contains("apikey")
+        || r.contains("private-key")
+        || r.contains("token")
+}
+
+/// Recognise a report from its parsed JSON (or, for TruffleHog, its first line).
+pub fn detect(text: &str, v: Option<&Value>) -> Option<Format> {
+    let Some(v) = v else {
+        let first: Value =
+            serde_json::from_str(text.lines().find(|l| !l.trim().is_empty())?).ok()?;
+        return (first.get("DetectorName").is_some() || first.get("SourceMetadata").is_some())
+            .then_some(Format::Trufflehog);
+    };
+    let has = |k: &str| v.get(k).is_some();
+    Some(match v {
+        Value::Array(a) => {
+            let first = a.first();
+            if first.is_some_and(|x| x.get("RuleID").is_some())
+                || (a.is_empty() && text.trim() == "[]")
+            {
+                Format::Gitleaks
+            } else if first.is_some_and(|x| x.get("check_type").is_some()) {
+                Format::Checkov
+            } else if first.is_some_and(|x| x.get("vulns").is_some()) {
+                Format::PipAudit
+            } else if first.is_some_and(|x| x.is_array()) {
+                Format::Safety
+            } else {
+                return None;
+            }
+        }
+        _ if has("runs") && (has("$schema") || has("version")) => Format::Sarif,
+        _ if has("results") && v["metrics"].get("_totals").is_some() => Format::Bandit,
+        _ if has("results") && (has("paths") || v["results"][0].get("check_id").is_some()) => {
+            Format::Semgrep
+        }
+        _ if has("check_type") || v["results"].get("failed_checks").is_some() => Format::Checkov,
+        _ if has("SchemaVersion") && has("Results") || has("ArtifactName") => Format::Trivy,
+        _ if has("matches") && (has("source") || has("descriptor")) => Format::Grype,
+        _ if v["results"]
+            .as_array()
+            .is_some_and(|r| r.iter().all(|x| x.get("packages").is_some())) =>
+        {
+            Format::Osv
+        }
+        _ if has("dependencies") && has("fixes") || v["dependencies"][0].get("vulns").is_some() => {
+            Format::PipAudit
+        }
+        _ if has("auditReportVersion") || has("advisories") => Format::NpmAudit,
+        _ if v["vulnerabilities"].get("list").is_some() => Format::CargoAudit,
+        _ if v["vulnerabilities"].as_array().is_some() || has("report_meta") => Format::Safety,
+        _ => return None,
+    })
+}
+
+/// Read one report. A missing, empty or unrecognised file, or a scanner's own errors, are
+/// `Err`: the gate fails closed.
+pub fn parse_file(path: &Path, forced: Option<Format>, root: &Path) -> Result<Report, InputError> {
+    let bytes = std::fs::read(path).map_err(|e| InputError::io(path, &e))?;
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(InputError::new(path, "the report is empty", "a scanner that found nothing still writes a report (an empty list or object); check that the scan step ran and wrote here"));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        InputError::new(
+            path,
+            "the report is not UTF-8 text",
+            "pass the scanner's JSON or SARIF output",
+        )
+    })?;
+    let ctx = Ctx { root };
+    let value: Option<Value> = if forced == Some(Format::Sarif) {
+        None
+    } else {
+        serde_json::from_str(text).ok()
+    };
+    let format = match forced {
+        Some(f) => f,
+        None => detect(text, value.as_ref()).ok_or_else(|| match serde_json::from_str::<Value>(text) {
+            Err(e) => InputError::new(path, format!("not JSON: {e}"), "pass the scanner's JSON or SARIF output (truncated file?)").at(e.line() as u64, Some(e.column() as u64)),
+            Ok(_) => InputError::new(path, "not a report this gate reads", "supported: SARIF 2.1.0, Bandit, Semgrep, Checkov, Gitleaks, TruffleHog, Trivy, Grype, OSV-Scanner, pip-audit, npm audit, cargo-audit, Safety; pass --format to force one"),
+        })?,
+    };
+    let need = |v: Option<Value>| {
+        v.ok_or_else(|| InputError::new(path, "not JSON", "pass the scanner's JSON output"))
+    };
+    let result = match format {
+        Format::Sarif => sarif::parse(&bytes, &ctx),
+        Format::Trufflehog => native::trufflehog(text, &ctx),
+        f => {
+            let v = need(value)?;
+            match f {
+                Format::Bandit => native::bandit(&v, &ctx),
+                Format::Semgrep => native::semgrep(&v, &ctx),
+                Format::Checkov => native::checkov(&v, &ctx),
+                Format::Gitleaks => native::gitleaks(&v, &ctx),
+                Format::Trivy => native::trivy(&v, &ctx),
+                Format::Grype => native::grype(&v, &ctx),
+                Format::Osv => native::osv(&v, &ctx),
+                Format::PipAudit => native::pip_audit(&v, &ctx),
+                Format::NpmAudit => native::npm_audit(&v, &ctx),
+                Format::CargoAudit => native::cargo_audit(&v, &ctx),
+                Format::Safety => native::safety(&v, &ctx),
+                Format::Sarif | Format::Trufflehog => unreachable!("handled above"),
+            }
+        }
+    };
+    result.map_err(|e| InputError::new(path, e, "fix the scan (its errors mean findings may be missing) or pass --allow-missing to accept a partial report"))
+}
+
+/// Reports given as files or directories (every `.json`/`.sarif` in a directory).
+pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
+    let mut out = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| InputError::io(p, &e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.extension()
+                        .is_some_and(|x| x == "json" || x == "sarif" || x == "jsonl")
+                })
+                .collect();
+            entries.sort();
+            out.extend(entries);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,295 @@
+//! The run: read every report, put every finding on one scale, dedupe, suppress, fingerprint,
+//! compare with the baseline, apply the limits.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use gates_core::InputError;
+use serde_json::Value;
+
+use crate::config::SecurityConfig;
+use crate::formats::{self, Format};
+use crate::model::{Finding, Severity};
+use crate::suppress::{Day, Review, Suppressions};
+use crate::{dedupe, fingerprint};
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// Report files.
+    pub reports: Vec<PathBuf>,
+    /// Forced format.
+    pub format: Option<Format>,
+    /// Most findings per severity.
+    pub max: BTreeMap<Severity, u64>,
+    /// Most new findings per severity.
+    pub max_new: BTreeMap<Severity, u64>,
+    /// The base branch's reports or result file.
+    pub baseline: Vec<PathBuf>,
+    /// Suppressions file.
+    pub suppressions: Option<PathBuf>,
+    /// Config section.
+    pub config: SecurityConfig,
+    /// Where the config came from, for errors.
+    pub config_path: PathBuf,
+    /// Severity for findings without one.
+    pub unknown_as: Option<Severity>,
+    /// Skip unreadable reports with a warning instead of failing.
+    pub allow_missing: bool,
+    /// The checkout.
+    pub root: PathBuf,
+    /// Today, for expiry.
+    pub today: Day,
+}
+
+/// One rule's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// `security/max` or `security/max-new`.
+    pub rule: &'static str,
+    /// Passed.
+    pub passed: bool,
+    /// One line.
+    pub message: String,
+}
+
+/// What the run found.
+#[derive(Debug)]
+pub struct Evaluation {
+    /// Every finding, suppressed ones included, most severe first.
+    pub findings: Vec<Finding>,
+    /// Fingerprints of the findings that are new against the baseline.
+    pub new: BTreeSet<String>,
+    /// Baseline findings gone from this run.
+    pub fixed: usize,
+    /// A baseline was given.
+    pub has_baseline: bool,
+    /// Findings a scanner suppressed without reporting them (Bandit's `nosec`).
+    pub native_hidden: BTreeMap<String, u64>,
+    /// Suppressions file review.
+    pub review: Review,
+    /// Reports skipped under `--allow-missing`.
+    pub skipped: Vec<String>,
+    /// Scanners read.
+    pub tools: Vec<String>,
+    /// Limits checked.
+    pub checks: Vec<Check>,
+}
+
+impl Evaluation {
+    /// Findings not suppressed.
+    pub fn active(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppressed.is_none())
+    }
+
+    /// Is this finding new against the baseline?
+    pub fn is_new(&self, f: &Finding) -> bool {
+        self.has_baseline && self.new.contains(&f.fingerprint)
+    }
+}
+
+/// Counts per severity.
+pub fn count<'a>(fs: impl Iterator<Item = &'a Finding>) -> BTreeMap<Severity, u64> {
+    let mut m: BTreeMap<Severity, u64> = Severity::ALL.iter().map(|s| (*s, 0)).collect();
+    for f in fs {
+        *m.entry(f.severity).or_default() += 1;
+    }
+    m
+}
+
+struct Read {
+    findings: Vec<Finding>,
+    tools: Vec<String>,
+    hidden: BTreeMap<String, u64>,
+    skipped: Vec<String>,
+}
+
+fn read(paths: &[PathBuf], inputs: &Inputs) -> Result<Read, InputError> {
+    let mut r = Read {
+        findings: Vec::new(),
+        tools: Vec::new(),
+        hidden: BTreeMap::new(),
+        skipped: Vec::new(),
+    };
+    for p in formats::expand(paths)? {
+        match formats::parse_file(&p, inputs.format, &inputs.root) {
+            Ok(rep) => {
+                for t in rep.tools {
+                    if !r.tools.contains(&t) {
+                        r.tools.push(t);
+                    }
+                }
+                r.findings.extend(rep.findings);
+                if let Some(n) = bandit_nosec(&p) {
+                    *r.hidden.entry("bandit".into()).or_default() += n;
+                }
+            }
+            Err(e) if inputs.allow_missing => r.skipped.push(e.to_string()),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(r)
+}
+
+/// Bandit leaves `# nosec` findings out of `results` and counts them in `skipped_tests`.
+fn bandit_nosec(p: &Path) -> Option<u64> {
+    let v: Value = serde_json::from_slice(&std::fs::read(p).ok()?).ok()?;
+    v["metrics"]["_totals"]["skipped_tests"]
+        .as_u64()
+        .filter(|n| *n > 0)
+}
+
+/// Severity overrides and `unknown-as`, then dedupe, suppressions and fingerprints.
+fn normalise(
+    mut findings: Vec<Finding>,
+    inputs: &Inputs,
+    supp: &mut Suppressions,
+) -> Result<Vec<Finding>, InputError> {
+    let o = &inputs.config.overrides;
+    for f in &mut findings {
+        if let Some(name) = o.tools.get(&f.tool) {
+            f.severity =
+                crate::config::severity(name, "security.overrides.tools", &inputs.config_path)?;
+            f.severity_source = format!("override for {}", f.tool);
+        }
+        if let Some(name) = o.rules.get(&f.rule) {
+            f.severity =
+                crate::config::severity(name, "security.overrides.rules", &inputs.config_path)?;
+            f.severity_source = format!("override for rule {}", f.rule);
+        }
+        if let (Severity::Unknown, Some(s)) = (f.severity, inputs.unknown_as) {
+            f.severity = s;
+            f.severity_source = format!("{} → unknown-as {}", f.severity_source, s.name());
+        }
+    }
+    let mut findings = dedupe::dedupe(findings);
+    for f in &mut findings {
+        supp.apply(f);
+    }
+    fingerprint::assign(&mut findings);
+    Ok(findings)
+}
+
+fn baseline_fingerprints(inputs: &Inputs) -> Result<BTreeSet<String>, InputError> {
+    let mut reports = Vec::new();
+    let mut fps = BTreeSet::new();
+    for p in formats::expand(&inputs.baseline)? {
+        let v: Option<Value> = std::fs::read(&p)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        match v {
+            Some(v) if v["schema"] == gates_core::result_file::SCHEMA => {
+                let list = v["metrics"]["fingerprints"].as_array().ok_or_else(|| InputError::new(&p, "this result file has no metrics.fingerprints", "pass the result file security-gate wrote on the base branch, or the base branch's reports"))?;
+                fps.extend(list.iter().filter_map(Value::as_str).map(str::to_string));
+            }
+            _ => reports.push(p),
+        }
+    }
+    if !reports.is_empty() {
+        let read = read(&reports, inputs)?;
+        // The base's own suppressions do not matter: a finding accepted there is still known.
+        let mut none = Suppressions::new(Vec::new(), &inputs.config_path, inputs.today)?;
+        fps.extend(
+            normalise(read.findings, inputs, &mut none)?
+                .into_iter()
+                .map(|f| f.fingerprint),
+        );
+    }
+    Ok(fps)
+}
+
+/// Run the gate's analysis.
+pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
+    let mut supp = Suppressions::new(
+        inputs.config.suppressions.clone(),
+        &inputs.config_path,
+        inputs.today,
+    )?;
+    if let Some(p) = &inputs.suppressions {
+        supp.extend(Suppressions::load(p, inputs.today)?);
+    }
+    let head = read(&inputs.reports, inputs)?;
+    if head.tools.is_empty() && head.skipped.is_empty() {
+        return Err(InputError::new(
+            inputs
+                .reports
+                .first()
+                .map_or(Path::new("(none)"), |p| p.as_path()),
+            "no reports to read",
+            "pass the scanners' report files or a directory holding them",
+        ));
+    }
+    let mut findings = normalise(head.findings, inputs, &mut supp)?;
+    findings.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then_with(|| a.path.cmp(&b.path))
+            .then_with(|| a.start_line.cmp(&b.start_line))
+    });
+
+    let has_baseline = !inputs.baseline.is_empty();
+    let (new, fixed) = if has_baseline {
+        let base = baseline_fingerprints(inputs)?;
+        let head_fps: BTreeSet<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
+        let new: BTreeSet<String> = findings
+            .iter()
+            .filter(|f| f.suppressed.is_none() && !base.contains(&f.fingerprint))
+            .map(|f| f.fingerprint.clone())
+            .collect();
+        let fixed = base
+            .iter()
+            .filter(|fp| !head_fps.contains(fp.as_str()))
+            .count();
+        (new, fixed)
+    } else {
+        (BTreeSet::new(), 0)
+    };
+
+    let mut eval = Evaluation {
+        findings,
+        new,
+        fixed,
+        has_baseline,
+        native_hidden: head.hidden,
+        review: supp.review(),
+        skipped: head.skipped,
+        tools: head.tools,
+        checks: Vec::new(),
+    };
+    let active = count(eval.active());
+    for (sev, max) in &inputs.max {
+        let n = active[sev];
+        eval.checks.push(Check {
+            rule: "security/max",
+            passed: n <= *max,
+            message: format!(
+                "{n} {} finding{} (at most {max} allowed)",
+                sev.name(),
+                if n == 1 { "" } else { "s" }
+            ),
+        });
+    }
+    if !inputs.max_new.is_empty() {
+        if !has_baseline {
+            return Err(InputError::new(
+                &inputs.config_path,
+                "max-new needs a baseline",
+                "pass the base branch's reports or result file with --baseline",
+            ));
+        }
+        let new = count(eval.active().filter(|f| eval.new.contains(&f.fingerprint)));
+        for (sev, max) in &inputs.max_new {
+            let n = new[sev];
+            eval.checks.push(Check {
+                rule: "security/max-new",
+                passed: n <= *max,
+                message: format!(
+                    "{n} new {} finding{} (at most {max} allowed)",
+                    sev.name(),
+                    if n == 1 { "" } else { "s" }
+                ),
+            });
+        }
+    }
+    Ok(eval)
+}

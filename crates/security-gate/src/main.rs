@@ -1,0 +1,169 @@
+//! `security-gate`: the command line.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use gates_core::emit::{self, EmitOptions, Format as Print};
+use gates_core::{ActionsEnv, ExitStatus, InputError, Level};
+use security_gate::config::{self, SecurityConfig};
+use security_gate::formats::Format;
+use security_gate::gate::{self, Inputs};
+
+/// Gate security scanner reports: counted limits per severity over every scanner, new findings
+/// only against the base branch, expiring suppressions, merged SARIF.
+///
+/// Exit codes: 0 pass or warn, 1 a limit was exceeded, 2 the gate could not run (a missing,
+/// empty or unreadable report, or a scanner's own errors, unless --allow-missing).
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Scanner reports, or directories holding them.
+    #[arg(required = true, value_name = "REPORT")]
+    reports: Vec<PathBuf>,
+    /// Report format; recognised from the content by default.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Most findings per severity, e.g. critical=0,high=0,medium=5.
+    #[arg(long, value_name = "SEV=N[,...]")]
+    max: Option<String>,
+    /// Most new findings per severity (needs --baseline), e.g. high=0.
+    #[arg(long, value_name = "SEV=N[,...]")]
+    max_new: Option<String>,
+    /// The base branch's reports (or this gate's result file from it).
+    #[arg(long, value_name = "REPORT_OR_RESULT", num_args = 1..)]
+    baseline: Vec<PathBuf>,
+    /// Suppressions file (YAML, `suppressions:` list); entries of `.github/gates.yml` apply too.
+    #[arg(long, value_name = "FILE")]
+    suppressions: Option<PathBuf>,
+    /// Severity for findings whose scanner gives none.
+    #[arg(long, value_name = "SEVERITY")]
+    unknown_as: Option<String>,
+    /// Write merged SARIF here (for github/codeql-action/upload-sarif).
+    #[arg(long, value_name = "PATH")]
+    sarif: Option<PathBuf>,
+    /// Write the result file (gates-result/v1) here.
+    #[arg(long, value_name = "PATH")]
+    result: Option<PathBuf>,
+    /// Config file; default `.github/gates.yml` in the working directory, when present.
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Skip missing or unreadable reports with a warning instead of failing.
+    #[arg(long)]
+    allow_missing: bool,
+    /// Never fail: exceeded limits become warnings.
+    #[arg(long)]
+    informational: bool,
+    /// How to print.
+    #[arg(long, value_enum, default_value = "auto")]
+    print: PrintArg,
+    /// Today's date for suppression expiry (tests).
+    #[arg(long, hide = true)]
+    today: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PrintArg {
+    Auto,
+    Github,
+    Human,
+}
+
+#[allow(clippy::print_stderr, clippy::print_stdout)]
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env = ActionsEnv::from_process();
+    let mut stdout = std::io::stdout().lock();
+    let status = match run(&cli, &env, &mut stdout) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if env.in_actions() {
+                let props = gates_core::commands::AnnotationProps {
+                    title: Some("security-gate could not run"),
+                    ..Default::default()
+                };
+                println!(
+                    "{}",
+                    gates_core::commands::annotation(Level::Error, &props, &e.to_string())
+                );
+            }
+            ExitStatus::Error
+        }
+    };
+    let _ = stdout.flush();
+    status.into()
+}
+
+fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatus, InputError> {
+    let flag = Path::new("(command line)");
+    let root = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
+    let config_path = cli
+        .config
+        .clone()
+        .unwrap_or_else(|| root.join(gates_core::config::DEFAULT_PATH));
+    let cfg = SecurityConfig::load(&config_path, cli.config.is_some())?;
+    let mut max = config::limits(&cfg.max, "max", &config_path)?;
+    if let Some(m) = &cli.max {
+        max.extend(config::parse_limits(m, flag)?);
+    }
+    let mut max_new = config::limits(&cfg.max_new, "max-new", &config_path)?;
+    if let Some(m) = &cli.max_new {
+        max_new.extend(config::parse_limits(m, flag)?);
+    }
+    let unknown_as = match cli.unknown_as.as_deref().or(cfg.unknown_as.as_deref()) {
+        Some(s) => Some(config::severity(s, "unknown-as", flag)?),
+        None => None,
+    };
+    let today = match &cli.today {
+        Some(t) => security_gate::suppress::parse_day(t).ok_or_else(|| {
+            InputError::new(flag, "--today is not YYYY-MM-DD", "write e.g. 2026-11-23")
+        })?,
+        None => security_gate::suppress::today(),
+    };
+    let inputs = Inputs {
+        reports: cli.reports.clone(),
+        format: cli.format,
+        max,
+        max_new,
+        baseline: cli.baseline.clone(),
+        suppressions: cli.suppressions.clone(),
+        config: cfg,
+        config_path,
+        unknown_as,
+        allow_missing: cli.allow_missing,
+        root,
+        today,
+    };
+    let eval = gate::evaluate(&inputs)?;
+    let event = env.event()?;
+    let mut outcome =
+        security_gate::render::outcome(&eval, cli.informational, env.context(event.as_ref()));
+    if let Some(path) = &cli.sarif {
+        let warnings = security_gate::sarif_out::write(path, &eval.findings)
+            .map_err(|e| InputError::io(path, &e))?;
+        outcome
+            .notes
+            .extend(warnings.into_iter().map(|w| format!("warning: SARIF: {w}")));
+        outcome.outputs.push(("sarif", path.display().to_string()));
+    }
+    let print = match cli.print {
+        PrintArg::Auto => Print::Auto,
+        PrintArg::Github => Print::Github,
+        PrintArg::Human => Print::Human,
+    };
+    let opts = EmitOptions {
+        result: cli.result.clone(),
+        format: print,
+        color: emit::want_color(env),
+    };
+    emit::emit(&outcome, env, &opts, stdout).map_err(|e| {
+        InputError::new(
+            cli.result.as_deref().unwrap_or(Path::new("-")),
+            format!("cannot write the results: {e}"),
+            "check the paths and free space",
+        )
+    })?;
+    Ok(outcome.exit_status())
+}

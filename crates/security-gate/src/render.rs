@@ -1,0 +1,310 @@
+//! What people see: verdict, reasons, annotations (new first, by severity), the job summary's
+//! tables, metrics and outputs. Finding text never includes a secret: parsers never keep one.
+
+use std::collections::BTreeMap;
+
+use gates_core::markdown::{code, escape, table};
+use gates_core::{Context, Finding as Annotation, Level, Outcome, Section, Verdict};
+use serde_json::{json, Map, Value};
+
+use crate::gate::{count, Evaluation};
+use crate::model::{Finding, Severity};
+
+/// Rows of top new findings in the summary.
+const TOP: usize = 25;
+
+fn level(s: Severity) -> Level {
+    match s {
+        Severity::Critical | Severity::High => Level::Error,
+        Severity::Medium => Level::Warning,
+        _ => Level::Notice,
+    }
+}
+
+fn counts_json(m: &BTreeMap<Severity, u64>) -> Value {
+    Value::Object(
+        m.iter()
+            .map(|(k, v)| (k.name().to_string(), json!(v)))
+            .collect(),
+    )
+}
+
+fn where_(f: &Finding) -> String {
+    match (&f.path, f.start_line, &f.package) {
+        (_, _, Some(p)) => format!("{} {}", p.name, p.version),
+        (Some(p), Some(l), _) => format!("{p}:{l}"),
+        (Some(p), None, _) => p.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Build the outcome.
+pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outcome {
+    let active: Vec<&Finding> = eval.active().collect();
+    let counts = count(active.iter().copied());
+    let new_counts = count(active.iter().copied().filter(|f| eval.is_new(f)));
+    let suppressed =
+        eval.findings.len() - active.len() + eval.native_hidden.values().sum::<u64>() as usize;
+    let failed: Vec<_> = eval.checks.iter().filter(|c| !c.passed).collect();
+    let verdict = match (failed.is_empty(), informational) {
+        (true, _) => Verdict::Pass,
+        (false, true) => Verdict::Warn,
+        (false, false) => Verdict::Fail,
+    };
+    let shown: Vec<String> = Severity::ALL
+        .iter()
+        .filter(|s| counts[s] > 0)
+        .map(|s| format!("{} {}", counts[s], s.name()))
+        .collect();
+    let mut title = format!(
+        "Security: {}",
+        if shown.is_empty() {
+            "no findings".to_string()
+        } else {
+            shown.join(", ")
+        }
+    );
+    if eval.has_baseline {
+        title.push_str(&format!("; {} new, {} fixed", eval.new.len(), eval.fixed));
+    }
+    if !failed.is_empty() {
+        title.push_str(&format!(
+            " — {} limit{} exceeded",
+            failed.len(),
+            if failed.len() == 1 { "" } else { "s" }
+        ));
+    }
+
+    let mut metrics = Map::new();
+    metrics.insert("total".into(), json!(active.len()));
+    metrics.insert("severity".into(), counts_json(&counts));
+    if eval.has_baseline {
+        metrics.insert("new".into(), json!(eval.new.len()));
+        metrics.insert("new_severity".into(), counts_json(&new_counts));
+        metrics.insert("fixed".into(), json!(eval.fixed));
+    }
+    metrics.insert("suppressed".into(), json!(suppressed));
+    metrics.insert("tools".into(), json!(eval.tools));
+    // Identities only (hashes): the next run's --baseline can be this file.
+    metrics.insert(
+        "fingerprints".into(),
+        json!(eval
+            .findings
+            .iter()
+            .map(|f| f.fingerprint.as_str())
+            .collect::<Vec<_>>()),
+    );
+
+    // New first, then by severity (the findings are already sorted by severity).
+    let mut ordered: Vec<&Finding> = active.clone();
+    ordered.sort_by_key(|f| (!eval.is_new(f), f.severity));
+    let findings = ordered
+        .iter()
+        .map(|f| Annotation {
+            rule: format!(
+                "security/{}",
+                f.tool
+                    .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-")
+            ),
+            level: level(f.severity),
+            message: format!(
+                "{}{} [{} {}] {} ({}: {})",
+                if eval.is_new(f) { "New: " } else { "" },
+                f.title,
+                f.tool,
+                f.rule,
+                f.message,
+                f.severity.name(),
+                f.severity_source
+            ),
+            path: f.path.clone().filter(|_| f.start_line.is_some()),
+            start_line: f.start_line,
+            end_line: f.end_line.or(f.start_line),
+            title: Some(format!("{} {}", f.severity.name(), f.rule)),
+        })
+        .collect();
+
+    Outcome {
+        gate: "security".into(),
+        verdict,
+        title,
+        reasons: failed
+            .iter()
+            .map(|c| format!("{} ({})", c.message, c.rule))
+            .collect(),
+        metrics,
+        findings,
+        sections: sections(eval, &ordered, &counts),
+        context,
+        notes: notes(eval, &counts),
+        outputs: vec![
+            ("total", active.len().to_string()),
+            ("critical", counts[&Severity::Critical].to_string()),
+            ("high", counts[&Severity::High].to_string()),
+            ("medium", counts[&Severity::Medium].to_string()),
+            (
+                "new",
+                if eval.has_baseline {
+                    eval.new.len().to_string()
+                } else {
+                    String::new()
+                },
+            ),
+        ],
+    }
+}
+
+fn sections(
+    eval: &Evaluation,
+    ordered: &[&Finding],
+    counts: &BTreeMap<Severity, u64>,
+) -> Vec<Section> {
+    let mut out = Vec::new();
+    // Tool × severity, active findings.
+    let mut head = vec!["Tool"];
+    head.extend(Severity::ALL.iter().map(|s| s.name()));
+    head.push("suppressed");
+    let mut rows = Vec::new();
+    for tool in &eval.tools {
+        let c = count(eval.active().filter(|f| f.reported_by.contains(tool)));
+        let mut row = vec![escape(tool)];
+        row.extend(Severity::ALL.iter().map(|s| c[s].to_string()));
+        let supp = eval
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_some() && f.reported_by.contains(tool))
+            .count() as u64
+            + eval.native_hidden.get(tool).copied().unwrap_or(0);
+        row.push(supp.to_string());
+        rows.push(row);
+    }
+    let mut total = vec!["**all (deduplicated)**".to_string()];
+    total.extend(Severity::ALL.iter().map(|s| format!("**{}**", counts[s])));
+    total.push(String::new());
+    rows.push(total);
+    let mut body = table(
+        &head,
+        &[false, true, true, true, true, true, true, true],
+        &rows,
+    );
+    if eval.has_baseline {
+        body.push_str(&format!(
+            "\nAgainst the baseline: **{} new**, {} existing, {} fixed.\n",
+            eval.new.len(),
+            eval.active().filter(|f| !eval.is_new(f)).count(),
+            eval.fixed
+        ));
+    }
+    out.push(Section {
+        heading: "Findings".into(),
+        body,
+        essential: true,
+    });
+
+    let list: Vec<&&Finding> = ordered
+        .iter()
+        .filter(|f| !eval.has_baseline || eval.is_new(f))
+        .take(TOP)
+        .collect();
+    if !list.is_empty() {
+        let rows: Vec<Vec<String>> = list
+            .iter()
+            .map(|f| {
+                vec![
+                    f.severity.name().to_string(),
+                    escape(&f.rule),
+                    code(&where_(f)),
+                    escape(&f.title),
+                    escape(&f.reported_by.join(", ")),
+                    escape(&f.severity_source),
+                ]
+            })
+            .collect();
+        let heading = if eval.has_baseline {
+            "New findings"
+        } else {
+            "Top findings"
+        };
+        out.push(Section {
+            heading: heading.into(),
+            body: table(
+                &[
+                    "Severity",
+                    "Rule",
+                    "Where",
+                    "What",
+                    "Reported by",
+                    "Why this severity",
+                ],
+                &[false; 6],
+                &rows,
+            ),
+            essential: true,
+        });
+    }
+    let r = &eval.review;
+    let mut body = String::new();
+    for (what, list) in [
+        ("Expired (no longer suppressing)", &r.expired),
+        ("Expiring within 14 days", &r.expiring),
+        ("Unused", &r.unused),
+    ] {
+        for e in list {
+            body.push_str(&format!("- {what}: {}\n", escape(e)));
+        }
+    }
+    if !body.is_empty() {
+        out.push(Section {
+            heading: "Suppressions".into(),
+            body,
+            essential: true,
+        });
+    }
+    if !eval.skipped.is_empty() {
+        let body: String = eval
+            .skipped
+            .iter()
+            .map(|s| format!("- {}\n", escape(s)))
+            .collect();
+        out.push(Section {
+            heading: "Reports skipped (--allow-missing)".into(),
+            body,
+            essential: true,
+        });
+    }
+    out
+}
+
+fn notes(eval: &Evaluation, counts: &BTreeMap<Severity, u64>) -> Vec<String> {
+    let mut n = vec![format!("scanners: {}", eval.tools.join(", "))];
+    n.push(format!(
+        "  {}",
+        Severity::ALL
+            .iter()
+            .map(|s| format!("{} {}", s.name(), counts[s]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let r = &eval.review;
+    n.extend(
+        r.expired
+            .iter()
+            .map(|e| format!("warning: expired suppression no longer applies: {e}")),
+    );
+    n.extend(
+        r.expiring
+            .iter()
+            .map(|e| format!("note: suppression expires soon: {e}")),
+    );
+    n.extend(
+        r.unused
+            .iter()
+            .map(|e| format!("note: unused suppression: {e}")),
+    );
+    n.extend(
+        eval.skipped
+            .iter()
+            .map(|s| format!("warning: skipped: {s}")),
+    );
+    n
+}
