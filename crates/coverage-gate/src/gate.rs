@@ -12,6 +12,7 @@ use crate::patch::{self, Patch};
 use crate::paths::{PathMap, RepoIndex, Resolver};
 use crate::policy::{self, rules, Check, Policy};
 use crate::render;
+use gates_core::git;
 
 /// Everything a run needs, parsed and validated.
 #[derive(Debug, Clone, Default)]
@@ -107,7 +108,7 @@ fn parse_all(inputs: &Inputs) -> Result<Vec<crate::model::Report>, InputError> {
 /// Measure everything and apply the policy.
 pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputError> {
     let reports = parse_all(inputs)?;
-    let git_root = patch::git_root(&inputs.cwd);
+    let git_root = git::git_root(&inputs.cwd);
     let root = git_root.clone().unwrap_or_else(|| inputs.cwd.clone());
     let index = git_root.as_deref().and_then(RepoIndex::from_git);
     let resolver = Resolver::new(&root, index, inputs.path_maps.clone());
@@ -128,14 +129,14 @@ pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputEr
             ));
         }
         None => (None, Some("not in a git checkout".to_string())),
-        Some(root) => match patch::choose_base(
+        Some(root) => match git::choose_base(
             root,
             inputs.base.as_deref(),
             event.as_ref(),
             env.get("GITHUB_REF"),
         )? {
             Some(base) => {
-                let changed = patch::changed_lines(root, &base.sha)?;
+                let changed = git::changed_lines(root, &base.sha)?;
                 let mut changed = changed;
                 changed.retain(|p, _| !inputs.policy.excluded(p));
                 (Some(patch::measure(base, &changed, &merged.files)), None)

@@ -194,7 +194,7 @@ fn comment(outcome: &gates_core::Outcome, env: &ActionsEnv, stdout: &mut impl Wr
 
 fn build_inputs(cli: &Cli, cwd: &Path) -> Result<Inputs, InputError> {
     let flag = Path::new("(command line)");
-    let root = coverage_gate::patch::git_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
+    let root = gates_core::git::git_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
     let mut cfg = match &cli.config {
         Some(p) => CoverageConfig::load(p, true)?,
         None => CoverageConfig::load(&root.join(gates_core::config::DEFAULT_PATH), false)?,

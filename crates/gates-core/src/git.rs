@@ -1,0 +1,246 @@
+//! What a change touched, from local git: the base to compare with, and the lines added or
+//! modified since it. Shared by the gates that look only at changed lines.
+//!
+//! The base is `--base`, else the pull request's base (diffed from its merge-base with HEAD, or
+//! from the merge's first parent when the checkout is GitHub's `refs/pull/N/merge`), else a
+//! push's `before`. The diff runs from that commit to the working tree, which is what
+//! diff-cover's default (committed + staged + unstaged) amounts to.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+use crate::event::Event;
+use crate::InputError;
+
+/// Changed (added or modified) line numbers per repository path.
+pub type ChangedLines = BTreeMap<String, BTreeSet<u32>>;
+
+/// The commit patch coverage is measured against, and how it was chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Base {
+    /// Commit id.
+    pub sha: String,
+    /// One line saying where it came from.
+    pub how: String,
+}
+
+fn git(root: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+/// The top of the git work tree containing `dir`, if any.
+pub fn git_root(dir: &Path) -> Option<std::path::PathBuf> {
+    git(dir, &["rev-parse", "--show-toplevel"])
+        .ok()
+        .map(|s| std::path::PathBuf::from(s.trim()))
+}
+
+fn resolve_commit(root: &Path, rev: &str) -> Option<String> {
+    git(
+        root,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ],
+    )
+    .ok()
+    .map(|s| s.trim().to_string())
+}
+
+fn missing_commit(root: &Path, what: &str, rev: &str) -> InputError {
+    let shallow =
+        git(root, &["rev-parse", "--is-shallow-repository"]).is_ok_and(|s| s.trim() == "true");
+    let why = if shallow {
+        "this clone is shallow and does not contain it"
+    } else {
+        "it is not in this clone"
+    };
+    InputError::new(
+        root,
+        format!("cannot compute patch coverage: {what} {rev} is unknown ({why})"),
+        format!("check out with actions/checkout `fetch-depth: 0`, or fetch it before this step: `git fetch --no-tags origin {rev}` (add `--deepen=<n>` until the merge-base is present)"),
+    )
+}
+
+/// Choose the base commit, or `None` when there is nothing to compare with.
+pub fn choose_base(
+    root: &Path,
+    explicit: Option<&str>,
+    event: Option<&Event>,
+    github_ref: Option<&str>,
+) -> Result<Option<Base>, InputError> {
+    if let Some(rev) = explicit {
+        let sha = resolve_commit(root, rev).ok_or_else(|| missing_commit(root, "--base", rev))?;
+        let mb = git(root, &["merge-base", &sha, "HEAD"])
+            .map_err(|_| missing_commit(root, "the merge-base of --base", rev))?;
+        return Ok(Some(Base {
+            sha: mb.trim().to_string(),
+            how: format!("merge-base of {rev} and HEAD"),
+        }));
+    }
+    if let Some(pr) = event.and_then(|e| e.pull_request.as_ref()) {
+        let parents = git(root, &["rev-list", "--parents", "-n", "1", "HEAD"]).unwrap_or_default();
+        let parents: Vec<&str> = parents.split_whitespace().skip(1).collect();
+        if github_ref.is_some_and(|r| r.starts_with("refs/pull/") && r.ends_with("/merge"))
+            && parents.len() == 2
+        {
+            // GitHub's test merge: its first parent is the base branch as merged into.
+            return Ok(Some(Base {
+                sha: parents[0].to_string(),
+                how: format!("first parent of the test merge of PR #{}", pr.number),
+            }));
+        }
+        let sha = resolve_commit(root, &pr.base.sha)
+            .ok_or_else(|| missing_commit(root, "the pull request base", &pr.base.sha))?;
+        let mb = git(root, &["merge-base", &sha, "HEAD"]).map_err(|_| {
+            missing_commit(
+                root,
+                "the merge-base with the pull request base",
+                &pr.base.sha,
+            )
+        })?;
+        return Ok(Some(Base {
+            sha: mb.trim().to_string(),
+            how: format!(
+                "merge-base with {} ({})",
+                pr.base.git_ref,
+                short(&pr.base.sha)
+            ),
+        }));
+    }
+    if let Some(before) = event.and_then(Event::push_before) {
+        let sha = resolve_commit(root, before)
+            .ok_or_else(|| missing_commit(root, "the push's previous commit", before))?;
+        return Ok(Some(Base {
+            sha,
+            how: format!("the commit before the push ({})", short(before)),
+        }));
+    }
+    Ok(None)
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
+}
+
+/// Lines added or modified since `base`, working tree included; renames are followed, so a
+/// moved file's unchanged lines do not count.
+pub fn changed_lines(root: &Path, base: &str) -> Result<ChangedLines, InputError> {
+    let diff = git(
+        root,
+        &[
+            "-c",
+            "core.quotePath=false",
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "-M",
+            "-U0",
+            base,
+            "--",
+        ],
+    )
+    .map_err(|e| {
+        InputError::new(
+            root,
+            format!("git diff {base} failed: {e}"),
+            "check that the base commit is in this clone",
+        )
+    })?;
+    Ok(parse_diff(&diff))
+}
+
+/// Parse `git diff -U0` output into added line numbers per new path.
+pub fn parse_diff(diff: &str) -> ChangedLines {
+    let mut out = ChangedLines::new();
+    let mut current: Option<String> = None;
+    for line in diff.lines() {
+        if let Some(rest) = line.strip_prefix("+++ ") {
+            current = if rest == "/dev/null" {
+                None
+            } else {
+                Some(
+                    unquote(rest)
+                        .strip_prefix("b/")
+                        .map(str::to_string)
+                        .unwrap_or_else(|| unquote(rest)),
+                )
+            };
+        } else if line.starts_with("diff --git ") {
+            current = None;
+        } else if let (Some(hunk), Some(path)) = (line.strip_prefix("@@ "), &current) {
+            let Some(plus) = hunk.split(' ').find(|p| p.starts_with('+')) else {
+                continue;
+            };
+            let (start, count) = match plus[1..].split_once(',') {
+                Some((s, c)) => (s.parse::<u32>().unwrap_or(0), c.parse::<u32>().unwrap_or(0)),
+                None => (plus[1..].parse::<u32>().unwrap_or(0), 1),
+            };
+            if count > 0 && start > 0 {
+                out.entry(path.clone())
+                    .or_default()
+                    .extend(start..start + count);
+            }
+        }
+    }
+    out
+}
+
+/// Undo git's C-style quoting of unusual path names.
+fn unquote(s: &str) -> String {
+    let Some(inner) = s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else {
+        return s.to_string();
+    };
+    let mut bytes = Vec::new();
+    let mut it = inner.bytes().peekable();
+    while let Some(b) = it.next() {
+        if b != b'\\' {
+            bytes.push(b);
+            continue;
+        }
+        match it.next() {
+            Some(b'n') => bytes.push(b'\n'),
+            Some(b't') => bytes.push(b'\t'),
+            Some(b'r') => bytes.push(b'\r'),
+            Some(d @ b'0'..=b'7') => {
+                let mut v = u32::from(d - b'0');
+                for _ in 0..2 {
+                    if let Some(&n @ b'0'..=b'7') = it.peek() {
+                        v = v * 8 + u32::from(n - b'0');
+                        it.next();
+                    }
+                }
+                bytes.push(v as u8);
+            }
+            Some(o) => bytes.push(o),
+            None => {}
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hunks_become_added_lines_and_deletions_are_ignored() {
+        let diff = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -3,0 +4,2 @@ def f\n+x\n+y\n@@ -10 +12 @@\n-a\n+b\n@@ -20,3 +21,0 @@\n-q\ndiff --git a/gone.py b/gone.py\n--- a/gone.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-z\ndiff --git \"a/sp\\303\\251c.py\" \"b/sp\\303\\251c.py\"\n+++ \"b/sp\\303\\251c.py\"\n@@ -0,0 +1 @@\n+n\n";
+        let c = parse_diff(diff);
+        assert_eq!(c["a.py"].iter().copied().collect::<Vec<_>>(), [4, 5, 12]);
+        assert!(!c.contains_key("gone.py"));
+        assert_eq!(c["spéc.py"].len(), 1);
+    }
+}
