@@ -40,6 +40,48 @@ pub struct Inputs {
     pub root: PathBuf,
     /// Today, for expiry.
     pub today: Day,
+    /// Without a baseline: keep only findings on the change (`--diff-filter`).
+    pub diff: Option<(DiffFilter, gates_core::git::ChangedLines)>,
+}
+
+/// Which findings count when there is no baseline (reviewdog's filter modes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFilter {
+    /// Findings on added or modified lines.
+    Added,
+    /// Findings within three lines of a change.
+    DiffContext,
+    /// Findings in changed files.
+    File,
+    /// Every finding.
+    Nofilter,
+}
+
+impl DiffFilter {
+    /// Does the finding touch the change? Findings without lines (dependencies) count when
+    /// their file (the manifest) changed.
+    pub fn keeps(self, f: &Finding, changed: &gates_core::git::ChangedLines) -> bool {
+        let Some(lines) = f
+            .path
+            .as_deref()
+            .and_then(|p| changed.get(p.trim_start_matches('/')))
+        else {
+            return self == DiffFilter::Nofilter;
+        };
+        let (start, end) = match (f.start_line, f.end_line) {
+            (Some(s), e) => (s, e.unwrap_or(s).max(s)),
+            // A file-level finding in a changed file (a dependency in a changed manifest).
+            _ => return true,
+        };
+        match self {
+            DiffFilter::Nofilter | DiffFilter::File => true,
+            DiffFilter::Added => lines.range(start..=end).next().is_some(),
+            DiffFilter::DiffContext => lines
+                .range(start.saturating_sub(3)..=end.saturating_add(3))
+                .next()
+                .is_some(),
+        }
+    }
 }
 
 /// One rule's result.
@@ -74,6 +116,8 @@ pub struct Evaluation {
     pub tools: Vec<String>,
     /// Limits checked.
     pub checks: Vec<Check>,
+    /// Findings left out by `--diff-filter` (not on the change).
+    pub outside_diff: usize,
 }
 
 impl Evaluation {
@@ -220,6 +264,11 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
         ));
     }
     let mut findings = normalise(head.findings, inputs, &mut supp)?;
+    let before = findings.len();
+    if let Some((filter, changed)) = inputs.diff.as_ref().filter(|_| inputs.baseline.is_empty()) {
+        findings.retain(|f| filter.keeps(f, changed));
+    }
+    let outside_diff = before - findings.len();
     findings.sort_by(|a, b| {
         a.severity
             .cmp(&b.severity)
@@ -255,6 +304,7 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
         skipped: head.skipped,
         tools: head.tools,
         checks: Vec::new(),
+        outside_diff,
     };
     let active = count(eval.active());
     for (sev, max) in &inputs.max {

@@ -58,6 +58,13 @@ struct Cli {
     /// How to print.
     #[arg(long, value_enum, default_value = "auto")]
     print: PrintArg,
+    /// Without --baseline: count only findings on the change since --base (or the pull
+    /// request's base): added, diff-context, file, or nofilter (the default).
+    #[arg(long, value_enum, default_value = "nofilter")]
+    diff_filter: gate::DiffFilter,
+    /// Revision the change is measured from, for --diff-filter.
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
     /// Today's date for suppression expiry (tests).
     #[arg(long, hide = true)]
     today: Option<String>,
@@ -122,6 +129,36 @@ fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatu
         })?,
         None => security_gate::suppress::today(),
     };
+    let event = env.event()?;
+    let diff = match cli.diff_filter {
+        gate::DiffFilter::Nofilter => None,
+        filter => {
+            let git_root = gates_core::git::git_root(&root).ok_or_else(|| {
+                InputError::new(
+                    &root,
+                    "--diff-filter needs a git checkout",
+                    "run inside the repository, or use --baseline",
+                )
+            })?;
+            let base = gates_core::git::choose_base(
+                &git_root,
+                cli.base.as_deref(),
+                event.as_ref(),
+                env.get("GITHUB_REF"),
+            )?
+            .ok_or_else(|| {
+                InputError::new(
+                    flag,
+                    "--diff-filter needs a base",
+                    "pass --base, or run on a pull_request or push event",
+                )
+            })?;
+            Some((
+                filter,
+                gates_core::git::changed_lines(&git_root, &base.sha)?,
+            ))
+        }
+    };
     let inputs = Inputs {
         reports: cli.reports.clone(),
         format: cli.format,
@@ -135,9 +172,9 @@ fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatu
         allow_missing: cli.allow_missing,
         root,
         today,
+        diff,
     };
     let eval = gate::evaluate(&inputs)?;
-    let event = env.event()?;
     let mut outcome =
         security_gate::render::outcome(&eval, cli.informational, env.context(event.as_ref()));
     if let Some(path) = &cli.sarif {

@@ -260,6 +260,9 @@ fn sections(
             essential: true,
         });
     }
+    if eval.outside_diff > 0 {
+        out.push(Section { heading: "Outside the change".into(), body: format!("{} findings are not on lines this change touched (--diff-filter) and are not counted.\n", eval.outside_diff), essential: false });
+    }
     if !eval.skipped.is_empty() {
         let body: String = eval
             .skipped

@@ -647,3 +647,122 @@ fn result_file_matches_the_schema_and_config_schema_is_current() {
         "rerun with GATES_BLESS=1"
     );
 }
+
+/// Without a baseline, `--diff-filter added` counts only findings on lines the change added.
+#[test]
+fn diff_filter_keeps_findings_on_changed_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    let git = |args: &[&str]| {
+        assert!(
+            Command::new("git")
+                .args(args)
+                .current_dir(repo)
+                .status()
+                .unwrap()
+                .success(),
+            "git {args:?}"
+        )
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["config", "user.email", "t@example.com"]);
+    git(&["config", "user.name", "Test"]);
+    std::fs::write(
+        repo.join("a.py"),
+        "import subprocess\n\n\ndef run(x):\n    return subprocess.call(x, shell=True)\n",
+    )
+    .unwrap();
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "base"]);
+    git(&["checkout", "-q", "-b", "feature"]);
+    std::fs::write(repo.join("a.py"), "import subprocess\n\n\ndef run(x):\n    return subprocess.call(x, shell=True)\n\n\ndef calc(y):\n    return eval(y)\n").unwrap();
+    git(&["commit", "-q", "-am", "change"]);
+    std::fs::create_dir_all(repo.join("out")).unwrap();
+    bandit_scan(repo, "out/head.json");
+    let result = repo.join("out/r.json");
+    let out = gate(
+        repo,
+        &[
+            "out/head.json",
+            "--diff-filter",
+            "added",
+            "--base",
+            "main",
+            "--result",
+            result.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    // Bandit flags the import (B404), shell=True (B602) and eval (B307); only eval is new code.
+    assert_eq!(r["metrics"]["total"], 1);
+    assert_eq!(r["findings"][0]["start_line"], 9);
+    let out = gate(
+        repo,
+        &[
+            "out/head.json",
+            "--diff-filter",
+            "file",
+            "--base",
+            "main",
+            "--result",
+            result.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    assert_eq!(r["metrics"]["total"], 3);
+}
+
+#[test]
+fn config_section_sets_limits_overrides_and_suppressions() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".github")).unwrap();
+    std::fs::write(
+        dir.path().join(".github/gates.yml"),
+        "security:\n  max:\n    high: 0\n  unknown-as: medium\n  overrides:\n    rules:\n      B602: critical\n  suppressions:\n    - rule: B324\n      reason: md5 is used for cache keys only\n",
+    )
+    .unwrap();
+    let result = dir.path().join("r.json");
+    let files = [fixture("bandit.json"), fixture("checkov.json")].map(|p| p.display().to_string());
+    let out = gate(
+        dir.path(),
+        &[
+            files[0].as_str(),
+            files[1].as_str(),
+            "--result",
+            result.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    // B602 x3 → critical; B324 suppressed; checkov's 18 unknown → medium.
+    assert_eq!(r["metrics"]["severity"]["critical"], 3);
+    assert_eq!(r["metrics"]["severity"]["high"], 0);
+    assert_eq!(r["metrics"]["severity"]["medium"], 4 + 18);
+    std::fs::write(
+        dir.path().join(".github/gates.yml"),
+        "security:\n  maxx:\n    high: 0\n",
+    )
+    .unwrap();
+    let out = gate(dir.path(), &[files[0].as_str()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("gates.yml:2"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
