@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use crate::formats::hash;
 use crate::model::{Finding, Kind, Package};
+use sha2::{Digest, Sha256};
 
 /// Ecosystem names as the scanners spell them, reduced to one per ecosystem.
 pub fn ecosystem(e: &str) -> String {
@@ -42,46 +42,80 @@ pub fn canonical_id(ids: &[String]) -> String {
         .unwrap_or_default()
 }
 
-fn normalise(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// Fill in every finding's fingerprint. Findings must be in report order (line order within a
 /// file) so occurrence indexes are stable.
 pub fn assign(findings: &mut [Finding]) {
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<[u8; 32], usize> = HashMap::with_capacity(findings.len());
     let mut order: Vec<usize> = (0..findings.len()).collect();
-    order.sort_by_key(|&i| (findings[i].path.clone(), findings[i].start_line, i));
+    order.sort_by(|&a, &b| {
+        (findings[a].path.as_deref(), findings[a].start_line, a).cmp(&(
+            findings[b].path.as_deref(),
+            findings[b].start_line,
+            b,
+        ))
+    });
     for i in order {
         let f = &findings[i];
-        let base = match f.kind {
-            Kind::Secret => format!("secret\0{}", f.secret_hash.as_deref().unwrap_or("")),
-            Kind::Dependency => match &f.package {
-                Some(p) => {
-                    let (e, n, v) = package_key(p);
-                    format!("dep\0{e}\0{n}\0{v}\0{}", canonical_id(&f.ids))
-                }
-                None => format!("dep\0{}", canonical_id(&f.ids)),
-            },
-            Kind::Code => match &f.snippet {
-                Some(s) if !s.trim().is_empty() => format!(
-                    "code\0{}\0{}\0{}",
-                    f.rule,
-                    f.path.as_deref().unwrap_or(""),
-                    normalise(s)
-                ),
-                // Without the flagged text only the line identifies it (it then moves with edits).
-                _ => format!(
-                    "code-line\0{}\0{}\0{}",
-                    f.rule,
-                    f.path.as_deref().unwrap_or(""),
-                    f.start_line.unwrap_or(0)
-                ),
-            },
+        // Hash the identity's parts (separated by NUL) without building one big string.
+        let mut h = Sha256::new();
+        let mut part = |s: &str| {
+            h.update(s.as_bytes());
+            h.update([0u8]);
         };
-        let n = seen.entry(base.clone()).or_default();
-        let fp = hash(&format!("{base}\0{n}"));
+        match f.kind {
+            Kind::Secret => {
+                part("secret");
+                part(f.secret_hash.as_deref().unwrap_or(""));
+            }
+            Kind::Dependency => {
+                part("dep");
+                if let Some(p) = &f.package {
+                    let (e, n, v) = package_key(p);
+                    part(&e);
+                    part(&n);
+                    part(&v);
+                }
+                part(&canonical_id(&f.ids));
+            }
+            Kind::Code => match f.snippet.as_deref().filter(|s| !s.trim().is_empty()) {
+                Some(s) => {
+                    part("code");
+                    part(&f.rule);
+                    part(f.path.as_deref().unwrap_or(""));
+                    // Whitespace-normalised without building the normalised string.
+                    for word in s.split_whitespace() {
+                        part(word);
+                    }
+                }
+                // Without the flagged text only the line identifies it (it then moves with edits).
+                None => {
+                    part("code-line");
+                    part(&f.rule);
+                    part(f.path.as_deref().unwrap_or(""));
+                    part(&f.start_line.unwrap_or(0).to_string());
+                }
+            },
+        }
+        let base: [u8; 32] = h.finalize().into();
+        let n = seen.entry(base).or_default();
+        let mut h = Sha256::new();
+        h.update(base);
+        h.update(n.to_le_bytes());
         *n += 1;
-        findings[i].fingerprint = fp[..32].to_string();
+        findings[i].fingerprint = h.finalize()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
     }
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
 }

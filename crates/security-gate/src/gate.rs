@@ -164,8 +164,10 @@ fn read(paths: &[PathBuf], inputs: &Inputs) -> Result<Read, InputError> {
                     }
                 }
                 r.findings.extend(rep.findings);
-                if let Some(n) = bandit_nosec(&p) {
-                    *r.hidden.entry("bandit".into()).or_default() += n;
+                if rep.hidden_suppressed > 0 {
+                    if let Some(tool) = r.tools.last() {
+                        *r.hidden.entry(tool.clone()).or_default() += rep.hidden_suppressed;
+                    }
                 }
             }
             Err(e) if inputs.allow_missing => r.skipped.push(e.to_string()),
@@ -173,14 +175,6 @@ fn read(paths: &[PathBuf], inputs: &Inputs) -> Result<Read, InputError> {
         }
     }
     Ok(r)
-}
-
-/// Bandit leaves `# nosec` findings out of `results` and counts them in `skipped_tests`.
-fn bandit_nosec(p: &Path) -> Option<u64> {
-    let v: Value = serde_json::from_slice(&std::fs::read(p).ok()?).ok()?;
-    v["metrics"]["_totals"]["skipped_tests"]
-        .as_u64()
-        .filter(|n| *n > 0)
 }
 
 /// Severity overrides and `unknown-as`, then dedupe, suppressions and fingerprints.

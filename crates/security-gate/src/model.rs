@@ -173,4 +173,6 @@ pub struct Report {
     pub tools: Vec<String>,
     /// Findings, suppressed ones included.
     pub findings: Vec<Finding>,
+    /// Findings the scanner suppressed without listing them (Bandit's `# nosec`).
+    pub hidden_suppressed: u64,
 }

@@ -48,18 +48,33 @@ pub enum Format {
 pub struct Ctx<'a> {
     /// The checkout (absolute).
     pub root: &'a Path,
+    /// The checkout as a `/`-separated prefix ending in `/`, computed once.
+    prefix: String,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// A report path as a repository path: `file://` and this checkout's root stripped, `/`
     /// separators, no `./`.
     pub fn repo_path(&self, p: &str) -> String {
-        let p = p.strip_prefix("file://").unwrap_or(p).replace('\\', "/");
-        let root = self.root.to_string_lossy().replace('\\', "/");
-        let p = p
-            .strip_prefix(&format!("{}/", root.trim_end_matches('/')))
-            .unwrap_or(&p);
+        let p = p.strip_prefix("file://").unwrap_or(p);
+        let p: std::borrow::Cow<'_, str> = if p.contains('\\') {
+            p.replace('\\', "/").into()
+        } else {
+            p.into()
+        };
+        let p = p.strip_prefix(self.prefix.as_str()).unwrap_or(&p);
         p.trim_start_matches("./").to_string()
+    }
+
+    /// A context for the checkout at `root`.
+    pub fn new(root: &'a Path) -> Self {
+        let prefix = format!(
+            "{}/",
+            root.to_string_lossy()
+                .replace('\\', "/")
+                .trim_end_matches('/')
+        );
+        Ctx { root, prefix }
     }
 }
 
@@ -70,8 +85,7 @@ pub(crate) fn s<'a>(v: &'a Value, key: &str) -> &'a str {
 
 /// Hex SHA-256: secrets are identified by it and never kept.
 pub fn hash(text: &str) -> String {
-    let d = Sha256::digest(text.as_bytes());
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    crate::fingerprint::hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// Rule ids of secret detectors in SAST tools (their findings' snippets are the secret).
@@ -83,6 +97,20 @@ pub(crate) fn secret_rule(rule: &str) -> bool {
         || r.contains("apikey")
         || r.contains("private-key")
         || r.contains("token")
+}
+
+/// A SARIF log names its version or schema near the top.
+fn looks_like_sarif(text: &str) -> bool {
+    let head: String = text
+        .chars()
+        .take(4096)
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    head.starts_with('{')
+        && head.contains("\"runs\"")
+        && (head.contains("\"version\":\"2.1.0\"")
+            || head.contains("sarif-2.1.0")
+            || head.contains("sarif-schema-2.1.0"))
 }
 
 /// Recognise a report from its parsed JSON (or, for TruffleHog, its first line).
@@ -149,8 +177,11 @@ pub fn parse_file(path: &Path, forced: Option<Format>, root: &Path) -> Result<Re
             "pass the scanner's JSON or SARIF output",
         )
     })?;
-    let ctx = Ctx { root };
-    let value: Option<Value> = if forced == Some(Format::Sarif) {
+    let ctx = Ctx::new(root);
+    // SARIF is recognised from its first bytes, so a 100 MB log is parsed once, by the typed
+    // reader, not first into a generic tree.
+    let forced = forced.or_else(|| looks_like_sarif(text).then_some(Format::Sarif));
+    let value: Option<Value> = if matches!(forced, Some(Format::Sarif | Format::Trufflehog)) {
         None
     } else {
         serde_json::from_str(text).ok()

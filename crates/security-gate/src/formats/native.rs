@@ -86,8 +86,13 @@ pub fn bandit(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
             errors[0]
         ));
     }
+    // `# nosec` findings are left out of `results` and counted in `skipped_tests`.
+    let hidden = v["metrics"]["_totals"]["skipped_tests"]
+        .as_u64()
+        .unwrap_or(0);
     let mut r = Report {
         tools: vec!["bandit".into()],
+        hidden_suppressed: hidden,
         ..Default::default()
     };
     for x in v["results"].as_array().ok_or("no results array")? {
