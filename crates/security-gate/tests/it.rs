@@ -766,3 +766,65 @@ fn config_section_sets_limits_overrides_and_suppressions() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The `security` composite action, run the way the runner runs it, against this build.
+#[test]
+fn security_action_passes_fails_and_writes_sarif() {
+    use gates_testkit::action::{check_readme, run_composite, Job};
+    check_readme(&root().join("security"));
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("reports")).unwrap();
+    for f in ["bandit.json", "semgrep.json"] {
+        std::fs::copy(fixture(f), ws.path().join("reports").join(f)).unwrap();
+    }
+    let bin = Path::new(env!("CARGO_BIN_EXE_security-gate"))
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    let job = Job {
+        workspace: ws.path().to_path_buf(),
+        env: [("GATES_LOCAL_BIN".to_string(), bin)].into_iter().collect(),
+        token: "t".into(),
+    };
+    let action = root().join("security");
+    let pass = run_composite(
+        &action,
+        &[
+            ("reports", "reports/"),
+            ("max", "critical=0,high=10"),
+            ("sarif", "out/security.sarif"),
+        ],
+        &job,
+    );
+    assert!(pass.success, "{:#?}", pass.steps);
+    assert_eq!(
+        (
+            pass.outputs["verdict"].as_str(),
+            pass.outputs["high"].as_str(),
+            pass.outputs["total"].as_str()
+        ),
+        ("pass", "8", "18")
+    );
+    assert_eq!(pass.outputs["sarif"], "out/security.sarif");
+    assert!(
+        ws.path().join("out/security.sarif").exists()
+            && ws.path().join("gates-results/security.json").exists()
+    );
+    let fail = run_composite(
+        &action,
+        &[
+            ("reports", "reports/bandit.json reports/semgrep.json"),
+            ("max", "high=0"),
+        ],
+        &job,
+    );
+    assert!(!fail.success);
+    assert_eq!(fail.outputs["verdict"], "fail");
+    assert!(
+        fail.summary()
+            .contains("8 high findings (at most 0 allowed)"),
+        "{}",
+        fail.summary()
+    );
+}
