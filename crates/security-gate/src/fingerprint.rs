@@ -4,8 +4,6 @@
 //! - dependencies: ecosystem + package + version + the advisory's canonical id (CVE first);
 //! - secrets: the hash of the secret.
 
-use std::collections::HashMap;
-
 use crate::model::{Finding, Kind, Package};
 use sha2::{Digest, Sha256};
 
@@ -42,71 +40,74 @@ pub fn canonical_id(ids: &[String]) -> String {
         .unwrap_or_default()
 }
 
-/// Fill in every finding's fingerprint. Findings must be in report order (line order within a
-/// file) so occurrence indexes are stable.
+/// Fill in every finding's fingerprint. Equal identities are numbered in line order, so the
+/// n-th copy of a flagged line keeps its number when code above it moves.
 pub fn assign(findings: &mut [Finding]) {
-    let mut seen: HashMap<[u8; 32], usize> = HashMap::with_capacity(findings.len());
-    let mut order: Vec<usize> = (0..findings.len()).collect();
-    order.sort_by(|&a, &b| {
-        (findings[a].path.as_deref(), findings[a].start_line, a).cmp(&(
-            findings[b].path.as_deref(),
-            findings[b].start_line,
-            b,
-        ))
-    });
-    for i in order {
-        let f = &findings[i];
-        // Hash the identity's parts (separated by NUL) without building one big string.
-        let mut h = Sha256::new();
-        let mut part = |s: &str| {
-            h.update(s.as_bytes());
-            h.update([0u8]);
+    // (identity, line, index), sorted: equal identities end up adjacent, in line order.
+    let mut keyed: Vec<([u8; 32], u32, usize)> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (identity(f), f.start_line.unwrap_or(0), i))
+        .collect();
+    keyed.sort_unstable();
+    let mut n = 0usize;
+    for k in 0..keyed.len() {
+        let (base, _, i) = keyed[k];
+        n = if k > 0 && keyed[k - 1].0 == base {
+            n + 1
+        } else {
+            0
         };
-        match f.kind {
-            Kind::Secret => {
-                part("secret");
-                part(f.secret_hash.as_deref().unwrap_or(""));
-            }
-            Kind::Dependency => {
-                part("dep");
-                if let Some(p) = &f.package {
-                    let (e, n, v) = package_key(p);
-                    part(&e);
-                    part(&n);
-                    part(&v);
-                }
-                part(&canonical_id(&f.ids));
-            }
-            Kind::Code => match f.snippet.as_deref().filter(|s| !s.trim().is_empty()) {
-                Some(s) => {
-                    part("code");
-                    part(&f.rule);
-                    part(f.path.as_deref().unwrap_or(""));
-                    // Whitespace-normalised without building the normalised string.
-                    for word in s.split_whitespace() {
-                        part(word);
-                    }
-                }
-                // Without the flagged text only the line identifies it (it then moves with edits).
-                None => {
-                    part("code-line");
-                    part(&f.rule);
-                    part(f.path.as_deref().unwrap_or(""));
-                    part(&f.start_line.unwrap_or(0).to_string());
-                }
-            },
-        }
-        let base: [u8; 32] = h.finalize().into();
-        let n = seen.entry(base).or_default();
         let mut h = Sha256::new();
         h.update(base);
         h.update(n.to_le_bytes());
-        *n += 1;
-        findings[i].fingerprint = h.finalize()[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        findings[i].fingerprint = hex(&h.finalize()[..16]);
     }
+}
+
+/// The identity of a finding before occurrence numbering.
+fn identity(f: &Finding) -> [u8; 32] {
+    // Hash the identity's parts (separated by NUL) without building one big string.
+    let mut h = Sha256::new();
+    let mut part = |s: &str| {
+        h.update(s.as_bytes());
+        h.update([0u8]);
+    };
+    match f.kind {
+        Kind::Secret => {
+            part("secret");
+            part(f.secret_hash.as_deref().unwrap_or(""));
+        }
+        Kind::Dependency => {
+            part("dep");
+            if let Some(p) = &f.package {
+                let (e, n, v) = package_key(p);
+                part(&e);
+                part(&n);
+                part(&v);
+            }
+            part(&canonical_id(&f.ids));
+        }
+        Kind::Code => match f.snippet.as_deref().filter(|s| !s.trim().is_empty()) {
+            Some(s) => {
+                part("code");
+                part(&f.rule);
+                part(f.path.as_deref().unwrap_or(""));
+                // Whitespace-normalised without building the normalised string.
+                for word in s.split_whitespace() {
+                    part(word);
+                }
+            }
+            // Without the flagged text only the line identifies it (it then moves with edits).
+            None => {
+                part("code-line");
+                part(&f.rule);
+                part(f.path.as_deref().unwrap_or(""));
+                part(&f.start_line.unwrap_or(0).to_string());
+            }
+        },
+    }
+    h.finalize().into()
 }
 
 /// Lower-case hex.

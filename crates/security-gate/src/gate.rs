@@ -263,12 +263,18 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
         findings.retain(|f| filter.keeps(f, changed));
     }
     let outside_diff = before - findings.len();
-    findings.sort_by(|a, b| {
-        a.severity
-            .cmp(&b.severity)
-            .then_with(|| a.path.cmp(&b.path))
-            .then_with(|| a.start_line.cmp(&b.start_line))
+    // Sort a permutation, then move each finding once: findings are large to move around.
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (x, y) = (&findings[a], &findings[b]);
+        x.severity
+            .cmp(&y.severity)
+            .then_with(|| x.path.cmp(&y.path))
+            .then_with(|| x.start_line.cmp(&y.start_line))
+            .then(a.cmp(&b))
     });
+    let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
+    let findings: Vec<Finding> = order.into_iter().filter_map(|i| slots[i].take()).collect();
 
     let has_baseline = !inputs.baseline.is_empty();
     let (new, fixed) = if has_baseline {

@@ -202,5 +202,10 @@ fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatu
             "check the paths and free space",
         )
     })?;
-    Ok(outcome.exit_status())
+    let status = outcome.exit_status();
+    // The process ends here: freeing hundreds of thousands of findings one by one would only
+    // add to the run time.
+    std::mem::forget(eval);
+    std::mem::forget(outcome);
+    Ok(status)
 }
