@@ -1,15 +1,8 @@
 #!/usr/bin/env bash
 # Maps the action's inputs (INPUT_* env, never interpolated into code) to coverage-gate flags.
 set -euo pipefail
-args=()
-flag() { if [ -n "$2" ]; then args+=("$1" "$2"); fi; }
-switch() {
-  case "$2" in
-    true) args+=("$1") ;;
-    false | "") ;;
-    *) echo "::error title=coverage input::$1 must be true or false"; exit 2 ;;
-  esac
-}
+# shellcheck source=../actions/setup/inputs.sh
+. "$GITHUB_ACTION_PATH/../actions/setup/inputs.sh"
 flag --format "$INPUT_FORMAT"
 flag --min-lines "$INPUT_MIN_LINES"
 flag --min-branches "$INPUT_MIN_BRANCHES"
@@ -24,8 +17,8 @@ flag --result "$INPUT_RESULT"
 switch --uncovered-must-not-increase "$INPUT_UNCOVERED_MUST_NOT_INCREASE"
 switch --informational "$INPUT_INFORMATIONAL"
 switch --comment "$INPUT_COMMENT"
-while IFS= read -r line; do flag --path-map "$line"; done <<< "$INPUT_PATH_MAP"
-while IFS= read -r line; do flag --exclude "$line"; done <<< "$INPUT_EXCLUDE"
+each_line --path-map "$INPUT_PATH_MAP"
+each_line --exclude "$INPUT_EXCLUDE"
 # Report patterns: whitespace-separated, expanded by coverage-gate itself (not by the shell).
 read -r -d '' -a reports <<< "$INPUT_REPORT" || true
 # The ${a[@]+...} form keeps bash 3.2 (macOS) from calling an empty array unbound.

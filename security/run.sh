@@ -1,15 +1,8 @@
 #!/usr/bin/env bash
 # Maps the action's inputs (INPUT_* env, never interpolated into code) to security-gate flags.
 set -euo pipefail
-args=()
-flag() { if [ -n "$2" ]; then args+=("$1" "$2"); fi; }
-switch() {
-  case "$2" in
-    true) args+=("$1") ;;
-    false | "") ;;
-    *) echo "::error title=security input::$1 must be true or false"; exit 2 ;;
-  esac
-}
+# shellcheck source=../actions/setup/inputs.sh
+. "$GITHUB_ACTION_PATH/../actions/setup/inputs.sh"
 flag --format "$INPUT_FORMAT"
 flag --max "$INPUT_MAX"
 flag --max-new "$INPUT_MAX_NEW"

@@ -76,7 +76,7 @@ struct Cli {
     comment: bool,
     /// How to print: workflow commands inside GitHub Actions, a readable report elsewhere.
     #[arg(long, default_value = "auto", value_name = "STYLE")]
-    print: PrintArg,
+    print: Print,
 }
 
 /// `--format`: `auto` or one of [`Format`]'s names.
@@ -105,13 +105,6 @@ impl std::str::FromStr for FormatArg {
     }
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum PrintArg {
-    Auto,
-    Github,
-    Human,
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let env = ActionsEnv::from_process();
@@ -119,7 +112,7 @@ fn main() -> ExitCode {
     let status = match run(&cli, &env, &mut stdout) {
         Ok(s) => s,
         Err(e) => {
-            report_error(&env, &e);
+            emit::report_error(&env, "coverage-gate", &e.to_string());
             ExitStatus::Error
         }
     };
@@ -127,33 +120,11 @@ fn main() -> ExitCode {
     status.into()
 }
 
-#[allow(clippy::print_stderr)]
-fn report_error(env: &ActionsEnv, e: &InputError) {
-    eprintln!("error: {e}");
-    if env.in_actions() {
-        let props = gates_core::commands::AnnotationProps {
-            title: Some("coverage-gate could not run"),
-            ..Default::default()
-        };
-        #[allow(clippy::print_stdout)]
-        {
-            println!(
-                "{}",
-                gates_core::commands::annotation(Level::Error, &props, &e.to_string())
-            );
-        }
-    }
-}
-
 fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatus, InputError> {
     let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
     let inputs = build_inputs(cli, &cwd)?;
     let outcome = gate::run(&inputs, env)?;
-    let format = match cli.print {
-        PrintArg::Auto => Print::Auto,
-        PrintArg::Github => Print::Github,
-        PrintArg::Human => Print::Human,
-    };
+    let format = cli.print;
     let opts = EmitOptions {
         result: cli.result.clone(),
         format,

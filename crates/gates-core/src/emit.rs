@@ -18,6 +18,35 @@ pub enum Format {
     Human,
 }
 
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(Format::Auto),
+            "github" => Ok(Format::Github),
+            "human" => Ok(Format::Human),
+            _ => Err(format!("{s:?} is not auto, github or human")),
+        }
+    }
+}
+
+/// Report an error that stops a gate: on stderr, and as an error annotation inside Actions.
+#[allow(clippy::print_stderr, clippy::print_stdout)]
+pub fn report_error(env: &ActionsEnv, binary: &str, message: &str) {
+    eprintln!("error: {message}");
+    if env.in_actions() {
+        let title = format!("{binary} could not run");
+        let props = crate::commands::AnnotationProps {
+            title: Some(&title),
+            ..Default::default()
+        };
+        println!(
+            "{}",
+            crate::commands::annotation(Level::Error, &props, message)
+        );
+    }
+}
+
 /// Where the outcome goes besides stdout.
 #[derive(Debug, Clone, Default)]
 pub struct EmitOptions {

@@ -100,7 +100,6 @@ impl From<ApiError> for Failure {
     }
 }
 
-#[allow(clippy::print_stdout, clippy::print_stderr)]
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let env = ActionsEnv::from_process();
@@ -115,20 +114,7 @@ fn main() -> ExitCode {
                 Failure::Input(e) => e.to_string(),
                 Failure::Api(e) => format!("{e}\n  help: check the token's permissions (pull-requests: write) and GitHub's status"),
             };
-            eprintln!("error: {msg}");
-            if env.in_actions() {
-                println!(
-                    "{}",
-                    annotation(
-                        Level::Error,
-                        &AnnotationProps {
-                            title: Some("pr-commenter could not run"),
-                            ..Default::default()
-                        },
-                        &msg
-                    )
-                );
-            }
+            gates_core::emit::report_error(&env, "pr-commenter", &msg);
             ExitStatus::Error
         }
     };

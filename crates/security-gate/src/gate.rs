@@ -132,6 +132,30 @@ impl Evaluation {
     }
 }
 
+/// One check per limit: `counts` against `limits`, worded with `adjective` ("new ").
+fn limit_checks(
+    rule: &'static str,
+    adjective: &str,
+    counts: &BTreeMap<Severity, u64>,
+    limits: &BTreeMap<Severity, u64>,
+) -> Vec<Check> {
+    limits
+        .iter()
+        .map(|(sev, max)| {
+            let n = counts[sev];
+            Check {
+                rule,
+                passed: n <= *max,
+                message: format!(
+                    "{n} {adjective}{} finding{} (at most {max} allowed)",
+                    sev.name(),
+                    if n == 1 { "" } else { "s" }
+                ),
+            }
+        })
+        .collect()
+}
+
 /// Counts per severity.
 pub fn count<'a>(fs: impl Iterator<Item = &'a Finding>) -> BTreeMap<Severity, u64> {
     let mut m: BTreeMap<Severity, u64> = Severity::ALL.iter().map(|s| (*s, 0)).collect();
@@ -307,18 +331,8 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
         outside_diff,
     };
     let active = count(eval.active());
-    for (sev, max) in &inputs.max {
-        let n = active[sev];
-        eval.checks.push(Check {
-            rule: "security/max",
-            passed: n <= *max,
-            message: format!(
-                "{n} {} finding{} (at most {max} allowed)",
-                sev.name(),
-                if n == 1 { "" } else { "s" }
-            ),
-        });
-    }
+    eval.checks
+        .extend(limit_checks("security/max", "", &active, &inputs.max));
     if !inputs.max_new.is_empty() {
         if !has_baseline {
             return Err(InputError::new(
@@ -328,18 +342,12 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
             ));
         }
         let new = count(eval.active().filter(|f| eval.new.contains(&f.fingerprint)));
-        for (sev, max) in &inputs.max_new {
-            let n = new[sev];
-            eval.checks.push(Check {
-                rule: "security/max-new",
-                passed: n <= *max,
-                message: format!(
-                    "{n} new {} finding{} (at most {max} allowed)",
-                    sev.name(),
-                    if n == 1 { "" } else { "s" }
-                ),
-            });
-        }
+        eval.checks.extend(limit_checks(
+            "security/max-new",
+            "new ",
+            &new,
+            &inputs.max_new,
+        ));
     }
     Ok(eval)
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use gates_core::emit::{self, EmitOptions, Format as Print};
-use gates_core::{ActionsEnv, ExitStatus, InputError, Level};
+use gates_core::{ActionsEnv, ExitStatus, InputError};
 use security_gate::config::{self, SecurityConfig};
 use security_gate::formats::Format;
 use security_gate::gate::{self, Inputs};
@@ -56,8 +56,8 @@ struct Cli {
     #[arg(long)]
     informational: bool,
     /// How to print.
-    #[arg(long, value_enum, default_value = "auto")]
-    print: PrintArg,
+    #[arg(long, default_value = "auto", value_name = "STYLE")]
+    print: Print,
     /// Without --baseline: count only findings on the change since --base (or the pull
     /// request's base): added, diff-context, file, or nofilter (the default).
     #[arg(long, value_enum, default_value = "nofilter")]
@@ -70,14 +70,6 @@ struct Cli {
     today: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum PrintArg {
-    Auto,
-    Github,
-    Human,
-}
-
-#[allow(clippy::print_stderr, clippy::print_stdout)]
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let env = ActionsEnv::from_process();
@@ -85,17 +77,7 @@ fn main() -> ExitCode {
     let status = match run(&cli, &env, &mut stdout) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
-            if env.in_actions() {
-                let props = gates_core::commands::AnnotationProps {
-                    title: Some("security-gate could not run"),
-                    ..Default::default()
-                };
-                println!(
-                    "{}",
-                    gates_core::commands::annotation(Level::Error, &props, &e.to_string())
-                );
-            }
+            emit::report_error(&env, "security-gate", &e.to_string());
             ExitStatus::Error
         }
     };
@@ -185,11 +167,7 @@ fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatu
             .extend(warnings.into_iter().map(|w| format!("warning: SARIF: {w}")));
         outcome.outputs.push(("sarif", path.display().to_string()));
     }
-    let print = match cli.print {
-        PrintArg::Auto => Print::Auto,
-        PrintArg::Github => Print::Github,
-        PrintArg::Human => Print::Human,
-    };
+    let print = cli.print;
     let opts = EmitOptions {
         result: cli.result.clone(),
         format: print,
