@@ -58,10 +58,13 @@ pub fn assign(findings: &mut [Finding]) {
         } else {
             0
         };
-        let mut h = Sha256::new();
-        h.update(base);
-        h.update(n.to_le_bytes());
-        findings[i].fingerprint = hex(&h.finalize()[..16]);
+        // The first copy is the identity itself; later copies carry their number.
+        let mut fp = hex(&base[..16]);
+        if n > 0 {
+            fp.push('-');
+            fp.push_str(&n.to_string());
+        }
+        findings[i].fingerprint = fp;
     }
 }
 

@@ -288,15 +288,29 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
     }
     let outside_diff = before - findings.len();
     // Sort a permutation, then move each finding once: findings are large to move around.
-    let mut order: Vec<usize> = (0..findings.len()).collect();
-    order.sort_unstable_by(|&a, &b| {
-        let (x, y) = (&findings[a], &findings[b]);
-        x.severity
-            .cmp(&y.severity)
-            .then_with(|| x.path.cmp(&y.path))
-            .then_with(|| x.start_line.cmp(&y.start_line))
-            .then(a.cmp(&b))
-    });
+    // Paths compared once, as ranks; the sort itself then compares integers.
+    let mut paths: Vec<&str> = findings.iter().filter_map(|f| f.path.as_deref()).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let rank: std::collections::HashMap<&str, u32> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (*p, i as u32 + 1))
+        .collect();
+    let mut keyed: Vec<(Severity, u32, u32, usize)> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            (
+                f.severity,
+                f.path.as_deref().map_or(0, |p| rank[p]),
+                f.start_line.unwrap_or(0),
+                i,
+            )
+        })
+        .collect();
+    keyed.sort_unstable();
+    let order: Vec<usize> = keyed.into_iter().map(|k| k.3).collect();
     let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
     let findings: Vec<Finding> = order.into_iter().filter_map(|i| slots[i].take()).collect();
 

@@ -98,29 +98,34 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
     // New first, then by severity (the findings are already sorted by severity).
     let mut ordered: Vec<&Finding> = active.clone();
     ordered.sort_by_key(|f| (!eval.is_new(f), f.severity));
+    // Rule ids per tool, made once: this runs for every finding.
+    let mut rule_ids: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     let findings = ordered
         .iter()
-        .map(|f| Annotation {
-            rule: format!(
-                "security/{}",
-                f.tool
-                    .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-")
-            ),
-            level: level(f.severity),
-            message: format!(
-                "{}{} [{} {}] {} ({}: {})",
-                if eval.is_new(f) { "New: " } else { "" },
-                f.title,
-                f.tool,
-                f.rule,
-                f.message,
-                f.severity.name(),
-                f.severity_source
-            ),
-            path: f.path.clone().filter(|_| f.start_line.is_some()),
-            start_line: f.start_line,
-            end_line: f.end_line.or(f.start_line),
-            title: Some(format!("{} {}", f.severity.name(), f.rule)),
+        .map(|f| {
+            let rule = rule_ids
+                .entry(f.tool.as_str())
+                .or_insert_with(|| {
+                    format!(
+                        "security/{}",
+                        f.tool
+                            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-")
+                    )
+                })
+                .clone();
+            let mut title = String::with_capacity(f.rule.len() + 10);
+            title.push_str(f.severity.name());
+            title.push(' ');
+            title.push_str(&f.rule);
+            Annotation {
+                rule,
+                level: level(f.severity),
+                message: message(f, eval.is_new(f)),
+                path: f.path.clone().filter(|_| f.start_line.is_some()),
+                start_line: f.start_line,
+                end_line: f.end_line.or(f.start_line),
+                title: Some(title),
+            }
         })
         .collect();
 
@@ -152,6 +157,31 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
             ),
         ],
     }
+}
+
+/// `New: title [tool rule] message (severity: why)`, built without the formatting machinery:
+/// it runs once per finding.
+fn message(f: &Finding, new: bool) -> String {
+    let parts = [
+        if new { "New: " } else { "" },
+        &f.title,
+        " [",
+        &f.tool,
+        " ",
+        &f.rule,
+        "] ",
+        &f.message,
+        " (",
+        f.severity.name(),
+        ": ",
+        &f.severity_source,
+        ")",
+    ];
+    let mut m = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        m.push_str(p);
+    }
+    m
 }
 
 fn sections(

@@ -828,3 +828,39 @@ fn security_action_passes_fails_and_writes_sarif() {
         fail.summary()
     );
 }
+
+/// Results are read as they stream by; a run that lists them before its `tool`, or before the
+/// `originalUriBaseIds` their locations use, still resolves.
+#[test]
+fn sarif_key_order_does_not_matter() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let result = r#"{"ruleId": "r1", "message": {"text": "m"}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/a.py", "uriBaseId": "SRC"}, "region": {"startLine": 3}}}]}"#;
+    let tool = r#"{"driver": {"name": "Late", "rules": [{"id": "r1", "properties": {"security-severity": "7.5"}}]}}"#;
+    let bases = format!(r#"{{"SRC": {{"uri": "file://{}/"}}}}"#, root.display());
+    for run in [
+        format!(r#"{{"results": [{result}], "tool": {tool}, "originalUriBaseIds": {bases}}}"#),
+        format!(r#"{{"tool": {tool}, "results": [{result}], "originalUriBaseIds": {bases}}}"#),
+    ] {
+        let p = root.join("t.sarif");
+        std::fs::write(&p, format!(r#"{{"runs": [{run}], "version": "2.1.0"}}"#)).unwrap();
+        let r = formats::parse_file(&p, None, root).unwrap();
+        assert_eq!(r.tools, ["late"]);
+        assert_eq!(r.findings.len(), 1);
+        assert_eq!(
+            (r.findings[0].path.as_deref(), r.findings[0].severity),
+            (Some("src/a.py"), Severity::High)
+        );
+    }
+}
+
+/// A SARIF log whose `version` comes after a long `runs` is recognised from its content too.
+#[test]
+fn sarif_with_version_last_is_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("late.sarif");
+    let results: Vec<String> = (0..200).map(|i| format!(r#"{{"ruleId": "r{i}", "level": "note", "message": {{"text": "padding padding padding {i}"}}}}"#)).collect();
+    std::fs::write(&p, format!(r#"{{"runs": [{{"tool": {{"driver": {{"name": "T"}}}}, "results": [{}]}}], "version": "2.1.0"}}"#, results.join(","))).unwrap();
+    let r = formats::parse_file(&p, None, dir.path()).unwrap();
+    assert_eq!(r.findings.len(), 200);
+}

@@ -170,6 +170,14 @@ pub fn parse_file(path: &Path, forced: Option<Format>, root: &Path) -> Result<Re
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(InputError::new(path, "the report is empty", "a scanner that found nothing still writes a report (an empty list or object); check that the scan step ran and wrote here"));
     }
+    let ctx = Ctx::new(root);
+    // SARIF is recognised from its first bytes and read by the typed streaming reader straight
+    // from the bytes: a 100 MB log is neither validated twice nor parsed into a generic tree.
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    let forced = forced.or_else(|| looks_like_sarif(&head).then_some(Format::Sarif));
+    if forced == Some(Format::Sarif) {
+        return sarif::parse(&bytes, &ctx).map_err(|e| InputError::new(path, e, "fix the scan (its errors mean findings may be missing) or pass --allow-missing to accept a partial report"));
+    }
     let text = std::str::from_utf8(&bytes).map_err(|_| {
         InputError::new(
             path,
@@ -177,11 +185,7 @@ pub fn parse_file(path: &Path, forced: Option<Format>, root: &Path) -> Result<Re
             "pass the scanner's JSON or SARIF output",
         )
     })?;
-    let ctx = Ctx::new(root);
-    // SARIF is recognised from its first bytes, so a 100 MB log is parsed once, by the typed
-    // reader, not first into a generic tree.
-    let forced = forced.or_else(|| looks_like_sarif(text).then_some(Format::Sarif));
-    let value: Option<Value> = if matches!(forced, Some(Format::Sarif | Format::Trufflehog)) {
+    let value: Option<Value> = if forced == Some(Format::Trufflehog) {
         None
     } else {
         serde_json::from_str(text).ok()
@@ -197,6 +201,7 @@ pub fn parse_file(path: &Path, forced: Option<Format>, root: &Path) -> Result<Re
         v.ok_or_else(|| InputError::new(path, "not JSON", "pass the scanner's JSON output"))
     };
     let result = match format {
+        // Recognised only after parsing (its version comes late in the file).
         Format::Sarif => sarif::parse(&bytes, &ctx),
         Format::Trufflehog => native::trufflehog(text, &ctx),
         f => {
