@@ -107,17 +107,7 @@ impl std::str::FromStr for FormatArg {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let env = ActionsEnv::from_process();
-    let mut stdout = std::io::stdout().lock();
-    let status = match run(&cli, &env, &mut stdout) {
-        Ok(s) => s,
-        Err(e) => {
-            emit::report_error(&env, "coverage-gate", &e.to_string());
-            ExitStatus::Error
-        }
-    };
-    let _ = stdout.flush();
-    status.into()
+    emit::run_main("coverage-gate", |env, stdout| run(&cli, env, stdout))
 }
 
 fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatus, InputError> {

@@ -47,6 +47,24 @@ pub fn report_error(env: &ActionsEnv, binary: &str, message: &str) {
     }
 }
 
+/// The body of a gate's `main`: read the environment, run, report an error as exit 2.
+pub fn run_main(
+    binary: &str,
+    run: impl FnOnce(
+        &ActionsEnv,
+        &mut io::StdoutLock<'static>,
+    ) -> Result<crate::ExitStatus, crate::InputError>,
+) -> std::process::ExitCode {
+    let env = ActionsEnv::from_process();
+    let mut stdout = io::stdout().lock();
+    let status = run(&env, &mut stdout).unwrap_or_else(|e| {
+        report_error(&env, binary, &e.to_string());
+        crate::ExitStatus::Error
+    });
+    let _ = stdout.flush();
+    status.into()
+}
+
 /// Where the outcome goes besides stdout.
 #[derive(Debug, Clone, Default)]
 pub struct EmitOptions {

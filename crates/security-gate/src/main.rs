@@ -72,17 +72,7 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let env = ActionsEnv::from_process();
-    let mut stdout = std::io::stdout().lock();
-    let status = match run(&cli, &env, &mut stdout) {
-        Ok(s) => s,
-        Err(e) => {
-            emit::report_error(&env, "security-gate", &e.to_string());
-            ExitStatus::Error
-        }
-    };
-    let _ = stdout.flush();
-    status.into()
+    emit::run_main("security-gate", |env, stdout| run(&cli, env, stdout))
 }
 
 fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatus, InputError> {
