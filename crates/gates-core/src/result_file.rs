@@ -72,10 +72,39 @@ impl ResultFile {
     }
 }
 
+/// The document as written, borrowing from the outcome.
+#[derive(Serialize)]
+struct View<'a> {
+    schema: &'static str,
+    gate: &'a str,
+    verdict: Verdict,
+    title: &'a str,
+    summary: &'a str,
+    metrics: &'a serde_json::Map<String, serde_json::Value>,
+    findings: &'a [Finding],
+    context: &'a Context,
+}
+
 /// Write the result file atomically: a temporary file beside it, then a rename, so a reader
-/// never sees half a document.
+/// never sees half a document. (No fsync: the rename is what readers depend on, and a runner
+/// that crashes loses the job anyway.)
 pub fn write(path: &Path, outcome: &Outcome) -> std::io::Result<()> {
-    let doc = ResultFile::from_outcome(outcome);
+    // Serialised from borrowed fields: a gate can hold hundreds of thousands of findings.
+    let summary = crate::summary::render(
+        outcome,
+        crate::summary::COMMENT_SECTION_BUDGET,
+        "see the job summary",
+    );
+    let doc = View {
+        schema: SCHEMA,
+        gate: &outcome.gate,
+        verdict: outcome.verdict,
+        title: &outcome.title,
+        summary: &summary,
+        metrics: &outcome.metrics,
+        findings: &outcome.findings,
+        context: &outcome.context,
+    };
     let mut text = serde_json::to_vec_pretty(&doc).map_err(std::io::Error::other)?;
     text.push(b'\n');
     let dir = match path.parent() {
@@ -93,7 +122,6 @@ pub fn write(path: &Path, outcome: &Outcome) -> std::io::Result<()> {
     let res = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(&text)?;
-        f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
     if res.is_err() {
