@@ -120,13 +120,7 @@ fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatu
         format,
         color: emit::want_color(env),
     };
-    emit::emit(&outcome, env, &opts, stdout).map_err(|e| {
-        InputError::new(
-            cli.result.as_deref().unwrap_or(Path::new("-")),
-            format!("cannot write the results: {e}"),
-            "check the paths and free space",
-        )
-    })?;
+    emit::emit(&outcome, env, &opts, stdout)?;
     if cli.comment {
         comment(&outcome, env, stdout);
     }

@@ -4,7 +4,9 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use crate::commands::Commands;
-use crate::{annotations, outputs, result_file, summary, terminal, ActionsEnv, Level, Outcome};
+use crate::{
+    annotations, outputs, result_file, summary, terminal, ActionsEnv, InputError, Level, Outcome,
+};
 
 /// How the outcome is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -77,15 +79,21 @@ pub struct EmitOptions {
 }
 
 /// Emit the outcome. The result file is written first and atomically; outputs are appended in a
-/// single write; the log comes last.
+/// single write; the log comes last. An error names the file that could not be written.
 pub fn emit(
     outcome: &Outcome,
     env: &ActionsEnv,
     opts: &EmitOptions,
     stdout: &mut impl Write,
-) -> io::Result<()> {
+) -> Result<(), InputError> {
     if let Some(path) = &opts.result {
-        result_file::write(path, outcome)?;
+        result_file::write(path, outcome).map_err(|e| {
+            InputError::new(
+                path,
+                format!("cannot write the result file: {e}"),
+                "check the path and free space",
+            )
+        })?;
     }
     let in_actions = env.in_actions();
     if in_actions {
@@ -107,10 +115,19 @@ pub fn emit(
         Format::Github => true,
         Format::Human => false,
     };
-    if github {
+    let printed = if github {
         print_github(outcome, stdout)
     } else {
         terminal::render(stdout, outcome, terminal::Style { color: opts.color })
+    };
+    // A closed pipe (`| head`) is not an error worth exit 2.
+    match printed {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(InputError::new(
+            "(stdout)",
+            format!("cannot print: {e}"),
+            "check where the output goes",
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod emit;
 pub mod env;
 pub mod error;
 pub mod event;
+pub mod files;
 pub mod git;
 pub mod markdown;
 pub mod outcome;

@@ -4,7 +4,7 @@
 //! delimiter is refused: otherwise the rest of the value would be read as new `key=value` lines.
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 
 /// Render `name<<DELIM\nvalue\nDELIM\n` entries for all outputs at once.
@@ -34,13 +34,15 @@ pub fn render(outputs: &[(&str, String)]) -> io::Result<String> {
 }
 
 /// Append all outputs to the file in one write, so a failure leaves no half entry.
-pub fn append(path: &Path, outputs: &[(&str, String)]) -> io::Result<()> {
-    let buf = render(outputs)?;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    f.write_all(buf.as_bytes())
+pub fn append(path: &Path, outputs: &[(&str, String)]) -> Result<(), crate::InputError> {
+    let buf = render(outputs).map_err(|e| {
+        crate::InputError::new(
+            path,
+            e.to_string(),
+            "output names and values are the gate's own; report this bug",
+        )
+    })?;
+    crate::files::append(path, &buf)
 }
 
 /// Parse an output file the way the runner does (`EnvFileKeyValuePairs`); used by tests and by

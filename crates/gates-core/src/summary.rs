@@ -1,7 +1,6 @@
 //! Markdown rendering of an outcome, within a byte budget, for the job summary and the result
 //! file's `summary` (which the PR commenter posts).
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::markdown::{escape, truncate_lines};
@@ -76,15 +75,13 @@ fn sections(outcome: &Outcome, with_details: bool) -> String {
 }
 
 /// Append the rendered outcome to the job summary file.
-pub fn append(path: &Path, outcome: &Outcome) -> std::io::Result<()> {
-    let text = render(
-        outcome,
-        JOB_SUMMARY_BUDGET,
-        "the result file has every finding",
-    );
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    f.write_all(text.as_bytes())
+pub fn append(path: &Path, outcome: &Outcome) -> Result<(), crate::InputError> {
+    crate::files::append(
+        path,
+        &render(
+            outcome,
+            JOB_SUMMARY_BUDGET,
+            "the result file has every finding",
+        ),
+    )
 }

@@ -355,7 +355,7 @@ async fn run(cli: &Cli, env: &ActionsEnv) -> Result<(), Failure> {
         } else {
             text.clone()
         };
-        append(&path, &full)?;
+        gates_core::files::append(&path, &full)?;
     }
 
     let sticky = Sticky {
@@ -396,20 +396,9 @@ async fn run(cli: &Cli, env: &ActionsEnv) -> Result<(), Failure> {
             ("comment-id", id.map(|i| i.to_string()).unwrap_or_default()),
             ("pr", pr.to_string()),
         ];
-        gates_core::outputs::append(&out, &outputs).map_err(|e| InputError::io(&out, &e))?;
+        gates_core::outputs::append(&out, &outputs)?;
     }
     Ok(())
-}
-
-fn append(path: &Path, text: &str) -> Result<(), InputError> {
-    use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| InputError::io(path, &e))?;
-    f.write_all(text.as_bytes())
-        .map_err(|e| InputError::io(path, &e))
 }
 
 fn render_template(

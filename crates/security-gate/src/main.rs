@@ -163,13 +163,7 @@ fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatu
         format: print,
         color: emit::want_color(env),
     };
-    emit::emit(&outcome, env, &opts, stdout).map_err(|e| {
-        InputError::new(
-            cli.result.as_deref().unwrap_or(Path::new("-")),
-            format!("cannot write the results: {e}"),
-            "check the paths and free space",
-        )
-    })?;
+    emit::emit(&outcome, env, &opts, stdout)?;
     let status = outcome.exit_status();
     // The process ends here: freeing hundreds of thousands of findings one by one would only
     // add to the run time.
