@@ -12,5 +12,6 @@
 #![allow(clippy::disallowed_methods)]
 
 pub mod action;
+pub mod cmd;
 pub mod github;
 pub mod openapi;

@@ -653,20 +653,10 @@ fn result_file_matches_the_schema_and_config_schema_is_current() {
 fn diff_filter_keeps_findings_on_changed_lines() {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path();
+    gates_testkit::cmd::git_init(repo);
     let git = |args: &[&str]| {
-        assert!(
-            Command::new("git")
-                .args(args)
-                .current_dir(repo)
-                .status()
-                .unwrap()
-                .success(),
-            "git {args:?}"
-        )
+        gates_testkit::cmd::run(repo, "git", args);
     };
-    git(&["init", "-q", "-b", "main"]);
-    git(&["config", "user.email", "t@example.com"]);
-    git(&["config", "user.name", "Test"]);
     std::fs::write(
         repo.join("a.py"),
         "import subprocess\n\n\ndef run(x):\n    return subprocess.call(x, shell=True)\n",

@@ -7,10 +7,8 @@ use crate::repo::run;
 
 /// A git repository with `src/app.py` (40 lines) on main and a change to it on `feature`.
 fn repo_with_change(dir: &Path, changed_lines: &[u32]) {
+    gates_testkit::cmd::git_init(dir);
     let git = |args: &[&str]| run(dir, "git", args);
-    git(&["init", "-q", "-b", "main"]);
-    git(&["config", "user.email", "t@example.com"]);
-    git(&["config", "user.name", "Test"]);
     std::fs::create_dir_all(dir.join("src")).unwrap();
     let lines: Vec<String> = (1..=40).map(|i| format!("x{i} = {i}")).collect();
     std::fs::write(dir.join("src/app.py"), lines.join("\n") + "\n").unwrap();

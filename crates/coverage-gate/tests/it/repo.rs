@@ -2,7 +2,6 @@
 //! feature branch with the change in `pr_change/`, and coverage.py run on it.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use tempfile::TempDir;
 
@@ -17,22 +16,7 @@ pub struct Repo {
     pub head_sha: String,
 }
 
-/// Run a command in `dir`; panics with its output when it fails (a missing tool is a failure,
-/// never a skip: `.ci/run` installs them).
-pub fn run(dir: &Path, prog: &str, args: &[&str]) -> String {
-    let out = Command::new(prog)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {prog} (install it: see .ci/run): {e}"));
-    assert!(
-        out.status.success(),
-        "{prog} {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+pub use gates_testkit::cmd::run;
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -61,11 +45,8 @@ impl Repo {
             "__pycache__/\n.coverage\ncoverage.xml\ncoverage.json\n*.lcov\n",
         )
         .unwrap();
+        gates_testkit::cmd::git_init(&path);
         let git = |args: &[&str]| run(&path, "git", args);
-        git(&["init", "-q", "-b", "main"]);
-        git(&["config", "user.email", "t@example.com"]);
-        git(&["config", "user.name", "Test"]);
-        git(&["config", "commit.gpgsign", "false"]);
         git(&["add", "-A"]);
         git(&["commit", "-q", "-m", "base"]);
         let base_sha = git(&["rev-parse", "HEAD"]).trim().to_string();
