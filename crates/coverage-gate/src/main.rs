@@ -114,12 +114,7 @@ fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatu
     let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
     let inputs = build_inputs(cli, &cwd)?;
     let outcome = gate::run(&inputs, env)?;
-    let format = cli.print;
-    let opts = EmitOptions {
-        result: cli.result.clone(),
-        format,
-        color: emit::want_color(env),
-    };
+    let opts = EmitOptions::new(cli.result.clone(), cli.print, env);
     emit::emit(&outcome, env, &opts, stdout)?;
     if cli.comment {
         comment(&outcome, env, stdout);

@@ -78,6 +78,17 @@ pub struct EmitOptions {
     pub color: bool,
 }
 
+impl EmitOptions {
+    /// Options for a run: colour follows the terminal and `NO_COLOR`.
+    pub fn new(result: Option<PathBuf>, format: Format, env: &ActionsEnv) -> Self {
+        EmitOptions {
+            result,
+            format,
+            color: want_color(env),
+        }
+    }
+}
+
 /// Emit the outcome. The result file is written first and atomically; outputs are appended in a
 /// single write; the log comes last. An error names the file that could not be written.
 pub fn emit(

@@ -157,12 +157,7 @@ fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatu
             .extend(warnings.into_iter().map(|w| format!("warning: SARIF: {w}")));
         outcome.outputs.push(("sarif", path.display().to_string()));
     }
-    let print = cli.print;
-    let opts = EmitOptions {
-        result: cli.result.clone(),
-        format: print,
-        color: emit::want_color(env),
-    };
+    let opts = EmitOptions::new(cli.result.clone(), cli.print, env);
     emit::emit(&outcome, env, &opts, stdout)?;
     let status = outcome.exit_status();
     // The process ends here: freeing hundreds of thousands of findings one by one would only
