@@ -105,8 +105,6 @@ pub fn write(path: &Path, outcome: &Outcome) -> std::io::Result<()> {
         findings: &outcome.findings,
         context: &outcome.context,
     };
-    let mut text = serde_json::to_vec_pretty(&doc).map_err(std::io::Error::other)?;
-    text.push(b'\n');
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -119,9 +117,12 @@ pub fn write(path: &Path, outcome: &Outcome) -> std::io::Result<()> {
             .unwrap_or("result"),
         crate::random::token()
     ));
+    // Streamed: the document is never held in memory whole.
     let res = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&text)?;
+        let mut f = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&tmp)?);
+        serde_json::to_writer_pretty(&mut f, &doc).map_err(std::io::Error::other)?;
+        f.write_all(b"\n")?;
+        f.into_inner().map_err(|e| e.into_error())?;
         std::fs::rename(&tmp, path)
     })();
     if res.is_err() {
