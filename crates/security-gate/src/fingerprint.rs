@@ -4,7 +4,7 @@
 //! - dependencies: ecosystem + package + version + the advisory's canonical id (CVE first);
 //! - secrets: the hash of the secret.
 
-use crate::model::{Finding, Kind, Package};
+use crate::model::{Finding, Fingerprint, Kind, Package, TextDigest};
 use sha2::{Digest, Sha256};
 
 /// Ecosystem names as the scanners spell them, reduced to one per ecosystem.
@@ -44,73 +44,85 @@ pub fn canonical_id(ids: &[String]) -> String {
 /// n-th copy of a flagged line keeps its number when code above it moves.
 pub fn assign(findings: &mut [Finding]) {
     // (identity, line, index), sorted: equal identities end up adjacent, in line order.
-    let mut keyed: Vec<([u8; 32], u32, usize)> = findings
+    let mut keyed: Vec<([u8; 16], u32, usize)> = findings
         .iter()
         .enumerate()
         .map(|(i, f)| (identity(f), f.start_line.unwrap_or(0), i))
         .collect();
     keyed.sort_unstable();
-    let mut n = 0usize;
+    let mut copy = 0u32;
     for k in 0..keyed.len() {
-        let (base, _, i) = keyed[k];
-        n = if k > 0 && keyed[k - 1].0 == base {
-            n + 1
+        let (digest, _, i) = keyed[k];
+        copy = if k > 0 && keyed[k - 1].0 == digest {
+            copy + 1
         } else {
             0
         };
-        // The first copy is the identity itself; later copies carry their number.
-        let mut fp = hex(&base[..16]);
-        if n > 0 {
-            fp.push('-');
-            fp.push_str(&n.to_string());
-        }
-        findings[i].fingerprint = fp;
+        findings[i].fingerprint = Fingerprint { digest, copy };
     }
 }
 
+/// The digest of flagged code, whitespace-normalised (indentation and line breaks do not
+/// change it); `None` for blank text.
+pub fn text_digest(text: &str) -> Option<TextDigest> {
+    let mut words = text.split_whitespace().peekable();
+    words.peek()?;
+    let mut h = Sha256::new();
+    for word in words {
+        h.update(word.as_bytes());
+        h.update([0u8]);
+    }
+    Some(truncate(h.finalize().into()))
+}
+
+fn truncate(d: [u8; 32]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&d[..16]);
+    out
+}
+
 /// The identity of a finding before occurrence numbering.
-fn identity(f: &Finding) -> [u8; 32] {
+fn identity(f: &Finding) -> [u8; 16] {
     // Hash the identity's parts (separated by NUL) without building one big string.
     let mut h = Sha256::new();
-    let mut part = |s: &str| {
-        h.update(s.as_bytes());
+    let mut part = |s: &[u8]| {
+        h.update(s);
         h.update([0u8]);
     };
     match f.kind {
         Kind::Secret => {
-            part("secret");
-            part(f.secret_hash.as_deref().unwrap_or(""));
+            part(b"secret");
+            part(f.secret_hash.as_deref().unwrap_or("").as_bytes());
         }
         Kind::Dependency => {
-            part("dep");
+            part(b"dep");
             if let Some(p) = &f.package {
                 let (e, n, v) = package_key(p);
-                part(&e);
-                part(&n);
-                part(&v);
+                part(e.as_bytes());
+                part(n.as_bytes());
+                part(v.as_bytes());
             }
-            part(&canonical_id(&f.ids));
+            part(canonical_id(&f.ids).as_bytes());
         }
-        Kind::Code => match f.snippet.as_deref().filter(|s| !s.trim().is_empty()) {
-            Some(s) => {
-                part("code");
-                part(&f.rule);
-                part(f.path.as_deref().unwrap_or(""));
-                // Whitespace-normalised without building the normalised string.
-                for word in s.split_whitespace() {
-                    part(word);
+        Kind::Code => {
+            match &f.flagged_text {
+                Some(text) => {
+                    part(b"code");
+                    part(f.rule.as_bytes());
+                    part(f.path.as_deref().unwrap_or("").as_bytes());
+                    part(text);
+                }
+                // Without the flagged text only the line identifies it (it then moves with edits).
+                None => {
+                    part(b"code-line");
+                    part(f.rule.as_bytes());
+                    part(f.path.as_deref().unwrap_or("").as_bytes());
+                    part(f.start_line.unwrap_or(0).to_string().as_bytes());
                 }
             }
-            // Without the flagged text only the line identifies it (it then moves with edits).
-            None => {
-                part("code-line");
-                part(&f.rule);
-                part(f.path.as_deref().unwrap_or(""));
-                part(&f.start_line.unwrap_or(0).to_string());
-            }
-        },
+        }
     }
-    h.finalize().into()
+    truncate(h.finalize().into())
 }
 
 /// Lower-case hex.

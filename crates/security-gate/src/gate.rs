@@ -1,7 +1,7 @@
 //! The run: read every report, put every finding on one scale, dedupe, suppress, fingerprint,
 //! compare with the baseline, apply the limits.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use gates_core::InputError;
@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::config::SecurityConfig;
 use crate::formats::{self, Format};
-use crate::model::{Finding, Severity};
+use crate::model::{Finding, Fingerprint, Severity};
 use crate::suppress::{Day, Review, Suppressions};
 use crate::{dedupe, fingerprint};
 
@@ -100,8 +100,8 @@ pub struct Check {
 pub struct Evaluation {
     /// Every finding, suppressed ones included, most severe first.
     pub findings: Vec<Finding>,
-    /// Fingerprints of the findings that are new against the baseline.
-    pub new: BTreeSet<String>,
+    /// How many findings are new against the baseline (each is marked `new`).
+    pub new: usize,
     /// Baseline findings gone from this run.
     pub fixed: usize,
     /// A baseline was given.
@@ -128,7 +128,7 @@ impl Evaluation {
 
     /// Is this finding new against the baseline?
     pub fn is_new(&self, f: &Finding) -> bool {
-        self.has_baseline && self.new.contains(&f.fingerprint)
+        self.has_baseline && f.new
     }
 }
 
@@ -209,19 +209,19 @@ fn normalise(
 ) -> Result<Vec<Finding>, InputError> {
     let o = &inputs.config.overrides;
     for f in &mut findings {
-        if let Some(name) = o.tools.get(&f.tool) {
+        if let Some(name) = o.tools.get(&*f.tool) {
             f.severity =
                 crate::config::severity(name, "security.overrides.tools", &inputs.config_path)?;
-            f.severity_source = format!("override for {}", f.tool);
+            f.severity_source = format!("override for {}", f.tool).into();
         }
-        if let Some(name) = o.rules.get(&f.rule) {
+        if let Some(name) = o.rules.get(&*f.rule) {
             f.severity =
                 crate::config::severity(name, "security.overrides.rules", &inputs.config_path)?;
-            f.severity_source = format!("override for rule {}", f.rule);
+            f.severity_source = format!("override for rule {}", f.rule).into();
         }
         if let (Severity::Unknown, Some(s)) = (f.severity, inputs.unknown_as) {
             f.severity = s;
-            f.severity_source = format!("{} → unknown-as {}", f.severity_source, s.name());
+            f.severity_source = format!("{} → unknown-as {}", f.severity_source, s.name()).into();
         }
     }
     let mut findings = dedupe::dedupe(findings);
@@ -232,9 +232,9 @@ fn normalise(
     Ok(findings)
 }
 
-fn baseline_fingerprints(inputs: &Inputs) -> Result<BTreeSet<String>, InputError> {
+fn baseline_fingerprints(inputs: &Inputs) -> Result<HashSet<Fingerprint>, InputError> {
     let mut reports = Vec::new();
-    let mut fps = BTreeSet::new();
+    let mut fps = HashSet::new();
     for p in formats::expand(&inputs.baseline)? {
         let v: Option<Value> = std::fs::read(&p)
             .ok()
@@ -242,7 +242,16 @@ fn baseline_fingerprints(inputs: &Inputs) -> Result<BTreeSet<String>, InputError
         match v {
             Some(v) if v["schema"] == gates_core::result_file::SCHEMA => {
                 let list = v["metrics"]["fingerprints"].as_array().ok_or_else(|| InputError::new(&p, "this result file has no metrics.fingerprints", "pass the result file security-gate wrote on the base branch, or the base branch's reports"))?;
-                fps.extend(list.iter().filter_map(Value::as_str).map(str::to_string));
+                for fp in list {
+                    let fp = fp.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| {
+                        InputError::new(
+                            &p,
+                            format!("metrics.fingerprints holds {fp}, not a fingerprint"),
+                            "pass the result file security-gate wrote on the base branch, unedited",
+                        )
+                    })?;
+                    fps.insert(fp);
+                }
             }
             _ => reports.push(p),
         }
@@ -258,6 +267,49 @@ fn baseline_fingerprints(inputs: &Inputs) -> Result<BTreeSet<String>, InputError
         );
     }
     Ok(fps)
+}
+
+/// Most severe first, then by path and line. Paths are ranked once, so the sort compares
+/// integers, and the findings (large) are moved into place once each, along the cycles of the
+/// sorted permutation.
+fn sort(findings: &mut [Finding]) {
+    let mut paths: Vec<&str> = findings
+        .iter()
+        .filter_map(|f| f.path.as_deref())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    paths.sort_unstable();
+    let rank: HashMap<&str, u32> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (*p, i as u32 + 1))
+        .collect();
+    let mut keyed: Vec<(Severity, u32, u32, usize)> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            (
+                f.severity,
+                f.path.as_deref().map_or(0, |p| rank[p]),
+                f.start_line.unwrap_or(0),
+                i,
+            )
+        })
+        .collect();
+    keyed.sort_unstable();
+    let mut order: Vec<usize> = keyed.into_iter().map(|k| k.3).collect();
+    // Position i takes the finding now at order[i]; done entries point at themselves.
+    for start in 0..order.len() {
+        let mut at = start;
+        while order[at] != start {
+            let from = order[at];
+            findings.swap(at, from);
+            order[at] = at;
+            at = from;
+        }
+        order[at] = at;
+    }
 }
 
 /// Run the gate's analysis.
@@ -287,49 +339,20 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
         findings.retain(|f| filter.keeps(f, changed));
     }
     let outside_diff = before - findings.len();
-    // Sort a permutation, then move each finding once: findings are large to move around.
-    // Paths compared once, as ranks; the sort itself then compares integers.
-    let mut paths: Vec<&str> = findings.iter().filter_map(|f| f.path.as_deref()).collect();
-    paths.sort_unstable();
-    paths.dedup();
-    let rank: std::collections::HashMap<&str, u32> = paths
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (*p, i as u32 + 1))
-        .collect();
-    let mut keyed: Vec<(Severity, u32, u32, usize)> = findings
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            (
-                f.severity,
-                f.path.as_deref().map_or(0, |p| rank[p]),
-                f.start_line.unwrap_or(0),
-                i,
-            )
-        })
-        .collect();
-    keyed.sort_unstable();
-    let order: Vec<usize> = keyed.into_iter().map(|k| k.3).collect();
-    let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
-    let findings: Vec<Finding> = order.into_iter().filter_map(|i| slots[i].take()).collect();
+    sort(&mut findings);
 
     let has_baseline = !inputs.baseline.is_empty();
     let (new, fixed) = if has_baseline {
         let base = baseline_fingerprints(inputs)?;
-        let head_fps: BTreeSet<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
-        let new: BTreeSet<String> = findings
-            .iter()
-            .filter(|f| f.suppressed.is_none() && !base.contains(&f.fingerprint))
-            .map(|f| f.fingerprint.clone())
-            .collect();
-        let fixed = base
-            .iter()
-            .filter(|fp| !head_fps.contains(fp.as_str()))
-            .count();
-        (new, fixed)
+        let head: HashSet<Fingerprint> = findings.iter().map(|f| f.fingerprint).collect();
+        let mut new = 0;
+        for f in &mut findings {
+            f.new = f.suppressed.is_none() && !base.contains(&f.fingerprint);
+            new += usize::from(f.new);
+        }
+        (new, base.difference(&head).count())
     } else {
-        (BTreeSet::new(), 0)
+        (0, 0)
     };
 
     let mut eval = Evaluation {
@@ -355,7 +378,7 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
                 "pass the base branch's reports or result file with --baseline",
             ));
         }
-        let new = count(eval.active().filter(|f| eval.new.contains(&f.fingerprint)));
+        let new = count(eval.active().filter(|f| f.new));
         eval.checks.extend(limit_checks(
             "security/max-new",
             "new ",
@@ -364,4 +387,40 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
         ));
     }
     Ok(eval)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_orders_by_severity_path_and_line_keeping_equal_ones_in_input_order() {
+        let sevs = [Severity::Low, Severity::Critical, Severity::Medium];
+        let paths = [None, Some("b.py"), Some("a.py"), Some("a/b.py")];
+        let mut findings: Vec<Finding> = (0..200u32)
+            .map(|i| {
+                let mut f = Finding::code(
+                    "t".into(),
+                    "r".into(),
+                    sevs[(i * 7 % 3) as usize],
+                    "s".into(),
+                );
+                f.path = paths[(i * 5 % 4) as usize].map(Into::into);
+                f.start_line = (i % 3 > 0).then_some(i * 13 % 5);
+                f.message = i.to_string();
+                f
+            })
+            .collect();
+        let mut expected = findings.clone();
+        expected.sort_by(|a, b| {
+            (a.severity, a.path.as_deref(), a.start_line.unwrap_or(0)).cmp(&(
+                b.severity,
+                b.path.as_deref(),
+                b.start_line.unwrap_or(0),
+            ))
+        });
+        sort(&mut findings);
+        let messages = |v: &[Finding]| v.iter().map(|f| f.message.clone()).collect::<Vec<_>>();
+        assert_eq!(messages(&findings), messages(&expected));
+    }
 }

@@ -1,5 +1,7 @@
 //! One finding model for every scanner, and one severity scale.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 /// The documented scale. Order: most severe first.
@@ -88,6 +90,10 @@ pub enum Kind {
     Secret,
 }
 
+/// Text many findings share (scanner, rule, title, path, severity reason): one allocation per
+/// distinct value, interned while reading (see `formats::Ctx::name`).
+pub type Name = Arc<str>;
+
 /// A package a dependency finding is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Package {
@@ -100,69 +106,118 @@ pub struct Package {
 }
 
 /// One finding, from any scanner. It never holds a secret's value: parsers drop it and keep a
-/// hash.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// hash. Reports run to hundreds of thousands of findings, so shared text is a [`Name`] and
+/// the flagged code is kept only as a digest.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    /// Scanner that reported it (after dedupe: the first of `reported_by`).
-    pub tool: String,
+    /// Scanner that reported it (after dedupe: the first of [`Finding::reported_by`]).
+    pub tool: Name,
     /// Kind.
     pub kind: Kind,
-    /// The scanner's rule or advisory id.
-    pub rule: String,
-    /// Short description.
-    pub title: String,
-    /// What the scanner says.
-    pub message: String,
     /// On the gate's scale.
     pub severity: Severity,
+    /// New against the baseline (set by the gate when there is one).
+    pub new: bool,
+    /// The scanner's rule or advisory id.
+    pub rule: Name,
+    /// Short description.
+    pub title: Name,
+    /// What the scanner says.
+    pub message: String,
     /// Why it has that severity, in words.
-    pub severity_source: String,
+    pub severity_source: Name,
     /// Repository path.
-    pub path: Option<String>,
+    pub path: Option<Name>,
     /// First line.
     pub start_line: Option<u32>,
     /// Last line.
     pub end_line: Option<u32>,
-    /// The flagged code, normalised, for the line-independent fingerprint (never for secrets).
-    #[serde(skip)]
-    pub snippet: Option<String>,
+    /// Digest of the flagged code, whitespace-normalised (`fingerprint::text_digest`), for the
+    /// line-independent fingerprint; never for secrets.
+    pub flagged_text: Option<TextDigest>,
     /// For dependency findings.
-    pub package: Option<Package>,
+    pub package: Option<Box<Package>>,
     /// Advisory id and aliases (CVE, GHSA, OSV, RUSTSEC, PYSEC), upper-case.
     pub ids: Vec<String>,
     /// SHA-256 of a secret's value, for its fingerprint.
-    #[serde(skip)]
     pub secret_hash: Option<String>,
     /// Suppressed, and why (native suppression or the suppressions file).
-    pub suppressed: Option<String>,
-    /// Scanners that reported it (cross-tool dedupe).
-    pub reported_by: Vec<String>,
-    /// Line-independent identity, filled in by `fingerprint`.
-    pub fingerprint: String,
+    pub suppressed: Option<Name>,
+    /// Other scanners that reported the same advisory (cross-tool dedupe).
+    pub also_reported_by: Vec<Name>,
+    /// Line-independent identity, filled in by `fingerprint::assign`.
+    pub fingerprint: Fingerprint,
+}
+
+/// A digest of flagged text.
+pub type TextDigest = [u8; 16];
+
+/// A finding's line-independent identity: the digest of what it is about, and which copy of
+/// equal ones it is (0 for the first). Written as hex, with `-n` for the n-th later copy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fingerprint {
+    /// Identity digest.
+    pub digest: [u8; 16],
+    /// Occurrence among equal identities, in line order.
+    pub copy: u32,
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::fingerprint::hex(&self.digest))?;
+        if self.copy > 0 {
+            write!(f, "-{}", self.copy)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for Fingerprint {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (hex, copy) = match s.split_once('-') {
+            Some((h, n)) => (h, n.parse::<u32>().map_err(|_| ())?),
+            None => (s, 0),
+        };
+        if hex.len() != 32 || !hex.is_ascii() {
+            return Err(());
+        }
+        let mut digest = [0u8; 16];
+        for (i, d) in digest.iter_mut().enumerate() {
+            *d = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| ())?;
+        }
+        Ok(Fingerprint { digest, copy })
+    }
 }
 
 impl Finding {
     /// A code finding with the common fields.
-    pub fn code(tool: &str, rule: &str, severity: Severity, source: String) -> Self {
+    pub fn code(tool: Name, rule: Name, severity: Severity, source: Name) -> Self {
         Finding {
-            tool: tool.to_string(),
+            title: rule.clone(),
+            tool,
             kind: Kind::Code,
-            rule: rule.to_string(),
-            title: String::new(),
-            message: String::new(),
             severity,
+            new: false,
+            rule,
+            message: String::new(),
             severity_source: source,
             path: None,
             start_line: None,
             end_line: None,
-            snippet: None,
+            flagged_text: None,
             package: None,
             ids: Vec::new(),
             secret_hash: None,
             suppressed: None,
-            reported_by: vec![tool.to_string()],
-            fingerprint: String::new(),
+            also_reported_by: Vec::new(),
+            fingerprint: Fingerprint::default(),
         }
+    }
+
+    /// Every scanner that reported it, `tool` first.
+    pub fn reported_by(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(&*self.tool).chain(self.also_reported_by.iter().map(|t| &**t))
     }
 }
 
@@ -175,4 +230,39 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Findings the scanner suppressed without listing them (Bandit's `# nosec`).
     pub hidden_suppressed: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_round_trip_through_their_text() {
+        let mut digest = [0u8; 16];
+        digest[0] = 0xab;
+        digest[15] = 0x01;
+        for copy in [0, 1, 12] {
+            let fp = Fingerprint { digest, copy };
+            let text = fp.to_string();
+            assert_eq!(
+                text.len(),
+                32 + if copy == 0 {
+                    0
+                } else {
+                    1 + copy.to_string().len()
+                }
+            );
+            assert!(text.starts_with("ab000000"));
+            assert_eq!(text.parse::<Fingerprint>(), Ok(fp));
+        }
+        for bad in [
+            "",
+            "ab",
+            "zz000000000000000000000000000000",
+            "ab000000000000000000000000000001-x",
+            "é0000000000000000000000000000000",
+        ] {
+            assert_eq!(bad.parse::<Fingerprint>(), Err(()), "{bad:?}");
+        }
+    }
 }

@@ -33,7 +33,7 @@ fn where_(f: &Finding) -> String {
     match (&f.path, f.start_line, &f.package) {
         (_, _, Some(p)) => format!("{} {}", p.name, p.version),
         (Some(p), Some(l), _) => format!("{p}:{l}"),
-        (Some(p), None, _) => p.clone(),
+        (Some(p), None, _) => p.to_string(),
         _ => String::new(),
     }
 }
@@ -65,7 +65,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
         }
     );
     if eval.has_baseline {
-        title.push_str(&format!("; {} new, {} fixed", eval.new.len(), eval.fixed));
+        title.push_str(&format!("; {} new, {} fixed", eval.new, eval.fixed));
     }
     if !failed.is_empty() {
         title.push_str(&format!(
@@ -79,7 +79,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
     metrics.insert("total".into(), json!(active.len()));
     metrics.insert("severity".into(), counts_json(&counts));
     if eval.has_baseline {
-        metrics.insert("new".into(), json!(eval.new.len()));
+        metrics.insert("new".into(), json!(eval.new));
         metrics.insert("new_severity".into(), counts_json(&new_counts));
         metrics.insert("fixed".into(), json!(eval.fixed));
     }
@@ -91,7 +91,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
         json!(eval
             .findings
             .iter()
-            .map(|f| f.fingerprint.as_str())
+            .map(|f| f.fingerprint.to_string())
             .collect::<Vec<_>>()),
     );
 
@@ -104,7 +104,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
         .iter()
         .map(|f| {
             let rule = rule_ids
-                .entry(f.tool.as_str())
+                .entry(&*f.tool)
                 .or_insert_with(|| {
                     format!(
                         "security/{}",
@@ -121,7 +121,11 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
                 rule,
                 level: level(f.severity),
                 message: message(f, eval.is_new(f)),
-                path: f.path.clone().filter(|_| f.start_line.is_some()),
+                path: f
+                    .path
+                    .as_deref()
+                    .filter(|_| f.start_line.is_some())
+                    .map(str::to_string),
                 start_line: f.start_line,
                 end_line: f.end_line.or(f.start_line),
                 title: Some(title),
@@ -150,7 +154,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
             (
                 "new",
                 if eval.has_baseline {
-                    eval.new.len().to_string()
+                    eval.new.to_string()
                 } else {
                     String::new()
                 },
@@ -196,13 +200,13 @@ fn sections(
     head.push("suppressed");
     let mut rows = Vec::new();
     for tool in &eval.tools {
-        let c = count(eval.active().filter(|f| f.reported_by.contains(tool)));
+        let c = count(eval.active().filter(|f| f.reported_by().any(|t| t == tool)));
         let mut row = vec![escape(tool)];
         row.extend(Severity::ALL.iter().map(|s| c[s].to_string()));
         let supp = eval
             .findings
             .iter()
-            .filter(|f| f.suppressed.is_some() && f.reported_by.contains(tool))
+            .filter(|f| f.suppressed.is_some() && f.reported_by().any(|t| t == tool))
             .count() as u64
             + eval.native_hidden.get(tool).copied().unwrap_or(0);
         row.push(supp.to_string());
@@ -220,7 +224,7 @@ fn sections(
     if eval.has_baseline {
         body.push_str(&format!(
             "\nAgainst the baseline: **{} new**, {} existing, {} fixed.\n",
-            eval.new.len(),
+            eval.new,
             eval.active().filter(|f| !eval.is_new(f)).count(),
             eval.fixed
         ));
@@ -245,7 +249,7 @@ fn sections(
                     escape(&f.rule),
                     code(&where_(f)),
                     escape(&f.title),
-                    escape(&f.reported_by.join(", ")),
+                    escape(&f.reported_by().collect::<Vec<_>>().join(", ")),
                     escape(&f.severity_source),
                 ]
             })

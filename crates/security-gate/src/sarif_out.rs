@@ -100,7 +100,7 @@ struct SarifResult<'a> {
     level: &'static str,
     message: TextRef<'a>,
     locations: [Location<'a>; 1],
-    partial_fingerprints: Fingerprints<'a>,
+    partial_fingerprints: Fingerprints,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressions: Option<[Suppression<'a>; 1]>,
 }
@@ -138,9 +138,9 @@ struct Region {
 }
 
 #[derive(Serialize)]
-struct Fingerprints<'a> {
+struct Fingerprints {
     #[serde(rename = "gatesFindingHash/v1")]
-    hash: &'a str,
+    hash: String,
 }
 
 #[derive(Serialize)]
@@ -157,13 +157,16 @@ fn rule(f: &Finding) -> Rule {
         f.title.clone()
     };
     Rule {
-        id: f.rule.clone(),
+        id: f.rule.to_string(),
         short_description: Text {
             text: cut(&title, 1024),
         },
         full_description: Text {
             text: cut(
-                &format!("{title} (reported by {})", f.reported_by.join(", ")),
+                &format!(
+                    "{title} (reported by {})",
+                    f.reported_by().collect::<Vec<_>>().join(", ")
+                ),
                 1024,
             ),
         },
@@ -194,7 +197,7 @@ fn build(findings: &[Finding]) -> (Log<'_>, Vec<String>) {
     let mut warnings = Vec::new();
     let mut by_tool: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
-        by_tool.entry(f.tool.as_str()).or_default().push(f);
+        by_tool.entry(&*f.tool).or_default().push(f);
     }
     let mut runs = Vec::new();
     for (tool, list) in by_tool {
@@ -218,7 +221,7 @@ fn build(findings: &[Finding]) -> (Log<'_>, Vec<String>) {
         let mut index: BTreeMap<&str, usize> = BTreeMap::new();
         let mut results = Vec::new();
         for f in located.into_iter().take(MAX_RESULTS_PER_RUN) {
-            let i = *index.entry(f.rule.as_str()).or_insert_with(|| {
+            let i = *index.entry(&*f.rule).or_insert_with(|| {
                 rules.push(rule(f));
                 rules.len() - 1
             });
@@ -252,7 +255,7 @@ fn build(findings: &[Finding]) -> (Log<'_>, Vec<String>) {
                     },
                 }],
                 partial_fingerprints: Fingerprints {
-                    hash: &f.fingerprint,
+                    hash: f.fingerprint.to_string(),
                 },
                 suppressions: f.suppressed.as_deref().map(|why| {
                     [Suppression {

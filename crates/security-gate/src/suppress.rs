@@ -215,7 +215,7 @@ impl Suppressions {
                 if exp.is_some_and(|d| days(d) < days(self.today)) {
                     continue;
                 }
-                f.suppressed = Some(format!("suppressed: {}", e.reason));
+                f.suppressed = Some(format!("suppressed: {}", e.reason).into());
                 return;
             }
         }

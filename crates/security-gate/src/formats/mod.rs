@@ -3,13 +3,17 @@
 mod native;
 mod sarif;
 
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use gates_core::InputError;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::model::Report;
+use crate::model::{Finding, Name, Report, Severity};
 
 pub use native::cvss_vector_score;
 
@@ -44,28 +48,18 @@ pub enum Format {
     Safety,
 }
 
-/// Where report paths are relative to.
+/// Where report paths are relative to, and the text shared between findings.
 pub struct Ctx<'a> {
     /// The checkout (absolute).
     pub root: &'a Path,
     /// The checkout as a `/`-separated prefix ending in `/`, computed once.
     prefix: String,
+    /// Interned names: a scanner, rule, title or path is allocated once however many findings
+    /// carry it.
+    names: RefCell<HashSet<Name>>,
 }
 
 impl<'a> Ctx<'a> {
-    /// A report path as a repository path: `file://` and this checkout's root stripped, `/`
-    /// separators, no `./`.
-    pub fn repo_path(&self, p: &str) -> String {
-        let p = p.strip_prefix("file://").unwrap_or(p);
-        let p: std::borrow::Cow<'_, str> = if p.contains('\\') {
-            p.replace('\\', "/").into()
-        } else {
-            p.into()
-        };
-        let p = p.strip_prefix(self.prefix.as_str()).unwrap_or(&p);
-        p.trim_start_matches("./").to_string()
-    }
-
     /// A context for the checkout at `root`.
     pub fn new(root: &'a Path) -> Self {
         let prefix = format!(
@@ -74,7 +68,45 @@ impl<'a> Ctx<'a> {
                 .replace('\\', "/")
                 .trim_end_matches('/')
         );
-        Ctx { root, prefix }
+        Ctx {
+            root,
+            prefix,
+            names: RefCell::default(),
+        }
+    }
+
+    /// The shared copy of `text`.
+    pub fn name(&self, text: &str) -> Name {
+        let mut names = self.names.borrow_mut();
+        if let Some(n) = names.get(text) {
+            return n.clone();
+        }
+        let n: Name = Arc::from(text);
+        names.insert(n.clone());
+        n
+    }
+
+    /// A report path as a repository path: `file://` and this checkout's root stripped, `/`
+    /// separators, no `./`.
+    pub fn repo_path(&self, p: &str) -> Name {
+        let p = p.strip_prefix("file://").unwrap_or(p);
+        let p: Cow<'_, str> = if p.contains('\\') {
+            p.replace('\\', "/").into()
+        } else {
+            p.into()
+        };
+        let p = p.strip_prefix(self.prefix.as_str()).unwrap_or(&p);
+        self.name(p.trim_start_matches("./"))
+    }
+
+    /// A code finding from `tool` with the common fields, its text interned.
+    pub fn finding(&self, tool: &str, rule: &str, severity: Severity, source: &str) -> Finding {
+        Finding::code(
+            self.name(tool),
+            self.name(rule),
+            severity,
+            self.name(source),
+        )
     }
 }
 

@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 use super::{hash, s, secret_rule, Ctx};
-use crate::model::{Finding, Kind, Package, Report, Severity};
+use crate::fingerprint::text_digest;
+use crate::model::{Finding, Kind, Name, Package, Report, Severity};
 
 fn sev_word(word: &str) -> Option<Severity> {
     match word.trim().to_ascii_lowercase().as_str() {
@@ -45,16 +46,18 @@ fn ids(primary: &str, aliases: Option<&Value>) -> Vec<String> {
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn dependency(
+    ctx: &Ctx<'_>,
     tool: &str,
     id: &str,
     severity: (Severity, String),
     pkg: Package,
     aliases: Option<&Value>,
     title: String,
-    path: Option<String>,
+    path: Option<Name>,
 ) -> Finding {
-    let mut f = Finding::code(tool, id, severity.0, severity.1);
+    let mut f = ctx.finding(tool, id, severity.0, &severity.1);
     f.kind = Kind::Dependency;
     f.message = format!(
         "{} {} is affected by {id}{}",
@@ -66,13 +69,11 @@ fn dependency(
             format!(": {title}")
         }
     );
-    f.title = if title.is_empty() {
-        id.to_string()
-    } else {
-        title
-    };
+    if !title.is_empty() {
+        f.title = ctx.name(&title);
+    }
     f.ids = ids(id, aliases);
-    f.package = Some(pkg);
+    f.package = Some(Box::new(pkg));
     f.path = path;
     f
 }
@@ -101,8 +102,8 @@ pub fn bandit(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
             || unknown("bandit"),
             |s| (s, format!("Bandit issue_severity {word}")),
         );
-        let mut f = Finding::code("bandit", s(x, "test_id"), sev, src);
-        f.title = s(x, "test_name").to_string();
+        let mut f = ctx.finding("bandit", s(x, "test_id"), sev, &src);
+        f.title = ctx.name(s(x, "test_name"));
         f.message = s(x, "issue_text").to_string();
         f.path = Some(ctx.repo_path(s(x, "filename")));
         f.start_line = line(&x["line_number"]);
@@ -119,8 +120,9 @@ pub fn bandit(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
             .flatten()
             .filter_map(Value::as_u64)
             .collect();
-        f.snippet = x["code"].as_str().map(|c| {
-            c.lines()
+        f.flagged_text = x["code"].as_str().and_then(|c| {
+            let flagged = c
+                .lines()
                 .filter_map(|l| {
                     let t = l.trim_start();
                     let digits =
@@ -129,7 +131,8 @@ pub fn bandit(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
                     (range.is_empty() || range.contains(&n)).then(|| t[digits..].trim().to_string())
                 })
                 .collect::<Vec<_>>()
-                .join("\n")
+                .join("\n");
+            text_digest(&flagged)
         });
         r.findings.push(f);
     }
@@ -159,9 +162,9 @@ pub fn semgrep(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
             |s| (s, format!("Semgrep severity {word}")),
         );
         let rule = s(x, "check_id");
-        let mut f = Finding::code("semgrep", rule, sev, src);
+        let mut f = ctx.finding("semgrep", rule, sev, &src);
         f.message = x["extra"]["message"].as_str().unwrap_or("").to_string();
-        f.title = rule.rsplit('.').next().unwrap_or(rule).to_string();
+        f.title = ctx.name(rule.rsplit('.').next().unwrap_or(rule));
         f.path = Some(ctx.repo_path(s(x, "path")));
         f.start_line = line(&x["start"]["line"]);
         f.end_line = line(&x["end"]["line"]);
@@ -171,12 +174,12 @@ pub fn semgrep(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
         if secret_rule(rule) {
             f.kind = Kind::Secret;
             f.secret_hash = Some(hash(&format!("{rule}\0{}", lines.unwrap_or(""))));
-            f.message = f.title.clone();
+            f.message = f.title.to_string();
         } else {
-            f.snippet = lines.map(str::to_string);
+            f.flagged_text = lines.and_then(text_digest);
         }
         if x["extra"]["is_ignored"].as_bool() == Some(true) {
-            f.suppressed = Some("nosemgrep".into());
+            f.suppressed = Some(ctx.name("nosemgrep"));
         }
         r.findings.push(f);
     }
@@ -211,8 +214,8 @@ pub fn checkov(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
                     ),
                     None => unknown("checkov"),
                 };
-                let mut f = Finding::code("checkov", s(x, "check_id"), sev, src);
-                f.title = s(x, "check_name").to_string();
+                let mut f = ctx.finding("checkov", s(x, "check_id"), sev, &src);
+                f.title = ctx.name(s(x, "check_name"));
                 f.message = format!("{} ({})", s(x, "check_name"), s(x, "resource"));
                 // Checkov writes repository paths with a leading `/` (relative to the scanned root).
                 let p = x["repo_file_path"]
@@ -222,9 +225,9 @@ pub fn checkov(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
                 let p = ctx.repo_path(p);
                 f.path = Some(
                     if ctx.root.join(p.trim_start_matches('/')).exists()
-                        || !std::path::Path::new(&p).exists()
+                        || !std::path::Path::new(&*p).exists()
                     {
-                        p.trim_start_matches('/').to_string()
+                        ctx.name(p.trim_start_matches('/'))
                     } else {
                         p
                     },
@@ -238,7 +241,7 @@ pub fn checkov(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
                     .and_then(|n| u32::try_from(n).ok())
                     .filter(|&n| n > 0);
                 // The resource is the stable identity of an IaC finding; its lines move.
-                f.snippet = Some(format!(
+                f.flagged_text = text_digest(&format!(
                     "{}\0{}",
                     s(x, "resource"),
                     x["code_block"]
@@ -252,13 +255,13 @@ pub fn checkov(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
                         .unwrap_or_default()
                 ));
                 if skipped {
-                    f.suppressed = Some(format!(
+                    f.suppressed = Some(ctx.name(&format!(
                         "checkov:skip{}",
                         x["check_result"]["suppress_comment"]
                             .as_str()
                             .map(|c| format!(": {c}"))
                             .unwrap_or_default()
-                    ));
+                    )));
                 }
                 r.findings.push(f);
             }
@@ -274,14 +277,14 @@ pub fn gitleaks(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
         ..Default::default()
     };
     for x in v.as_array().ok_or("not a list")? {
-        let mut f = Finding::code(
+        let mut f = ctx.finding(
             "gitleaks",
             s(x, "RuleID"),
             Severity::High,
-            "gitleaks: secrets are high".into(),
+            "gitleaks: secrets are high",
         );
         f.kind = Kind::Secret;
-        f.title = s(x, "Description").to_string();
+        f.title = ctx.name(s(x, "Description"));
         f.message = format!("{} detected", s(x, "Description"));
         f.path = Some(ctx.repo_path(s(x, "File")));
         f.start_line = line(&x["StartLine"]);
@@ -317,9 +320,9 @@ pub fn trufflehog(text: &str, ctx: &Ctx<'_>) -> Result<Report, String> {
         } else {
             (Severity::High, "TruffleHog: unverified secret".to_string())
         };
-        let mut f = Finding::code("trufflehog", s(&x, "DetectorName"), sev, src);
+        let mut f = ctx.finding("trufflehog", s(&x, "DetectorName"), sev, &src);
         f.kind = Kind::Secret;
-        f.title = format!("{} secret", s(&x, "DetectorName"));
+        f.title = ctx.name(&format!("{} secret", s(&x, "DetectorName")));
         f.message = format!(
             "{} secret{}",
             s(&x, "DetectorName"),
@@ -365,6 +368,7 @@ pub fn trivy(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
                 version: s(x, "InstalledVersion").into(),
             };
             r.findings.push(dependency(
+                ctx,
                 "trivy",
                 s(x, "VulnerabilityID"),
                 sev,
@@ -385,13 +389,13 @@ pub fn trivy(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
                 || unknown("trivy"),
                 |s| (s, format!("Trivy severity {word}")),
             );
-            let mut f = Finding::code("trivy", s(x, "ID"), sev, src);
-            f.title = s(x, "Title").into();
+            let mut f = ctx.finding("trivy", s(x, "ID"), sev, &src);
+            f.title = ctx.name(s(x, "Title"));
             f.message = s(x, "Message").into();
             f.path = Some(ctx.repo_path(target));
             f.start_line = line(&x["CauseMetadata"]["StartLine"]);
             f.end_line = line(&x["CauseMetadata"]["EndLine"]).or(f.start_line);
-            f.snippet = Some(format!(
+            f.flagged_text = text_digest(&format!(
                 "{}\0{}",
                 s(&x["CauseMetadata"], "Resource"),
                 s(x, "Message")
@@ -404,9 +408,9 @@ pub fn trivy(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
                 || unknown("trivy"),
                 |s| (s, format!("Trivy severity {word}")),
             );
-            let mut f = Finding::code("trivy", s(x, "RuleID"), sev, src);
+            let mut f = ctx.finding("trivy", s(x, "RuleID"), sev, &src);
             f.kind = Kind::Secret;
-            f.title = s(x, "Title").into();
+            f.title = ctx.name(s(x, "Title"));
             f.message = format!("{} detected", s(x, "Title"));
             f.path = Some(ctx.repo_path(target));
             f.start_line = line(&x["StartLine"]);
@@ -448,8 +452,9 @@ pub fn grype(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
         // Grype's locations are relative to the scanned directory, written with a leading `/`.
         let path = a["locations"][0]["path"]
             .as_str()
-            .map(|p| ctx.repo_path(p).trim_start_matches('/').to_string());
+            .map(|p| ctx.repo_path(p.trim_start_matches('/')));
         r.findings.push(dependency(
+            ctx,
             "grype",
             s(vul, "id"),
             sev,
@@ -511,6 +516,7 @@ pub fn osv(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
                     _ => unknown("osv-scanner"),
                 };
                 r.findings.push(dependency(
+                    ctx,
                     "osv-scanner",
                     id,
                     sev,
@@ -527,7 +533,7 @@ pub fn osv(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
 
 /// pip-audit JSON (`dependencies[]`, or the older bare list). No severities. Skipped
 /// dependencies fail the run: they were not audited.
-pub fn pip_audit(v: &Value, _ctx: &Ctx<'_>) -> Result<Report, String> {
+pub fn pip_audit(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
     let deps = v["dependencies"]
         .as_array()
         .or_else(|| v.as_array())
@@ -554,6 +560,7 @@ pub fn pip_audit(v: &Value, _ctx: &Ctx<'_>) -> Result<Report, String> {
         };
         for vul in d["vulns"].as_array().into_iter().flatten() {
             r.findings.push(dependency(
+                ctx,
                 "pip-audit",
                 s(vul, "id"),
                 unknown("pip-audit"),
@@ -569,7 +576,7 @@ pub fn pip_audit(v: &Value, _ctx: &Ctx<'_>) -> Result<Report, String> {
 
 /// npm audit JSON, v2 (npm 7+: `vulnerabilities{}` with advisory objects in `via`) and v1
 /// (`advisories{}`). One finding per package and advisory.
-pub fn npm_audit(v: &Value, _ctx: &Ctx<'_>) -> Result<Report, String> {
+pub fn npm_audit(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
     let mut r = Report {
         tools: vec!["npm-audit".into()],
         ..Default::default()
@@ -592,6 +599,7 @@ pub fn npm_audit(v: &Value, _ctx: &Ctx<'_>) -> Result<Report, String> {
                     version: s(f, "version").into(),
                 };
                 r.findings.push(dependency(
+                    ctx,
                     "npm-audit",
                     &id,
                     sev.clone(),
@@ -642,6 +650,7 @@ pub fn npm_audit(v: &Value, _ctx: &Ctx<'_>) -> Result<Report, String> {
                 },
             };
             r.findings.push(dependency(
+                ctx,
                 "npm-audit",
                 &id,
                 sev,
@@ -656,7 +665,7 @@ pub fn npm_audit(v: &Value, _ctx: &Ctx<'_>) -> Result<Report, String> {
 }
 
 /// cargo-audit JSON: vulnerabilities (severity from the CVSS vector only) and warnings.
-pub fn cargo_audit(v: &Value, _ctx: &Ctx<'_>) -> Result<Report, String> {
+pub fn cargo_audit(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
     let mut r = Report {
         tools: vec!["cargo-audit".into()],
         ..Default::default()
@@ -679,6 +688,7 @@ pub fn cargo_audit(v: &Value, _ctx: &Ctx<'_>) -> Result<Report, String> {
             version: s(&x["package"], "version").into(),
         };
         r.findings.push(dependency(
+            ctx,
             "cargo-audit",
             s(adv, "id"),
             sev,
@@ -753,7 +763,7 @@ pub fn cvss_vector_score(vector: &str) -> Option<f64> {
 }
 
 /// Safety JSON: 2.x (`vulnerabilities[]` objects) and 1.x (a list of lists).
-pub fn safety(v: &Value, _ctx: &Ctx<'_>) -> Result<Report, String> {
+pub fn safety(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
     let mut r = Report {
         tools: vec!["safety".into()],
         ..Default::default()
@@ -772,6 +782,7 @@ pub fn safety(v: &Value, _ctx: &Ctx<'_>) -> Result<Report, String> {
                 version: get(2),
             };
             r.findings.push(dependency(
+                ctx,
                 "safety",
                 &format!("PYUP-{}", get(4)),
                 unknown("safety"),
@@ -802,6 +813,7 @@ pub fn safety(v: &Value, _ctx: &Ctx<'_>) -> Result<Report, String> {
             version: s(x, "analyzed_version").into(),
         };
         let mut f = dependency(
+            ctx,
             "safety",
             &format!("PYUP-{}", s(x, "vulnerability_id")),
             sev,
@@ -811,13 +823,13 @@ pub fn safety(v: &Value, _ctx: &Ctx<'_>) -> Result<Report, String> {
             None,
         );
         if x["ignored"].as_bool() == Some(true) {
-            f.suppressed = Some(format!(
+            f.suppressed = Some(ctx.name(&format!(
                 "safety ignore{}",
                 x["ignored_reason"]
                     .as_str()
                     .map(|r| format!(": {r}"))
                     .unwrap_or_default()
-            ));
+            )));
         }
         r.findings.push(f);
     }

@@ -2,7 +2,12 @@
 //! `defaultConfiguration.level`, else `warning`; the rule's numeric `security-severity` wins and
 //! is banded as GitHub bands it. `kind` other than `fail` is not a finding; `suppressions` with
 //! status absent or `accepted` suppress; several runs per file.
+//!
+//! Logs run to hundreds of megabytes: results are read one at a time, borrowing their text from
+//! the input where they can, and everything a rule decides (id, title, severity and why) is
+//! worked out once per rule, not once per result.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -10,7 +15,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{secret_rule, Ctx};
-use crate::model::{Finding, Kind, Report, Severity};
+use crate::fingerprint::text_digest;
+use crate::model::{Finding, Kind, Name, Report, Severity};
 
 #[derive(Deserialize)]
 struct Tool {
@@ -47,236 +53,305 @@ struct Message {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SarifResult {
-    rule_id: Option<String>,
-    rule_index: Option<usize>,
-    rule: Option<RuleRef>,
-    level: Option<String>,
-    kind: Option<String>,
-    message: Option<Message>,
-    #[serde(default)]
-    locations: Vec<Location>,
-    #[serde(default)]
-    suppressions: Vec<Suppression>,
-    baseline_state: Option<String>,
-    #[serde(default)]
-    partial_fingerprints: HashMap<String, String>,
+struct Snippet<'a> {
+    #[serde(borrow)]
+    text: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
-struct RuleRef {
-    id: Option<String>,
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    #[serde(borrow)]
+    rule_id: Option<Cow<'a, str>>,
+    rule_index: Option<usize>,
+    #[serde(borrow)]
+    rule: Option<RuleRef<'a>>,
+    #[serde(borrow)]
+    level: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    kind: Option<Cow<'a, str>>,
+    message: Option<Message>,
+    #[serde(borrow, default)]
+    locations: Vec<Location<'a>>,
+    #[serde(borrow, default)]
+    suppressions: Vec<Suppression<'a>>,
+    #[serde(borrow)]
+    baseline_state: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    partial_fingerprints: PartialFingerprints<'a>,
+}
+
+#[derive(Deserialize)]
+struct RuleRef<'a> {
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
     index: Option<usize>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Location {
-    physical_location: Option<PhysicalLocation>,
+#[derive(Deserialize, Default)]
+struct PartialFingerprints<'a> {
+    #[serde(rename = "primaryLocationLineHash", borrow)]
+    primary_location_line_hash: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PhysicalLocation {
-    artifact_location: Option<ArtifactLocation>,
-    region: Option<Region>,
+struct Location<'a> {
+    #[serde(borrow)]
+    physical_location: Option<PhysicalLocation<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ArtifactLocation {
-    uri: Option<String>,
-    uri_base_id: Option<String>,
+struct PhysicalLocation<'a> {
+    #[serde(borrow)]
+    artifact_location: Option<ArtifactLocation<'a>>,
+    #[serde(borrow)]
+    region: Option<Region<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Region {
+struct ArtifactLocation<'a> {
+    #[serde(borrow)]
+    uri: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    uri_base_id: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Region<'a> {
     start_line: Option<u32>,
     end_line: Option<u32>,
-    snippet: Option<Message>,
+    #[serde(borrow)]
+    snippet: Option<Snippet<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Suppression {
-    kind: Option<String>,
-    status: Option<String>,
-    justification: Option<String>,
+struct Suppression<'a> {
+    #[serde(borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    status: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    justification: Option<Cow<'a, str>>,
 }
 
-fn level_severity(level: &str) -> Option<Severity> {
-    match level {
-        "error" => Some(Severity::High),
-        "warning" => Some(Severity::Medium),
-        "note" => Some(Severity::Low),
-        "none" => Some(Severity::Info),
-        _ => None,
-    }
+/// `originalUriBaseIds`: base id to its URI.
+type Bases = HashMap<String, BaseUri>;
+
+#[derive(Deserialize)]
+struct BaseUri {
+    uri: Option<String>,
+}
+
+/// The standard levels, their severity, and the reason shown for it.
+const LEVELS: [(&str, Severity); 4] = [
+    ("error", Severity::High),
+    ("warning", Severity::Medium),
+    ("note", Severity::Low),
+    ("none", Severity::Info),
+];
+
+/// What a rule decides for its results, worked out once.
+struct RuleInfo {
+    id: Option<Name>,
+    title: Option<Name>,
+    secret: bool,
+    /// From a numeric `security-severity`, which wins over levels.
+    by_score: Option<(Severity, Name)>,
+    default_level: Option<String>,
 }
 
 /// The rules of one run, for resolving results.
-struct Conv<'t> {
-    tool: String,
-    rules: Vec<&'t Rule>,
-    by_id: HashMap<&'t str, &'t Rule>,
+struct Conv {
+    tool: Name,
+    rules: Vec<RuleInfo>,
+    by_id: HashMap<String, usize>,
+    /// The standard levels' severities and reasons, interned once.
+    levels: Vec<(&'static str, Severity, Name)>,
+    /// No level anywhere: SARIF's default, warning.
+    default: (Severity, Name),
 }
 
-impl<'t> Conv<'t> {
-    fn new(tool: &'t Tool) -> Self {
-        let rules: Vec<&Rule> = tool
+impl Conv {
+    fn new(tool: &Tool, ctx: &Ctx<'_>) -> Self {
+        let rules: Vec<RuleInfo> = tool
             .driver
             .rules
             .iter()
             .chain(tool.extensions.iter().flat_map(|e| e.rules.iter()))
+            .map(|r| {
+                let score = r
+                    .properties
+                    .as_ref()
+                    .and_then(|p| p.get("security-severity"))
+                    .and_then(|v| {
+                        v.as_str()
+                            .and_then(|s| s.trim().parse::<f64>().ok())
+                            .or_else(|| v.as_f64())
+                    });
+                let tagged_secret = r
+                    .properties
+                    .as_ref()
+                    .and_then(|p| p.get("tags"))
+                    .is_some_and(|t| t.to_string().to_lowercase().contains("secret"));
+                RuleInfo {
+                    id: r.id.as_deref().map(|i| ctx.name(i)),
+                    title: r
+                        .short_description
+                        .as_ref()
+                        .and_then(|m| m.text.as_deref())
+                        .or(r.name.as_deref())
+                        .map(|t| ctx.name(t)),
+                    secret: tagged_secret || r.id.as_deref().is_some_and(secret_rule),
+                    by_score: score.and_then(|sc| {
+                        Severity::from_cvss(sc)
+                            .map(|sev| (sev, ctx.name(&format!("security-severity {sc}"))))
+                    }),
+                    default_level: r
+                        .default_configuration
+                        .as_ref()
+                        .and_then(|c| c.level.clone()),
+                }
+            })
             .collect();
         let by_id = rules
             .iter()
-            .filter_map(|r| Some((r.id.as_deref()?, *r)))
+            .enumerate()
+            .filter_map(|(i, r)| Some((r.id.as_deref()?.to_string(), i)))
             .collect();
         Conv {
-            tool: tool.driver.name.to_lowercase(),
+            tool: ctx.name(&tool.driver.name.to_lowercase()),
             rules,
             by_id,
+            levels: LEVELS
+                .iter()
+                .map(|(l, s)| (*l, *s, ctx.name(&format!("SARIF level {l}"))))
+                .collect(),
+            default: (Severity::Medium, ctx.name("SARIF default level warning")),
+        }
+    }
+
+    /// Severity and why: the rule's score, else the level (the result's, else the rule's).
+    fn severity(
+        &self,
+        rule: Option<&RuleInfo>,
+        level: Option<&str>,
+        ctx: &Ctx<'_>,
+    ) -> (Severity, Name) {
+        if let Some(s) = rule.and_then(|r| r.by_score.clone()) {
+            return s;
+        }
+        match level.or_else(|| rule.and_then(|r| r.default_level.as_deref())) {
+            None => self.default.clone(),
+            Some(l) => match self.levels.iter().find(|(name, ..)| *name == l) {
+                Some((_, sev, why)) => (*sev, why.clone()),
+                None => (Severity::Medium, ctx.name(&format!("SARIF level {l}"))),
+            },
         }
     }
 }
 
+/// The repository path of a result's artifact, resolved against `originalUriBaseIds`.
+fn result_path(a: &ArtifactLocation<'_>, bases: &Bases, ctx: &Ctx<'_>) -> Option<Name> {
+    let uri = a.uri.as_deref()?;
+    let base = a
+        .uri_base_id
+        .as_deref()
+        .and_then(|b| bases.get(b))
+        .and_then(|b| b.uri.as_deref());
+    Some(match base {
+        Some(b) if !uri.contains("://") => {
+            ctx.repo_path(&format!("{}/{}", b.trim_end_matches('/'), uri))
+        }
+        _ => ctx.repo_path(uri),
+    })
+}
+
 /// One result as a finding; `None` when it is not a failure or is absent from this run.
-fn convert(
-    r: &SarifResult,
-    conv: &Conv<'_>,
-    bases: &HashMap<String, ArtifactLocation>,
-    ctx: &Ctx<'_>,
-) -> Option<Finding> {
+fn convert(r: SarifResult<'_>, conv: &Conv, bases: &Bases, ctx: &Ctx<'_>) -> Option<Finding> {
     // pass, notApplicable, informational, review, open: not a failure.
-    if r.kind.as_deref().is_some_and(|k| k != "fail") {
+    if r.kind.as_deref().is_some_and(|k| k != "fail")
+        || r.baseline_state.as_deref() == Some("absent")
+    {
         return None;
     }
     let index = r.rule_index.or(r.rule.as_ref().and_then(|x| x.index));
-    let rule_id = r
+    let by_index = index.and_then(|i| conv.rules.get(i));
+    let named = r
         .rule_id
-        .clone()
-        .or_else(|| r.rule.as_ref().and_then(|x| x.id.clone()))
-        .or_else(|| {
-            index
-                .and_then(|i| conv.rules.get(i))
-                .and_then(|x| x.id.clone())
-        })
-        .unwrap_or_else(|| "(no rule)".into());
-    let rule = index
-        .and_then(|i| conv.rules.get(i).copied())
-        .or_else(|| conv.by_id.get(rule_id.as_str()).copied());
-    let score = rule
-        .and_then(|x| x.properties.as_ref())
-        .and_then(|p| p.get("security-severity"))
-        .and_then(|v| {
-            v.as_str()
-                .and_then(|s| s.trim().parse::<f64>().ok())
-                .or_else(|| v.as_f64())
-        });
-    let level = r.level.clone().or_else(|| {
-        rule.and_then(|x| x.default_configuration.as_ref())
-            .and_then(|c| c.level.clone())
+        .as_deref()
+        .or_else(|| r.rule.as_ref().and_then(|x| x.id.as_deref()));
+    let rule = by_index.or_else(|| {
+        named
+            .and_then(|id| conv.by_id.get(id))
+            .map(|&i| &conv.rules[i])
     });
-    let (severity, source) = match (score.and_then(Severity::from_cvss), &level) {
-        (Some(s), _) => (
-            s,
-            format!("security-severity {}", score.unwrap_or_default()),
-        ),
-        (None, Some(l)) => (
-            level_severity(l).unwrap_or(Severity::Medium),
-            format!("SARIF level {l}"),
-        ),
-        (None, None) => (Severity::Medium, "SARIF default level warning".to_string()),
+    let rule_id: Name = match (named, rule.and_then(|x| x.id.as_ref())) {
+        (Some(n), Some(id)) if **id == *n => id.clone(),
+        (Some(n), _) => ctx.name(n),
+        (None, Some(id)) => id.clone(),
+        (None, None) => ctx.name("(no rule)"),
     };
-    let is_secret = secret_rule(&rule_id)
-        || rule
-            .and_then(|x| x.properties.as_ref())
-            .and_then(|p| p.get("tags"))
-            .is_some_and(|t| t.to_string().to_lowercase().contains("secret"));
-    let mut f = Finding::code(&conv.tool, &rule_id, severity, source);
-    f.title = rule
-        .and_then(|x| {
-            x.short_description
-                .as_ref()
-                .and_then(|m| m.text.clone())
-                .or_else(|| x.name.clone())
-        })
-        .unwrap_or_else(|| rule_id.clone());
-    f.message = r
-        .message
-        .as_ref()
-        .and_then(|m| m.text.clone())
-        .unwrap_or_default();
-    if let Some(pl) = r
+    let (severity, source) = conv.severity(rule, r.level.as_deref(), ctx);
+    let is_secret = match rule {
+        Some(x) if x.id.as_ref() == Some(&rule_id) => x.secret,
+        _ => secret_rule(&rule_id) || rule.is_some_and(|x| x.secret),
+    };
+    let mut f = Finding::code(conv.tool.clone(), rule_id, severity, source);
+    if let Some(t) = rule.and_then(|x| x.title.clone()) {
+        f.title = t;
+    }
+    f.message = r.message.and_then(|m| m.text).unwrap_or_default();
+    let pl = r
         .locations
         .first()
-        .and_then(|l| l.physical_location.as_ref())
-    {
-        if let Some(a) = &pl.artifact_location {
-            let base = a
-                .uri_base_id
-                .as_ref()
-                .and_then(|b| bases.get(b))
-                .and_then(|b| b.uri.clone());
-            f.path = a.uri.as_deref().map(|u| {
-                ctx.repo_path(&match &base {
-                    Some(b) if !u.contains("://") => {
-                        format!("{}/{}", b.trim_end_matches('/'), u)
-                    }
-                    _ => u.to_string(),
-                })
-            });
-        }
-        if let Some(reg) = &pl.region {
-            f.start_line = reg.start_line;
-            f.end_line = reg.end_line.or(reg.start_line);
-            if !is_secret {
-                f.snippet = reg.snippet.as_ref().and_then(|s| s.text.clone());
-            }
-        }
+        .and_then(|l| l.physical_location.as_ref());
+    f.path = pl
+        .and_then(|p| p.artifact_location.as_ref())
+        .and_then(|a| result_path(a, bases, ctx));
+    let region = pl.and_then(|p| p.region.as_ref());
+    if let Some(reg) = region {
+        f.start_line = reg.start_line;
+        f.end_line = reg.end_line.or(reg.start_line);
     }
+    let snippet = region
+        .and_then(|r| r.snippet.as_ref())
+        .and_then(|s| s.text.as_deref());
     if is_secret {
         f.kind = Kind::Secret;
         // The snippet of a secret rule is the secret: never kept; its hash identifies it.
-        let snippet = r
-            .locations
-            .first()
-            .and_then(|l| l.physical_location.as_ref())
-            .and_then(|p| p.region.as_ref())
-            .and_then(|r| r.snippet.as_ref())
-            .and_then(|s| s.text.as_deref())
-            .unwrap_or("");
         f.secret_hash = Some(super::hash(&format!(
-            "{rule_id}\0{}\0{snippet}",
-            f.path.as_deref().unwrap_or("")
+            "{}\0{}\0{}",
+            f.rule,
+            f.path.as_deref().unwrap_or(""),
+            snippet.unwrap_or("")
         )));
-        f.message = f.title.clone();
-    }
-    // Without a snippet, the producer's own line hash stands in for the flagged text.
-    if f.snippet.is_none() && !is_secret {
-        f.snippet = r
-            .partial_fingerprints
-            .get("primaryLocationLineHash")
-            .cloned();
-    }
-    if r.baseline_state.as_deref() == Some("absent") {
-        return None;
+        f.message = f.title.to_string();
+    } else {
+        // Without a snippet, the producer's own line hash stands in for the flagged text.
+        f.flagged_text = snippet.and_then(text_digest).or_else(|| {
+            r.partial_fingerprints
+                .primary_location_line_hash
+                .as_deref()
+                .and_then(text_digest)
+        });
     }
     if let Some(s) = r
         .suppressions
         .iter()
         .find(|s| matches!(s.status.as_deref(), None | Some("accepted")))
     {
-        f.suppressed = Some(format!(
+        f.suppressed = Some(ctx.name(&format!(
             "SARIF suppression ({}){}",
             s.kind.as_deref().unwrap_or("external"),
             s.justification
                 .as_deref()
                 .map(|j| format!(": {j}"))
                 .unwrap_or_default()
-        ));
+        )));
     }
     Some(f)
 }
@@ -391,8 +466,8 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut tool: Option<Tool> = None;
-        let mut bases: HashMap<String, ArtifactLocation> = HashMap::new();
-        let mut buffered: Vec<SarifResult> = Vec::new();
+        let mut bases = Bases::new();
+        let mut buffered: Vec<SarifResult<'de>> = Vec::new();
         let first = self.report.findings.len();
         // Results streamed before `originalUriBaseIds` was seen: (finding index, result uri, base id).
         let mut unresolved: Vec<(usize, String, String)> = Vec::new();
@@ -402,7 +477,7 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
                 "originalUriBaseIds" => bases = map.next_value()?,
                 "results" => match &tool {
                     Some(t) => {
-                        let conv = Conv::new(t);
+                        let conv = Conv::new(t, self.ctx);
                         map.next_value_seed(ResultsSeed {
                             ctx: self.ctx,
                             report: &mut *self.report,
@@ -419,9 +494,9 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
             }
         }
         let tool = tool.ok_or_else(|| de::Error::missing_field("tool"))?;
-        let conv = Conv::new(&tool);
-        self.report.tools.push(conv.tool.clone());
-        for r in &buffered {
+        let conv = Conv::new(&tool, self.ctx);
+        self.report.tools.push(conv.tool.to_string());
+        for r in buffered {
             if let Some(f) = convert(r, &conv, &bases, self.ctx) {
                 self.report.findings.push(f);
             }
@@ -439,44 +514,49 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
     }
 }
 
-struct ResultsSeed<'a, 'c, 't> {
+struct ResultsSeed<'a, 'c> {
     ctx: &'a Ctx<'c>,
     report: &'a mut Report,
-    conv: &'a Conv<'t>,
-    bases: &'a HashMap<String, ArtifactLocation>,
+    conv: &'a Conv,
+    bases: &'a Bases,
     unresolved: &'a mut Vec<(usize, String, String)>,
 }
 
-impl<'de> DeserializeSeed<'de> for ResultsSeed<'_, '_, '_> {
+impl<'de> DeserializeSeed<'de> for ResultsSeed<'_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
+impl<'de> Visitor<'de> for ResultsSeed<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a list of results")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let first = self.report.findings.len();
-        while let Some(r) = seq.next_element::<SarifResult>()? {
-            let Some(f) = convert(&r, self.conv, self.bases, self.ctx) else {
-                continue;
-            };
-            let loc = r
+        while let Some(r) = seq.next_element::<SarifResult<'de>>()? {
+            // A base id not declared yet may come later in the run: remember the raw URI.
+            let pending = r
                 .locations
                 .first()
                 .and_then(|l| l.physical_location.as_ref())
-                .and_then(|p| p.artifact_location.as_ref());
-            if let Some((Some(uri), Some(base))) =
-                loc.map(|a| (a.uri.clone(), a.uri_base_id.clone()))
-            {
-                if !self.bases.contains_key(&base) && !uri.contains("://") {
-                    self.unresolved
-                        .push((self.report.findings.len() - first, uri, base));
-                }
+                .and_then(|p| p.artifact_location.as_ref())
+                .and_then(|a| match (a.uri.as_deref(), a.uri_base_id.as_deref()) {
+                    (Some(uri), Some(base))
+                        if !self.bases.contains_key(base) && !uri.contains("://") =>
+                    {
+                        Some((uri.to_string(), base.to_string()))
+                    }
+                    _ => None,
+                });
+            let Some(f) = convert(r, self.conv, self.bases, self.ctx) else {
+                continue;
+            };
+            if let Some((uri, base)) = pending {
+                self.unresolved
+                    .push((self.report.findings.len() - first, uri, base));
             }
             self.report.findings.push(f);
         }
