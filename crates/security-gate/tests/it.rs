@@ -149,6 +149,31 @@ fn schema_fixtures_map_to_the_one_scale() {
             "{file}"
         );
     }
+    // What the scanner itself suppressed (trivy --show-suppressed, grype ignore rules) is
+    // counted as suppressed, with the scanner's reason.
+    for (file, rule, reason) in [
+        (
+            "schema-trivy.json",
+            "CVE-2021-33503",
+            "Trivy ignored (.trivyignore): only used in tests",
+        ),
+        (
+            "schema-grype.json",
+            "GHSA-q2q7-5pp4-w6pg",
+            "Grype ignore rule: only used in tests",
+        ),
+    ] {
+        let suppressed: Vec<(String, String)> = parse(file)
+            .findings
+            .iter()
+            .filter_map(|f| Some((f.rule.to_string(), f.suppressed.as_deref()?.to_string())))
+            .collect();
+        assert_eq!(
+            suppressed,
+            vec![(rule.to_string(), reason.to_string())],
+            "{file}"
+        );
+    }
     // cargo-audit gives only a vector: CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H scores 5.9.
     assert_eq!(
         formats::cvss_vector_score("CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H"),
@@ -395,8 +420,9 @@ fn suppressions_need_reasons_expire_and_report_unused_ones() {
         "{stdout}"
     );
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
-    // B101 (1) and the PyYAML advisory (1) suppressed, plus Bandit's own nosec (1).
-    assert_eq!(r["metrics"]["suppressed"], 3);
+    // B101 (1) and the PyYAML advisory (1) suppressed, plus Bandit's own nosec (1) and the
+    // advisory .trivyignore suppressed (1).
+    assert_eq!(r["metrics"]["suppressed"], 4);
     assert!(
         r["findings"]
             .as_array()

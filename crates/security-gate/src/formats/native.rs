@@ -348,47 +348,72 @@ pub fn trufflehog(text: &str, ctx: &Ctx<'_>) -> Result<Report, String> {
 }
 
 /// Trivy JSON (schema 2): vulnerabilities, misconfigurations and secrets of every target.
+/// Findings Trivy suppressed (`.trivyignore`, VEX, Rego) are listed only under
+/// `--show-suppressed`, as `ExperimentalModifiedFindings`: they count as suppressed, with
+/// Trivy's status, source and statement as the reason.
 pub fn trivy(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
     let mut r = Report {
         tools: vec!["trivy".into()],
         ..Default::default()
     };
     for t in v["Results"].as_array().into_iter().flatten() {
-        let target = s(t, "Target");
-        let eco = s(t, "Type").to_string();
-        for x in t["Vulnerabilities"].as_array().into_iter().flatten() {
-            let word = s(x, "Severity");
-            let sev = sev_word(word).map_or_else(
-                || unknown("trivy"),
-                |s| (s, format!("Trivy severity {word}")),
-            );
+        let list = |key: &str| t[key].as_array().into_iter().flatten();
+        for (kind, x) in list("Vulnerabilities")
+            .map(|x| ("vulnerability", x))
+            .chain(list("Misconfigurations").map(|x| ("misconfiguration", x)))
+            .chain(list("Secrets").map(|x| ("secret", x)))
+        {
+            r.findings.extend(trivy_finding(ctx, t, kind, x));
+        }
+        for m in list("ExperimentalModifiedFindings") {
+            let Some(mut f) = trivy_finding(ctx, t, s(m, "Type"), &m["Finding"]) else {
+                continue;
+            };
+            let statement = s(m, "Statement");
+            f.suppressed = Some(ctx.name(&format!(
+                "Trivy {} ({}){}",
+                s(m, "Status"),
+                s(m, "Source"),
+                if statement.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {statement}")
+                }
+            )));
+            r.findings.push(f);
+        }
+    }
+    Ok(r)
+}
+
+/// One Trivy finding of `kind` (its `Type` in modified findings) in target `t`; `None` for a
+/// passed check or a kind this gate does not gate (licenses).
+fn trivy_finding(ctx: &Ctx<'_>, t: &Value, kind: &str, x: &Value) -> Option<Finding> {
+    let target = s(t, "Target");
+    let word = s(x, "Severity");
+    let (sev, src) = sev_word(word).map_or_else(
+        || unknown("trivy"),
+        |s| (s, format!("Trivy severity {word}")),
+    );
+    match kind {
+        "vulnerability" => {
             let pkg = Package {
-                ecosystem: eco.clone(),
+                ecosystem: s(t, "Type").to_string(),
                 name: s(x, "PkgName").into(),
                 version: s(x, "InstalledVersion").into(),
             };
-            r.findings.push(dependency(
+            Some(dependency(
                 ctx,
                 "trivy",
                 s(x, "VulnerabilityID"),
-                sev,
+                (sev, src),
                 pkg,
                 None,
                 s(x, "Title").into(),
                 Some(ctx.repo_path(target)),
-            ));
+            ))
         }
-        for x in t["Misconfigurations"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|x| x["Status"].as_str() != Some("PASS"))
-        {
-            let word = s(x, "Severity");
-            let (sev, src) = sev_word(word).map_or_else(
-                || unknown("trivy"),
-                |s| (s, format!("Trivy severity {word}")),
-            );
+        "misconfiguration" if x["Status"].as_str() != Some("PASS") => {
             let mut f = ctx.finding("trivy", s(x, "ID"), sev, &src);
             f.title = ctx.name(s(x, "Title"));
             f.message = s(x, "Message").into();
@@ -400,14 +425,9 @@ pub fn trivy(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
                 s(&x["CauseMetadata"], "Resource"),
                 s(x, "Message")
             ));
-            r.findings.push(f);
+            Some(f)
         }
-        for x in t["Secrets"].as_array().into_iter().flatten() {
-            let word = s(x, "Severity");
-            let (sev, src) = sev_word(word).map_or_else(
-                || unknown("trivy"),
-                |s| (s, format!("Trivy severity {word}")),
-            );
+        "secret" => {
             let mut f = ctx.finding("trivy", s(x, "RuleID"), sev, &src);
             f.kind = Kind::Secret;
             f.title = ctx.name(s(x, "Title"));
@@ -417,19 +437,26 @@ pub fn trivy(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
             f.end_line = line(&x["EndLine"]).or(f.start_line);
             // Trivy masks the secret in `Match`; the masked line still identifies the finding.
             f.secret_hash = Some(hash(&format!("{}\0{}", s(x, "RuleID"), s(x, "Match"))));
-            r.findings.push(f);
+            Some(f)
         }
+        _ => None,
     }
-    Ok(r)
 }
 
-/// Grype JSON: `matches[]`.
+/// Grype JSON: `matches[]`, and `ignoredMatches[]` (Grype's ignore rules) as suppressed.
 pub fn grype(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
     let mut r = Report {
         tools: vec!["grype".into()],
         ..Default::default()
     };
-    for m in v["matches"].as_array().ok_or("no matches array")? {
+    let ignored = v["ignoredMatches"].as_array().into_iter().flatten();
+    for (m, rules) in v["matches"]
+        .as_array()
+        .ok_or("no matches array")?
+        .iter()
+        .map(|m| (m, None))
+        .chain(ignored.map(|m| (m, Some(&m["appliedIgnoreRules"]))))
+    {
         let vul = &m["vulnerability"];
         let word = s(vul, "severity");
         let sev = sev_word(word).map_or_else(
@@ -453,7 +480,7 @@ pub fn grype(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
         let path = a["locations"][0]["path"]
             .as_str()
             .map(|p| ctx.repo_path(p.trim_start_matches('/')));
-        r.findings.push(dependency(
+        let mut f = dependency(
             ctx,
             "grype",
             s(vul, "id"),
@@ -462,7 +489,24 @@ pub fn grype(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
             Some(&Value::Array(aliases)),
             s(vul, "description").chars().take(200).collect(),
             path,
-        ));
+        );
+        if let Some(rules) = rules {
+            let reasons: Vec<&str> = rules
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x["reason"].as_str().filter(|r| !r.is_empty()))
+                .collect();
+            f.suppressed = Some(ctx.name(&format!(
+                "Grype ignore rule{}",
+                if reasons.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", reasons.join("; "))
+                }
+            )));
+        }
+        r.findings.push(f);
     }
     Ok(r)
 }
