@@ -7,14 +7,29 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+use flate2::write::GzEncoder;
+use flate2::Compression;
 use serde::Serialize;
 
 use crate::model::{Finding, Severity};
 
-/// GitHub: results per run.
-pub const MAX_RESULTS_PER_RUN: usize = 25_000;
-/// GitHub: runs per file.
-pub const MAX_RUNS: usize = 20;
+/// What GitHub code scanning accepts in one upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Runs per file.
+    pub runs: usize,
+    /// Results per run (GitHub keeps the rest out).
+    pub results_per_run: usize,
+    /// The file, gzip-compressed, in bytes.
+    pub gzip_bytes: u64,
+}
+
+/// GitHub's published limits (20 runs, 25,000 results per run, 10 MB gzipped).
+pub const GITHUB: Limits = Limits {
+    runs: 20,
+    results_per_run: 25_000,
+    gzip_bytes: 10_000_000,
+};
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -192,8 +207,8 @@ fn rule(f: &Finding) -> Rule {
     }
 }
 
-/// Build the log; the second value lists what was left out to respect GitHub's limits.
-fn build(findings: &[Finding]) -> (Log<'_>, Vec<String>) {
+/// Build the log; the second value lists what was left out to respect the limits.
+fn build(findings: &[Finding], limits: Limits) -> (Log<'_>, Vec<String>) {
     let mut warnings = Vec::new();
     let mut by_tool: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
@@ -201,9 +216,10 @@ fn build(findings: &[Finding]) -> (Log<'_>, Vec<String>) {
     }
     let mut runs = Vec::new();
     for (tool, list) in by_tool {
-        if runs.len() == MAX_RUNS {
+        if runs.len() == limits.runs {
             warnings.push(format!(
-                "{tool}: GitHub accepts {MAX_RUNS} runs per file; left out"
+                "{tool}: GitHub accepts {} runs per file; left out",
+                limits.runs
             ));
             continue;
         }
@@ -211,16 +227,17 @@ fn build(findings: &[Finding]) -> (Log<'_>, Vec<String>) {
         if located.len() < list.len() {
             warnings.push(format!("{tool}: {} findings without a file location are not in the SARIF (code scanning needs one)", list.len() - located.len()));
         }
-        if located.len() > MAX_RESULTS_PER_RUN {
+        if located.len() > limits.results_per_run {
             warnings.push(format!(
-                "{tool}: {} results, GitHub keeps {MAX_RESULTS_PER_RUN}; the most severe are kept",
-                located.len()
+                "{tool}: {} results, {} kept (the most severe) to stay within GitHub's limits",
+                located.len(),
+                limits.results_per_run
             ));
         }
         let mut rules: Vec<Rule> = Vec::new();
         let mut index: BTreeMap<&str, usize> = BTreeMap::new();
         let mut results = Vec::new();
-        for f in located.into_iter().take(MAX_RESULTS_PER_RUN) {
+        for f in located.into_iter().take(limits.results_per_run) {
             let i = *index.entry(&*f.rule).or_insert_with(|| {
                 rules.push(rule(f));
                 rules.len() - 1
@@ -291,17 +308,211 @@ fn build(findings: &[Finding]) -> (Log<'_>, Vec<String>) {
     )
 }
 
-/// Write the merged SARIF (atomically, through a temporary file).
+/// Write the merged SARIF (atomically, through a temporary file) within GitHub's limits; the
+/// warnings say what was left out.
 pub fn write(path: &Path, findings: &[Finding]) -> std::io::Result<Vec<String>> {
-    let (log, warnings) = build(findings);
+    write_within(path, findings, GITHUB)
+}
+
+/// [`write`] with explicit limits. The file is measured gzipped as it is written; when it is
+/// over the limit it is written again with fewer results per run (the most severe kept).
+pub fn write_within(
+    path: &Path,
+    findings: &[Finding],
+    mut limits: Limits,
+) -> std::io::Result<Vec<String>> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
     let tmp = path.with_extension("sarif.tmp");
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-    serde_json::to_writer(&mut out, &log).map_err(std::io::Error::other)?;
-    out.flush()?;
-    drop(out);
-    std::fs::rename(&tmp, path)?;
-    Ok(warnings)
+    // The first gzipped size over the limit, for the warning.
+    let mut over: Option<u64> = None;
+    let written = (|| loop {
+        let (log, mut warnings) = build(findings, limits);
+        let most = log.runs.iter().map(|r| r.results.len()).max().unwrap_or(0);
+        let raw = write_log(&tmp, &log)?;
+        // gzip never grows a file by more than a few bytes per 64 KiB block: most logs are
+        // known to fit without compressing them.
+        let gzipped = if raw + raw / 8192 + 64 <= limits.gzip_bytes {
+            raw
+        } else {
+            gzipped_size(&tmp)?
+        };
+        if gzipped <= limits.gzip_bytes {
+            if let Some(size) = over {
+                warnings.push(format!(
+                    "the merged log was {size} bytes gzipped, GitHub accepts {}: at most {} results per tool kept (the most severe)",
+                    limits.gzip_bytes, limits.results_per_run
+                ));
+            }
+            return Ok(warnings);
+        }
+        if most <= 1 {
+            return Err(std::io::Error::other(format!(
+                "the merged SARIF is {gzipped} bytes gzipped even with one result per tool; GitHub accepts {}",
+                limits.gzip_bytes
+            )));
+        }
+        over.get_or_insert(gzipped);
+        // Scale the per-run cap by how far over the file is, with a margin, and try again.
+        let keep = most as f64 * limits.gzip_bytes as f64 / gzipped as f64 * 0.9;
+        limits.results_per_run = (keep as usize).clamp(1, most - 1);
+    })();
+    match written {
+        Ok(warnings) => {
+            std::fs::rename(&tmp, path)?;
+            Ok(warnings)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// Write `log` compactly to `path`; its size in bytes.
+fn write_log(path: &Path, log: &Log<'_>) -> std::io::Result<u64> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(path)?);
+    serde_json::to_writer(&mut out, log).map_err(std::io::Error::other)?;
+    let file = out.into_inner().map_err(|e| e.into_error())?;
+    Ok(file.metadata()?.len())
+}
+
+/// The file's size gzipped. The fastest level compresses least, so a log that fits at it fits
+/// as uploaded.
+fn gzipped_size(path: &Path) -> std::io::Result<u64> {
+    struct Counter(u64);
+    impl Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut gz = GzEncoder::new(Counter(0), Compression::fast());
+    std::io::copy(&mut std::fs::File::open(path)?, &mut gz)?;
+    Ok(gz.finish()?.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` findings per tool, of varied severity, each with its own message.
+    fn findings(tools: usize, n: usize) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for t in 0..tools {
+            for i in 0..n {
+                let sev = Severity::ALL[i % 4];
+                let mut f = Finding::code(
+                    format!("tool{t}").into(),
+                    format!("R{}", i % 7).into(),
+                    sev,
+                    "test".into(),
+                );
+                f.path = Some(format!("src/f{i}.py").into());
+                f.start_line = Some(i as u32 + 1);
+                f.message = format!("finding {i} of tool {t}: {:x}", i * 2_654_435_761);
+                out.push(f);
+            }
+        }
+        // As the gate hands them over: most severe first.
+        out.sort_by_key(|f| f.severity);
+        out
+    }
+
+    fn read(path: &Path) -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    /// The file's size gzipped at the level the writer measures with.
+    fn gzipped(path: &Path) -> u64 {
+        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+        gz.write_all(&std::fs::read(path).unwrap()).unwrap();
+        gz.finish().unwrap().len() as u64
+    }
+
+    fn results(log: &serde_json::Value) -> Vec<usize> {
+        log["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["results"].as_array().unwrap().len())
+            .collect()
+    }
+
+    #[test]
+    fn runs_and_results_per_run_are_capped_keeping_the_most_severe() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.sarif");
+        let limits = Limits {
+            runs: 2,
+            results_per_run: 5,
+            gzip_bytes: u64::MAX,
+        };
+        let warnings = write_within(&path, &findings(3, 12), limits).unwrap();
+        let log = read(&path);
+        assert_eq!(results(&log), vec![5, 5]);
+        let levels: Vec<&str> = log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["level"].as_str().unwrap())
+            .collect();
+        // 12 findings cycle critical, high, medium, low: the 3 critical and 2 of the high.
+        assert_eq!(levels, ["error"; 5]);
+        assert_eq!(
+            warnings,
+            [
+                "tool0: 12 results, 5 kept (the most severe) to stay within GitHub's limits",
+                "tool1: 12 results, 5 kept (the most severe) to stay within GitHub's limits",
+                "tool2: GitHub accepts 2 runs per file; left out",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_log_over_the_gzip_limit_is_cut_until_it_fits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.sarif");
+        let all = findings(2, 400);
+        let full = write_within(&path, &all, GITHUB).unwrap();
+        assert!(full.is_empty(), "{full:?}");
+        let size = gzipped(&path);
+
+        let limits = Limits {
+            gzip_bytes: size / 3,
+            ..GITHUB
+        };
+        let warnings = write_within(&path, &all, limits).unwrap();
+        assert!(gzipped(&path) <= size / 3);
+        let kept = results(&read(&path));
+        assert!(
+            kept[0] < 400 && kept[0] > 50 && kept[0] == kept[1],
+            "{kept:?}"
+        );
+        assert!(
+            warnings.last().unwrap().starts_with(&format!("the merged log was {size} bytes gzipped, GitHub accepts {}: at most {} results per tool kept", size / 3, kept[0])),
+            "{warnings:?}"
+        );
+        assert!(!dir.path().join("out.sarif.tmp").exists());
+    }
+
+    #[test]
+    fn a_log_that_cannot_fit_is_an_error_and_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.sarif");
+        let limits = Limits {
+            gzip_bytes: 10,
+            ..GITHUB
+        };
+        let err = write_within(&path, &findings(1, 40), limits).unwrap_err();
+        assert!(
+            err.to_string().contains("even with one result per tool"),
+            "{err}"
+        );
+        assert!(!path.exists() && !dir.path().join("out.sarif.tmp").exists());
+    }
 }
