@@ -58,8 +58,8 @@ pub enum DiffFilter {
 }
 
 impl DiffFilter {
-    /// Does the finding touch the change? Findings without lines (dependencies) count when
-    /// their file (the manifest) changed.
+    /// Does the finding touch the change? A dependency is on its manifest's line that names it
+    /// (`locate`); one whose line was not found counts when its manifest changed.
     pub fn keeps(self, f: &Finding, changed: &gates_core::git::ChangedLines) -> bool {
         let Some(lines) = f
             .path
@@ -334,6 +334,7 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
         ));
     }
     let mut findings = normalise(head.findings, inputs, &mut supp)?;
+    crate::locate::manifest_lines(&mut findings, &inputs.root);
     let before = findings.len();
     if let Some((filter, changed)) = inputs.diff.as_ref().filter(|_| inputs.baseline.is_empty()) {
         findings.retain(|f| filter.keeps(f, changed));

@@ -7,6 +7,7 @@ pub mod dedupe;
 pub mod fingerprint;
 pub mod formats;
 pub mod gate;
+pub mod locate;
 pub mod model;
 pub mod render;
 pub mod sarif_out;

@@ -880,3 +880,49 @@ fn sarif_with_version_last_is_recognised() {
     let r = formats::parse_file(&p, None, dir.path()).unwrap();
     assert_eq!(r.findings.len(), 200);
 }
+
+#[test]
+fn dependency_findings_are_annotated_on_their_manifest_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // The manifest Trivy's report names (Target requirements.txt), as it is in the checkout.
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        "# app\nflask==2.0.0\nrequests==2.25.0\nPyYAML==5.3\n",
+    )
+    .unwrap();
+    let result = dir.path().join("r.json");
+    let report = fixture("schema-trivy.json").display().to_string();
+    let out = gate(
+        dir.path(),
+        &[&report, "--result", result.to_str().unwrap()],
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    let lines: BTreeMap<String, u64> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"] == "requirements.txt")
+        .map(|f| {
+            (
+                f["title"].as_str().unwrap().to_string(),
+                f["start_line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(lines["critical CVE-2020-14343"], 4, "{lines:?}");
+    assert_eq!(lines["medium CVE-2023-32681"], 3, "{lines:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "::error title=critical CVE-2020-14343,file=requirements.txt,line=4,endLine=4::"
+        ),
+        "{stdout}"
+    );
+}
