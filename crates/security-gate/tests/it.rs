@@ -926,3 +926,73 @@ fn dependency_findings_are_annotated_on_their_manifest_line() {
         "{stdout}"
     );
 }
+
+// Every reader survives damaged input: real fixtures cut short, with bytes flipped or spliced,
+// read as themselves and as every other format, give a report or an error, never a panic (the
+// stable-toolchain stand-in for the `security_formats` fuzz target).
+const MUTATION_SEEDS: &[&str] = &[
+    "bandit.json",
+    "semgrep.json",
+    "semgrep.sarif",
+    "checkov.json",
+    "schema-gitleaks.json",
+    "schema-trufflehog.jsonl",
+    "schema-trivy.json",
+    "schema-grype.json",
+    "schema-osv.json",
+    "schema-pip-audit.json",
+    "schema-npm-audit.json",
+    "schema-cargo-audit.json",
+    "schema-safety.json",
+];
+
+const FORMATS: [Option<Format>; 14] = [
+    None,
+    Some(Format::Sarif),
+    Some(Format::Bandit),
+    Some(Format::Semgrep),
+    Some(Format::Checkov),
+    Some(Format::Gitleaks),
+    Some(Format::Trufflehog),
+    Some(Format::Trivy),
+    Some(Format::Grype),
+    Some(Format::Osv),
+    Some(Format::PipAudit),
+    Some(Format::NpmAudit),
+    Some(Format::CargoAudit),
+    Some(Format::Safety),
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+
+    #[test]
+    fn damaged_reports_never_panic(
+        which in 0usize..64,
+        format in 0usize..14,
+        cut in 0.0f64..1.0,
+        flips in proptest::collection::vec((0.0f64..1.0, proptest::prelude::any::<u8>()), 0..8),
+        splice in proptest::prelude::any::<Vec<u8>>(),
+    ) {
+        let mut bytes = std::fs::read(fixture(MUTATION_SEEDS[which % MUTATION_SEEDS.len()])).unwrap();
+        for (at, b) in flips {
+            let i = ((bytes.len() as f64) * at) as usize;
+            if i < bytes.len() {
+                bytes[i] = b;
+            }
+        }
+        bytes.truncate((((bytes.len() as f64) * cut) as usize).max(1));
+        bytes.extend_from_slice(&splice);
+        let _ = formats::parse_bytes(&bytes, Path::new("mutated"), FORMATS[format], &root());
+    }
+}
+
+#[test]
+fn every_fixture_read_as_every_format_gives_a_report_or_an_error() {
+    for name in MUTATION_SEEDS {
+        let bytes = std::fs::read(fixture(name)).unwrap();
+        for format in FORMATS {
+            let _ = formats::parse_bytes(&bytes, Path::new(name), format, &root());
+        }
+    }
+}

@@ -199,6 +199,16 @@ pub fn detect(text: &str, v: Option<&Value>) -> Option<Format> {
 /// `Err`: the gate fails closed.
 pub fn parse_file(path: &Path, forced: Option<Format>, root: &Path) -> Result<Report, InputError> {
     let bytes = std::fs::read(path).map_err(|e| InputError::io(path, &e))?;
+    parse_bytes(&bytes, path, forced, root)
+}
+
+/// Read one report already in memory; `path` names it in errors.
+pub fn parse_bytes(
+    bytes: &[u8],
+    path: &Path,
+    forced: Option<Format>,
+    root: &Path,
+) -> Result<Report, InputError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(InputError::new(path, "the report is empty", "a scanner that found nothing still writes a report (an empty list or object); check that the scan step ran and wrote here"));
     }
@@ -208,9 +218,9 @@ pub fn parse_file(path: &Path, forced: Option<Format>, root: &Path) -> Result<Re
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
     let forced = forced.or_else(|| looks_like_sarif(&head).then_some(Format::Sarif));
     if forced == Some(Format::Sarif) {
-        return sarif::parse(&bytes, &ctx).map_err(|e| InputError::new(path, e, "fix the scan (its errors mean findings may be missing) or pass --allow-missing to accept a partial report"));
+        return sarif::parse(bytes, &ctx).map_err(|e| InputError::new(path, e, "fix the scan (its errors mean findings may be missing) or pass --allow-missing to accept a partial report"));
     }
-    let text = std::str::from_utf8(&bytes).map_err(|_| {
+    let text = std::str::from_utf8(bytes).map_err(|_| {
         InputError::new(
             path,
             "the report is not UTF-8 text",
@@ -234,7 +244,7 @@ pub fn parse_file(path: &Path, forced: Option<Format>, root: &Path) -> Result<Re
     };
     let result = match format {
         // Recognised only after parsing (its version comes late in the file).
-        Format::Sarif => sarif::parse(&bytes, &ctx),
+        Format::Sarif => sarif::parse(bytes, &ctx),
         Format::Trufflehog => native::trufflehog(text, &ctx),
         f => {
             let v = need(value)?;
