@@ -9,26 +9,17 @@ use std::path::Path;
 use libfuzzer_sys::fuzz_target;
 use security_gate::formats::{parse_bytes, Format};
 
-const FORMATS: [Option<Format>; 14] = [
-    None,
-    Some(Format::Sarif),
-    Some(Format::Bandit),
-    Some(Format::Semgrep),
-    Some(Format::Checkov),
-    Some(Format::Gitleaks),
-    Some(Format::Trufflehog),
-    Some(Format::Trivy),
-    Some(Format::Grype),
-    Some(Format::Osv),
-    Some(Format::PipAudit),
-    Some(Format::NpmAudit),
-    Some(Format::CargoAudit),
-    Some(Format::Safety),
-];
-
 fuzz_target!(|data: &[u8]| {
     if let Some((&pick, rest)) = data.split_first() {
-        let format = FORMATS[usize::from(pick) % FORMATS.len()];
-        let _ = parse_bytes(rest, Path::new("fuzz"), format, Path::new("/nonexistent-root"));
+        // 0 recognises the format from the content; the rest force one.
+        let format = (usize::from(pick) % (Format::ALL.len() + 1))
+            .checked_sub(1)
+            .map(|i| Format::ALL[i]);
+        let _ = parse_bytes(
+            rest,
+            Path::new("fuzz"),
+            format,
+            Path::new("/nonexistent-root"),
+        );
     }
 });

@@ -48,6 +48,25 @@ pub enum Format {
     Safety,
 }
 
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 13] = [
+        Format::Sarif,
+        Format::Bandit,
+        Format::Semgrep,
+        Format::Checkov,
+        Format::Gitleaks,
+        Format::Trufflehog,
+        Format::Trivy,
+        Format::Grype,
+        Format::Osv,
+        Format::PipAudit,
+        Format::NpmAudit,
+        Format::CargoAudit,
+        Format::Safety,
+    ];
+}
+
 /// Where report paths are relative to, and the text shared between findings.
 pub struct Ctx<'a> {
     /// The checkout (absolute).
