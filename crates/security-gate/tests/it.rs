@@ -53,6 +53,20 @@ fn gate(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .unwrap()
 }
 
+/// The run ended with `code`; its stderr is shown when not.
+fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
 #[test]
 fn bandit_counts_equal_bandits_own_totals() {
     // fixtures/security/bandit.txt: "Total issues (by severity): Low: 4, Medium: 4, High: 4";
@@ -250,13 +264,8 @@ fn one_advisory_found_by_five_tools_counts_once() {
         &args.iter().map(String::as_str).collect::<Vec<_>>(),
         &[],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    assert_exit(&out, 0);
+    let r: serde_json::Value = read_json(&result);
     let pyyaml: Vec<&serde_json::Value> = r["findings"]
         .as_array()
         .unwrap()
@@ -401,12 +410,7 @@ fn suppressions_need_reasons_expire_and_report_unused_ones() {
         &[],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert!(
         stdout.contains("warning: expired suppression no longer applies: rule B108"),
         "{stdout}"
@@ -419,7 +423,7 @@ fn suppressions_need_reasons_expire_and_report_unused_ones() {
         stdout.contains("note: unused suppression: id CVE-1999-0001"),
         "{stdout}"
     );
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    let r: serde_json::Value = read_json(&result);
     // B101 (1) and the PyYAML advisory (1) suppressed, plus Bandit's own nosec (1) and the
     // advisory .trivyignore suppressed (1).
     assert_eq!(r["metrics"]["suppressed"], 4);
@@ -492,7 +496,7 @@ fn base_head_new_existing_fixed_are_exact() {
         ],
         &[],
     );
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    let r: serde_json::Value = read_json(&result);
     // Head: B404 subprocess import, B602 shell (moved), B307 eval x2, B506 yaml.load.
     // Base: B404, B403 pickle import, B602, B307, B301 pickle.loads.
     assert_eq!(r["metrics"]["total"], 5);
@@ -529,7 +533,7 @@ fn base_head_new_existing_fixed_are_exact() {
         &[],
     );
     assert_eq!(out.status.code(), Some(0));
-    let r2: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    let r2: serde_json::Value = read_json(&result);
     assert_eq!(
         (r2["metrics"]["new"].clone(), r2["metrics"]["fixed"].clone()),
         (r["metrics"]["new"].clone(), r["metrics"]["fixed"].clone())
@@ -611,12 +615,7 @@ fn merged_sarif_passes_the_sarif_multitool_with_githubs_rules() {
         ],
         &[],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let log: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
     let ids: Vec<&str> = log["runs"]
         .as_array()
@@ -654,7 +653,7 @@ fn result_file_matches_the_schema_and_config_schema_is_current() {
         &[b.as_str(), "--result", result.to_str().unwrap()],
         &[],
     );
-    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    let doc: serde_json::Value = read_json(&result);
     let schema: serde_json::Value = serde_json::from_slice(
         &std::fs::read(root().join("schemas/gates-result-v1.schema.json")).unwrap(),
     )
@@ -709,13 +708,8 @@ fn diff_filter_keeps_findings_on_changed_lines() {
         ],
         &[],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    assert_exit(&out, 0);
+    let r: serde_json::Value = read_json(&result);
     // Bandit flags the import (B404), shell=True (B602) and eval (B307); only eval is new code.
     assert_eq!(r["metrics"]["total"], 1);
     assert_eq!(r["findings"][0]["start_line"], 9);
@@ -733,7 +727,7 @@ fn diff_filter_keeps_findings_on_changed_lines() {
         &[],
     );
     assert_eq!(out.status.code(), Some(0));
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    let r: serde_json::Value = read_json(&result);
     assert_eq!(r["metrics"]["total"], 3);
 }
 
@@ -764,7 +758,7 @@ fn config_section_sets_limits_overrides_and_suppressions() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    let r: serde_json::Value = read_json(&result);
     // B602 x3 → critical; B324 suppressed; checkov's 18 unknown → medium.
     assert_eq!(r["metrics"]["severity"]["critical"], 3);
     assert_eq!(r["metrics"]["severity"]["high"], 0);
@@ -897,13 +891,8 @@ fn dependency_findings_are_annotated_on_their_manifest_line() {
         &[&report, "--result", result.to_str().unwrap()],
         &[("GITHUB_ACTIONS", "true")],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    assert_exit(&out, 0);
+    let r: serde_json::Value = read_json(&result);
     let lines: BTreeMap<String, u64> = r["findings"]
         .as_array()
         .unwrap()
