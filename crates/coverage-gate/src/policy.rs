@@ -1,5 +1,6 @@
 //! The rules: each one checks one number and explains itself in one line.
 
+pub use gates_core::Check;
 use globset::{Glob, GlobMatcher};
 
 use crate::config::{AnnotationLevel, CoverageConfig};
@@ -101,17 +102,6 @@ pub fn rules_markdown() -> String {
         s.push_str(&format!("| `{id}` | {what} |\n"));
     }
     s
-}
-
-/// The result of one rule.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Check {
-    /// Rule id.
-    pub rule: &'static str,
-    /// Whether it passed.
-    pub passed: bool,
-    /// One line: the number, the limit, the rule.
-    pub message: String,
 }
 
 /// Format a percentage as users read it: two decimals, truncated, so 79.999 never shows as 80.

@@ -30,11 +30,9 @@ fn output_value(c: Option<Counter>) -> String {
 /// Build the outcome.
 pub fn outcome(eval: &Evaluation, policy: &Policy, context: Context) -> Outcome {
     let failed: Vec<&crate::policy::Check> = eval.checks.iter().filter(|c| !c.passed).collect();
-    let verdict = match (failed.is_empty(), policy.informational) {
-        (true, _) if eval.merged.files.is_empty() => Verdict::Inconclusive,
-        (true, _) => Verdict::Pass,
-        (false, true) => Verdict::Warn,
-        (false, false) => Verdict::Fail,
+    let verdict = match Verdict::of_checks(&eval.checks, policy.informational) {
+        Verdict::Pass if eval.merged.files.is_empty() => Verdict::Inconclusive,
+        v => v,
     };
     let t = &eval.totals;
     let mut title = format!("Coverage: lines {}", show(t.lines));
@@ -66,10 +64,7 @@ pub fn outcome(eval: &Evaluation, policy: &Policy, context: Context) -> Outcome 
             if failed.len() == 1 { "" } else { "s" }
         ));
     }
-    let reasons = failed
-        .iter()
-        .map(|c| format!("{} ({})", c.message, c.rule))
-        .collect();
+    let reasons = failed.iter().map(|c| c.reason()).collect();
 
     let mut metrics = Map::new();
     metrics.insert("lines".into(), counter_json(t.lines));

@@ -25,4 +25,4 @@ pub mod terminal;
 pub use emit::{emit, EmitOptions};
 pub use env::ActionsEnv;
 pub use error::{ExitStatus, InputError};
-pub use outcome::{Context, Finding, Level, Outcome, Section, Verdict};
+pub use outcome::{Check, Context, Finding, Level, Outcome, Section, Verdict};

@@ -46,6 +46,36 @@ impl Verdict {
     }
 }
 
+/// The result of one policy rule of a gate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// Rule id, for example `coverage/min-lines`.
+    pub rule: &'static str,
+    /// Whether it passed.
+    pub passed: bool,
+    /// One line: the number, the limit, the rule.
+    pub message: String,
+}
+
+impl Check {
+    /// The reason a failed check gives in the outcome: `message (rule)`.
+    pub fn reason(&self) -> String {
+        format!("{} ({})", self.message, self.rule)
+    }
+}
+
+impl Verdict {
+    /// The verdict of a policy: pass when every check passed; otherwise fail, or warn when the
+    /// gate is informational.
+    pub fn of_checks(checks: &[Check], informational: bool) -> Verdict {
+        match (checks.iter().all(|c| c.passed), informational) {
+            (true, _) => Verdict::Pass,
+            (false, true) => Verdict::Warn,
+            (false, false) => Verdict::Fail,
+        }
+    }
+}
+
 /// Severity of one finding, in GitHub's annotation vocabulary.
 #[derive(
     Debug,
@@ -168,5 +198,33 @@ impl Outcome {
             Verdict::Error => crate::ExitStatus::Error,
             _ => crate::ExitStatus::Success,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(passed: bool) -> Check {
+        Check {
+            rule: "gate/rule",
+            passed,
+            message: "3 findings (at most 2 allowed)".into(),
+        }
+    }
+
+    #[test]
+    fn a_policy_fails_on_any_failed_check_and_warns_when_informational() {
+        assert_eq!(Verdict::of_checks(&[], false), Verdict::Pass);
+        assert_eq!(Verdict::of_checks(&[check(true)], false), Verdict::Pass);
+        assert_eq!(
+            Verdict::of_checks(&[check(true), check(false)], false),
+            Verdict::Fail
+        );
+        assert_eq!(Verdict::of_checks(&[check(false)], true), Verdict::Warn);
+        assert_eq!(
+            check(false).reason(),
+            "3 findings (at most 2 allowed) (gate/rule)"
+        );
     }
 }

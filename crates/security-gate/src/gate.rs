@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use gates_core::InputError;
+use gates_core::{Check, InputError};
 use serde_json::Value;
 
 use crate::config::SecurityConfig;
@@ -82,17 +82,6 @@ impl DiffFilter {
                 .is_some(),
         }
     }
-}
-
-/// One rule's result.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Check {
-    /// `security/max` or `security/max-new`.
-    pub rule: &'static str,
-    /// Passed.
-    pub passed: bool,
-    /// One line.
-    pub message: String,
 }
 
 /// What the run found.

@@ -46,11 +46,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
     let suppressed =
         eval.findings.len() - active.len() + eval.native_hidden.values().sum::<u64>() as usize;
     let failed: Vec<_> = eval.checks.iter().filter(|c| !c.passed).collect();
-    let verdict = match (failed.is_empty(), informational) {
-        (true, _) => Verdict::Pass,
-        (false, true) => Verdict::Warn,
-        (false, false) => Verdict::Fail,
-    };
+    let verdict = Verdict::of_checks(&eval.checks, informational);
     let shown: Vec<String> = Severity::ALL
         .iter()
         .filter(|s| counts[s] > 0)
@@ -137,10 +133,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
         gate: "security".into(),
         verdict,
         title,
-        reasons: failed
-            .iter()
-            .map(|c| format!("{} ({})", c.message, c.rule))
-            .collect(),
+        reasons: failed.iter().map(|c| c.reason()).collect(),
         metrics,
         findings,
         sections: sections(eval, &ordered, &counts),
