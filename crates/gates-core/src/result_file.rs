@@ -85,9 +85,8 @@ struct View<'a> {
     context: &'a Context,
 }
 
-/// Write the result file atomically: a temporary file beside it, then a rename, so a reader
-/// never sees half a document. (No fsync: the rename is what readers depend on, and a runner
-/// that crashes loses the job anyway.)
+/// Write the result file atomically (`files::write_atomic`), so a reader never sees half a
+/// document.
 pub fn write(path: &Path, outcome: &Outcome) -> std::io::Result<()> {
     // Serialised from borrowed fields: a gate can hold hundreds of thousands of findings.
     let summary = crate::summary::render(
@@ -105,28 +104,12 @@ pub fn write(path: &Path, outcome: &Outcome) -> std::io::Result<()> {
         findings: &outcome.findings,
         context: &outcome.context,
     };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("result"),
-        crate::random::token()
-    ));
     // Streamed: the document is never held in memory whole.
-    let res = (|| {
-        let mut f = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&tmp)?);
+    crate::files::write_atomic(path, |tmp| {
+        let mut f = crate::files::create_buffered(tmp)?;
         serde_json::to_writer_pretty(&mut f, &doc).map_err(std::io::Error::other)?;
         f.write_all(b"\n")?;
         f.into_inner().map_err(|e| e.into_error())?;
-        std::fs::rename(&tmp, path)
-    })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res
+        Ok(())
+    })
 }

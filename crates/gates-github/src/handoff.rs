@@ -30,11 +30,14 @@ pub struct Payload {
 
 /// Write the payload into `dir`.
 pub fn write(dir: &Path, payload: &Payload) -> Result<(), InputError> {
-    std::fs::create_dir_all(dir).map_err(|e| InputError::io(dir, &e))?;
     let path = dir.join(FILE);
-    let text = serde_json::to_vec_pretty(payload)
-        .map_err(|e| InputError::new(&path, e.to_string(), "report this bug"))?;
-    std::fs::write(&path, text).map_err(|e| InputError::io(&path, &e))
+    gates_core::files::write_atomic(&path, |tmp| {
+        let mut out = gates_core::files::create_buffered(tmp)?;
+        serde_json::to_writer_pretty(&mut out, payload).map_err(std::io::Error::other)?;
+        out.into_inner().map_err(|e| e.into_error())?;
+        Ok(())
+    })
+    .map_err(|e| InputError::io(&path, &e))
 }
 
 /// Read the payload from `dir`.

@@ -308,7 +308,7 @@ fn build(findings: &[Finding], limits: Limits) -> (Log<'_>, Vec<String>) {
     )
 }
 
-/// Write the merged SARIF (atomically, through a temporary file) within GitHub's limits; the
+/// Write the merged SARIF (atomically, `files::write_atomic`) within GitHub's limits; the
 /// warnings say what was left out.
 pub fn write(path: &Path, findings: &[Finding]) -> std::io::Result<Vec<String>> {
     write_within(path, findings, GITHUB)
@@ -321,22 +321,18 @@ pub fn write_within(
     findings: &[Finding],
     mut limits: Limits,
 ) -> std::io::Result<Vec<String>> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("sarif.tmp");
     // The first gzipped size over the limit, for the warning.
     let mut over: Option<u64> = None;
-    let written = (|| loop {
+    gates_core::files::write_atomic(path, |tmp| loop {
         let (log, mut warnings) = build(findings, limits);
         let most = log.runs.iter().map(|r| r.results.len()).max().unwrap_or(0);
-        let raw = write_log(&tmp, &log)?;
+        let raw = write_log(tmp, &log)?;
         // gzip never grows a file by more than a few bytes per 64 KiB block: most logs are
         // known to fit without compressing them.
         let gzipped = if raw + raw / 8192 + 64 <= limits.gzip_bytes {
             raw
         } else {
-            gzipped_size(&tmp)?
+            gzipped_size(tmp)?
         };
         if gzipped <= limits.gzip_bytes {
             if let Some(size) = over {
@@ -357,22 +353,12 @@ pub fn write_within(
         // Scale the per-run cap by how far over the file is, with a margin, and try again.
         let keep = most as f64 * limits.gzip_bytes as f64 / gzipped as f64 * 0.9;
         limits.results_per_run = (keep as usize).clamp(1, most - 1);
-    })();
-    match written {
-        Ok(warnings) => {
-            std::fs::rename(&tmp, path)?;
-            Ok(warnings)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+    })
 }
 
 /// Write `log` compactly to `path`; its size in bytes.
 fn write_log(path: &Path, log: &Log<'_>) -> std::io::Result<u64> {
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(path)?);
+    let mut out = gates_core::files::create_buffered(path)?;
     serde_json::to_writer(&mut out, log).map_err(std::io::Error::other)?;
     let file = out.into_inner().map_err(|e| e.into_error())?;
     Ok(file.metadata()?.len())
@@ -490,7 +476,8 @@ mod tests {
             warnings.last().unwrap().starts_with(&format!("the merged log was {size} bytes gzipped, GitHub accepts {}: at most {} results per tool kept", size / 3, kept[0])),
             "{warnings:?}"
         );
-        assert!(!dir.path().join("out.sarif.tmp").exists());
+        // Only the log itself: no temporary file left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]
@@ -506,6 +493,7 @@ mod tests {
             err.to_string().contains("even with one result per tool"),
             "{err}"
         );
-        assert!(!path.exists() && !dir.path().join("out.sarif.tmp").exists());
+        // Nothing written, not even a temporary file.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }
