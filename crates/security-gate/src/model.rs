@@ -164,7 +164,7 @@ pub struct Fingerprint {
 
 impl std::fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::fingerprint::hex(&self.digest))?;
+        f.write_str(&gates_core::random::hex(&self.digest))?;
         if self.copy > 0 {
             write!(f, "-{}", self.copy)?;
         }

@@ -136,7 +136,7 @@ pub(crate) fn s<'a>(v: &'a Value, key: &str) -> &'a str {
 
 /// Hex SHA-256: secrets are identified by it and never kept.
 pub fn hash(text: &str) -> String {
-    crate::fingerprint::hex(&Sha256::digest(text.as_bytes()))
+    gates_core::random::hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// Rule ids of secret detectors in SAST tools (their findings' snippets are the secret).
