@@ -1,13 +1,13 @@
 //! The `security:` section of `.github/gates.yml`. Flags add to and override it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use gates_core::InputError;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::model::Severity;
+use crate::model::{Name, Severity};
 use crate::suppress::Entry;
 
 /// Settings of the security gate.
@@ -78,17 +78,53 @@ pub fn limits(
     what: &str,
     origin: &Path,
 ) -> Result<BTreeMap<Severity, u64>, InputError> {
+    let what = format!("security.{what}");
+    map.iter()
+        .map(|(k, v)| Ok((severity(k, &what, origin)?, *v)))
+        .collect()
+}
+
+impl Overrides {
+    /// Overrides by tool and by rule, each with its severity and the reason its findings show.
+    /// Every value is checked here, once, whether a finding uses it or not.
+    pub fn resolve(&self, origin: &Path) -> Result<ResolvedOverrides<'_>, InputError> {
+        Ok(ResolvedOverrides {
+            tools: resolve(
+                &self.tools,
+                "security.overrides.tools",
+                "override for",
+                origin,
+            )?,
+            rules: resolve(
+                &self.rules,
+                "security.overrides.rules",
+                "override for rule",
+                origin,
+            )?,
+        })
+    }
+}
+
+fn resolve<'a>(
+    map: &'a BTreeMap<String, String>,
+    what: &str,
+    reason: &str,
+    origin: &Path,
+) -> Result<HashMap<&'a str, (Severity, Name)>, InputError> {
     map.iter()
         .map(|(k, v)| {
-            Severity::parse(k).map(|s| (s, *v)).ok_or_else(|| {
-                InputError::new(
-                    origin,
-                    format!("security.{what}: unknown severity {k:?}"),
-                    "use critical, high, medium, low, info or unknown",
-                )
-            })
+            let why: Name = format!("{reason} {k}").into();
+            Ok((k.as_str(), (severity(v, what, origin)?, why)))
         })
         .collect()
+}
+
+/// [`Overrides`] checked: name → (severity, reason).
+pub struct ResolvedOverrides<'a> {
+    /// By tool.
+    pub tools: HashMap<&'a str, (Severity, Name)>,
+    /// By rule id.
+    pub rules: HashMap<&'a str, (Severity, Name)>,
 }
 
 /// A severity name from the config.

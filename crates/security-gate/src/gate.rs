@@ -114,11 +114,6 @@ impl Evaluation {
     pub fn active(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.suppressed.is_none())
     }
-
-    /// Is this finding new against the baseline?
-    pub fn is_new(&self, f: &Finding) -> bool {
-        self.has_baseline && f.new
-    }
 }
 
 /// One check per limit: `counts` against `limits`, worded with `adjective` ("new ").
@@ -196,17 +191,15 @@ fn normalise(
     inputs: &Inputs,
     supp: &mut Suppressions,
 ) -> Result<Vec<Finding>, InputError> {
-    let o = &inputs.config.overrides;
+    let o = inputs.config.overrides.resolve(&inputs.config_path)?;
     for f in &mut findings {
-        if let Some(name) = o.tools.get(&*f.tool) {
-            f.severity =
-                crate::config::severity(name, "security.overrides.tools", &inputs.config_path)?;
-            f.severity_source = format!("override for {}", f.tool).into();
-        }
-        if let Some(name) = o.rules.get(&*f.rule) {
-            f.severity =
-                crate::config::severity(name, "security.overrides.rules", &inputs.config_path)?;
-            f.severity_source = format!("override for rule {}", f.rule).into();
+        // A rule's override wins over its tool's.
+        for (severity, why) in [o.tools.get(&*f.tool), o.rules.get(&*f.rule)]
+            .into_iter()
+            .flatten()
+        {
+            f.severity = *severity;
+            f.severity_source = why.clone();
         }
         if let (Severity::Unknown, Some(s)) = (f.severity, inputs.unknown_as) {
             f.severity = s;

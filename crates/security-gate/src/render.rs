@@ -42,7 +42,7 @@ fn where_(f: &Finding) -> String {
 pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outcome {
     let active: Vec<&Finding> = eval.active().collect();
     let counts = count(active.iter().copied());
-    let new_counts = count(active.iter().copied().filter(|f| eval.is_new(f)));
+    let new_counts = count(active.iter().copied().filter(|f| f.new));
     let suppressed =
         eval.findings.len() - active.len() + eval.native_hidden.values().sum::<u64>() as usize;
     let failed: Vec<_> = eval.checks.iter().filter(|c| !c.passed).collect();
@@ -93,7 +93,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
 
     // New first, then by severity (the findings are already sorted by severity).
     let mut ordered: Vec<&Finding> = active.clone();
-    ordered.sort_by_key(|f| (!eval.is_new(f), f.severity));
+    ordered.sort_by_key(|f| (!f.new, f.severity));
     // Rule ids per tool, made once: this runs for every finding.
     let mut rule_ids: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     let findings = ordered
@@ -116,7 +116,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
             Annotation {
                 rule,
                 level: level(f.severity),
-                message: message(f, eval.is_new(f)),
+                message: message(f),
                 path: f
                     .path
                     .as_deref()
@@ -158,9 +158,9 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
 
 /// `New: title [tool rule] message (severity: why)`, built without the formatting machinery:
 /// it runs once per finding.
-fn message(f: &Finding, new: bool) -> String {
+fn message(f: &Finding) -> String {
     let parts = [
-        if new { "New: " } else { "" },
+        if f.new { "New: " } else { "" },
         &f.title,
         " [",
         &f.tool,
@@ -218,7 +218,7 @@ fn sections(
         body.push_str(&format!(
             "\nAgainst the baseline: **{} new**, {} existing, {} fixed.\n",
             eval.new,
-            eval.active().filter(|f| !eval.is_new(f)).count(),
+            eval.active().filter(|f| !f.new).count(),
             eval.fixed
         ));
     }
@@ -230,7 +230,7 @@ fn sections(
 
     let list: Vec<&&Finding> = ordered
         .iter()
-        .filter(|f| !eval.has_baseline || eval.is_new(f))
+        .filter(|f| !eval.has_baseline || f.new)
         .take(TOP)
         .collect();
     if !list.is_empty() {
