@@ -434,13 +434,10 @@ fn route(
             let Ok(n) = n.parse::<u64>() else {
                 return answer(404, Some(error("Not Found")));
             };
-            let text = body
-                .and_then(|b| b["body"].as_str())
-                .unwrap_or_default()
-                .to_string();
-            if let Some(e) = invalid_body(&text) {
-                return e;
-            }
+            let text = match comment_body(body) {
+                Ok(t) => t,
+                Err(e) => return e,
+            };
             s.next_id += 1;
             let c = Comment {
                 id: s.next_id,
@@ -454,13 +451,10 @@ fn route(
             answer(201, Some(v))
         }
         ("PATCH", ["repos", o, r, "issues", "comments", id]) => {
-            let text = body
-                .and_then(|b| b["body"].as_str())
-                .unwrap_or_default()
-                .to_string();
-            if let Some(e) = invalid_body(&text) {
-                return e;
-            }
+            let text = match comment_body(body) {
+                Ok(t) => t,
+                Err(e) => return e,
+            };
             let login = s.login.clone();
             match s.comments.iter_mut().find(|c| id.parse() == Ok(c.id)) {
                 // GitHub lets an integration edit only its own comments.
@@ -501,6 +495,18 @@ fn route(
             answer(200, Some(v))
         }
         _ => answer(404, Some(error("Not Found"))),
+    }
+}
+
+/// The `body` of a comment request, or GitHub's 422 when it is blank or too long.
+fn comment_body(body: Option<&Value>) -> Result<String, Answer> {
+    let text = body
+        .and_then(|b| b["body"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    match invalid_body(&text) {
+        Some(e) => Err(e),
+        None => Ok(text),
     }
 }
 
