@@ -120,35 +120,18 @@ pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputEr
     let totals = Totals::of(merged.files.values());
 
     let event = env.event()?;
-    let (patch, patch_skipped) = match &git_root {
-        None if inputs.base.is_some() => {
-            return Err(InputError::new(
-                &inputs.cwd,
-                "--base needs a git checkout, and this directory is not in one",
-                "run the gate inside the repository's checkout",
-            ));
+    let (patch, patch_skipped) = match git::change(
+        git_root.as_deref(),
+        &inputs.cwd,
+        inputs.base.as_deref(),
+        event.as_ref(),
+        env.get("GITHUB_REF"),
+    )? {
+        Ok((base, mut changed)) => {
+            changed.retain(|p, _| !inputs.policy.excluded(p));
+            (Some(patch::measure(base, &changed, &merged.files)), None)
         }
-        None => (None, Some("not in a git checkout".to_string())),
-        Some(root) => match git::choose_base(
-            root,
-            inputs.base.as_deref(),
-            event.as_ref(),
-            env.get("GITHUB_REF"),
-        )? {
-            Some(base) => {
-                let changed = git::changed_lines(root, &base.sha)?;
-                let mut changed = changed;
-                changed.retain(|p, _| !inputs.policy.excluded(p));
-                (Some(patch::measure(base, &changed, &merged.files)), None)
-            }
-            None => (
-                None,
-                Some(
-                    "no base to compare with: pass --base, or run on a pull_request or push event"
-                        .to_string(),
-                ),
-            ),
-        },
+        Err(none) => (None, Some(none.reason().to_string())),
     };
 
     let baseline = match &inputs.baseline {

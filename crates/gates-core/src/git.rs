@@ -69,9 +69,57 @@ fn missing_commit(root: &Path, what: &str, rev: &str) -> InputError {
     };
     InputError::new(
         root,
-        format!("cannot compute patch coverage: {what} {rev} is unknown ({why})"),
+        format!("cannot tell what the change touched: {what} {rev} is unknown ({why})"),
         format!("check out with actions/checkout `fetch-depth: 0`, or fetch it before this step: `git fetch --no-tags origin {rev}` (add `--deepen=<n>` until the merge-base is present)"),
     )
+}
+
+/// Why there is no change to look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoChange {
+    /// The directory is not in a git checkout.
+    NotInGit,
+    /// No `--base`, and the event names none.
+    NoBase,
+}
+
+impl NoChange {
+    /// In words, with what to do.
+    pub fn reason(self) -> &'static str {
+        match self {
+            NoChange::NotInGit => "not in a git checkout",
+            NoChange::NoBase => {
+                "no base to compare with: pass --base, or run on a pull_request or push event"
+            }
+        }
+    }
+}
+
+/// The change a run looks at: the base chosen in the checkout at `root` (`git_root` of `dir`;
+/// see `choose_base`) and the lines changed since it. An explicit base outside a git checkout
+/// is an error.
+pub fn change(
+    root: Option<&Path>,
+    dir: &Path,
+    explicit: Option<&str>,
+    event: Option<&Event>,
+    github_ref: Option<&str>,
+) -> Result<Result<(Base, ChangedLines), NoChange>, InputError> {
+    let Some(root) = root else {
+        return match explicit {
+            Some(_) => Err(InputError::new(
+                dir,
+                "--base needs a git checkout, and this directory is not in one",
+                "run the gate inside the repository's checkout",
+            )),
+            None => Ok(Err(NoChange::NotInGit)),
+        };
+    };
+    let Some(base) = choose_base(root, explicit, event, github_ref)? else {
+        return Ok(Err(NoChange::NoBase));
+    };
+    let changed = changed_lines(root, &base.sha)?;
+    Ok(Ok((base, changed)))
 }
 
 /// Choose the base commit, or `None` when there is nothing to compare with.

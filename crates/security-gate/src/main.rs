@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use gates_core::emit::{self, EmitOptions, Format as Print};
+use gates_core::git::{self, NoChange};
 use gates_core::{ActionsEnv, ExitStatus, InputError};
 use security_gate::config::{self, SecurityConfig};
 use security_gate::formats::Format;
@@ -104,32 +105,29 @@ fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatu
     let event = env.event()?;
     let diff = match cli.diff_filter {
         gate::DiffFilter::Nofilter => None,
-        filter => {
-            let git_root = gates_core::git::git_root(&root).ok_or_else(|| {
-                InputError::new(
+        filter => match git::change(
+            git::git_root(&root).as_deref(),
+            &root,
+            cli.base.as_deref(),
+            event.as_ref(),
+            env.get("GITHUB_REF"),
+        )? {
+            Ok((_, changed)) => Some((filter, changed)),
+            Err(NoChange::NotInGit) => {
+                return Err(InputError::new(
                     &root,
                     "--diff-filter needs a git checkout",
                     "run inside the repository, or use --baseline",
-                )
-            })?;
-            let base = gates_core::git::choose_base(
-                &git_root,
-                cli.base.as_deref(),
-                event.as_ref(),
-                env.get("GITHUB_REF"),
-            )?
-            .ok_or_else(|| {
-                InputError::new(
+                ))
+            }
+            Err(NoChange::NoBase) => {
+                return Err(InputError::new(
                     flag,
                     "--diff-filter needs a base",
                     "pass --base, or run on a pull_request or push event",
-                )
-            })?;
-            Some((
-                filter,
-                gates_core::git::changed_lines(&git_root, &base.sha)?,
-            ))
-        }
+                ))
+            }
+        },
     };
     let inputs = Inputs {
         reports: cli.reports.clone(),
