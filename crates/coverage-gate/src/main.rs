@@ -144,10 +144,9 @@ fn comment(outcome: &gates_core::Outcome, env: &ActionsEnv, stdout: &mut impl Wr
 
 fn build_inputs(cli: &Cli, cwd: &Path) -> Result<Inputs, InputError> {
     let flag = Path::new("(command line)");
-    let root = gates_core::git::git_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
     let mut cfg = match &cli.config {
         Some(p) => CoverageConfig::load(p, true)?,
-        None => CoverageConfig::load(&root.join(gates_core::config::DEFAULT_PATH), false)?,
+        None => CoverageConfig::load(&gates_core::config::default_path(cwd), false)?,
     };
     // Flags override the file.
     cfg.min_lines = cli.min_lines.or(cfg.min_lines);

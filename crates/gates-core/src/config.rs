@@ -12,6 +12,15 @@ use crate::InputError;
 /// The default location of the config file, relative to the repository root.
 pub const DEFAULT_PATH: &str = ".github/gates.yml";
 
+/// Where a gate run from `cwd` looks for its config by default: [`DEFAULT_PATH`] at the root of
+/// the checkout holding `cwd` (or in `cwd` outside git), so every gate finds the same file from
+/// any subdirectory.
+pub fn default_path(cwd: &Path) -> std::path::PathBuf {
+    crate::git::git_root(cwd)
+        .unwrap_or_else(|| cwd.to_path_buf())
+        .join(DEFAULT_PATH)
+}
+
 /// Top-level sections the suite knows; any other key is a mistake.
 pub const SECTIONS: &[&str] = &[
     "coverage",

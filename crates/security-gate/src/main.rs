@@ -47,7 +47,7 @@ struct Cli {
     /// Write the result file (gates-result/v1) here.
     #[arg(long, value_name = "PATH")]
     result: Option<PathBuf>,
-    /// Config file; default `.github/gates.yml` in the working directory, when present.
+    /// Config file; default `.github/gates.yml` at the repository root, when present.
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
     /// Skip missing or unreadable reports with a warning instead of failing.
@@ -82,7 +82,7 @@ fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatu
     let config_path = cli
         .config
         .clone()
-        .unwrap_or_else(|| root.join(gates_core::config::DEFAULT_PATH));
+        .unwrap_or_else(|| gates_core::config::default_path(&root));
     let cfg = SecurityConfig::load(&config_path, cli.config.is_some())?;
     let mut max = config::limits(&cfg.max, "max", &config_path)?;
     if let Some(m) = &cli.max {
