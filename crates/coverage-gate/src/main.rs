@@ -4,19 +4,19 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
 use coverage_gate::config::{AnnotationLevel, CoverageConfig};
 use coverage_gate::formats::Format;
 use coverage_gate::gate::{self, Inputs};
 use coverage_gate::paths::PathMap;
 use coverage_gate::policy::Policy;
-use gates_core::emit::{self, EmitOptions, Format as Print};
+use gates_core::cli::{CommonArgs, GateId};
+use gates_core::emit::{self, EmitOptions};
 use gates_core::{ActionsEnv, ExitStatus, InputError, Level};
 
 /// Gate coverage reports: overall, patch (changed lines), per-path and against a baseline.
 ///
 /// Exit codes: 0 pass or warn, 1 a rule failed, 2 the gate could not run.
-#[derive(Parser, Debug)]
+#[derive(clap::Parser, Debug)]
 #[command(version, about, long_about = None)]
 struct Cli {
     /// Coverage reports: files or globs, any supported format, merged.
@@ -58,15 +58,6 @@ struct Cli {
     /// Leave files matching this glob out of every number (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
-    /// Write the result file (gates-result/v1 JSON) here.
-    #[arg(long, value_name = "PATH")]
-    result: Option<PathBuf>,
-    /// Config file; default `.github/gates.yml` at the repository root, when present.
-    #[arg(long, value_name = "PATH")]
-    config: Option<PathBuf>,
-    /// Never fail: failed rules become warnings.
-    #[arg(long)]
-    informational: bool,
     /// Level of the annotations on uncovered changed lines.
     #[arg(long, value_name = "LEVEL")]
     annotations: Option<AnnotationLevel>,
@@ -74,9 +65,8 @@ struct Cli {
     /// `GITHUB_TOKEN` with `pull-requests: write`. Failing to comment only warns.
     #[arg(long)]
     comment: bool,
-    /// How to print: workflow commands inside GitHub Actions, a readable report elsewhere.
-    #[arg(long, default_value = "auto", value_name = "STYLE")]
-    print: Print,
+    #[command(flatten)]
+    common: CommonArgs,
 }
 
 /// `--format`: `auto` or one of [`Format`]'s names.
@@ -105,17 +95,31 @@ impl std::str::FromStr for FormatArg {
     }
 }
 
+const GATE: GateId = GateId {
+    name: "coverage",
+    binary: "coverage-gate",
+};
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    emit::run_main("coverage-gate", |env, stdout| run(&cli, env, stdout))
+    let cli: Cli = match gates_core::cli::parse(GATE) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    emit::run_main(GATE, &cli.common, |env, opts, stdout| {
+        run(&cli, env, opts, stdout)
+    })
 }
 
-fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatus, InputError> {
+fn run(
+    cli: &Cli,
+    env: &ActionsEnv,
+    opts: &EmitOptions,
+    stdout: &mut impl Write,
+) -> Result<ExitStatus, InputError> {
     let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
     let inputs = build_inputs(cli, &cwd)?;
     let outcome = gate::run(&inputs, env)?;
-    let opts = EmitOptions::new(cli.result.clone(), cli.print, env);
-    emit::emit(&outcome, env, &opts, stdout)?;
+    emit::emit(&outcome, env, opts, stdout)?;
     if cli.comment {
         comment(&outcome, env, stdout);
     }
@@ -144,7 +148,7 @@ fn comment(outcome: &gates_core::Outcome, env: &ActionsEnv, stdout: &mut impl Wr
 
 fn build_inputs(cli: &Cli, cwd: &Path) -> Result<Inputs, InputError> {
     let flag = Path::new("(command line)");
-    let mut cfg = match &cli.config {
+    let mut cfg = match &cli.common.config {
         Some(p) => CoverageConfig::load(p, true)?,
         None => CoverageConfig::load(&gates_core::config::default_path(cwd), false)?,
     };
@@ -155,7 +159,7 @@ fn build_inputs(cli: &Cli, cwd: &Path) -> Result<Inputs, InputError> {
     cfg.min_patch = cli.min_patch.or(cfg.min_patch);
     cfg.max_drop = cli.max_drop.or(cfg.max_drop);
     cfg.uncovered_must_not_increase |= cli.uncovered_must_not_increase;
-    cfg.informational |= cli.informational;
+    cfg.informational |= cli.common.informational;
     cfg.annotations = cli.annotations.or(cfg.annotations);
     cfg.exclude.extend(cli.exclude.iter().cloned());
     // The file was checked when loaded; what is wrong now came from a flag.

@@ -11,7 +11,7 @@ use crate::Level;
 /// Escape a command's message the way the runner unescapes it: `%` first, then CR and LF.
 pub fn escape_data(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in crate::text::visible(s).chars() {
         match c {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
@@ -25,7 +25,7 @@ pub fn escape_data(s: &str) -> String {
 /// Escape a property value: the data set plus `:` and `,`, which would otherwise end it.
 pub fn escape_property(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in crate::text::visible(s).chars() {
         match c {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
@@ -37,6 +37,10 @@ pub fn escape_property(s: &str) -> String {
     }
     out
 }
+
+/// The runner cuts an annotation message at 4096 characters; cut it first, visibly, at a
+/// character boundary, with room for the escapes.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
 
 /// Where an annotation points.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -86,13 +90,56 @@ pub fn annotation(level: Level, props: &AnnotationProps<'_>, message: &str) -> S
         }
     }
     let sep = if parts.is_empty() { "" } else { " " };
+    let message = crate::text::cap(message, MAX_MESSAGE_CHARS);
     format!(
         "::{}{}{}::{}",
         level.command(),
         sep,
         parts.join(","),
-        escape_data(message)
+        escape_data(&message)
     )
+}
+
+/// True for the characters .NET's `char.IsWhiteSpace` accepts: the runner `TrimStart`s a line with
+/// them before looking for `::`, so a line starting with U+0085 or U+3000 then `::` is a command.
+pub fn is_dotnet_whitespace(c: char) -> bool {
+    matches!(
+        c,
+        '\u{9}'..='\u{d}'
+            | ' '
+            | '\u{85}'
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+    )
+}
+
+/// Make log text inert for the runner, which reads stdout and stderr alike for commands: a line
+/// is a command when it starts with `::` after .NET whitespace, and the legacy `##[name]` form
+/// counts anywhere in a line. Each line that could start a command gets a `| ` prefix, every
+/// `##[` becomes `##\[`, and line and paragraph separators the runner does not split on are
+/// shown as spaces. The text stays readable; nothing in it can run.
+pub fn inert(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.split(['\n', '\r']).enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let line = crate::text::visible(line);
+        if line
+            .trim_start_matches(is_dotnet_whitespace)
+            .starts_with("::")
+        {
+            out.push_str("| ");
+        }
+        out.push_str(&line.replace("##[", "##\\["));
+    }
+    out
 }
 
 /// A writer of workflow commands and log text for the Actions runner.
@@ -138,10 +185,11 @@ impl<W: Write> Commands<W> {
             // A line equal to the resume token would end the block early; the token is random
             // and 32 hex digits long, but check anyway.
             for part in line.split(['\n', '\r']) {
+                let part = crate::text::visible(part);
                 if part.contains(&token) {
                     buf.push_str("[line withheld: it contains the log guard token]\n");
                 } else {
-                    buf.push_str(part);
+                    buf.push_str(&part);
                     buf.push('\n');
                 }
             }

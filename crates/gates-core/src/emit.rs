@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
+use crate::cli::{CommonArgs, GateId};
 use crate::commands::Commands;
 use crate::{
     annotations, outputs, result_file, summary, terminal, ActionsEnv, InputError, Level, Outcome,
@@ -32,35 +33,54 @@ impl std::str::FromStr for Format {
     }
 }
 
-/// Report an error that stops a gate: on stderr, and as an error annotation inside Actions.
-#[allow(clippy::print_stderr, clippy::print_stdout)]
-pub fn report_error(env: &ActionsEnv, binary: &str, message: &str) {
-    eprintln!("error: {message}");
+/// Print an error that stops a gate on stderr: inert inside Actions (the runner reads stderr for
+/// commands too), free of terminal escapes elsewhere.
+#[allow(clippy::print_stderr)]
+pub fn report_error(env: &ActionsEnv, message: &str) {
+    let text = format!("error: {message}");
     if env.in_actions() {
-        let title = format!("{binary} could not run");
-        let props = crate::commands::AnnotationProps {
-            title: Some(&title),
-            ..Default::default()
-        };
-        println!(
-            "{}",
-            crate::commands::annotation(Level::Error, &props, message)
-        );
+        eprintln!("{}", crate::commands::inert(&text));
+    } else {
+        eprintln!("{}", terminal::sanitize_lines(&text));
     }
 }
 
-/// The body of a gate's `main`: read the environment, run, report an error as exit 2.
+/// End a run that could not do its job: the result file says `error` (replaced atomically),
+/// outputs say `verdict=error`, one `::error` annotation and a summary section say why, and the
+/// message goes to stderr. Channels that fail here are reported, not retried.
+pub fn fail(
+    gate: GateId,
+    err: &InputError,
+    env: &ActionsEnv,
+    opts: &EmitOptions,
+    stdout: &mut impl Write,
+) {
+    let context = env.context(env.event().ok().flatten().as_ref());
+    let outcome = Outcome::could_not_run(gate, err, context);
+    let emitted = emit(&outcome, env, opts, stdout);
+    let _ = stdout.flush();
+    report_error(env, &err.to_string());
+    if let Err(e) = emitted {
+        report_error(env, &e.to_string());
+    }
+}
+
+/// The body of a gate's `main`: read the environment, run, emit the outcome; an error is an
+/// outcome too (see [`fail`]), and exit 2.
 pub fn run_main(
-    binary: &str,
+    gate: GateId,
+    common: &CommonArgs,
     run: impl FnOnce(
         &ActionsEnv,
+        &EmitOptions,
         &mut io::StdoutLock<'static>,
-    ) -> Result<crate::ExitStatus, crate::InputError>,
+    ) -> Result<crate::ExitStatus, InputError>,
 ) -> std::process::ExitCode {
     let env = ActionsEnv::from_process();
+    let opts = EmitOptions::new(common.result.clone(), common.print, &env);
     let mut stdout = io::stdout().lock();
-    let status = run(&env, &mut stdout).unwrap_or_else(|e| {
-        report_error(&env, binary, &e.to_string());
+    let status = run(&env, &opts, &mut stdout).unwrap_or_else(|e| {
+        fail(gate, &e, &env, &opts, &mut stdout);
         crate::ExitStatus::Error
     });
     let _ = stdout.flush();
@@ -97,17 +117,13 @@ pub fn emit(
     opts: &EmitOptions,
     stdout: &mut impl Write,
 ) -> Result<(), InputError> {
-    if let Some(path) = &opts.result {
-        result_file::write(path, outcome).map_err(|e| {
-            InputError::new(
-                path,
-                format!("cannot write the result file: {e}"),
-                "check the path and free space",
-            )
-        })?;
-    }
+    // The runner's files first and the result file last: when a channel fails, the run becomes
+    // an error outcome, and no result file or output is left saying `pass`.
     let in_actions = env.in_actions();
     if in_actions {
+        if let Some(path) = env.summary_file() {
+            summary::append(&path, outcome)?;
+        }
         if let Some(path) = env.output_file() {
             let mut all: Vec<(&str, String)> =
                 vec![("verdict", outcome.verdict.as_str().to_string())];
@@ -117,9 +133,9 @@ pub fn emit(
             }
             outputs::append(&path, &all)?;
         }
-        if let Some(path) = env.summary_file() {
-            summary::append(&path, outcome)?;
-        }
+    }
+    if let Some(path) = &opts.result {
+        result_file::write(path, outcome).map_err(|e| InputError::write(path, &e))?;
     }
     let github = match opts.format {
         Format::Auto => in_actions,
@@ -128,6 +144,14 @@ pub fn emit(
     };
     let printed = if github {
         print_github(outcome, stdout)
+    } else if in_actions {
+        // A person asked for the readable report inside Actions: the runner still reads it for
+        // commands, so it goes out as one untrusted block.
+        let mut text = Vec::new();
+        terminal::render(&mut text, outcome, terminal::Style { color: false }).and_then(|()| {
+            let text = String::from_utf8_lossy(&text);
+            Commands::new(&mut *stdout).untrusted_block(text.lines())
+        })
     } else {
         terminal::render(stdout, outcome, terminal::Style { color: opts.color })
     };

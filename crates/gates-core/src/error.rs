@@ -69,7 +69,16 @@ impl InputError {
         self
     }
 
-    /// An I/O failure on `path`.
+    /// A failure to write `path`.
+    pub fn write(path: impl AsRef<Path>, err: &std::io::Error) -> Self {
+        InputError::new(
+            path,
+            format!("cannot write: {err}"),
+            "check that the directory exists and is writable, and that the disk has room",
+        )
+    }
+
+    /// A failure to read `path`.
     pub fn io(path: impl AsRef<Path>, err: &std::io::Error) -> Self {
         let help = match err.kind() {
             std::io::ErrorKind::NotFound => {
@@ -82,16 +91,23 @@ impl InputError {
     }
 }
 
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
+impl InputError {
+    /// `path:line:column`, as far as known.
+    pub fn place(&self) -> String {
+        let mut s = self.path.display().to_string();
         if let Some(line) = self.line {
-            write!(f, ":{line}")?;
+            s.push_str(&format!(":{line}"));
             if let Some(col) = self.column {
-                write!(f, ":{col}")?;
+                s.push_str(&format!(":{col}"));
             }
         }
-        write!(f, ": {}", self.message)?;
+        s
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.place(), self.message)?;
         if !self.help.is_empty() {
             write!(f, "\n  help: {}", self.help)?;
         }

@@ -12,14 +12,9 @@ pub fn append(path: &Path, text: &str) -> Result<(), InputError> {
         .create(true)
         .append(true)
         .open(path)
-        .map_err(|e| InputError::io(path, &e))?;
-    f.write_all(text.as_bytes()).map_err(|e| {
-        InputError::new(
-            path,
-            format!("cannot write: {e}"),
-            "check free space and permissions",
-        )
-    })
+        .map_err(|e| InputError::write(path, &e))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| InputError::write(path, &e))
 }
 
 /// Replace `path` atomically: `write` fills a temporary file beside it (creating or rewriting it

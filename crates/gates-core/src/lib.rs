@@ -6,6 +6,7 @@
 //! readable terminal report. It never touches the network.
 
 pub mod annotations;
+pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod emit;
@@ -21,6 +22,7 @@ pub mod random;
 pub mod result_file;
 pub mod summary;
 pub mod terminal;
+pub mod text;
 
 pub use emit::{emit, EmitOptions};
 pub use env::ActionsEnv;

@@ -4,7 +4,7 @@
 /// line breaks.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
+    for c in crate::text::visible(s).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -25,7 +25,7 @@ pub fn escape(s: &str) -> String {
 
 /// Untrusted text as an inline code span that is safe inside a table cell.
 pub fn code(s: &str) -> String {
-    let clean: String = s
+    let clean: String = crate::text::visible(s)
         .chars()
         .map(|c| match c {
             '`' => '\'',

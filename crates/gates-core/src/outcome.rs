@@ -191,6 +191,59 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The outcome of a run that could not do its job: verdict `error`, the reason as title and
+    /// as one error finding at the file and line at fault, and what to do in the summary.
+    pub fn could_not_run(
+        gate: crate::cli::GateId,
+        err: &crate::InputError,
+        context: Context,
+    ) -> Outcome {
+        let place = err.place();
+        // A repository file gets the annotation on its line; a flag or variable has no file.
+        let file = err.path.to_str().filter(|p| {
+            !p.starts_with('(')
+                && !p.starts_with('$')
+                && err.path.is_relative()
+                && err.path.exists()
+        });
+        let mut body = format!("`{}` could not run.\n\n", gate.binary);
+        body.push_str(&format!(
+            "- **Where**: {}\n- **What**: {}\n",
+            crate::markdown::code(&place),
+            crate::markdown::escape(&err.message)
+        ));
+        if !err.help.is_empty() {
+            body.push_str(&format!(
+                "- **What to do**: {}\n",
+                crate::markdown::escape(&err.help)
+            ));
+        }
+        Outcome {
+            gate: gate.name.to_string(),
+            verdict: Verdict::Error,
+            title: format!("could not run: {place}: {}", first_line(&err.message)),
+            reasons: Vec::new(),
+            metrics: serde_json::Map::new(),
+            findings: vec![Finding {
+                rule: format!("{}/could-not-run", gate.name),
+                level: Level::Error,
+                message: err.to_string(),
+                path: file.map(str::to_string),
+                start_line: file.and(err.line).and_then(|l| u32::try_from(l).ok()),
+                end_line: None,
+                title: Some(format!("{} could not run", gate.binary)),
+            }],
+            sections: vec![Section {
+                heading: "Error".into(),
+                body,
+                essential: true,
+            }],
+            context,
+            notes: Vec::new(),
+            outputs: Vec::new(),
+        }
+    }
+
     /// The process exit status this outcome calls for.
     pub fn exit_status(&self) -> crate::ExitStatus {
         match self.verdict {
@@ -199,6 +252,10 @@ impl Outcome {
             _ => crate::ExitStatus::Success,
         }
     }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -24,9 +24,15 @@ impl Style {
 /// Make report text safe for a terminal: drop escape sequences and other control characters a
 /// hostile report could use to rewrite the screen.
 pub fn sanitize(s: &str) -> String {
-    s.chars()
+    crate::text::visible(s)
+        .chars()
         .filter(|c| !c.is_control() || *c == '\t')
         .collect()
+}
+
+/// [`sanitize`] each line, keeping the line breaks.
+pub fn sanitize_lines(s: &str) -> String {
+    s.lines().map(sanitize).collect::<Vec<_>>().join("\n")
 }
 
 /// Print the outcome for a person at a terminal.

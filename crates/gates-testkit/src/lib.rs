@@ -15,3 +15,4 @@ pub mod action;
 pub mod cmd;
 pub mod github;
 pub mod openapi;
+pub mod runner;

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
+use gates_core::cli::GateId;
 use gates_core::commands::{annotation, AnnotationProps};
 use gates_core::result_file::ResultFile;
 use gates_core::{ActionsEnv, ExitStatus, InputError, Level};
@@ -14,7 +14,7 @@ use gates_github::{handoff, Action, ApiError, Client, Mode, RetryPolicy, Sticky}
 /// place across reruns, safe on pull requests from forks.
 ///
 /// Exit codes: 0 posted (or gracefully degraded), 2 could not run. A commenter never judges.
-#[derive(Parser, Debug)]
+#[derive(clap::Parser, Debug)]
 #[command(version, about, long_about = None)]
 struct Cli {
     /// Result files of the gates (gates-result/v1), or directories holding them.
@@ -100,8 +100,16 @@ impl From<ApiError> for Failure {
     }
 }
 
+const GATE: GateId = GateId {
+    name: "pr-comment",
+    binary: "pr-commenter",
+};
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = match gates_core::cli::parse(GATE) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let env = ActionsEnv::from_process();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -110,11 +118,17 @@ fn main() -> ExitCode {
     let status = match runtime.block_on(run(&cli, &env)) {
         Ok(()) => ExitStatus::Success,
         Err(f) => {
-            let msg = match f {
-                Failure::Input(e) => e.to_string(),
-                Failure::Api(e) => format!("{e}\n  help: check the token's permissions (pull-requests: write) and GitHub's status"),
+            let err = match f {
+                Failure::Input(e) => e,
+                Failure::Api(e) => InputError::new(
+                    "(GitHub API)",
+                    e.to_string(),
+                    "check the token's permissions (pull-requests: write) and GitHub's status",
+                ),
             };
-            gates_core::emit::report_error(&env, "pr-commenter", &msg);
+            // No result file: the commenter judges nothing, but its failure is seen everywhere.
+            let opts = gates_core::EmitOptions::new(None, gates_core::emit::Format::Auto, &env);
+            gates_core::emit::fail(GATE, &err, &env, &opts, &mut std::io::stdout().lock());
             ExitStatus::Error
         }
     };

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
-use gates_core::emit::{self, EmitOptions, Format as Print};
+use gates_core::cli::{CommonArgs, GateId};
+use gates_core::emit::{self, EmitOptions};
 use gates_core::git::{self, NoChange};
 use gates_core::{ActionsEnv, ExitStatus, InputError};
 use security_gate::config::{self, SecurityConfig};
@@ -17,7 +17,7 @@ use security_gate::gate::{self, Inputs};
 ///
 /// Exit codes: 0 pass or warn, 1 a limit was exceeded, 2 the gate could not run (a missing,
 /// empty or unreadable report, or a scanner's own errors, unless --allow-missing).
-#[derive(Parser, Debug)]
+#[derive(clap::Parser, Debug)]
 #[command(version, about, long_about = None)]
 struct Cli {
     /// Scanner reports, or directories holding them.
@@ -44,21 +44,9 @@ struct Cli {
     /// Write merged SARIF here (for github/codeql-action/upload-sarif).
     #[arg(long, value_name = "PATH")]
     sarif: Option<PathBuf>,
-    /// Write the result file (gates-result/v1) here.
-    #[arg(long, value_name = "PATH")]
-    result: Option<PathBuf>,
-    /// Config file; default `.github/gates.yml` at the repository root, when present.
-    #[arg(long, value_name = "PATH")]
-    config: Option<PathBuf>,
     /// Skip missing or unreadable reports with a warning instead of failing.
     #[arg(long)]
     allow_missing: bool,
-    /// Never fail: exceeded limits become warnings.
-    #[arg(long)]
-    informational: bool,
-    /// How to print.
-    #[arg(long, default_value = "auto", value_name = "STYLE")]
-    print: Print,
     /// Without --baseline: count only findings on the change since --base (or the pull
     /// request's base): added, diff-context, file, or nofilter (the default).
     #[arg(long, value_enum, default_value = "nofilter")]
@@ -69,21 +57,39 @@ struct Cli {
     /// Today's date for suppression expiry (tests).
     #[arg(long, hide = true)]
     today: Option<String>,
+    #[command(flatten)]
+    common: CommonArgs,
 }
+
+const GATE: GateId = GateId {
+    name: "security",
+    binary: "security-gate",
+};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    emit::run_main("security-gate", |env, stdout| run(&cli, env, stdout))
+    let cli: Cli = match gates_core::cli::parse(GATE) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    emit::run_main(GATE, &cli.common, |env, opts, stdout| {
+        run(&cli, env, opts, stdout)
+    })
 }
 
-fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatus, InputError> {
+fn run(
+    cli: &Cli,
+    env: &ActionsEnv,
+    opts: &EmitOptions,
+    stdout: &mut impl Write,
+) -> Result<ExitStatus, InputError> {
     let flag = Path::new("(command line)");
     let root = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
     let config_path = cli
+        .common
         .config
         .clone()
         .unwrap_or_else(|| gates_core::config::default_path(&root));
-    let cfg = SecurityConfig::load(&config_path, cli.config.is_some())?;
+    let cfg = SecurityConfig::load(&config_path, cli.common.config.is_some())?;
     let mut max = config::limits(&cfg.max, "max", &config_path)?;
     if let Some(m) = &cli.max {
         max.extend(config::parse_limits(m, flag)?);
@@ -145,8 +151,11 @@ fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatu
         diff,
     };
     let eval = gate::evaluate(&inputs)?;
-    let mut outcome =
-        security_gate::render::outcome(&eval, cli.informational, env.context(event.as_ref()));
+    let mut outcome = security_gate::render::outcome(
+        &eval,
+        cli.common.informational,
+        env.context(event.as_ref()),
+    );
     if let Some(path) = &cli.sarif {
         let warnings = security_gate::sarif_out::write(path, &eval.findings)
             .map_err(|e| InputError::io(path, &e))?;
@@ -155,8 +164,7 @@ fn run(cli: &Cli, env: &ActionsEnv, stdout: &mut impl Write) -> Result<ExitStatu
             .extend(warnings.into_iter().map(|w| format!("warning: SARIF: {w}")));
         outcome.outputs.push(("sarif", path.display().to_string()));
     }
-    let opts = EmitOptions::new(cli.result.clone(), cli.print, env);
-    emit::emit(&outcome, env, &opts, stdout)?;
+    emit::emit(&outcome, env, opts, stdout)?;
     let status = outcome.exit_status();
     // The process ends here: freeing hundreds of thousands of findings one by one would only
     // add to the run time.

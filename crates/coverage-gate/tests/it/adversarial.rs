@@ -8,9 +8,10 @@ use gates_core::outputs;
 use crate::e2e::gate;
 use crate::fixtures;
 
-/// Every malformed file: exit 2, the message names the file and says what to do, no result file.
+/// Every malformed file: exit 2, the message names the file and says what to do, and the result
+/// file is a complete `error` result (never a half-written or a passing one).
 #[test]
-fn malformed_corpus_exits_2_with_file_named_and_nothing_written() {
+fn malformed_corpus_exits_2_with_file_named_and_an_error_result() {
     let dir = fixtures().join("malformed");
     let scratch = tempfile::tempdir().unwrap();
     let mut seen = 0;
@@ -44,7 +45,19 @@ fn malformed_corpus_exits_2_with_file_named_and_nothing_written() {
             "{name}: the message must say what to do: {err}"
         );
         assert!(!err.contains("panicked"), "{name}: {err}");
-        assert!(!result.exists(), "{name}: a result file was written");
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+        assert_eq!(doc["verdict"], "error", "{name}");
+        assert_eq!(
+            doc["findings"][0]["rule"], "coverage/could-not-run",
+            "{name}"
+        );
+        assert!(
+            doc["title"].as_str().unwrap().contains(name.as_ref()),
+            "{name}: {}",
+            doc["title"]
+        );
+        std::fs::remove_file(&result).unwrap();
     }
     assert!(seen >= 18, "corpus went missing: {seen} files");
 }

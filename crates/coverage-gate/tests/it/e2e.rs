@@ -258,7 +258,8 @@ fn shallow_clone_without_the_base_says_how_to_fetch_it() {
         err.contains("shallow") && err.contains("fetch-depth: 0") && err.contains(&repo.base_sha),
         "{err}"
     );
-    assert!(!result.exists(), "no result file on exit 2");
+    let doc = read_json(&result);
+    assert_eq!(doc["verdict"], "error", "exit 2 leaves an error result");
 }
 
 #[test]

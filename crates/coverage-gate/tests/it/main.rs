@@ -8,6 +8,7 @@ mod adversarial;
 mod cli;
 mod e2e;
 mod formats;
+mod injection;
 mod merge;
 mod mutations;
 mod repo;

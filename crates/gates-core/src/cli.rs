@@ -1,0 +1,109 @@
+//! What every gate's command line shares: the common flags, and parsing that fails the same way
+//! as any other error (exit 2, inert text inside Actions, an `error` result file).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::emit::{self, Format};
+use crate::{ActionsEnv, InputError};
+
+/// Flags every gate takes; `#[command(flatten)]` them into the gate's own struct.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CommonArgs {
+    /// Write the result file (gates-result/v1 JSON) here.
+    #[arg(long, value_name = "PATH")]
+    pub result: Option<PathBuf>,
+    /// Config file; default `.github/gates.yml` at the repository root, when present.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Never fail: failed rules become warnings.
+    #[arg(long)]
+    pub informational: bool,
+    /// How to print: `github` (workflow commands), `human` (a readable report), or `auto`
+    /// (github inside GitHub Actions, human elsewhere).
+    #[arg(long, default_value = "auto", value_name = "auto|github|human")]
+    pub print: Format,
+}
+
+/// A gate's identity: its name in result files and config, and its binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GateId {
+    /// `coverage`, `security`, ...
+    pub name: &'static str,
+    /// `coverage-gate`, `security-gate`, ...
+    pub binary: &'static str,
+}
+
+/// Parse the process's arguments. `--help` and `--version` print and exit 0; a bad flag is
+/// reported like any error that stops a gate, with a result file when `--result` was given.
+pub fn parse<C: clap::Parser>(gate: GateId) -> Result<C, ExitCode> {
+    parse_from(
+        gate,
+        std::env::args_os().collect(),
+        &ActionsEnv::from_process(),
+    )
+}
+
+/// [`parse`] over given arguments and environment.
+pub fn parse_from<C: clap::Parser>(
+    gate: GateId,
+    args: Vec<OsString>,
+    env: &ActionsEnv,
+) -> Result<C, ExitCode> {
+    match C::try_parse_from(&args) {
+        Ok(c) => Ok(c),
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            Err(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            let text = e.render().to_string();
+            let text = text.trim_end().strip_prefix("error: ").unwrap_or(&text);
+            let err = InputError::new(
+                "(command line)",
+                text,
+                format!("run {} --help", gate.binary),
+            );
+            let opts = emit::EmitOptions::new(result_flag(&args), Format::Auto, env);
+            emit::fail(gate, &err, env, &opts, &mut std::io::stdout().lock());
+            Err(crate::ExitStatus::Error.into())
+        }
+    }
+}
+
+/// The value of `--result` in arguments clap could not parse.
+fn result_flag(args: &[OsString]) -> Option<PathBuf> {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        if a == "--result" {
+            return it.next().map(PathBuf::from);
+        }
+        if let Some(v) = a.to_str().and_then(|a| a.strip_prefix("--result=")) {
+            return Some(PathBuf::from(v));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_flag_is_found_in_both_spellings_and_not_after_the_separator() {
+        let a = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            result_flag(&a(&["g", "--result", "r.json"])),
+            Some("r.json".into())
+        );
+        assert_eq!(
+            result_flag(&a(&["g", "--result=r.json"])),
+            Some("r.json".into())
+        );
+        assert_eq!(result_flag(&a(&["g", "--", "--result", "x"])), None);
+    }
+}
