@@ -194,6 +194,12 @@ pub fn changed_lines(root: &Path, base: &str) -> Result<ChangedLines, InputError
             "diff",
             "--no-color",
             "--no-ext-diff",
+            // Whatever the user's git config says (diff.noprefix, diff.mnemonicPrefix,
+            // diff.relative, diff.interHunkContext), paths are b/<root-relative>.
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            "--no-relative",
+            "--inter-hunk-context=0",
             "-M",
             "-U0",
             base,
@@ -210,37 +216,56 @@ pub fn changed_lines(root: &Path, base: &str) -> Result<ChangedLines, InputError
     Ok(parse_diff(&diff))
 }
 
-/// Parse `git diff -U0` output into added line numbers per new path.
+/// Parse `git diff` output into added line numbers per new path.
+///
+/// Hunks are read by their `@@` counts, so an added line whose text starts with `++ ` (shown as
+/// `+++ ...`) is a line, not a file header; context lines (from `diff.interHunkContext` or
+/// `-U`) are counted too. A path git ends with a TAB (names with spaces) loses the TAB.
 pub fn parse_diff(diff: &str) -> ChangedLines {
     let mut out = ChangedLines::new();
     let mut current: Option<String> = None;
+    // Lines of the current hunk still to come on the old and new side, and the next new line.
+    let (mut old_left, mut new_left, mut next) = (0u32, 0u32, 0u32);
     for line in diff.lines() {
+        if old_left > 0 || new_left > 0 {
+            match line.as_bytes().first() {
+                Some(b'+') => {
+                    if let Some(path) = &current {
+                        out.entry(path.clone()).or_default().insert(next);
+                    }
+                    next += 1;
+                    new_left = new_left.saturating_sub(1);
+                }
+                Some(b'-') => old_left = old_left.saturating_sub(1),
+                Some(b'\\') => {}
+                _ => {
+                    next += 1;
+                    old_left = old_left.saturating_sub(1);
+                    new_left = new_left.saturating_sub(1);
+                }
+            }
+            continue;
+        }
         if let Some(rest) = line.strip_prefix("+++ ") {
+            let rest = rest.strip_suffix('\t').unwrap_or(rest);
             current = if rest == "/dev/null" {
                 None
             } else {
-                Some(
-                    unquote(rest)
-                        .strip_prefix("b/")
-                        .map(str::to_string)
-                        .unwrap_or_else(|| unquote(rest)),
-                )
+                let path = unquote(rest);
+                Some(path.strip_prefix("b/").map(str::to_string).unwrap_or(path))
             };
         } else if line.starts_with("diff --git ") {
             current = None;
-        } else if let (Some(hunk), Some(path)) = (line.strip_prefix("@@ "), &current) {
-            let Some(plus) = hunk.split(' ').find(|p| p.starts_with('+')) else {
+        } else if let Some(hunk) = line.strip_prefix("@@ ") {
+            let mut ranges = hunk.split(' ');
+            let (Some(minus), Some(plus)) = (ranges.next(), ranges.next()) else {
                 continue;
             };
-            let (start, count) = match plus[1..].split_once(',') {
+            let range = |r: &str| match r[1..].split_once(',') {
                 Some((s, c)) => (s.parse::<u32>().unwrap_or(0), c.parse::<u32>().unwrap_or(0)),
-                None => (plus[1..].parse::<u32>().unwrap_or(0), 1),
+                None => (r[1..].parse::<u32>().unwrap_or(0), 1),
             };
-            if count > 0 && start > 0 {
-                out.entry(path.clone())
-                    .or_default()
-                    .extend(start..start + count);
-            }
+            (old_left, (next, new_left)) = (range(minus).1, range(plus));
         }
     }
     out
@@ -290,5 +315,28 @@ mod tests {
         assert_eq!(c["a.py"].iter().copied().collect::<Vec<_>>(), [4, 5, 12]);
         assert!(!c.contains_key("gone.py"));
         assert_eq!(c["spéc.py"].len(), 1);
+    }
+
+    #[test]
+    fn an_added_line_starting_with_plus_plus_is_a_line_not_a_file_header() {
+        let diff = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -0,0 +1,2 @@\n+++ x\n+y\n@@ -5,0 +8 @@\n+z\n";
+        let c = parse_diff(diff);
+        assert_eq!(c["a.py"].iter().copied().collect::<Vec<_>>(), [1, 2, 8]);
+        assert_eq!(c.len(), 1, "{c:?}");
+    }
+
+    #[test]
+    fn a_file_name_with_a_space_loses_the_tab_git_ends_it_with() {
+        let diff = "diff --git a/my file.py b/my file.py\nnew file mode 100644\n--- /dev/null\n+++ b/my file.py\t\n@@ -0,0 +1,2 @@\n+a\n+b\n";
+        assert_eq!(parse_diff(diff)["my file.py"].len(), 2);
+    }
+
+    #[test]
+    fn context_lines_between_hunks_are_counted_not_added() {
+        let diff = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,3 +1,4 @@\n+n\n a\n-b\n+c\n c\n";
+        assert_eq!(
+            parse_diff(diff)["a.py"].iter().copied().collect::<Vec<_>>(),
+            [1, 3]
+        );
     }
 }

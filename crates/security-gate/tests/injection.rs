@@ -22,7 +22,13 @@ fn no_scanner_text_becomes_a_command_on_any_stream_in_any_print_mode() {
         let sarif = scratch.path().join("merged.sarif");
         for print in ["auto", "github", "human"] {
             let out = Command::new(env!("CARGO_BIN_EXE_security-gate"))
-                .args([report.to_str().unwrap(), "--max", "high=0", "--print", print])
+                .args([
+                    report.to_str().unwrap(),
+                    "--max",
+                    "high=0",
+                    "--print",
+                    print,
+                ])
                 .args(["--sarif", sarif.to_str().unwrap()])
                 .current_dir(scratch.path())
                 .env_clear()
@@ -47,5 +53,8 @@ fn no_scanner_text_becomes_a_command_on_any_stream_in_any_print_mode() {
             }
         }
     }
-    assert!(judged >= 6 && errors >= 3, "judged {judged}, errors {errors}");
+    assert!(
+        judged >= 6 && errors >= 3,
+        "judged {judged}, errors {errors}"
+    );
 }

@@ -370,3 +370,57 @@ fn comment_flag_posts_the_gates_own_sticky_comment_and_never_changes_the_verdict
     );
     fake.assert_conforms();
 }
+
+/// A PR author must not bypass patch coverage with a file name git ends with a TAB (a space in
+/// it), a line that starts with `++ `, or git settings that change the diff's paths.
+#[test]
+fn new_file_with_a_space_in_its_name_counts_whatever_the_git_config() {
+    let repo = Repo::python_pr();
+    std::fs::write(
+        repo.path.join("shop/new module.py"),
+        "def never():\n    x = 1\n    ++x\n    return x\n\n\ndef again():\n    return 2\n",
+    )
+    .unwrap();
+    for (k, v) in [
+        ("diff.noprefix", "true"),
+        ("diff.mnemonicPrefix", "true"),
+        ("diff.relative", "true"),
+        ("diff.interHunkContext", "5"),
+    ] {
+        run(&repo.path, "git", &["config", k, v]);
+    }
+    run(&repo.path, "git", &["add", "-A"]);
+    run(
+        &repo.path,
+        "git",
+        &["commit", "-q", "-m", "untested module"],
+    );
+    run(
+        &repo.path,
+        "coverage",
+        &["run", "--branch", "--source=shop", "-m", "unittest", "-q"],
+    );
+    run(&repo.path, "coverage", &["xml", "-q", "-o", "coverage.xml"]);
+    let result = repo.path.join("result.json");
+    let out = gate(
+        &repo.path.join("shop"),
+        &[
+            "../coverage.xml",
+            "--base",
+            "main",
+            "--result",
+            result.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let doc = read_json(&result);
+    let uncovered: Vec<_> = ranges(&doc)
+        .into_iter()
+        .filter(|(p, _, _)| p == "shop/new module.py")
+        .collect();
+    assert!(
+        !uncovered.is_empty(),
+        "the new file's lines are not in the patch: {}",
+        text(&out.stdout)
+    );
+}
