@@ -142,7 +142,7 @@ pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputEr
     let mut checks = Vec::new();
     let pol = &inputs.policy;
     if let Some(min) = pol.min_lines {
-        checks.push(policy::minimum(
+        checks.push(policy::measured_minimum(
             rules::MIN_LINES,
             "lines",
             totals.lines,
@@ -150,7 +150,7 @@ pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputEr
         ));
     }
     if let Some(min) = pol.min_branches {
-        checks.push(policy::minimum(
+        checks.push(policy::measured_minimum(
             rules::MIN_BRANCHES,
             "branches",
             totals.branches,
@@ -158,7 +158,7 @@ pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputEr
         ));
     }
     if let Some(min) = pol.min_functions {
-        checks.push(policy::minimum(
+        checks.push(policy::measured_minimum(
             rules::MIN_FUNCTIONS,
             "functions",
             totals.functions,
@@ -166,7 +166,7 @@ pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputEr
         ));
     }
     if let (Some(min), Some(p)) = (pol.min_patch, &patch) {
-        checks.push(policy::minimum(rules::MIN_PATCH, "patch", p.total, min));
+        checks.push(patch_check(p, &merged, min));
     }
     let mut path_results = Vec::new();
     for (matcher, rule) in &pol.paths {
@@ -201,26 +201,26 @@ pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputEr
         {
             let drop = then - now;
             let passed = drop <= max + 1e-9;
-            checks.push(Check {
-                rule: rules::MAX_DROP,
+            checks.push(Check::new(
+                rules::MAX_DROP,
                 passed,
-                message: format!(
+                format!(
                     "lines {} vs baseline {}: {} points {} (at most {max} allowed)",
                     policy::pct(now),
                     policy::pct(then),
                     format_delta(-drop),
                     if drop > 0.0 { "drop" } else { "change" }
                 ),
-            });
+            ));
         }
         if pol.uncovered_must_not_increase {
             let now = totals.lines.total - totals.lines.covered;
             let then = b.lines.total - b.lines.covered;
-            checks.push(Check {
-                rule: rules::UNCOVERED_INCREASE,
-                passed: now <= then,
-                message: format!("uncovered lines {now} vs baseline {then}"),
-            });
+            checks.push(Check::new(
+                rules::UNCOVERED_INCREASE,
+                now <= then,
+                format!("uncovered lines {now} vs baseline {then}"),
+            ));
         }
     }
     Ok(Evaluation {
@@ -232,6 +232,39 @@ pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputEr
         path_results,
         checks,
     })
+}
+
+/// `min-patch`: when files changed but none of the report's paths is in the checkout, the
+/// patch cannot be measured, and saying "no coverable changed lines" would pass a blind gate.
+fn patch_check(p: &Patch, merged: &merge::Merged, min: f64) -> Check {
+    if let Some(f) = p.no_line_detail.first() {
+        return Check::unanswered(
+            rules::MIN_PATCH,
+            format!(
+                "patch: the report counts {f} (and {} other changed files) only in total, without per-line hits, so patch coverage cannot be measured from it; have the tool write Cobertura or LCOV (gcovr --xml or --lcov)",
+                p.no_line_detail.len() - 1
+            ),
+        );
+    }
+    let blind = p.total.total == 0 && !p.unmeasured.is_empty() && !merged.unresolved.is_empty();
+    if !blind {
+        return policy::minimum(rules::MIN_PATCH, "patch", p.total, min);
+    }
+    let names: Vec<&str> = merged
+        .unresolved
+        .iter()
+        .take(3)
+        .map(|(p, _)| p.as_str())
+        .collect();
+    Check::unanswered(
+        rules::MIN_PATCH,
+        format!(
+            "patch: {} changed files, but none of the report's {} paths is in the checkout (e.g. {}); map them with --path-map FROM=TO",
+            p.unmeasured.len(),
+            merged.unresolved.len(),
+            names.join(", ")
+        ),
+    )
 }
 
 /// `+1.25` / `-0.5` percentage points, truncated toward zero like every shown percentage.

@@ -29,6 +29,8 @@ pub struct Patch {
     pub total: Counter,
     /// Changed files the reports say nothing about.
     pub unmeasured: Vec<String>,
+    /// Changed files the reports count only in total, with no per-line data (gcovr's JaCoCo).
+    pub no_line_detail: Vec<String>,
 }
 
 /// Intersect the change with the coverage: only coverable changed lines count.
@@ -42,12 +44,17 @@ pub fn measure(
         files: Vec::new(),
         total: Counter::default(),
         unmeasured: Vec::new(),
+        no_line_detail: Vec::new(),
     };
     for (path, lines) in changed {
         let Some(fc) = files.get(path) else {
             out.unmeasured.push(path.clone());
             continue;
         };
+        if fc.lines.values().all(|l| l.branch_only) && fc.lines().total > 0 {
+            out.no_line_detail.push(path.clone());
+            continue;
+        }
         let mut counter = Counter::default();
         let mut uncovered: Vec<(u32, u32)> = Vec::new();
         // Consecutive uncovered lines join one range when nothing coverable that is either

@@ -116,27 +116,42 @@ pub fn truncate2(p: f64) -> f64 {
     (p * 100.0 + 1e-7).floor() / 100.0
 }
 
+/// A minimum on a whole-report metric: when the reports measure none of it (branches of a run
+/// without branch data, lines of a report whose line elements carry no counts), the limit
+/// cannot be answered and the check is unanswered, never passed.
+pub fn measured_minimum(rule: &'static str, what: &str, c: Counter, min: f64) -> Check {
+    match c.percent() {
+        None => Check::unanswered(
+            rule,
+            format!(
+                "{what}: the reports measure no {what}, so the minimum of {min}% cannot be checked"
+            ),
+        ),
+        Some(_) => minimum(rule, what, c, min),
+    }
+}
+
 /// Check a counter against a minimum. A counter with nothing to cover passes.
 pub fn minimum(rule: &'static str, what: &str, c: Counter, min: f64) -> Check {
     match c.percent() {
-        None => Check {
+        None => Check::new(
             rule,
-            passed: true,
-            message: format!("{what}: nothing to cover (minimum {min}%)"),
-        },
+            true,
+            format!("{what}: nothing to cover (minimum {min}%)"),
+        ),
         Some(p) => {
             let passed = p >= min;
             let cmp = if passed { ">=" } else { "<" };
-            Check {
+            Check::new(
                 rule,
                 passed,
-                message: format!(
+                format!(
                     "{what} {} {cmp} {min}% ({} of {} covered)",
                     pct(p),
                     c.covered,
                     c.total
                 ),
-            }
+            )
         }
     }
 }

@@ -57,11 +57,16 @@ pub fn outcome(eval: &Evaluation, policy: &Policy, context: Context) -> Outcome 
     if let Some(d) = delta {
         title.push_str(&format!(", {} points vs base", format_delta(d)));
     }
-    if !failed.is_empty() {
+    let unanswered = failed.iter().filter(|c| !c.answered).count();
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    if failed.len() > unanswered {
+        let n = failed.len() - unanswered;
+        title.push_str(&format!(" — {n} rule{} failed", plural(n)));
+    }
+    if unanswered > 0 {
         title.push_str(&format!(
-            " — {} rule{} failed",
-            failed.len(),
-            if failed.len() == 1 { "" } else { "s" }
+            " — {unanswered} rule{} could not be checked",
+            plural(unanswered)
         ));
     }
     let reasons = failed.iter().map(|c| c.reason()).collect();
@@ -104,11 +109,16 @@ pub fn outcome(eval: &Evaluation, policy: &Policy, context: Context) -> Outcome 
         title,
         reasons,
         metrics,
-        findings: findings(eval, policy),
+        findings: failed
+            .iter()
+            .map(|c| c.finding(policy.informational))
+            .chain(findings(eval, policy))
+            .collect(),
         sections: sections(eval, policy, delta),
         context,
         notes: notes(eval),
         outputs,
+        informational: policy.informational,
     }
 }
 

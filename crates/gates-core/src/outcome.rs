@@ -53,11 +53,56 @@ pub struct Check {
     pub rule: &'static str,
     /// Whether it passed.
     pub passed: bool,
+    /// False when the data cannot answer it (a minimum on a metric the reports do not measure):
+    /// such a check never passes, and the verdict is `inconclusive`.
+    pub answered: bool,
     /// One line: the number, the limit, the rule.
     pub message: String,
 }
 
 impl Check {
+    /// A check that passed or failed.
+    pub fn new(rule: &'static str, passed: bool, message: impl Into<String>) -> Check {
+        Check {
+            rule,
+            passed,
+            answered: true,
+            message: message.into(),
+        }
+    }
+
+    /// A check the data cannot answer.
+    pub fn unanswered(rule: &'static str, message: impl Into<String>) -> Check {
+        Check {
+            rule,
+            passed: false,
+            answered: false,
+            message: message.into(),
+        }
+    }
+
+    /// The annotation of a failed check: an error (a warning when the gate is informational),
+    /// so the checks tab says why the gate failed, not only the log.
+    pub fn finding(&self, informational: bool) -> Finding {
+        Finding {
+            rule: self.rule.to_string(),
+            level: if informational {
+                Level::Warning
+            } else {
+                Level::Error
+            },
+            message: self.message.clone(),
+            path: None,
+            start_line: None,
+            end_line: None,
+            title: Some(if self.answered {
+                format!("{} failed", self.rule)
+            } else {
+                format!("{} could not be checked", self.rule)
+            }),
+        }
+    }
+
     /// The reason a failed check gives in the outcome: `message (rule)`.
     pub fn reason(&self) -> String {
         format!("{} ({})", self.message, self.rule)
@@ -65,13 +110,16 @@ impl Check {
 }
 
 impl Verdict {
-    /// The verdict of a policy: pass when every check passed; otherwise fail, or warn when the
-    /// gate is informational.
+    /// The verdict of a policy: pass when every check passed; fail (warn when informational)
+    /// when an answered check failed; otherwise, with a check the data could not answer,
+    /// inconclusive (which fails the job unless informational, see [`Outcome::exit_status`]).
     pub fn of_checks(checks: &[Check], informational: bool) -> Verdict {
-        match (checks.iter().all(|c| c.passed), informational) {
-            (true, _) => Verdict::Pass,
-            (false, true) => Verdict::Warn,
-            (false, false) => Verdict::Fail,
+        let failed = checks.iter().any(|c| c.answered && !c.passed);
+        match (failed, checks.iter().any(|c| !c.answered), informational) {
+            (true, _, true) => Verdict::Warn,
+            (true, _, false) => Verdict::Fail,
+            (false, true, _) => Verdict::Inconclusive,
+            (false, false, _) => Verdict::Pass,
         }
     }
 }
@@ -188,6 +236,8 @@ pub struct Outcome {
     pub notes: Vec<String>,
     /// Step outputs besides `verdict` and `result`, single-line values.
     pub outputs: Vec<(&'static str, String)>,
+    /// Never fail the job: an `inconclusive` verdict exits 0 instead of 1.
+    pub informational: bool,
 }
 
 impl Outcome {
@@ -241,6 +291,7 @@ impl Outcome {
             context,
             notes: Vec::new(),
             outputs: Vec::new(),
+            informational: false,
         }
     }
 
@@ -248,6 +299,8 @@ impl Outcome {
     pub fn exit_status(&self) -> crate::ExitStatus {
         match self.verdict {
             Verdict::Fail => crate::ExitStatus::Failed,
+            // A gate that could not see must not pass the job.
+            Verdict::Inconclusive if !self.informational => crate::ExitStatus::Failed,
             Verdict::Error => crate::ExitStatus::Error,
             _ => crate::ExitStatus::Success,
         }
@@ -263,11 +316,17 @@ mod tests {
     use super::*;
 
     fn check(passed: bool) -> Check {
-        Check {
-            rule: "gate/rule",
-            passed,
-            message: "3 findings (at most 2 allowed)".into(),
-        }
+        Check::new("gate/rule", passed, "3 findings (at most 2 allowed)")
+    }
+
+    #[test]
+    fn a_check_the_data_cannot_answer_never_passes() {
+        let u = Check::unanswered("gate/rule", "no lines measured");
+        assert_eq!(
+            Verdict::of_checks(&[check(true), u.clone()], false),
+            Verdict::Inconclusive
+        );
+        assert_eq!(Verdict::of_checks(&[check(false), u], false), Verdict::Fail);
     }
 
     #[test]

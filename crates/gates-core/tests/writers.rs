@@ -114,6 +114,7 @@ fn outcome(sections: Vec<Section>) -> Outcome {
         context: Context::default(),
         notes: vec![],
         outputs: vec![],
+        informational: false,
     }
 }
 

@@ -127,15 +127,15 @@ fn limit_checks(
         .iter()
         .map(|(sev, max)| {
             let n = counts[sev];
-            Check {
+            Check::new(
                 rule,
-                passed: n <= *max,
-                message: format!(
+                n <= *max,
+                format!(
                     "{n} {adjective}{} finding{} (at most {max} allowed)",
                     sev.name(),
                     if n == 1 { "" } else { "s" }
                 ),
-            }
+            )
         })
         .collect()
 }

@@ -96,9 +96,9 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
     ordered.sort_by_key(|f| (!f.new, f.severity));
     // Rule ids per tool, made once: this runs for every finding.
     let mut rule_ids: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
-    let findings = ordered
-        .iter()
-        .map(|f| {
+    let failed_rules = failed.iter().map(|c| c.finding(informational));
+    let findings = failed_rules
+        .chain(ordered.iter().map(|f| {
             let rule = rule_ids
                 .entry(&*f.tool)
                 .or_insert_with(|| {
@@ -126,7 +126,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
                 end_line: f.end_line.or(f.start_line),
                 title: Some(title),
             }
-        })
+        }))
         .collect();
 
     Outcome {
@@ -138,6 +138,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
         findings,
         sections: sections(eval, &ordered, &counts),
         context,
+        informational,
         notes: notes(eval, &counts),
         outputs: vec![
             ("total", active.len().to_string()),

@@ -105,7 +105,23 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                 let missed = xml::count(&r, &e, "missed")?.unwrap_or(0);
                 let covered = xml::count(&r, &e, "covered")?.unwrap_or(0);
                 let parent = stack.last().map(Vec::as_slice);
-                if kind == "METHOD" && parent == Some(b"method") {
+                if parent == Some(b"sourcefile") {
+                    // gcovr --jacoco writes `<line nr>` without counts: the file's own counters
+                    // are then all there is (detail wins where it exists, see FileCoverage).
+                    if let Some(f) = &sourcefile {
+                        let c = Counter {
+                            covered,
+                            total: covered.saturating_add(missed),
+                        };
+                        let s = report.file(f).summary.get_or_insert_with(Default::default);
+                        match kind.as_ref() {
+                            "LINE" => s.lines = c,
+                            "BRANCH" => s.branches = c,
+                            "METHOD" => s.functions = c,
+                            _ => {}
+                        }
+                    }
+                } else if kind == "METHOD" && parent == Some(b"method") {
                     if let (Some(m), Some(f)) = (&method, &class_file) {
                         report.file(f).record_function(m.clone(), covered);
                     }

@@ -159,7 +159,7 @@ fn pull_request_run_shows_annotations_outputs_summary_and_result() {
     );
     let stdout = text(&out.stdout);
 
-    // Annotations: the uncovered changed ranges, the file with most uncovered lines first, nothing else as a command
+    // Annotations: the failed rule, then the uncovered changed ranges, the file with most uncovered lines first, nothing else as a command
     // outside the stop-commands block.
     let annotations: Vec<&str> = stdout
         .lines()
@@ -167,9 +167,11 @@ fn pull_request_run_shows_annotations_outputs_summary_and_result() {
             l.starts_with("::warning") || l.starts_with("::error") || l.starts_with("::notice")
         })
         .collect();
+    // The failed rule is the one error annotation (issue 11), before the uncovered ranges.
     assert_eq!(
         annotations,
         [
+            "::error title=coverage/min-patch failed::patch 80%25 < 90%25 (20 of 25 covered)",
             "::warning title=Not covered,file=shop/shipping.py,line=6,endLine=6::Added line #L6 is not covered by tests",
             "::warning title=Not covered,file=shop/shipping.py,line=9,endLine=10::Added lines #L9-L10 are not covered by tests",
             "::warning title=Not covered,file=shop/pricing.py,line=35,endLine=35::Added line #L35 is not covered by tests",
@@ -423,4 +425,25 @@ fn new_file_with_a_space_in_its_name_counts_whatever_the_git_config() {
         "the new file's lines are not in the patch: {}",
         text(&out.stdout)
     );
+}
+
+/// A report from another project (no path in the checkout) said "PASS ... patch n/a" under
+/// `--min-patch 90`: the gate could not see, so it is inconclusive, fails, and says why in an
+/// error annotation that names the `--path-map` to try.
+#[test]
+fn report_whose_paths_are_not_in_the_checkout_cannot_pass_min_patch() {
+    let repo = Repo::python_pr();
+    let foreign = crate::fixtures().join("cobertura/gcovr.xml");
+    let out = gate(
+        &repo.path,
+        &[foreign.to_str().unwrap(), "--base", "main", "--min-patch", "90", "--print", "github"],
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let error = stdout
+        .lines()
+        .find(|l| l.starts_with("::error") && l.contains("coverage/min-patch"))
+        .unwrap_or_else(|| panic!("no error annotation: {stdout}"));
+    assert!(error.contains("--path-map") && error.contains("calc.c"), "{error}");
 }

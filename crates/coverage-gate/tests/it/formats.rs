@@ -274,3 +274,55 @@ fn simplecov_json_formatter_output_already_excludes_nocov() {
     assert_eq!((t.lines, t.branches), (c(11, 14), c(3, 5)));
     assert_eq!(totals(&parse("simplecov/resultset.json")).branches, c(3, 5));
 }
+
+/// gcovr's JaCoCo writes `<line nr>` without `ci`/`mi`: the gate read lines 0/0 and
+/// `--min-lines 80` passed. The sourcefile counters give gcovr's own totals (`gcovr.txt`:
+/// TOTAL 28 lines, 18 executed).
+#[test]
+fn jacoco_written_by_gcovr_counts_what_gcovr_printed() {
+    let t = totals(&parse("jacoco/gcovr.xml"));
+    assert_eq!(
+        (t.lines, t.branches, t.functions),
+        (c(18, 28), c(12, 19), c(4, 5))
+    );
+}
+
+/// The same report cannot answer `--min-patch`: no per-line hits. Inconclusive, exit 1.
+#[test]
+fn jacoco_written_by_gcovr_cannot_answer_min_patch() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    for f in ["calc.c", "calc.h", "main.c"] {
+        std::fs::copy(fixtures().join("projects/c").join(f), repo.join(f)).unwrap();
+    }
+    gates_testkit::cmd::git_init(repo);
+    gates_testkit::cmd::run(repo, "git", &["add", "-A"]);
+    gates_testkit::cmd::run(repo, "git", &["commit", "-q", "-m", "base"]);
+    let mut calc = std::fs::read_to_string(repo.join("calc.c")).unwrap();
+    calc.push_str("int added(void) { return 1; }\n");
+    std::fs::write(repo.join("calc.c"), calc).unwrap();
+    let report = fixtures().join("jacoco/gcovr.xml");
+    let result = repo.join("result.json");
+    let args = [
+        report.to_str().unwrap(),
+        "--base",
+        "HEAD",
+        "--min-patch",
+        "90",
+    ];
+    let out = crate::e2e::gate(
+        repo,
+        &[&args[..], &["--result", result.to_str().unwrap()]].concat(),
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    assert_eq!(doc["verdict"], "inconclusive");
+    let informational = crate::e2e::gate(repo, &[&args[..], &["--informational"]].concat(), &[]);
+    assert_eq!(informational.status.code(), Some(0));
+}
