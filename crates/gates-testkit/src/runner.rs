@@ -101,19 +101,6 @@ pub fn assert_inert(what: &str, stream: &str, marker: &str) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_commands_the_way_the_runner_does() {
-        let s = "x\n\u{85} ::add-mask::a\rtext ##[set-output name=x]y\n::stop-commands::t\n::error::hidden\n::t::\n::warning::seen%0Aline";
-        let names: Vec<String> = commands(s).into_iter().map(|c| c.name).collect();
-        assert_eq!(names, ["add-mask", "set-output", "warning"]);
-        assert_eq!(commands("::warning::a%0Ab")[0].data, "a\nb");
-    }
-}
-
 /// What a hostile report puts in its text: every form that could start a command on either
 /// stream, behind [`MARKER`].
 pub const HOSTILE: &str = "\n::PWNED::a\r::PWNED::b ##[PWNED]c \u{85}::PWNED::d %0A::PWNED::e \u{202e}x\n::error::PWNED\n ##[add-mask]PWNED";
@@ -175,5 +162,18 @@ fn poison(v: &mut serde_json::Value) {
         serde_json::Value::Array(a) => a.iter_mut().for_each(poison),
         serde_json::Value::Object(o) => o.values_mut().for_each(poison),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_commands_the_way_the_runner_does() {
+        let s = "x\n\u{85} ::add-mask::a\rtext ##[set-output name=x]y\n::stop-commands::t\n::error::hidden\n::t::\n::warning::seen%0Aline";
+        let names: Vec<String> = commands(s).into_iter().map(|c| c.name).collect();
+        assert_eq!(names, ["add-mask", "set-output", "warning"]);
+        assert_eq!(commands("::warning::a%0Ab")[0].data, "a\nb");
     }
 }

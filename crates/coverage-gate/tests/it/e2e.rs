@@ -436,7 +436,15 @@ fn report_whose_paths_are_not_in_the_checkout_cannot_pass_min_patch() {
     let foreign = crate::fixtures().join("cobertura/gcovr.xml");
     let out = gate(
         &repo.path,
-        &[foreign.to_str().unwrap(), "--base", "main", "--min-patch", "90", "--print", "github"],
+        &[
+            foreign.to_str().unwrap(),
+            "--base",
+            "main",
+            "--min-patch",
+            "90",
+            "--print",
+            "github",
+        ],
         &[("GITHUB_ACTIONS", "true")],
     );
     let stdout = text(&out.stdout);
@@ -445,5 +453,8 @@ fn report_whose_paths_are_not_in_the_checkout_cannot_pass_min_patch() {
         .lines()
         .find(|l| l.starts_with("::error") && l.contains("coverage/min-patch"))
         .unwrap_or_else(|| panic!("no error annotation: {stdout}"));
-    assert!(error.contains("--path-map") && error.contains("calc.c"), "{error}");
+    assert!(
+        error.contains("--path-map") && error.contains("calc.c"),
+        "{error}"
+    );
 }
