@@ -415,6 +415,21 @@ async fn run(cli: &Cli, env: &ActionsEnv) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Make every string a template can reach inert: a gate's `summary` is already markdown the gate
+/// escaped, so it only loses mentions and comment markers; any other field (a gate name, a
+/// finding's message or path, from a payload a fork may control) is escaped as plain text.
+fn inert_fields(v: &mut serde_json::Value, summary: bool) {
+    match v {
+        serde_json::Value::String(s) if summary => *s = body::defang(s),
+        serde_json::Value::String(s) => *s = body::defang(&gates_core::markdown::escape(s)),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| inert_fields(x, false)),
+        serde_json::Value::Object(o) => o
+            .iter_mut()
+            .for_each(|(k, x)| inert_fields(x, k == "summary")),
+        _ => {}
+    }
+}
+
 fn render_template(
     t: &Path,
     results: &[ResultFile],
@@ -435,7 +450,10 @@ fn render_template(
             None => err,
         }
     })?;
-    let data = serde_json::json!({ "results": results, "sha": footer.sha, "run_url": footer.run_url, "pr": pr });
+    let mut data = serde_json::json!({ "results": results, "sha": footer.sha, "run_url": footer.run_url, "pr": pr });
+    inert_fields(&mut data, false);
+    // Every field is escaped above, so `{{x}}` and `{{{x}}}` render the same inert text.
+    hb.register_escape_fn(handlebars::no_escape);
     hb.render("body", &data).map_err(|e| {
         InputError::new(
             t,

@@ -494,6 +494,39 @@ fn a_template_renders_the_results() {
     );
 }
 
+/// A template's fields come from result files a fork may have written: `{{gate}}`, a finding's
+/// `{{message}}` and the triple-stash `{{{...}}}` all render inert (no mention, no HTML, no
+/// sticky marker), as the summary and the title already did.
+#[test]
+fn template_fields_render_inert_even_triple_stashed() {
+    let fake = FakeGitHub::start(TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = result(
+        "<img src=x>@admins",
+        "fail",
+        "### x @team <!-- gates:gates -->\n",
+    );
+    r["findings"] = json!([{ "rule": "r", "level": "error", "message": "<!-- gates:gates --> @octocat [x](http://e)" }]);
+    let res = write_results(dir.path(), &[r]);
+    let t = dir.path().join("t.hbs");
+    std::fs::write(
+        &t,
+        "{{#each results}}{{gate}} {{{gate}}} {{{summary}}}{{#each findings}} {{message}} {{{message}}}{{/each}}{{/each}}\n",
+    )
+    .unwrap();
+    run(
+        &fake,
+        dir.path(),
+        &[res.to_str().unwrap(), "--template", t.to_str().unwrap()],
+        &[],
+    );
+    let body = ours(&fake)[0].body.clone();
+    let rendered = body.strip_prefix("<!-- gates:gates -->\n").unwrap();
+    for bad in ["<img", "@admins", "@team", "@octocat", "<!--", "[x](http"] {
+        assert!(!rendered.contains(bad), "{bad:?} in {rendered}");
+    }
+}
+
 /// End to end: coverage-gate's result on a real fixture, rendered into the comment; the body is
 /// compared with the committed snapshot (`GATES_BLESS=1` rewrites it).
 #[test]
