@@ -17,6 +17,9 @@ pub struct Root {
     pub attrs: Vec<String>,
 }
 
+/// Most attributes one element may have; coverage formats use fewer than twenty.
+pub const MAX_ATTRIBUTES: usize = 1024;
+
 /// The root element of an XML prefix, skipping the declaration, comments and DOCTYPE.
 pub fn root_element(head: &[u8]) -> Option<Root> {
     let mut r = Reader::from_reader(head);
@@ -25,8 +28,11 @@ pub fn root_element(head: &[u8]) -> Option<Root> {
         match r.read_event_into(&mut buf).ok()? {
             Event::Start(e) | Event::Empty(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                // Unchecked: the duplicate check is quadratic in the attributes of one element.
                 let attrs = e
                     .attributes()
+                    .with_checks(false)
+                    .take(MAX_ATTRIBUTES)
                     .flatten()
                     .map(|a| String::from_utf8_lossy(a.key.as_ref()).into_owned())
                     .collect();
@@ -118,6 +124,15 @@ impl<'p, R: BufRead> XmlReader<'p, R> {
         e: &BytesStart<'_>,
         mut f: impl FnMut(&[u8], &str) -> Result<(), InputError>,
     ) -> Result<(), InputError> {
+        // quick-xml's duplicate check costs the square of an element's attributes (200k took
+        // 46 s); real coverage elements have a handful, so a long one is counted first.
+        let raw = e.attributes_raw();
+        if raw.len() > 4096 && raw.iter().filter(|&&b| b == b'=').count() > MAX_ATTRIBUTES {
+            return Err(self.error(
+                format!("an element has more than {MAX_ATTRIBUTES} attributes"),
+                "this is not a coverage report a tool wrote; regenerate it",
+            ));
+        }
         for a in e.attributes() {
             let a = a.map_err(|err| {
                 self.error(

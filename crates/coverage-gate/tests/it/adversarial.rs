@@ -224,3 +224,24 @@ fn terminal_report_strips_escape_sequences_from_report_text() {
     assert!(stdout.contains("[31mred"), "{stdout}");
     assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
 }
+
+/// One element with 200k attributes took 46 s (quick-xml's duplicate check is quadratic):
+/// refused at once, exit 2, naming the file.
+#[test]
+fn an_element_with_200k_attributes_is_refused_not_quadratic() {
+    let scratch = tempfile::tempdir().unwrap();
+    let path = scratch.path().join("malformed-many-attributes.xml");
+    let attrs: String = (0..200_000).map(|i| format!(" a{i}=\"1\"")).collect();
+    std::fs::write(
+        &path,
+        format!("<?xml version=\"1.0\"?>\n<coverage line-rate=\"1\"><packages><package name=\"p\"><classes><class filename=\"a.py\"{attrs}><lines><line number=\"1\" hits=\"1\"/></lines></class></classes></package></packages></coverage>\n"),
+    )
+    .unwrap();
+    let out = gate(scratch.path(), &[path.to_str().unwrap()], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("malformed-many-attributes.xml") && err.contains("attributes"),
+        "{err}"
+    );
+}
