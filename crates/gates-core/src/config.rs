@@ -46,6 +46,7 @@ pub fn load_section<T: DeserializeOwned>(
     if text.trim().is_empty() {
         return Ok(None);
     }
+    check_shape(path, &text)?;
     let de = serde_yaml::Deserializer::from_str(&text);
     SectionSeed::<T> { section, _t: PhantomData }.deserialize(de).map_err(|e| {
         let err = InputError::new(
@@ -58,6 +59,47 @@ pub fn load_section<T: DeserializeOwned>(
             None => err,
         }
     })
+}
+
+/// Deepest nesting of flow collections (`[`, `{`) a config may have.
+pub const MAX_DEPTH: usize = 32;
+
+/// Most bytes a config file may have.
+pub const MAX_BYTES: usize = 1 << 20;
+
+/// Refuse, before serde_yaml sees it, a config whose nesting would cost the square of its depth
+/// to parse (100k levels took 45 s) or that is far larger than any real config.
+fn check_shape(path: &Path, text: &str) -> Result<(), InputError> {
+    if text.len() > MAX_BYTES {
+        return Err(InputError::new(
+            path,
+            format!("{} bytes (at most {MAX_BYTES})", text.len()),
+            "a gates config is a few dozen lines; check that this is the right file",
+        ));
+    }
+    let (mut depth, mut quote) = (0usize, None::<u8>);
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        match (quote, b) {
+            (Some(q), _) if b == q || b == b'\n' => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'[' | b'{') => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    let (line, col) = crate::error::line_col(text.as_bytes(), i);
+                    return Err(InputError::new(
+                        path,
+                        format!("nested more than {MAX_DEPTH} levels deep"),
+                        "write lists and maps a level or two deep, as the documented keys are",
+                    )
+                    .at(line, Some(col)));
+                }
+            }
+            (None, b']' | b'}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 struct SectionSeed<'a, T> {
@@ -115,6 +157,27 @@ mod tests {
         let p = dir.path().join("gates.yml");
         std::fs::write(&p, text).unwrap();
         load_section(&p, "coverage", false)
+    }
+
+    /// 100k nested flow sequences took 45 s in serde_yaml: refused at the line, at once.
+    #[test]
+    fn deeply_nested_flow_collections_are_refused_with_their_line() {
+        let text = format!(
+            "coverage:\n  min-lines: {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let e = load(&text).unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("nested"), "{e}");
+        // Brackets inside quotes are text, and shallow nesting is fine.
+        let ok = "coverage:\n  min-lines: 80 # \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"\n";
+        assert_eq!(
+            load(ok).unwrap(),
+            Some(Cfg {
+                min_lines: Some(80.0)
+            })
+        );
     }
 
     #[test]

@@ -245,3 +245,24 @@ fn an_element_with_200k_attributes_is_refused_not_quadratic() {
         "{err}"
     );
 }
+
+/// 100k `exclude` globs took 1.4 GB: more than MAX_GLOBS is a clear exit 2 naming the config.
+#[test]
+fn a_config_with_thousands_of_exclude_globs_is_refused() {
+    let scratch = tempfile::tempdir().unwrap();
+    let cfg = scratch.path().join("gates.yml");
+    let globs: String = (0..5000).map(|i| format!("    - gen/f{i}.py\n")).collect();
+    std::fs::write(&cfg, format!("coverage:\n  exclude:\n{globs}")).unwrap();
+    let report = fixtures().join("cobertura/coveragepy.xml");
+    let out = gate(
+        scratch.path(),
+        &[report.to_str().unwrap(), "--config", cfg.to_str().unwrap()],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("gates.yml") && err.contains("at most 1000"),
+        "{err}"
+    );
+}
