@@ -48,6 +48,34 @@ pub fn props(f: &Finding) -> AnnotationProps<'_> {
     }
 }
 
+/// Lines of a checkout file, to keep annotations inside it; `None` when it cannot be read
+/// (not there, not a regular file, or too large to count cheaply).
+pub fn line_count(root: &std::path::Path, file: &str) -> Option<u32> {
+    let path = root.join(file);
+    let meta = std::fs::metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > 64 << 20 {
+        return None;
+    }
+    let bytes = std::fs::read(&path).ok()?;
+    let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
+    let last = usize::from(bytes.last().is_some_and(|&b| b != b'\n'));
+    u32::try_from(newlines + last).ok()
+}
+
+/// Keep an annotation's lines inside its file of `lines` lines: a line outside 1..=lines (a
+/// report from another revision, or a hostile one) is not sent as `line=`; an end past the
+/// last line is cut to it.
+pub fn clamp_lines(props: &mut AnnotationProps<'_>, lines: u32) {
+    match props.line {
+        Some(l) if l == 0 || l > lines => {
+            props.line = None;
+            props.end_line = None;
+        }
+        Some(_) => props.end_line = props.end_line.map(|e| e.min(lines)),
+        None => {}
+    }
+}
+
 /// The closing notice for omitted findings.
 pub fn overflow_message(omitted: usize) -> String {
     format!(
@@ -95,6 +123,34 @@ mod tests {
             .map(|x| x.message.as_str())
             .collect();
         assert_eq!(warnings, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+    }
+
+    #[test]
+    fn lines_outside_the_file_are_not_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.py"), "1\n2\n3").unwrap();
+        assert_eq!(line_count(dir.path(), "a.py"), Some(3));
+        assert_eq!(line_count(dir.path(), "missing.py"), None);
+        let mut p = AnnotationProps {
+            line: Some(7),
+            end_line: Some(9),
+            ..Default::default()
+        };
+        clamp_lines(&mut p, 3);
+        assert_eq!((p.line, p.end_line), (None, None));
+        let mut p = AnnotationProps {
+            line: Some(2),
+            end_line: Some(9),
+            ..Default::default()
+        };
+        clamp_lines(&mut p, 3);
+        assert_eq!((p.line, p.end_line), (Some(2), Some(3)));
+        let mut p = AnnotationProps {
+            line: Some(0),
+            ..Default::default()
+        };
+        clamp_lines(&mut p, 3);
+        assert_eq!(p.line, None);
     }
 
     #[test]

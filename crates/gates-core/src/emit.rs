@@ -142,8 +142,9 @@ pub fn emit(
         Format::Github => true,
         Format::Human => false,
     };
+    let root = env.get("GITHUB_WORKSPACE").unwrap_or(".");
     let printed = if github {
-        print_github(outcome, stdout)
+        print_github(outcome, std::path::Path::new(root), stdout)
     } else if in_actions {
         // A person asked for the readable report inside Actions: the runner still reads it for
         // commands, so it goes out as one untrusted block.
@@ -166,7 +167,11 @@ pub fn emit(
     }
 }
 
-fn print_github(outcome: &Outcome, stdout: &mut impl Write) -> io::Result<()> {
+fn print_github(
+    outcome: &Outcome,
+    root: &std::path::Path,
+    stdout: &mut impl Write,
+) -> io::Result<()> {
     let mut cmd = Commands::new(stdout);
     let mut log = vec![format!(
         "{} {}",
@@ -177,8 +182,18 @@ fn print_github(outcome: &Outcome, stdout: &mut impl Write) -> io::Result<()> {
     log.extend(outcome.notes.iter().cloned());
     cmd.untrusted_block(log.iter().map(String::as_str))?;
     let sel = annotations::select(&outcome.findings);
+    let mut lines: std::collections::HashMap<&str, Option<u32>> = Default::default();
     for f in &sel.shown {
-        cmd.annotate(f.level, &annotations::props(f), &f.message)?;
+        let mut props = annotations::props(f);
+        if let Some(file) = props.file {
+            let n = *lines
+                .entry(file)
+                .or_insert_with(|| annotations::line_count(root, file));
+            if let Some(n) = n {
+                annotations::clamp_lines(&mut props, n);
+            }
+        }
+        cmd.annotate(f.level, &props, &f.message)?;
     }
     if sel.omitted > 0 {
         cmd.annotate(
