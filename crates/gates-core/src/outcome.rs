@@ -277,7 +277,17 @@ impl Outcome {
             findings: vec![Finding {
                 rule: format!("{}/could-not-run", gate.name),
                 level: Level::Error,
-                message: err.to_string(),
+                // The annotation carries the file and line; elsewhere the message names them.
+                message: {
+                    let what = match file {
+                        Some(_) => err.message.clone(),
+                        None => format!("{place}: {}", err.message),
+                    };
+                    match err.help.is_empty() {
+                        true => what,
+                        false => format!("{what} — {}", err.help),
+                    }
+                },
                 path: file.map(str::to_string),
                 start_line: file.and(err.line).and_then(|l| u32::try_from(l).ok()),
                 end_line: None,
