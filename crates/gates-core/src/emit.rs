@@ -57,7 +57,7 @@ pub fn fail(
 ) {
     let context = env.context(env.event().ok().flatten().as_ref());
     let outcome = Outcome::could_not_run(gate, err, context);
-    let emitted = emit(&outcome, env, opts, stdout);
+    let emitted = emit_channels(&outcome, env, opts, stdout, true);
     let _ = stdout.flush();
     report_error(env, &err.to_string());
     if let Err(e) = emitted {
@@ -117,12 +117,34 @@ pub fn emit(
     opts: &EmitOptions,
     stdout: &mut impl Write,
 ) -> Result<(), InputError> {
+    emit_channels(outcome, env, opts, stdout, false)
+}
+
+/// `keep_going`: the error outcome tries every channel even when one fails (the one that made
+/// the run fail usually fails again), and reports the first failure.
+fn emit_channels(
+    outcome: &Outcome,
+    env: &ActionsEnv,
+    opts: &EmitOptions,
+    stdout: &mut impl Write,
+    keep_going: bool,
+) -> Result<(), InputError> {
+    let mut first: Option<InputError> = None;
+    let mut step = |r: Result<(), InputError>| -> Result<(), InputError> {
+        match r {
+            Err(e) if keep_going => {
+                first.get_or_insert(e);
+                Ok(())
+            }
+            r => r,
+        }
+    };
     // The runner's files first and the result file last: when a channel fails, the run becomes
     // an error outcome, and no result file or output is left saying `pass`.
     let in_actions = env.in_actions();
     if in_actions {
         if let Some(path) = env.summary_file() {
-            summary::append(&path, outcome)?;
+            step(summary::append(&path, outcome))?;
         }
         if let Some(path) = env.output_file() {
             let mut all: Vec<(&str, String)> =
@@ -131,11 +153,11 @@ pub fn emit(
             if let Some(r) = &opts.result {
                 all.push(("result", r.display().to_string()));
             }
-            outputs::append(&path, &all)?;
+            step(outputs::append(&path, &all))?;
         }
     }
     if let Some(path) = &opts.result {
-        result_file::write(path, outcome).map_err(|e| InputError::write(path, &e))?;
+        step(result_file::write(path, outcome).map_err(|e| InputError::write(path, &e)))?;
     }
     let github = match opts.format {
         Format::Auto => in_actions,
@@ -157,14 +179,16 @@ pub fn emit(
         terminal::render(stdout, outcome, terminal::Style { color: opts.color })
     };
     // A closed pipe (`| head`) is not an error worth exit 2.
-    match printed {
+    let printed = match printed {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(InputError::new(
             "(stdout)",
             format!("cannot print: {e}"),
             "check where the output goes",
         )),
         _ => Ok(()),
-    }
+    };
+    step(printed)?;
+    first.map_or(Ok(()), Err)
 }
 
 fn print_github(

@@ -266,3 +266,43 @@ fn a_config_with_thousands_of_exclude_globs_is_refused() {
         "{err}"
     );
 }
+
+/// When the job summary cannot be written, the result file said `pass` and the error said
+/// "cannot read" with glob advice: now the run is an error outcome, the result file says so,
+/// and the message says what could not be written.
+#[test]
+fn an_unwritable_summary_leaves_an_error_result_not_a_pass() {
+    let scratch = tempfile::tempdir().unwrap();
+    let result = scratch.path().join("result.json");
+    let output = scratch.path().join("output.txt");
+    let report = fixtures().join("cobertura/coveragepy.xml");
+    let out = gate(
+        scratch.path(),
+        &[
+            report.to_str().unwrap(),
+            "--result",
+            result.to_str().unwrap(),
+        ],
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            // A directory cannot be appended to.
+            ("GITHUB_STEP_SUMMARY", scratch.path().to_str().unwrap()),
+            ("GITHUB_OUTPUT", output.to_str().unwrap()),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot write") && !err.contains("glob"),
+        "{err}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    assert_eq!(doc["verdict"], "error");
+    let outputs = outputs::parse(&std::fs::read_to_string(&output).unwrap()).unwrap();
+    let verdicts: Vec<&str> = outputs
+        .iter()
+        .filter(|(k, _)| k == "verdict")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(verdicts, ["error"], "no output may say pass");
+}
