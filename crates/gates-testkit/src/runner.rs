@@ -156,6 +156,35 @@ pub fn hostile_variant(bytes: &[u8]) -> Vec<u8> {
         .into_bytes()
 }
 
+/// Panic when an error, as a gate reports it inside Actions (the error outcome on stdout, the
+/// message on stderr), would give the runner a command a gate never sends. The property the
+/// parsers' fuzz targets and their stable stand-ins check on every input they reject.
+pub fn assert_error_inert(err: &gates_core::InputError) {
+    let gate = gates_core::cli::GateId {
+        name: "test",
+        binary: "test-gate",
+    };
+    let env = gates_core::ActionsEnv::from_vars([("GITHUB_ACTIONS", "true")]);
+    let outcome = gates_core::Outcome::could_not_run(gate, err, Default::default());
+    let opts = gates_core::EmitOptions::new(None, gates_core::emit::Format::Github, &env);
+    let mut stdout = Vec::new();
+    gates_core::emit(&outcome, &env, &opts, &mut stdout).unwrap();
+    let stderr = gates_core::commands::inert(&format!("error: {err}"));
+    for (what, stream) in [
+        ("stdout", String::from_utf8_lossy(&stdout).into_owned()),
+        ("stderr", stderr),
+    ] {
+        for c in commands(&stream) {
+            assert!(
+                GATE_COMMANDS.contains(&c.name.as_str()),
+                "{what}: the runner would run `{}` from {:?} (error: {err})",
+                c.name,
+                c.line
+            );
+        }
+    }
+}
+
 fn poison(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::String(s) => s.push_str(HOSTILE),
