@@ -32,14 +32,15 @@ struct Cli {
     /// Most new findings per severity (needs --baseline), e.g. high=0.
     #[arg(long, value_name = "SEV=N[,...]")]
     max_new: Option<String>,
-    /// The base branch's reports (or this gate's result file from it).
-    #[arg(long, value_name = "REPORT_OR_RESULT", num_args = 1..)]
+    /// The base branch's reports (or this gate's result file from it); one per flag, repeat
+    /// it for several: `--baseline base/bandit.json --baseline base/semgrep.sarif`.
+    #[arg(long, value_name = "REPORT_OR_RESULT")]
     baseline: Vec<PathBuf>,
     /// Suppressions file (YAML, `suppressions:` list); entries of `.github/gates.yml` apply too.
     #[arg(long, value_name = "FILE")]
     suppressions: Option<PathBuf>,
     /// Severity for findings whose scanner gives none.
-    #[arg(long, value_name = "SEVERITY")]
+    #[arg(long, value_name = "critical|high|medium|low|info")]
     unknown_as: Option<String>,
     /// Write merged SARIF here (for github/codeql-action/upload-sarif).
     #[arg(long, value_name = "PATH")]

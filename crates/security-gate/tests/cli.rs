@@ -1,0 +1,37 @@
+//! Command-line behaviour a new user meets first.
+
+use std::process::Command;
+
+/// `--baseline base.json cur.json` took the report as a second baseline and then said
+/// "required arguments were not provided: <REPORT>": one value per flag.
+#[test]
+fn baseline_takes_one_value_and_leaves_the_report_alone() {
+    let fixtures =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/security");
+    let bandit = fixtures.join("bandit.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_security-gate"))
+        .args([
+            "--baseline",
+            bandit.to_str().unwrap(),
+            bandit.to_str().unwrap(),
+        ])
+        .args(["--print", "human"])
+        .env_clear()
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("required arguments"), "{err}");
+}
+
+/// `--help` lists the values `--print` and `--unknown-as` take.
+#[test]
+fn help_lists_the_values_of_print_and_unknown_as() {
+    let out = Command::new(env!("CARGO_BIN_EXE_security-gate"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("auto|github|human"), "{help}");
+    assert!(help.contains("critical|high|medium|low|info"), "{help}");
+}
