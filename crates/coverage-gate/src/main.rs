@@ -46,6 +46,10 @@ struct Cli {
     /// The base branch's result file, for the delta and the baseline rules.
     #[arg(long, value_name = "RESULT_FILE")]
     baseline: Option<PathBuf>,
+    /// When the --baseline file does not exist (a first run, an expired artifact), note it and
+    /// go on without the baseline rules instead of exit 2.
+    #[arg(long)]
+    baseline_optional: bool,
     /// Largest allowed drop of line coverage against --baseline, in percentage points.
     #[arg(long, value_name = "POINTS")]
     max_drop: Option<f64>,
@@ -117,8 +121,21 @@ fn run(
     stdout: &mut impl Write,
 ) -> Result<ExitStatus, InputError> {
     let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
-    let inputs = build_inputs(cli, &cwd)?;
-    let outcome = gate::run(&inputs, env)?;
+    let missing_baseline = cli
+        .baseline
+        .as_ref()
+        .filter(|b| cli.baseline_optional && !b.exists());
+    let mut inputs = build_inputs(cli, &cwd, missing_baseline.is_some())?;
+    if missing_baseline.is_some() {
+        inputs.baseline = None;
+    }
+    let mut outcome = gate::run(&inputs, env)?;
+    if let Some(b) = missing_baseline {
+        outcome.notes.push(format!(
+            "note: baseline {} not found (--baseline-optional): the baseline rules were not checked",
+            b.display()
+        ));
+    }
     emit::emit(&outcome, env, opts, stdout)?;
     if cli.comment {
         comment(&outcome, env, stdout);
@@ -146,7 +163,7 @@ fn comment(outcome: &gates_core::Outcome, env: &ActionsEnv, stdout: &mut impl Wr
     let _ = writeln!(stdout, "{line}");
 }
 
-fn build_inputs(cli: &Cli, cwd: &Path) -> Result<Inputs, InputError> {
+fn build_inputs(cli: &Cli, cwd: &Path, no_baseline: bool) -> Result<Inputs, InputError> {
     let flag = Path::new("(command line)");
     let mut cfg = match &cli.common.config {
         Some(p) => CoverageConfig::load(p, true)?,
@@ -164,7 +181,10 @@ fn build_inputs(cli: &Cli, cwd: &Path) -> Result<Inputs, InputError> {
     cfg.exclude.extend(cli.exclude.iter().cloned());
     // The file was checked when loaded; what is wrong now came from a flag.
     cfg.validate(flag)?;
-    if (cfg.max_drop.is_some() || cfg.uncovered_must_not_increase) && cli.baseline.is_none() {
+    if (cfg.max_drop.is_some() || cfg.uncovered_must_not_increase)
+        && cli.baseline.is_none()
+        && !no_baseline
+    {
         return Err(InputError::new(
             flag,
             "max-drop and uncovered-must-not-increase need --baseline",

@@ -267,3 +267,29 @@ fn a_renamed_file_counts_only_its_changed_lines() {
     assert_eq!(r["findings"][0]["start_line"], 7);
     assert_eq!(r["findings"].as_array().unwrap().len(), 1);
 }
+
+/// A missing baseline artifact (the first run on a repository) was exit 2 with no way round:
+/// `--baseline-optional` notes it and goes on; without it, exit 2 still names the file.
+#[test]
+fn a_missing_baseline_is_noted_with_baseline_optional() {
+    let scratch = tempfile::tempdir().unwrap();
+    let report = crate::fixtures().join("cobertura/coveragepy.xml");
+    let args = [
+        report.to_str().unwrap(),
+        "--baseline",
+        "gone.json",
+        "--max-drop",
+        "1",
+    ];
+    let strict = crate::e2e::gate(scratch.path(), &args, &[]);
+    assert_eq!(strict.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&strict.stderr).contains("gone.json"));
+    let optional = crate::e2e::gate(
+        scratch.path(),
+        &[&args[..], &["--baseline-optional"]].concat(),
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&optional.stdout);
+    assert_eq!(optional.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("baseline gone.json not found"), "{stdout}");
+}
