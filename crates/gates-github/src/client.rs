@@ -95,6 +95,39 @@ impl ApiError {
     }
 }
 
+/// What is wrong with a token that cannot be sent as an HTTP header, and what to do; never
+/// the token itself.
+fn token_problem(token: &str) -> Option<(String, &'static str)> {
+    if token.is_empty() {
+        return Some(("is empty".into(), "give it the token's value"));
+    }
+    let trimmed = token.trim_end_matches([' ', '\t', '\r', '\n']);
+    if trimmed.len() < token.len() && trimmed.bytes().all(|b| b.is_ascii_graphic()) {
+        return Some((
+            "ends with a line break or space, which cannot be sent in an HTTP header".into(),
+            "the secret was saved with a trailing newline: store it without one (printf '%s' rather than echo)",
+        ));
+    }
+    // GitHub's tokens are visible ASCII; octocrab would panic on a control character.
+    let at = token.chars().position(|c| !c.is_ascii_graphic())?;
+    Some((
+        format!(
+            "holds a control, space or non-ASCII character (character {}), which cannot be a token",
+            at + 1
+        ),
+        "set it to the token's exact value, as GitHub shows it",
+    ))
+}
+
+/// Refuse a token that could not be sent (newline, control or non-ASCII characters) before
+/// any client is built, naming where it came from (`source`: `GITHUB_TOKEN`, `--token`).
+pub fn check_token(token: &str, source: &str) -> Result<(), gates_core::InputError> {
+    match token_problem(token) {
+        Some((message, help)) => Err(gates_core::InputError::new(source, message, help)),
+        None => Ok(()),
+    }
+}
+
 /// A successful answer.
 #[derive(Debug)]
 pub struct Answer {
@@ -137,6 +170,9 @@ impl Client {
         policy: RetryPolicy,
     ) -> Result<Self, ApiError> {
         let api = api.trim_end_matches('/').to_string();
+        if let Some((message, help)) = token_problem(token) {
+            return Err(ApiError::Setup(format!("the token {message}; {help}")));
+        }
         let octo = Self::build(&api, token, policy)
             .map_err(|e| ApiError::Setup(format!("GITHUB_API_URL {api}: {e}")))?;
         let origin = graphql
@@ -425,6 +461,39 @@ mod tests {
             Some("https://api.github.com/repos/o/r/issues/1/comments?per_page=100&page=2")
         );
         assert_eq!(next_link("<x>; rel=\"prev\""), None);
+    }
+
+    #[test]
+    fn a_token_with_a_newline_or_control_characters_is_refused_without_panicking() {
+        const SECRET: &str = "ghs_SENTINEL0123456789";
+        for bad in [
+            format!("{SECRET}\n"),
+            format!("{SECRET}\r\n"),
+            format!("{SECRET} "),
+            format!("ghs_\u{1b}{SECRET}"),
+            format!("ghs_\n{SECRET}"),
+            format!("ghs_\u{e9}{SECRET}"),
+            String::new(),
+        ] {
+            let e = Client::new(
+                "https://api.github.com",
+                "https://api.github.com/graphql",
+                &bad,
+                RetryPolicy::default(),
+            )
+            .expect_err(&format!("{bad:?} accepted"));
+            assert!(!e.to_string().contains("SENTINEL"), "{e}");
+            let e = check_token(&bad, "GITHUB_TOKEN")
+                .expect_err("refused")
+                .to_string();
+            assert!(
+                e.starts_with("GITHUB_TOKEN: ") && !e.contains("SENTINEL"),
+                "{e}"
+            );
+        }
+        let e = check_token(&format!("{SECRET}\n"), "GITHUB_TOKEN").unwrap_err();
+        assert!(e.help.contains("trailing newline"), "{e}");
+        check_token(SECRET, "GITHUB_TOKEN").unwrap();
     }
 
     #[test]

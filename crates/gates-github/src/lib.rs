@@ -32,6 +32,7 @@ pub async fn comment_results(
     results: &[ResultFile],
 ) -> Result<Action, CommentError> {
     let token = env.get("GITHUB_TOKEN").ok_or_else(|| InputError::new("GITHUB_TOKEN", "not set", "give the step env GITHUB_TOKEN: ${{ github.token }} and permissions: pull-requests: write"))?;
+    client::check_token(token, "GITHUB_TOKEN")?;
     let repo = env.get("GITHUB_REPOSITORY").ok_or_else(|| {
         InputError::new("GITHUB_REPOSITORY", "not set", "run inside GitHub Actions")
     })?;

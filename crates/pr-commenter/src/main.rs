@@ -179,10 +179,16 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<ResultFile>) -> Result<(), Input
     Ok(())
 }
 
+/// The token, refused before any client is built when it cannot be sent (a secret saved with
+/// a trailing newline).
 fn token(cli: &Cli, env: &ActionsEnv) -> Result<String, InputError> {
-    cli.token.clone().or_else(|| env.get("GITHUB_TOKEN").map(str::to_string)).ok_or_else(|| {
-        InputError::new("GITHUB_TOKEN", "no token", "set env GITHUB_TOKEN: ${{ github.token }} on the step (with permissions: pull-requests: write), or pass --token")
-    })
+    let (token, source) = match (&cli.token, env.get("GITHUB_TOKEN")) {
+        (Some(t), _) => (t.clone(), "--token"),
+        (None, Some(t)) => (t.to_string(), "GITHUB_TOKEN"),
+        (None, None) => return Err(InputError::new("GITHUB_TOKEN", "no token", "set env GITHUB_TOKEN: ${{ github.token }} on the step (with permissions: pull-requests: write), or pass --token")),
+    };
+    gates_github::client::check_token(&token, source)?;
+    Ok(token)
 }
 
 fn repo(env: &ActionsEnv) -> Result<String, InputError> {

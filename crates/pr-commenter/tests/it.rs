@@ -703,3 +703,36 @@ fn a_read_that_times_out_is_retried() {
     // time out too; what matters is that reads were asked again until one answered in time.
     assert!(gets >= 2, "the timed-out list was asked again: {gets}");
 }
+
+#[test]
+fn a_token_with_a_trailing_newline_is_refused_by_name_without_a_panic_or_echo() {
+    let fake = FakeGitHub::start(TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let res = write_results(dir.path(), &[result("coverage", "pass", "### ✅ ok\n")]);
+    let newline = format!("{TOKEN}\n");
+    let r = run(
+        &fake,
+        dir.path(),
+        &[res.to_str().unwrap()],
+        &[("GITHUB_TOKEN", &newline)],
+    );
+    assert_eq!(r.out.status.code(), Some(2), "{}", r.stderr());
+    let all = r.stdout() + &r.stderr();
+    assert!(
+        all.contains("GITHUB_TOKEN: ends with a line break") && all.contains("trailing newline"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("SENTINEL") && !all.contains("panicked"),
+        "{all}"
+    );
+    let inner = format!("--token=ghs_{}x", '\u{7}');
+    let r = run(&fake, dir.path(), &[res.to_str().unwrap(), &inner], &[]);
+    assert_eq!(r.out.status.code(), Some(2), "{}", r.stderr());
+    assert!(
+        r.stderr().contains("--token: holds a control"),
+        "{}",
+        r.stderr()
+    );
+    assert!(fake.state().log.is_empty());
+}

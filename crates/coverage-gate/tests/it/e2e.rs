@@ -458,3 +458,54 @@ fn report_whose_paths_are_not_in_the_checkout_cannot_pass_min_patch() {
         "{error}"
     );
 }
+
+#[test]
+fn comment_with_a_token_ending_in_a_newline_warns_and_keeps_the_verdict_instead_of_panicking() {
+    use gates_testkit::github::FakeGitHub;
+    // A sentinel: no part of it may appear in any output.
+    const SECRET: &str = "ghs_SENTINELnewline0123456789TOKEN";
+    let fake = FakeGitHub::start(SECRET);
+    let scratch = tempfile::tempdir().unwrap();
+    let event = scratch.path().join("event.json");
+    std::fs::copy(
+        crate::fixtures().join("events/pull_request.opened.json"),
+        &event,
+    )
+    .unwrap();
+    let report = crate::fixtures().join("cobertura/coveragepy.xml");
+    for (token, min, verdict) in [
+        (format!("{SECRET}\n"), "90", 1),
+        (format!("{SECRET}\r\n"), "50", 0),
+        ("ghs_SENTINEL\u{7}inner".to_string(), "50", 0),
+        ("ghs_SENTINEL\u{e9}accent".to_string(), "50", 0),
+    ] {
+        let env = [
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_API_URL", fake.api_url.as_str()),
+            ("GITHUB_GRAPHQL_URL", fake.graphql_url.as_str()),
+            ("GITHUB_TOKEN", token.as_str()),
+            ("GITHUB_REPOSITORY", "Codertocat/Hello-World"),
+            ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+        ];
+        let args = [report.to_str().unwrap(), "--min-lines", min, "--comment"];
+        let out = gate(scratch.path(), &args, &env);
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(verdict),
+            "{token:?}\n{stdout}\n{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(
+            stdout.contains("::warning::cannot comment: GITHUB_TOKEN: "),
+            "{stdout}"
+        );
+        assert!(
+            !stdout.contains("SENTINEL") && !stderr.contains("SENTINEL"),
+            "the token leaked:\n{stdout}\n{stderr}"
+        );
+    }
+    assert!(fake.comments(2).is_empty());
+    // Nothing was sent with a broken token.
+    assert!(fake.state().log.is_empty());
+}
