@@ -9,7 +9,7 @@ use coverage_gate::formats::Format;
 use coverage_gate::gate::{self, Inputs};
 use coverage_gate::paths::PathMap;
 use coverage_gate::policy::Policy;
-use gates_core::cli::{CommonArgs, GateId};
+use gates_core::cli::{CommonArgs, GateCli, GateId};
 use gates_core::emit::{self, EmitOptions};
 use gates_core::{ActionsEnv, ExitStatus, InputError, Level};
 
@@ -104,14 +104,14 @@ const GATE: GateId = GateId {
     binary: "coverage-gate",
 };
 
+impl GateCli for Cli {
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+}
+
 fn main() -> ExitCode {
-    let cli: Cli = match gates_core::cli::parse(GATE) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    emit::run_main(GATE, &cli.common, |env, opts, stdout| {
-        run(&cli, env, opts, stdout)
-    })
+    gates_core::cli::main(GATE, run)
 }
 
 fn run(

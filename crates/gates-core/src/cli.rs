@@ -35,6 +35,31 @@ pub struct GateId {
     pub binary: &'static str,
 }
 
+/// A gate's command line: its clap struct with [`CommonArgs`] flattened in.
+pub trait GateCli: clap::Parser {
+    /// The flattened common flags.
+    fn common(&self) -> &CommonArgs;
+}
+
+/// The whole `main` of a gate: parse the flags, run, emit the outcome (an error is one too).
+pub fn main<C: GateCli>(
+    gate: GateId,
+    run: impl FnOnce(
+        &C,
+        &ActionsEnv,
+        &emit::EmitOptions,
+        &mut std::io::StdoutLock<'static>,
+    ) -> Result<crate::ExitStatus, InputError>,
+) -> ExitCode {
+    let cli: C = match parse(gate) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    emit::run_main(gate, cli.common(), |env, opts, stdout| {
+        run(&cli, env, opts, stdout)
+    })
+}
+
 /// Parse the process's arguments. `--help` and `--version` print and exit 0; a bad flag is
 /// reported like any error that stops a gate, with a result file when `--result` was given.
 pub fn parse<C: clap::Parser>(gate: GateId) -> Result<C, ExitCode> {

@@ -101,6 +101,26 @@ pub fn assert_inert(what: &str, stream: &str, marker: &str) {
     }
 }
 
+/// [`assert_inert`] on both streams of a gate's run, which must have judged (0, 1) or stopped
+/// (2); returns whether it judged.
+pub fn assert_run_inert(what: &str, out: &std::process::Output) -> bool {
+    assert_inert(
+        &format!("{what} stdout"),
+        &String::from_utf8_lossy(&out.stdout),
+        MARKER,
+    );
+    assert_inert(
+        &format!("{what} stderr"),
+        &String::from_utf8_lossy(&out.stderr),
+        MARKER,
+    );
+    match out.status.code() {
+        Some(0 | 1) => true,
+        Some(2) => false,
+        c => panic!("{what}: exit {c:?}"),
+    }
+}
+
 /// What a hostile report puts in its text: every form that could start a command on either
 /// stream, behind [`MARKER`].
 pub const HOSTILE: &str = "\n::PWNED::a\r::PWNED::b ##[PWNED]c \u{85}::PWNED::d %0A::PWNED::e \u{202e}x\n::error::PWNED\n ##[add-mask]PWNED";

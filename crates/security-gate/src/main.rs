@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use gates_core::cli::{CommonArgs, GateId};
+use gates_core::cli::{CommonArgs, GateCli, GateId};
 use gates_core::emit::{self, EmitOptions};
 use gates_core::git::{self, NoChange};
 use gates_core::{ActionsEnv, ExitStatus, InputError};
@@ -67,14 +67,14 @@ const GATE: GateId = GateId {
     binary: "security-gate",
 };
 
+impl GateCli for Cli {
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+}
+
 fn main() -> ExitCode {
-    let cli: Cli = match gates_core::cli::parse(GATE) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    emit::run_main(GATE, &cli.common, |env, opts, stdout| {
-        run(&cli, env, opts, stdout)
-    })
+    gates_core::cli::main(GATE, run)
 }
 
 fn run(
