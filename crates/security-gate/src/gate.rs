@@ -101,6 +101,9 @@ pub struct Evaluation {
     pub review: Review,
     /// Reports skipped under `--allow-missing`.
     pub skipped: Vec<String>,
+    /// Files the scanners could not read, kept under `--allow-missing` (their reports' other
+    /// findings count): "report: tool could not read path (reason)".
+    pub unread: Vec<String>,
     /// Scanners read.
     pub tools: Vec<String>,
     /// Limits checked.
@@ -154,6 +157,44 @@ struct Read {
     tools: Vec<String>,
     hidden: BTreeMap<String, u64>,
     skipped: Vec<String>,
+    unread: Vec<String>,
+}
+
+/// A report whose scanner could not read some files: refused, or under `--allow-missing` kept
+/// with those files listed (`out`).
+fn check_unread(
+    report: &Path,
+    rep: &crate::model::Report,
+    allow_missing: bool,
+    out: &mut Vec<String>,
+) -> Result<(), InputError> {
+    if rep.unread.is_empty() {
+        return Ok(());
+    }
+    let tool = rep.tools.first().map_or("the scanner", String::as_str);
+    let files: Vec<String> = rep
+        .unread
+        .iter()
+        .map(|u| format!("{} ({})", u.path, u.reason))
+        .collect();
+    if !allow_missing {
+        return Err(InputError::new(
+            report,
+            format!(
+                "{tool} could not read {} file{}, so their findings are missing: {}",
+                files.len(),
+                if files.len() == 1 { "" } else { "s" },
+                files.join("; ")
+            ),
+            "fix those files (or exclude them from the scan) and scan again, or pass --allow-missing to count the findings reported and list the unread files",
+        ));
+    }
+    out.extend(
+        files
+            .into_iter()
+            .map(|f| format!("{}: {tool} could not read {f}", report.display())),
+    );
+    Ok(())
 }
 
 fn read(paths: &[PathBuf], inputs: &Inputs) -> Result<Read, InputError> {
@@ -162,10 +203,12 @@ fn read(paths: &[PathBuf], inputs: &Inputs) -> Result<Read, InputError> {
         tools: Vec::new(),
         hidden: BTreeMap::new(),
         skipped: Vec::new(),
+        unread: Vec::new(),
     };
     for p in formats::expand(paths)? {
         match formats::parse_file(&p, inputs.format, &inputs.root) {
             Ok(rep) => {
+                check_unread(&p, &rep, inputs.allow_missing, &mut r.unread)?;
                 for t in rep.tools {
                     if !r.tools.contains(&t) {
                         r.tools.push(t);
@@ -346,6 +389,7 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
         native_hidden: head.hidden,
         review: supp.review(),
         skipped: head.skipped,
+        unread: head.unread,
         tools: head.tools,
         checks: Vec::new(),
         outside_diff,

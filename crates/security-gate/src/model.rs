@@ -230,6 +230,17 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Findings the scanner suppressed without listing them (Bandit's `# nosec`).
     pub hidden_suppressed: u64,
+    /// Files the scanner says it could not read: their findings are missing from the report.
+    pub unread: Vec<Unread>,
+}
+
+/// A file a scanner could not read (Bandit's and Semgrep's `errors[]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unread {
+    /// The file, as a repository path.
+    pub path: Name,
+    /// The scanner's reason.
+    pub reason: String,
 }
 
 #[cfg(test)]

@@ -63,6 +63,13 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
     if eval.has_baseline {
         title.push_str(&format!("; {} new, {} fixed", eval.new, eval.fixed));
     }
+    if !eval.unread.is_empty() {
+        title.push_str(&format!(
+            "; {} file{} not scanned",
+            eval.unread.len(),
+            if eval.unread.len() == 1 { "" } else { "s" }
+        ));
+    }
     if !failed.is_empty() {
         title.push_str(&format!(
             " — {} limit{} exceeded",
@@ -303,6 +310,18 @@ fn sections(
             essential: true,
         });
     }
+    if !eval.unread.is_empty() {
+        let body: String = eval
+            .unread
+            .iter()
+            .map(|s| format!("- {}\n", escape(s)))
+            .collect();
+        out.push(Section {
+            heading: "Files the scanners could not read (--allow-missing)".into(),
+            body,
+            essential: true,
+        });
+    }
     out
 }
 
@@ -336,6 +355,11 @@ fn notes(eval: &Evaluation, counts: &BTreeMap<Severity, u64>) -> Vec<String> {
         eval.skipped
             .iter()
             .map(|s| format!("warning: skipped: {s}")),
+    );
+    n.extend(
+        eval.unread
+            .iter()
+            .map(|s| format!("warning: not scanned, its findings are missing: {s}")),
     );
     n
 }

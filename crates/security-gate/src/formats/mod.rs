@@ -215,7 +215,9 @@ pub fn detect(text: &str, v: Option<&Value>) -> Option<Format> {
 }
 
 /// Read one report. A missing, empty or unrecognised file, or a scanner's own errors, are
-/// `Err`: the gate fails closed.
+/// `Err`: the gate fails closed. Files the scanner could not read are listed in
+/// [`Report::unread`] beside the findings it did report; the caller decides (the gate refuses
+/// them unless `--allow-missing`).
 pub fn parse_file(path: &Path, forced: Option<Format>, root: &Path) -> Result<Report, InputError> {
     let bytes = std::fs::read(path).map_err(|e| InputError::io(path, &e))?;
     parse_bytes(&bytes, path, forced, root)

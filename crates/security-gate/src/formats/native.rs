@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::{hash, s, secret_rule, Ctx};
 use crate::fingerprint::text_digest;
-use crate::model::{Finding, Kind, Name, Package, Report, Severity};
+use crate::model::{Finding, Kind, Name, Package, Report, Severity, Unread};
 
 fn sev_word(word: &str) -> Option<Severity> {
     match word.trim().to_ascii_lowercase().as_str() {
@@ -78,14 +78,19 @@ fn dependency(
     f
 }
 
-/// Bandit `-f json`. Its `errors` fail the run.
+/// Bandit `-f json`. Its `errors` name files it could not read: they are kept in
+/// [`Report::unread`], with the findings of the files it did read.
 pub fn bandit(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
-    if let Some(errors) = v["errors"].as_array().filter(|e| !e.is_empty()) {
-        return Err(format!(
-            "Bandit reported {} error(s), e.g. {}",
-            errors.len(),
-            errors[0]
-        ));
+    let mut unread = Vec::new();
+    for e in v["errors"].as_array().into_iter().flatten() {
+        match e["filename"].as_str().filter(|f| !f.is_empty()) {
+            Some(file) => unread.push(Unread {
+                path: ctx.repo_path(file),
+                reason: s(e, "reason").to_string(),
+            }),
+            // An error about no file in particular: the whole scan is in doubt.
+            None => return Err(format!("Bandit reported an error: {e}")),
+        }
     }
     // `# nosec` findings are left out of `results` and counted in `skipped_tests`.
     let hidden = v["metrics"]["_totals"]["skipped_tests"]
@@ -94,6 +99,7 @@ pub fn bandit(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
     let mut r = Report {
         tools: vec!["bandit".into()],
         hidden_suppressed: hidden,
+        unread,
         ..Default::default()
     };
     for x in v["results"].as_array().ok_or("no results array")? {
@@ -139,22 +145,29 @@ pub fn bandit(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
     Ok(r)
 }
 
-/// Semgrep `--json`. Its `errors` fail the run; `nosemgrep` findings arrive as `is_ignored`.
+/// Semgrep `--json`. An error about one file puts it in [`Report::unread`]; any other error
+/// (a bad rule) fails the report; warnings (`warn`, a file parsed in part) do not count.
+/// `nosemgrep` findings arrive as `is_ignored`.
 pub fn semgrep(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
-    if let Some(errors) = v["errors"]
-        .as_array()
-        .filter(|e| e.iter().any(|e| e["level"].as_str() != Some("warn")))
-    {
-        return Err(format!(
-            "Semgrep reported {} error(s), e.g. {}",
-            errors.len(),
-            errors[0]["message"].as_str().unwrap_or("")
-        ));
-    }
     let mut r = Report {
         tools: vec!["semgrep".into()],
         ..Default::default()
     };
+    for e in v["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["level"].as_str() != Some("warn"))
+    {
+        let message = s(e, "message");
+        match e["path"].as_str().filter(|p| !p.is_empty()) {
+            Some(file) => r.unread.push(Unread {
+                path: ctx.repo_path(file),
+                reason: message.to_string(),
+            }),
+            None => return Err(format!("Semgrep reported an error: {message}")),
+        }
+    }
     for x in v["results"].as_array().ok_or("no results array")? {
         let word = x["extra"]["severity"].as_str().unwrap_or("");
         let (sev, src) = sev_word(word).map_or_else(
