@@ -65,6 +65,161 @@ impl Format {
         Format::CargoAudit,
         Format::Safety,
     ];
+
+    /// The tool's name, for messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Sarif => "SARIF",
+            Format::Bandit => "Bandit",
+            Format::Semgrep => "Semgrep",
+            Format::Checkov => "Checkov",
+            Format::Gitleaks => "Gitleaks",
+            Format::Trufflehog => "TruffleHog",
+            Format::Trivy => "Trivy",
+            Format::Grype => "Grype",
+            Format::Osv => "OSV-Scanner",
+            Format::PipAudit => "pip-audit",
+            Format::NpmAudit => "npm audit",
+            Format::CargoAudit => "cargo-audit",
+            Format::Safety => "Safety",
+        }
+    }
+
+    /// The `--format` value.
+    pub fn flag(self) -> String {
+        clap::ValueEnum::to_possible_value(&self)
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// Does the parsed report have the shape of `format`'s report? `Err` says what is missing.
+/// Readers are lenient about fields that drift between versions, so a report of another tool
+/// would otherwise pass as a report of this one with nothing in it (`--format` forced wrong).
+fn shape(format: Format, v: &Value) -> Result<(), String> {
+    // Every entry of `list` (when it is one) has one of `keys`.
+    fn entries(v: &Value, list: &str, keys: &[&str]) -> Result<(), String> {
+        let Some(items) = v.as_array() else {
+            return Err(format!("`{list}` is not a list"));
+        };
+        match items
+            .iter()
+            .position(|x| !keys.iter().any(|k| x.get(*k).is_some()))
+        {
+            Some(i) => Err(format!("{list}[{i}] has no `{}`", keys.join("` or `"))),
+            None => Ok(()),
+        }
+    }
+    fn has(v: &Value, keys: &[&str]) -> Result<(), String> {
+        if keys.iter().any(|k| v.get(*k).is_some()) {
+            Ok(())
+        } else {
+            Err(format!("it has no `{}`", keys.join("` or `")))
+        }
+    }
+    match format {
+        Format::Bandit => {
+            has(v, &["results"])?;
+            entries(&v["results"], "results", &["test_id"])
+        }
+        Format::Semgrep => {
+            has(v, &["results"])?;
+            entries(&v["results"], "results", &["check_id"])
+        }
+        Format::Checkov => {
+            let parts: Vec<&Value> = match v {
+                Value::Array(a) => a.iter().collect(),
+                o => vec![o],
+            };
+            for p in parts {
+                // A scan of nothing is a bare summary with `checkov_version`.
+                has(p, &["check_type", "checkov_version"])?;
+                for list in ["failed_checks", "skipped_checks"] {
+                    if let Some(l) = p["results"].get(list) {
+                        entries(l, list, &["check_id"])?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        Format::Gitleaks => entries(v, "the list", &["RuleID"]),
+        Format::Trivy => {
+            has(v, &["SchemaVersion", "ArtifactName", "Results"])?;
+            match v.get("Results") {
+                Some(r) => entries(r, "Results", &["Target"]),
+                None => Ok(()),
+            }
+        }
+        Format::Grype => {
+            has(v, &["matches"])?;
+            entries(&v["matches"], "matches", &["vulnerability"])
+        }
+        Format::Osv => {
+            has(v, &["results"])?;
+            entries(&v["results"], "results", &["packages", "source"])
+        }
+        Format::PipAudit => match v.get("dependencies") {
+            Some(d) => entries(d, "dependencies", &["name"]),
+            None => entries(v, "the list", &["name"]),
+        },
+        Format::NpmAudit => match (v.get("advisories"), v["vulnerabilities"].as_object()) {
+            (Some(_), _) => Ok(()),
+            (None, Some(vulns)) => match vulns.iter().find(|(_, x)| x.get("via").is_none()) {
+                Some((name, _)) => Err(format!("vulnerabilities.{name} has no `via`")),
+                None => Ok(()),
+            },
+            (None, None) => Err("it has no `advisories` or `vulnerabilities` object".into()),
+        },
+        Format::CargoAudit => {
+            if v["vulnerabilities"].get("list").is_none() {
+                return Err("it has no `vulnerabilities.list`".into());
+            }
+            entries(
+                &v["vulnerabilities"]["list"],
+                "vulnerabilities.list",
+                &["advisory"],
+            )
+        }
+        Format::Safety => match v.get("vulnerabilities") {
+            Some(l) => entries(l, "vulnerabilities", &["package_name", "vulnerability_id"]),
+            None if v.as_array().is_some_and(|a| a.iter().all(Value::is_array)) => Ok(()),
+            None => Err("it has no `vulnerabilities`".into()),
+        },
+        // Checked by their readers: SARIF while streaming, TruffleHog per line.
+        Format::Sarif | Format::Trufflehog => Ok(()),
+    }
+}
+
+/// The error for a report that is not the format it was read as: what it looks like instead,
+/// and what to do.
+fn not_that_format(
+    path: &Path,
+    format: Format,
+    forced: bool,
+    why: &str,
+    text: &str,
+    value: Option<&Value>,
+) -> InputError {
+    let looks = detect(text, value).filter(|f| *f != format);
+    let message = format!(
+        "{}this is not a {} report: {why}{}",
+        if forced {
+            format!("--format {} was given, but ", format.flag())
+        } else {
+            String::new()
+        },
+        format.label(),
+        looks.map_or(String::new(), |f| format!("; it looks like {}", f.label()))
+    );
+    let help = match (looks, forced) {
+        (Some(f), true) => format!(
+            "pass --format {} (or leave --format out: the format is recognised from the content)",
+            f.flag()
+        ),
+        (None, true) => "leave --format out, or pass the scanner's own JSON output".to_string(),
+        (_, false) => format!("pass {}'s own JSON output, unedited", format.label()),
+    };
+    InputError::new(path, message, help)
 }
 
 /// Where report paths are relative to, and the text shared between findings.
@@ -239,7 +394,17 @@ pub fn parse_bytes(
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
     let forced = forced.or_else(|| looks_like_sarif(&head).then_some(Format::Sarif));
     if forced == Some(Format::Sarif) {
-        return sarif::parse(bytes, &ctx).map_err(|e| InputError::new(path, e, "fix the scan (its errors mean findings may be missing) or pass --allow-missing to accept a partial report"));
+        return sarif::parse(bytes, &ctx).map_err(|e| {
+            // Forced onto another tool's report: say what it looks like.
+            let text = String::from_utf8_lossy(bytes);
+            let v: Option<Value> = serde_json::from_str(&text).ok();
+            match detect(&text, v.as_ref()) {
+                Some(f) if f != Format::Sarif && !looks_like_sarif(&head) => {
+                    not_that_format(path, Format::Sarif, true, &e.message, &text, v.as_ref())
+                }
+                _ => sarif_error(path, e),
+            }
+        });
     }
     let text = std::str::from_utf8(bytes).map_err(|_| {
         InputError::new(
@@ -265,10 +430,18 @@ pub fn parse_bytes(
     };
     let result = match format {
         // Recognised only after parsing (its version comes late in the file).
-        Format::Sarif => sarif::parse(bytes, &ctx),
-        Format::Trufflehog => native::trufflehog(text, &ctx),
+        Format::Sarif => return sarif::parse(bytes, &ctx).map_err(|e| sarif_error(path, e)),
+        Format::Trufflehog => {
+            trufflehog_shape(text).map_err(|why| {
+                let v: Option<Value> = serde_json::from_str(text).ok();
+                not_that_format(path, format, forced.is_some(), &why, text, v.as_ref())
+            })?;
+            native::trufflehog(text, &ctx)
+        }
         f => {
             let v = need(value)?;
+            shape(f, &v)
+                .map_err(|why| not_that_format(path, f, forced.is_some(), &why, text, Some(&v)))?;
             match f {
                 Format::Bandit => native::bandit(&v, &ctx),
                 Format::Semgrep => native::semgrep(&v, &ctx),
@@ -286,6 +459,38 @@ pub fn parse_bytes(
         }
     };
     result.map_err(|e| InputError::new(path, e, "fix the scan (its errors mean findings may be missing) or pass --allow-missing to accept a partial report"))
+}
+
+/// A SARIF log that could not be read, at its place in the file.
+fn sarif_error(path: &Path, e: sarif::Error) -> InputError {
+    let err = InputError::new(
+        path,
+        format!("invalid SARIF: {}", e.message),
+        "regenerate the log with the scanner (a log cut short or edited cannot be trusted), or pass --allow-missing to skip it",
+    );
+    match e.line {
+        Some(line) => err.at(line as u64, e.column.map(|c| c as u64)),
+        None => err,
+    }
+}
+
+/// TruffleHog writes one JSON object per line: findings (`DetectorName`) and log lines
+/// (`level`, `msg`); a line that is neither is another tool's.
+fn trufflehog_shape(text: &str) -> Result<(), String> {
+    for (i, l) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let Ok(x) = serde_json::from_str::<Value>(l) else {
+            // The reader reports lines that are not JSON, with their number.
+            continue;
+        };
+        if x.get("DetectorName").is_none() && x.get("msg").is_none() {
+            return Err(format!("line {} has no `DetectorName`", i + 1));
+        }
+    }
+    Ok(())
 }
 
 /// Reports given as files or directories (every `.json`/`.sarif` in a directory).

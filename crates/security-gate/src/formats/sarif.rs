@@ -356,30 +356,56 @@ fn convert(r: SarifResult<'_>, conv: &Conv, bases: &Bases, ctx: &Ctx<'_>) -> Opt
     Some(f)
 }
 
+/// Why a SARIF log could not be read, and where (1-based) when known.
+#[derive(Debug)]
+pub struct Error {
+    /// What is wrong.
+    pub message: String,
+    /// Line.
+    pub line: Option<usize>,
+    /// Column.
+    pub column: Option<usize>,
+}
+
 /// Results are converted one at a time while the log is read (SARIF logs run to hundreds of
 /// megabytes); a run whose `tool` comes after its `results` is buffered instead.
-pub fn parse(bytes: &[u8], ctx: &Ctx<'_>) -> Result<Report, String> {
+pub fn parse(bytes: &[u8], ctx: &Ctx<'_>) -> Result<Report, Error> {
     let mut report = Report::default();
     let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut has_runs = false;
     let res = LogSeed {
         ctx,
         report: &mut report,
+        has_runs: &mut has_runs,
     }
     .deserialize(&mut de)
     .and_then(|()| de.end());
-    res.map_err(|e| {
-        format!(
-            "invalid SARIF at line {} column {}: {e}",
-            e.line(),
-            e.column()
-        )
+    res.map_err(|e| Error {
+        // serde_json appends " at line L column C"; the position is kept apart.
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+        line: Some(e.line()),
+        column: Some(e.column()),
     })?;
+    if !has_runs {
+        // Another tool's JSON read as SARIF: nothing would be found in it.
+        return Err(Error {
+            message: "the log has no `runs`".into(),
+            line: None,
+            column: None,
+        });
+    }
     Ok(report)
 }
 
 struct LogSeed<'a, 'c> {
     ctx: &'a Ctx<'c>,
     report: &'a mut Report,
+    has_runs: &'a mut bool,
 }
 
 impl<'de> DeserializeSeed<'de> for LogSeed<'_, '_> {
@@ -405,10 +431,13 @@ impl<'de> Visitor<'de> for LogSeed<'_, '_> {
                         )));
                     }
                 }
-                "runs" => map.next_value_seed(RunsSeed {
-                    ctx: self.ctx,
-                    report: &mut *self.report,
-                })?,
+                "runs" => {
+                    *self.has_runs = true;
+                    map.next_value_seed(RunsSeed {
+                        ctx: self.ctx,
+                        report: &mut *self.report,
+                    })?
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
