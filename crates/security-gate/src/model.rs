@@ -16,7 +16,7 @@ pub enum Severity {
     High,
     /// CVSS 4.0–6.9, scanner "medium"/"moderate"/"warning".
     Medium,
-    /// CVSS 0.1–3.9, scanner "low"/"note".
+    /// CVSS 0.1–3.9, scanner "low"/"note" (and Semgrep's "INFO", which Semgrep maps to Low).
     Low,
     /// Informational.
     Info,

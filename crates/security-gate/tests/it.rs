@@ -80,12 +80,13 @@ fn bandit_counts_equal_bandits_own_totals() {
 
 #[test]
 fn semgrep_json_and_sarif_count_what_semgrep_printed() {
-    // fixtures/security/semgrep.txt: "6 findings" (rules.yml: 4 ERROR, 1 WARNING, 1 INFO).
+    // fixtures/security/semgrep.txt: "6 findings" (rules.yml: 4 ERROR, 1 WARNING, 1 INFO; Semgrep
+    // maps INFO to Low).
     let r = parse("semgrep.json");
     assert_eq!(r.findings.len(), 6);
     assert_eq!(
         sev(&r),
-        BTreeMap::from([("high", 4), ("medium", 1), ("info", 1)])
+        BTreeMap::from([("high", 4), ("medium", 1), ("low", 1)])
     );
     // The same scan as SARIF: error/warning/note levels.
     let s = parse("semgrep.sarif");

@@ -170,7 +170,14 @@ pub fn semgrep(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
     }
     for x in v["results"].as_array().ok_or("no results array")? {
         let word = x["extra"]["severity"].as_str().unwrap_or("");
-        let (sev, src) = sev_word(word).map_or_else(
+        // Semgrep documents ERROR/WARNING/INFO as High/Medium/Low, and its SARIF writes INFO
+        // as `note`: one scan counts the same in both formats.
+        let sev = if word.eq_ignore_ascii_case("info") {
+            Some(Severity::Low)
+        } else {
+            sev_word(word)
+        };
+        let (sev, src) = sev.map_or_else(
             || unknown("semgrep"),
             |s| (s, format!("Semgrep severity {word}")),
         );
