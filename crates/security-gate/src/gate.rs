@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::config::SecurityConfig;
 use crate::formats::{self, Format};
-use crate::model::{Finding, Fingerprint, Severity};
+use crate::model::{Finding, Fingerprint, Name, Severity};
 use crate::suppress::{Day, Review, Suppressions};
 use crate::{dedupe, fingerprint};
 
@@ -101,6 +101,9 @@ pub struct Evaluation {
     pub review: Review,
     /// Reports skipped under `--allow-missing`.
     pub skipped: Vec<String>,
+    /// Reports that repeat an earlier report's run (one scan written as JSON and as SARIF),
+    /// counted once: "later is the same tool run as earlier".
+    pub repeated: Vec<String>,
     /// Files the scanners could not read, kept under `--allow-missing` (their reports' other
     /// findings count): "report: tool could not read path (reason)".
     pub unread: Vec<String>,
@@ -158,6 +161,44 @@ struct Read {
     hidden: BTreeMap<String, u64>,
     skipped: Vec<String>,
     unread: Vec<String>,
+    repeated: Vec<String>,
+}
+
+/// One scanner's run as read from one report: the tool and what it found, for recognising the
+/// same run written twice (Bandit's or Semgrep's JSON and SARIF of one scan).
+struct Run {
+    report: PathBuf,
+    /// The tool's first word, lower-case: Semgrep's SARIF calls itself "Semgrep OSS".
+    tool: String,
+    /// (rule, path, line) of every finding, sorted.
+    found: Vec<(Name, Option<Name>, Option<u32>)>,
+    /// Bandit's `nosec` count, which only its JSON carries.
+    hidden: u64,
+}
+
+impl Run {
+    /// The run of a single-tool report with findings (an empty one repeats nothing worth
+    /// counting, and a log with several runs is not one run).
+    fn of(report: &Path, rep: &crate::model::Report) -> Option<Run> {
+        let [tool] = rep.tools.as_slice() else {
+            return None;
+        };
+        if rep.findings.is_empty() {
+            return None;
+        }
+        let mut found: Vec<_> = rep
+            .findings
+            .iter()
+            .map(|f| (f.rule.clone(), f.path.clone(), f.start_line))
+            .collect();
+        found.sort_unstable();
+        Some(Run {
+            report: report.to_path_buf(),
+            tool: tool.split_whitespace().next().unwrap_or("").to_string(),
+            found,
+            hidden: rep.hidden_suppressed,
+        })
+    }
 }
 
 /// A report whose scanner could not read some files: refused, or under `--allow-missing` kept
@@ -204,11 +245,33 @@ fn read(paths: &[PathBuf], inputs: &Inputs) -> Result<Read, InputError> {
         hidden: BTreeMap::new(),
         skipped: Vec::new(),
         unread: Vec::new(),
+        repeated: Vec::new(),
     };
+    let mut runs: Vec<Run> = Vec::new();
     for p in formats::expand(paths)? {
         match formats::parse_file(&p, inputs.format, &inputs.root) {
             Ok(rep) => {
                 check_unread(&p, &rep, inputs.allow_missing, &mut r.unread)?;
+                if let Some(run) = Run::of(&p, &rep) {
+                    if let Some(same) = runs
+                        .iter_mut()
+                        .find(|x| x.tool == run.tool && x.found == run.found)
+                    {
+                        r.repeated.push(format!(
+                            "{} is the same {} run as {} (the same findings): counted once",
+                            p.display(),
+                            run.tool,
+                            same.report.display()
+                        ));
+                        if run.hidden > same.hidden {
+                            *r.hidden.entry(rep.tools[0].clone()).or_default() +=
+                                run.hidden - same.hidden;
+                            same.hidden = run.hidden;
+                        }
+                        continue;
+                    }
+                    runs.push(run);
+                }
                 for t in rep.tools {
                     if !r.tools.contains(&t) {
                         r.tools.push(t);
@@ -390,6 +453,7 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
         review: supp.review(),
         skipped: head.skipped,
         unread: head.unread,
+        repeated: head.repeated,
         tools: head.tools,
         checks: Vec::new(),
         outside_diff,

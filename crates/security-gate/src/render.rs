@@ -356,6 +356,7 @@ fn notes(eval: &Evaluation, counts: &BTreeMap<Severity, u64>) -> Vec<String> {
             .iter()
             .map(|s| format!("warning: skipped: {s}")),
     );
+    n.extend(eval.repeated.iter().map(|s| format!("note: {s}")));
     n.extend(
         eval.unread
             .iter()

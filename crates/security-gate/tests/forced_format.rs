@@ -10,6 +10,9 @@ use security_gate::formats::{self, Format};
 /// The real reports, each with the format it is.
 const REPORTS: &[(&str, Format)] = &[
     ("bandit.json", Format::Bandit),
+    ("bandit.sarif", Format::Sarif),
+    ("partial/bandit.json", Format::Bandit),
+    ("partial/semgrep.json", Format::Semgrep),
     ("semgrep.json", Format::Semgrep),
     ("semgrep.sarif", Format::Sarif),
     ("checkov.json", Format::Checkov),
