@@ -15,6 +15,7 @@ pub mod error;
 pub mod event;
 pub mod files;
 pub mod git;
+pub mod input;
 pub mod markdown;
 pub mod outcome;
 pub mod outputs;

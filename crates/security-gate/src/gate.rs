@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use gates_core::input::MAX_REPORT_BYTES;
 use gates_core::{Check, InputError};
 use serde_json::Value;
 
@@ -324,7 +325,8 @@ fn baseline_fingerprints(inputs: &Inputs) -> Result<HashSet<Fingerprint>, InputE
     let mut reports = Vec::new();
     let mut fps = HashSet::new();
     for p in formats::expand(&inputs.baseline)? {
-        let v: Option<Value> = std::fs::read(&p)
+        // An unreadable one is reported when it is read as a report, below.
+        let v: Option<Value> = gates_core::input::read_regular_file(&p, MAX_REPORT_BYTES)
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());
         match v {

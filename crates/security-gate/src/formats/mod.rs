@@ -373,8 +373,12 @@ pub fn detect(text: &str, v: Option<&Value>) -> Option<Format> {
 /// `Err`: the gate fails closed. Files the scanner could not read are listed in
 /// [`Report::unread`] beside the findings it did report; the caller decides (the gate refuses
 /// them unless `--allow-missing`).
+///
+/// Only regular files (or symlinks to them) of at most
+/// [`gates_core::input::MAX_REPORT_BYTES`] are read: a FIFO or device named as a report, or found
+/// in a report directory, is an error before it is opened.
 pub fn parse_file(path: &Path, forced: Option<Format>, root: &Path) -> Result<Report, InputError> {
-    let bytes = std::fs::read(path).map_err(|e| InputError::io(path, &e))?;
+    let bytes = gates_core::input::read_regular_file(path, gates_core::input::MAX_REPORT_BYTES)?;
     parse_bytes(&bytes, path, forced, root)
 }
 

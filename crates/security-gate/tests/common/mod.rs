@@ -1,7 +1,7 @@
 //! Helpers shared by the test files (the ones of `it.rs`, for the files added beside it).
 
-// Each test file uses some of these.
-#![allow(dead_code)]
+// Each test file uses some of these; the gate's environment is set up from the real one (PATH).
+#![allow(dead_code, clippy::disallowed_methods)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
