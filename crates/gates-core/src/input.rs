@@ -37,9 +37,10 @@ fn kind(meta: &std::fs::Metadata) -> &'static str {
     }
 }
 
-/// The whole of the regular file at `path` (a symlink is followed to one), at most `limit`
-/// bytes. Anything else, or more, is an error naming the file and what to do.
-pub fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
+/// The regular file at `path` (a symlink is followed to one), opened for streaming, and its
+/// size, at most `limit` bytes. Anything else, or more, is an error naming the file and what to
+/// do.
+pub fn open_regular_file(path: &Path, limit: u64) -> Result<(std::fs::File, u64), InputError> {
     // `metadata` follows symlinks and, unlike `open`, never blocks on a FIFO.
     let meta = std::fs::metadata(path).map_err(|e| InputError::io(path, &e))?;
     let not_regular = |meta: &std::fs::Metadata| {
@@ -52,15 +53,8 @@ pub fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, InputError>
     if !meta.is_file() {
         return Err(not_regular(&meta));
     }
-    let too_big = || {
-        InputError::new(
-            path,
-            format!("the file is larger than {limit} bytes, the most a report may be"),
-            "pass the scanner's report; split a larger scan into several reports",
-        )
-    };
     if meta.len() > limit {
-        return Err(too_big());
+        return Err(too_big(path, limit));
     }
     let file = std::fs::File::open(path).map_err(|e| InputError::io(path, &e))?;
     // The path may have been replaced between the check and the open: check what was opened.
@@ -68,13 +62,27 @@ pub fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, InputError>
     if !opened.is_file() {
         return Err(not_regular(&opened));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(opened.len().min(limit)).unwrap_or(0));
+    Ok((file, opened.len()))
+}
+
+fn too_big(path: &Path, limit: u64) -> InputError {
+    InputError::new(
+        path,
+        format!("the file is larger than {limit} bytes, the most a report may be"),
+        "pass the tool's report; split a larger run into several reports",
+    )
+}
+
+/// The whole of the regular file at `path`, as [`open_regular_file`] finds it.
+pub fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
+    let (file, len) = open_regular_file(path, limit)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(len.min(limit)).unwrap_or(0));
     // A file that grows while it is read stops at the limit, too.
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| InputError::io(path, &e))?;
     if bytes.len() as u64 > limit {
-        return Err(too_big());
+        return Err(too_big(path, limit));
     }
     Ok(bytes)
 }

@@ -12,7 +12,6 @@ mod opencover;
 mod simplecov;
 mod xml;
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -128,7 +127,11 @@ pub fn detect(head: &[u8]) -> Option<Format> {
 
 /// Parse the report at `path`, sniffing the format unless `forced`.
 pub fn parse_file(path: &Path, forced: Option<Format>) -> Result<Report, InputError> {
-    let file = File::open(path).map_err(|e| InputError::io(path, &e))?;
+    // Regular files only, checked before opening: a FIFO would block, /dev/zero never end.
+    let (file, _) =
+        gates_core::input::open_regular_file(path, gates_core::input::MAX_REPORT_BYTES)?;
+    // A file growing while it is read stops at the limit too.
+    let file = file.take(gates_core::input::MAX_REPORT_BYTES);
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let format = match forced {
         Some(f) => f,
@@ -159,7 +162,7 @@ pub fn parse_file(path: &Path, forced: Option<Format>) -> Result<Report, InputEr
     Ok(report)
 }
 
-fn peek(reader: &mut BufReader<File>, path: &Path) -> Result<Vec<u8>, InputError> {
+fn peek(reader: &mut impl BufRead, path: &Path) -> Result<Vec<u8>, InputError> {
     // fill_buf returns what one read gave; keep the bytes in the reader for the parser.
     let buf = reader.fill_buf().map_err(|e| InputError::io(path, &e))?;
     Ok(buf[..buf.len().min(SNIFF)].to_vec())

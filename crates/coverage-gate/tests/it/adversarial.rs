@@ -306,3 +306,25 @@ fn an_unwritable_summary_leaves_an_error_result_not_a_pass() {
         .collect();
     assert_eq!(verdicts, ["error"], "no output may say pass");
 }
+
+/// `--format lcov /dev/zero` aborted (SIGABRT, out of memory) and a FIFO blocked forever:
+/// only regular files are read, checked before opening, exit 2 naming the file.
+#[cfg(unix)]
+#[test]
+fn a_device_or_a_fifo_is_refused_before_it_is_opened() {
+    let scratch = tempfile::tempdir().unwrap();
+    let fifo = scratch.path().join("coverage.info");
+    gates_testkit::cmd::run(scratch.path(), "mkfifo", &[fifo.to_str().unwrap()]);
+    for (path, args) in [
+        ("/dev/zero", vec!["--format", "lcov", "/dev/zero"]),
+        ("coverage.info", vec![fifo.to_str().unwrap()]),
+    ] {
+        let out = gate(scratch.path(), &args, &[]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{path}: {err}");
+        assert!(
+            err.contains(path) && err.contains("not a regular file"),
+            "{err}"
+        );
+    }
+}
