@@ -368,15 +368,19 @@ async fn run(cli: &Cli, env: &ActionsEnv) -> Result<(), Failure> {
         )
         .into());
     }
-    if let Some(path) = env.summary_file() {
-        // The job summary always gets everything, whatever happens to the comment.
-        let full = if cli.body_file.is_none() && cli.template.is_none() {
-            body::render(&results, &footer, gates_core::summary::JOB_SUMMARY_BUDGET)
-        } else {
-            text.clone()
-        };
-        gates_core::files::append(&path, &full)?;
-    }
+    // Each gate wrote its own section to the job summary already; the combined body goes there
+    // too only when it could not be posted, so the results are never shown twice, nor lost.
+    let to_summary = || -> Result<(), InputError> {
+        if let Some(path) = env.summary_file() {
+            let full = if cli.body_file.is_none() && cli.template.is_none() {
+                body::render(&results, &footer, gates_core::summary::JOB_SUMMARY_BUDGET)
+            } else {
+                text.clone()
+            };
+            gates_core::files::append(&path, &full)?;
+        }
+        Ok(())
+    };
 
     let sticky = Sticky {
         client: &client,
@@ -397,10 +401,14 @@ async fn run(cli: &Cli, env: &ActionsEnv) -> Result<(), Failure> {
     let action = match outcome {
         Ok(a) => a,
         Err(e) if e.is_forbidden_integration() && !cli.fail_if_cannot_comment => {
+            to_summary()?;
             say(env, Level::Warning, &format!("cannot comment on PR #{pr}: the token is read-only (a pull request from a fork?). The job summary has the results; for fork PRs use pr-commenter --prepare here and --publish in a workflow_run job."));
             return Ok(());
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            to_summary()?;
+            return Err(e.into());
+        }
     };
     let (word, id) = match &action {
         Action::Created(id) => ("created", Some(*id)),

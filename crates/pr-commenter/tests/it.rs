@@ -136,7 +136,8 @@ fn first_run_creates_one_comment_reruns_update_it_in_place() {
     assert_eq!(ours(&fake).len(), 1);
     let id = ours(&fake)[0].id;
     assert!(r.outputs.contains("created"), "{}", r.outputs);
-    assert!(r.summary.contains("Coverage: lines 80%"));
+    // Posted: the gates' own summaries hold the results; no second copy.
+    assert!(r.summary.is_empty(), "{}", r.summary);
     // Same results: nothing to edit.
     let r = run(&fake, dir.path(), &[res.to_str().unwrap()], &[]);
     assert!(r.outputs.contains("unchanged"), "{}", r.outputs);
@@ -308,8 +309,8 @@ fn an_oversized_body_is_trimmed_and_keeps_every_verdict() {
         );
     }
     assert!(c.body.contains("job summary"));
-    // The job summary has the full text.
-    assert!(r.summary.contains("row 1999"));
+    // Posted: the full text is in the gates' own job summaries, not copied again.
+    assert!(r.summary.is_empty());
     fake.assert_conforms();
 }
 
