@@ -133,9 +133,10 @@ pub fn choose_base(
         let sha = resolve_commit(root, rev).ok_or_else(|| missing_commit(root, "--base", rev))?;
         let mb = git(root, &["merge-base", &sha, "HEAD"])
             .map_err(|_| missing_commit(root, "the merge-base of --base", rev))?;
+        let mb = mb.trim().to_string();
         return Ok(Some(Base {
-            sha: mb.trim().to_string(),
-            how: format!("merge-base of {rev} and HEAD"),
+            how: format!("merge-base {} of {rev} and HEAD", short(&mb)),
+            sha: mb,
         }));
     }
     if let Some(pr) = event.and_then(|e| e.pull_request.as_ref()) {
@@ -159,13 +160,16 @@ pub fn choose_base(
                 &pr.base.sha,
             )
         })?;
+        let mb = mb.trim().to_string();
+        // The commit shown is the one diffed from, not the base branch's tip.
         return Ok(Some(Base {
-            sha: mb.trim().to_string(),
             how: format!(
-                "merge-base with {} ({})",
+                "merge-base {} of HEAD and {} (tip {})",
+                short(&mb),
                 pr.base.git_ref,
                 short(&pr.base.sha)
             ),
+            sha: mb,
         }));
     }
     if let Some(before) = event.and_then(Event::push_before) {

@@ -509,3 +509,37 @@ fn comment_with_a_token_ending_in_a_newline_warns_and_keeps_the_verdict_instead_
     // Nothing was sent with a broken token.
     assert!(fake.state().log.is_empty());
 }
+
+/// "Changed lines since merge-base with main (e5f51aeec430)" showed main's tip: the commit named
+/// is now the merge-base diffed from, the tip beside it.
+#[test]
+fn the_base_shown_is_the_merge_base_not_the_base_branch_tip() {
+    let repo = Repo::python_pr();
+    run(&repo.path, "git", &["checkout", "-q", "main"]);
+    std::fs::write(repo.path.join("NEWS"), "main moved on\n").unwrap();
+    run(&repo.path, "git", &["add", "NEWS"]);
+    run(&repo.path, "git", &["commit", "-q", "-m", "main moves on"]);
+    let tip = run(&repo.path, "git", &["rev-parse", "HEAD"])
+        .trim()
+        .to_string();
+    run(&repo.path, "git", &["checkout", "-q", "feature"]);
+    let scratch = tempfile::tempdir().unwrap();
+    let event = pr_event(&repo, scratch.path());
+    let mut ev = read_json(&event);
+    ev["pull_request"]["base"]["sha"] = Value::String(tip.clone());
+    std::fs::write(&event, serde_json::to_vec(&ev).unwrap()).unwrap();
+    let result = scratch.path().join("result.json");
+    gate(
+        &repo.path,
+        &["coverage.xml", "--result", result.to_str().unwrap()],
+        &[("GITHUB_EVENT_PATH", event.to_str().unwrap())],
+    );
+    let base = &read_json(&result)["metrics"]["base"];
+    assert_eq!(base["sha"], repo.base_sha.as_str());
+    let how = base["how"].as_str().unwrap();
+    assert!(
+        how.starts_with(&format!("merge-base {}", &repo.base_sha[..12])),
+        "{how}"
+    );
+    assert!(how.contains(&format!("tip {}", &tip[..12])), "{how}");
+}
