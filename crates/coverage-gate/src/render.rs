@@ -61,7 +61,19 @@ pub fn outcome(eval: &Evaluation, policy: &Policy, context: Context) -> Outcome 
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     if failed.len() > unanswered {
         let n = failed.len() - unanswered;
-        title.push_str(&format!(" — {n} rule{} failed", plural(n)));
+        // Informational runs never fail: say what would have, and which rule.
+        match policy.informational {
+            true => title.push_str(&format!(
+                " — would fail without --informational: {}",
+                failed
+                    .iter()
+                    .filter(|c| c.answered)
+                    .map(|c| c.rule)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            false => title.push_str(&format!(" — {n} rule{} failed", plural(n))),
+        }
     }
     if unanswered > 0 {
         title.push_str(&format!(

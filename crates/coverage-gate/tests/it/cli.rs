@@ -293,3 +293,31 @@ fn a_missing_baseline_is_noted_with_baseline_optional() {
     assert_eq!(optional.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("baseline gone.json not found"), "{stdout}");
 }
+
+/// Under `--informational` the headline read "WARN — 1 rule failed": it says what would have
+/// failed, by rule.
+#[test]
+fn informational_headline_says_what_would_have_failed() {
+    let scratch = tempfile::tempdir().unwrap();
+    let report = crate::fixtures().join("cobertura/coveragepy.xml");
+    let out = crate::e2e::gate(
+        scratch.path(),
+        &[
+            report.to_str().unwrap(),
+            "--min-lines",
+            "90",
+            "--informational",
+            "--print",
+            "human",
+        ],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let head = stdout.lines().next().unwrap();
+    assert!(
+        head.starts_with("WARN")
+            && head.contains("would fail without --informational: coverage/min-lines"),
+        "{head}"
+    );
+}
