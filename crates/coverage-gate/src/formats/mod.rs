@@ -134,7 +134,32 @@ pub fn parse_file(path: &Path, forced: Option<Format>) -> Result<Report, InputEr
     let file = file.take(gates_core::input::MAX_REPORT_BYTES);
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let format = match forced {
-        Some(f) => f,
+        Some(f) => {
+            // A forced format that does not fit says what the file looks like instead, rather
+            // than calling a sound report of another format damaged.
+            let looks_like = detect(&peek(&mut reader, path)?).filter(|d| *d != f);
+            return match (parse_reader(f, reader, path), looks_like) {
+                (Ok(mut report), _) => {
+                    report.origin = path.to_path_buf();
+                    report.format = Some(f);
+                    Ok(report)
+                }
+                (Err(mut e), Some(other)) => {
+                    e.message = format!(
+                        "not {} ({}); it looks like {}",
+                        f.name(),
+                        e.message,
+                        other.name()
+                    );
+                    e.help = format!(
+                        "drop --format to recognise it, or pass --format {}",
+                        other.name()
+                    );
+                    Err(e)
+                }
+                (Err(e), None) => Err(e),
+            };
+        }
         None => {
             let head = peek(&mut reader, path)?;
             if head.is_empty() {

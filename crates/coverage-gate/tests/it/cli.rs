@@ -321,3 +321,23 @@ fn informational_headline_says_what_would_have_failed() {
         "{head}"
     );
 }
+
+/// `--format lcov` on a Cobertura file said "the tracefile is damaged; regenerate it": it says
+/// the file is not LCOV, what it looks like, and which --format to pass.
+#[test]
+fn a_forced_format_that_does_not_fit_says_what_the_file_looks_like() {
+    let scratch = tempfile::tempdir().unwrap();
+    let report = crate::fixtures().join("cobertura/coveragepy.xml");
+    let out = crate::e2e::gate(
+        scratch.path(),
+        &["--format", "lcov", report.to_str().unwrap()],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("not lcov") && err.contains("--format cobertura"),
+        "{err}"
+    );
+    assert!(!err.contains("regenerate"), "{err}");
+}
