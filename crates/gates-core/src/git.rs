@@ -70,8 +70,20 @@ fn missing_commit(root: &Path, what: &str, rev: &str) -> InputError {
     InputError::new(
         root,
         format!("cannot tell what the change touched: {what} {rev} is unknown ({why})"),
-        format!("check out with actions/checkout `fetch-depth: 0`, or fetch it before this step: `git fetch --no-tags origin {rev}` (add `--deepen=<n>` until the merge-base is present)"),
+        format!("check out with actions/checkout `fetch-depth: 0`, or fetch it before this step: `{}` (add `--deepen=<n>` until the merge-base is present)", fetch_command(root, rev)),
     )
+}
+
+/// The fetch that brings `rev` into the clone. A remote-tracking name (`origin/main`) is
+/// fetched as its branch into that ref: `git fetch origin origin/main` fails.
+fn fetch_command(root: &Path, rev: &str) -> String {
+    let remotes = git(root, &["remote"]).unwrap_or_default();
+    for remote in remotes.lines().map(str::trim).filter(|r| !r.is_empty()) {
+        if let Some(branch) = rev.strip_prefix(remote).and_then(|b| b.strip_prefix('/')) {
+            return format!("git fetch --no-tags {remote} {branch}:refs/remotes/{remote}/{branch}");
+        }
+    }
+    format!("git fetch --no-tags origin {rev}")
 }
 
 /// Why there is no change to look at.
@@ -319,6 +331,25 @@ mod tests {
         assert_eq!(c["a.py"].iter().copied().collect::<Vec<_>>(), [4, 5, 12]);
         assert!(!c.contains_key("gone.py"));
         assert_eq!(c["spéc.py"].len(), 1);
+    }
+
+    #[test]
+    fn a_remote_tracking_base_is_fetched_as_its_branch() {
+        let dir = tempfile::tempdir().unwrap();
+        for args in [
+            &["init", "-q"][..],
+            &["remote", "add", "origin", "https://example.com/r.git"],
+        ] {
+            git(dir.path(), args).unwrap();
+        }
+        assert_eq!(
+            fetch_command(dir.path(), "origin/main"),
+            "git fetch --no-tags origin main:refs/remotes/origin/main"
+        );
+        assert_eq!(
+            fetch_command(dir.path(), "4b825dc6"),
+            "git fetch --no-tags origin 4b825dc6"
+        );
     }
 
     #[test]
