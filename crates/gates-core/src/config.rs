@@ -52,7 +52,7 @@ pub fn load_section<T: DeserializeOwned>(
         let err = InputError::new(
             path,
             e.to_string(),
-            format!("fix the setting; the accepted keys are documented in docs/ and in schemas/gates-config.schema.json (top-level sections: {})", SECTIONS.join(", ")),
+            format!("fix the setting; the keys of section `{section}` are in schemas/config/{section}.schema.json and in {section}/README.md of the gates repository (top-level sections: {})", SECTIONS.join(", ")),
         );
         match e.location() {
             Some(loc) => err.at(loc.line() as u64, Some(loc.column() as u64)),
@@ -157,6 +157,19 @@ mod tests {
         let p = dir.path().join("gates.yml");
         std::fs::write(&p, text).unwrap();
         load_section(&p, "coverage", false)
+    }
+
+    /// The help pointed at `schemas/gates-config.schema.json` and `docs/`, which do not exist.
+    #[test]
+    fn config_errors_point_at_files_that_exist() {
+        let e = load("coverage:\n  min-lines: 80\n  min-lnes: 80\n").unwrap_err();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        assert!(
+            e.help.contains("schemas/config/coverage.schema.json"),
+            "{e}"
+        );
+        assert!(root.join("schemas/config/coverage.schema.json").is_file());
+        assert!(root.join("coverage/README.md").is_file());
     }
 
     /// 100k nested flow sequences took 45 s in serde_yaml: refused at the line, at once.
