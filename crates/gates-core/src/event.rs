@@ -58,8 +58,8 @@ pub struct PullRequest {
 pub struct GitRef {
     /// Commit.
     pub sha: String,
-    /// Branch name.
-    #[serde(rename = "ref")]
+    /// Branch name; empty when a hand-made payload leaves it out (only `sha` is needed).
+    #[serde(rename = "ref", default)]
     pub git_ref: String,
     /// Repository the branch lives in; `None` when it was deleted.
     pub repo: Option<Repo>,
@@ -112,5 +112,27 @@ impl Event {
         self.before
             .as_deref()
             .filter(|b| !b.bytes().all(|c| c == b'0'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A payload with only the shas and the number exited 2 ("missing field `ref`").
+    #[test]
+    fn a_minimal_pull_request_payload_is_enough() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("event.json");
+        std::fs::write(
+            &p,
+            r#"{"pull_request":{"number":7,"base":{"sha":"aaaa"},"head":{"sha":"bbbb"}}}"#,
+        )
+        .unwrap();
+        let pr = Event::read(&p).unwrap().pull_request.unwrap();
+        assert_eq!(
+            (pr.number, pr.base.sha.as_str(), pr.head.sha.as_str()),
+            (7, "aaaa", "bbbb")
+        );
     }
 }

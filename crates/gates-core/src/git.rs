@@ -178,7 +178,11 @@ pub fn choose_base(
             how: format!(
                 "merge-base {} of HEAD and {} (tip {})",
                 short(&mb),
-                pr.base.git_ref,
+                if pr.base.git_ref.is_empty() {
+                    "the base branch"
+                } else {
+                    &pr.base.git_ref
+                },
                 short(&pr.base.sha)
             ),
             sha: mb,
