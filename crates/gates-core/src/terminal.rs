@@ -4,6 +4,9 @@ use std::io::{self, Write};
 
 use crate::{Level, Outcome, Verdict};
 
+/// Findings the terminal report lists; 420k findings printed 420k lines.
+pub const MAX_FINDINGS: usize = 50;
+
 /// Colour choice for the terminal report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Style {
@@ -62,7 +65,7 @@ pub fn render(out: &mut impl Write, outcome: &Outcome, style: Style) -> io::Resu
     }
     if !outcome.findings.is_empty() {
         writeln!(out)?;
-        for f in &outcome.findings {
+        for f in outcome.findings.iter().take(MAX_FINDINGS) {
             let (c, w) = match f.level {
                 Level::Error => ("31", "error"),
                 Level::Warning => ("33", "warning"),
@@ -79,6 +82,14 @@ pub fn render(out: &mut impl Write, outcome: &Outcome, style: Style) -> io::Resu
                 "{}: {place}: {}",
                 style.paint(c, w),
                 sanitize(&f.message)
+            )?;
+        }
+        let more = outcome.findings.len().saturating_sub(MAX_FINDINGS);
+        if more > 0 {
+            writeln!(
+                out,
+                "… and {more} more finding{} (most important first above; the result file has them all)",
+                if more == 1 { "" } else { "s" }
             )?;
         }
     }

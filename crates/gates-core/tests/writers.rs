@@ -137,3 +137,28 @@ fn over_budget_summary_drops_details_first() {
     assert!(!md.contains("All files"));
     assert!(md.contains("see the artifact"));
 }
+
+/// Human mode printed every finding (420,006 lines for 420k): the worst MAX_FINDINGS and a count.
+#[test]
+fn the_terminal_report_lists_the_worst_findings_and_counts_the_rest() {
+    let mut o = outcome(vec![]);
+    o.findings = (0..1000)
+        .map(|i| Finding {
+            rule: "r".into(),
+            level: Level::Warning,
+            message: format!("finding {i}"),
+            path: None,
+            start_line: None,
+            end_line: None,
+            title: None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    gates_core::terminal::render(&mut out, &o, gates_core::terminal::Style { color: false })
+        .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let listed = text.lines().filter(|l| l.contains("finding ")).count();
+    assert_eq!(listed, gates_core::terminal::MAX_FINDINGS);
+    assert!(text.contains("finding 0") && !text.contains("finding 999"));
+    assert!(text.contains("950 more findings"), "{text}");
+}
