@@ -113,6 +113,22 @@ pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputEr
     let index = git_root.as_deref().and_then(RepoIndex::from_git);
     let resolver = Resolver::new(&root, index, inputs.path_maps.clone());
     let mut merged = merge::merge(reports, &resolver);
+    let unresolved: Vec<String> = merged
+        .unresolved
+        .iter()
+        .map(|(p, _)| crate::paths::normalize(p))
+        .collect();
+    let paths: Vec<&str> = merged
+        .files
+        .keys()
+        .map(String::as_str)
+        .chain(unresolved.iter().map(String::as_str))
+        .collect();
+    for g in inputs.policy.unused_excludes(&paths) {
+        merged.warnings.push(format!(
+            "exclude {g} matches no file of the reports; check the pattern (a directory name or dir/** excludes a directory)"
+        ));
+    }
     merged.files.retain(|p, _| !inputs.policy.excluded(p));
     merged
         .unresolved

@@ -55,8 +55,9 @@ pub struct Policy {
     pub uncovered_must_not_increase: bool,
     /// Per-path rules, first match wins.
     pub paths: Vec<(GlobMatcher, crate::config::PathRule)>,
-    /// Exclusion globs.
-    pub exclude: Vec<GlobMatcher>,
+    /// Exclusion globs: each as written, and as a directory (`toolz/sandbox` excludes what is
+    /// below it, as users expect).
+    pub exclude: Vec<(String, GlobMatcher, GlobMatcher)>,
     /// Never fail.
     pub informational: bool,
     /// Annotation level.
@@ -83,7 +84,14 @@ impl Policy {
                 .iter()
                 .map(|r| (glob(&r.path), r.clone()))
                 .collect(),
-            exclude: cfg.exclude.iter().map(|g| glob(g)).collect(),
+            exclude: cfg
+                .exclude
+                .iter()
+                .map(|g| {
+                    let dir = format!("{}/**", g.trim_end_matches('/'));
+                    (g.clone(), glob(g), glob(&dir))
+                })
+                .collect(),
             informational: cfg.informational,
             annotations: cfg.annotations.unwrap_or(AnnotationLevel::Warning),
         }
@@ -91,7 +99,18 @@ impl Policy {
 
     /// True when `path` is excluded from every number.
     pub fn excluded(&self, path: &str) -> bool {
-        self.exclude.iter().any(|g| g.is_match(path))
+        self.exclude
+            .iter()
+            .any(|(_, f, d)| f.is_match(path) || d.is_match(path))
+    }
+
+    /// The exclude globs that match none of `paths`: a typo excludes nothing, silently.
+    pub fn unused_excludes<'a>(&'a self, paths: &[&str]) -> Vec<&'a str> {
+        self.exclude
+            .iter()
+            .filter(|(_, f, d)| !paths.iter().any(|p| f.is_match(p) || d.is_match(p)))
+            .map(|(g, _, _)| g.as_str())
+            .collect()
     }
 }
 

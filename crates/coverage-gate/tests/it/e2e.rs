@@ -543,3 +543,44 @@ fn the_base_shown_is_the_merge_base_not_the_base_branch_tip() {
     );
     assert!(how.contains(&format!("tip {}", &tip[..12])), "{how}");
 }
+
+/// `--exclude toolz/sandbox` excluded nothing (only `toolz/sandbox/**` worked), and an exclude
+/// that matched nothing was silent: a directory name excludes the directory, and an unused
+/// exclude is reported.
+#[test]
+fn a_directory_name_excludes_the_directory_and_an_unused_exclude_is_reported() {
+    let repo = Repo::python_pr();
+    let all = read_json(&{
+        let r = repo.path.join("all.json");
+        gate(
+            &repo.path,
+            &["coverage.xml", "--result", r.to_str().unwrap()],
+            &[],
+        );
+        r
+    });
+    let out = gate(
+        &repo.path,
+        &[
+            "coverage.xml",
+            "--exclude",
+            "tests",
+            "--exclude",
+            "shop/nope.py",
+            "--result",
+            "ex.json",
+        ],
+        &[],
+    );
+    let ex = read_json(&repo.path.join("ex.json"));
+    assert!(
+        ex["metrics"]["lines"]["total"].as_u64() < all["metrics"]["lines"]["total"].as_u64(),
+        "tests/ was not excluded"
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("exclude shop/nope.py matches no file"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("exclude tests matches"), "{stdout}");
+}
