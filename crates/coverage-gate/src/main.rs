@@ -202,7 +202,7 @@ fn build_inputs(cli: &Cli, cwd: &Path, no_baseline: bool) -> Result<Inputs, Inpu
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Inputs {
-        reports: expand(&cli.reports)?,
+        reports: gates_core::input::expand(&cli.reports)?,
         format: cli.format.0,
         base: cli.base.clone(),
         baseline: cli.baseline.clone(),
@@ -210,34 +210,4 @@ fn build_inputs(cli: &Cli, cwd: &Path, no_baseline: bool) -> Result<Inputs, Inpu
         path_maps,
         cwd: cwd.to_path_buf(),
     })
-}
-
-/// Expand globs; a plain path is kept as given so a missing file is reported by name.
-fn expand(patterns: &[String]) -> Result<Vec<PathBuf>, InputError> {
-    let mut out = Vec::new();
-    for p in patterns.iter().flat_map(|p| p.split_whitespace()) {
-        if !p.contains(['*', '?', '[']) {
-            out.push(PathBuf::from(p));
-            continue;
-        }
-        let paths = glob::glob(p)
-            .map_err(|e| InputError::new(p, format!("bad glob: {e}"), "fix the pattern"))?;
-        let before = out.len();
-        for entry in paths {
-            let path = entry.map_err(|e| InputError::io(e.path(), e.error()))?;
-            if path.is_file() {
-                out.push(path);
-            }
-        }
-        if out.len() == before {
-            return Err(InputError::new(
-                p,
-                "no file matches this pattern",
-                "check that the test step wrote its coverage report before this step ran",
-            ));
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
 }

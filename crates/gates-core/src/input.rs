@@ -6,7 +6,7 @@
 //! stops at the limit.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::InputError;
 
@@ -85,4 +85,37 @@ pub fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, InputError>
         return Err(too_big(path, limit));
     }
     Ok(bytes)
+}
+
+/// Expand the report arguments every gate takes the same way: whitespace-separated words, each a
+/// path (kept as given, so a missing file is reported by name; a directory is the gate's to
+/// walk) or a glob, expanded here and relative to the working directory. A glob matching no
+/// file is an error naming it.
+pub fn expand(patterns: &[String]) -> Result<Vec<PathBuf>, InputError> {
+    let mut out = Vec::new();
+    for p in patterns.iter().flat_map(|p| p.split_whitespace()) {
+        if !p.contains(['*', '?', '[']) {
+            out.push(PathBuf::from(p));
+            continue;
+        }
+        let paths = glob::glob(p)
+            .map_err(|e| InputError::new(p, format!("bad glob: {e}"), "fix the pattern"))?;
+        let before = out.len();
+        for entry in paths {
+            let path = entry.map_err(|e| InputError::io(e.path(), e.error()))?;
+            if path.is_file() {
+                out.push(path);
+            }
+        }
+        if out.len() == before {
+            return Err(InputError::new(
+                p,
+                "no file matches this pattern",
+                "check that the step producing the report ran before this one, and the pattern's directory",
+            ));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
 }

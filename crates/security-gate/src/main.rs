@@ -20,9 +20,9 @@ use security_gate::gate::{self, Inputs};
 #[derive(clap::Parser, Debug)]
 #[command(version, about, long_about = None)]
 struct Cli {
-    /// Scanner reports, or directories holding them.
+    /// Scanner reports, directories holding them, or globs (expanded by the gate).
     #[arg(required = true, value_name = "REPORT")]
-    reports: Vec<PathBuf>,
+    reports: Vec<String>,
     /// Report format; recognised from the content by default.
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -137,7 +137,7 @@ fn run(
         },
     };
     let inputs = Inputs {
-        reports: cli.reports.clone(),
+        reports: gates_core::input::expand(&cli.reports)?,
         format: cli.format,
         max,
         max_new,

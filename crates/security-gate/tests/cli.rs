@@ -35,3 +35,42 @@ fn help_lists_the_values_of_print_and_unknown_as() {
     assert!(help.contains("auto|github|human"), "{help}");
     assert!(help.contains("critical|high|medium|low|info"), "{help}");
 }
+
+/// security-gate did not expand globs, although its help said "globs are expanded by the
+/// gate": it takes files, globs and directories like every gate.
+#[test]
+fn report_globs_are_expanded_and_one_matching_nothing_is_an_error() {
+    let fixtures =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/security");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("reports")).unwrap();
+    std::fs::copy(
+        fixtures.join("bandit.json"),
+        dir.path().join("reports/bandit.json"),
+    )
+    .unwrap();
+    let run = |pattern: &str| {
+        Command::new(env!("CARGO_BIN_EXE_security-gate"))
+            .args([pattern, "--max", "high=0", "--print", "human"])
+            .current_dir(dir.path())
+            .env_clear()
+            .output()
+            .unwrap()
+    };
+    let out = run("reports/*.json");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("high"), "{stdout}");
+    let out = run("reports/*.sarif");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("reports/*.sarif") && err.contains("no file matches"),
+        "{err}"
+    );
+}
