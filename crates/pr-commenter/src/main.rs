@@ -17,7 +17,8 @@ use gates_github::{handoff, Action, ApiError, Client, Mode, RetryPolicy, Sticky}
 #[derive(clap::Parser, Debug)]
 #[command(version, about, long_about = None)]
 struct Cli {
-    /// Result files of the gates (gates-result/v1), or directories holding them.
+    /// Result files of the gates (gates-result/v1), or directories holding them; default
+    /// `gates-results/`, where the actions write them.
     #[arg(value_name = "RESULT_OR_DIR")]
     inputs: Vec<PathBuf>,
     /// Comment id: comments of different ids coexist.
@@ -144,8 +145,17 @@ fn say(env: &ActionsEnv, level: Level, msg: &str) {
     }
 }
 
+/// Where the actions write result files, read when no input is given.
+const DEFAULT_RESULTS: &str = "gates-results";
+
 /// Results from files and directories; in a directory, JSON files of another kind are skipped.
 fn load(inputs: &[PathBuf]) -> Result<Vec<ResultFile>, InputError> {
+    let default = [PathBuf::from(DEFAULT_RESULTS)];
+    let inputs = if inputs.is_empty() {
+        &default[..]
+    } else {
+        inputs
+    };
     let mut out = Vec::new();
     for p in inputs {
         if p.is_dir() {

@@ -495,6 +495,21 @@ fn a_template_renders_the_results() {
     );
 }
 
+/// With no arguments the commenter looked nowhere, though the actions write to `gates-results/`.
+#[test]
+fn no_arguments_reads_gates_results() {
+    let fake = FakeGitHub::start(TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let res = write_results(
+        dir.path(),
+        &[result("coverage", "pass", "### ✅ Coverage: lines 80%\n")],
+    );
+    std::fs::rename(&res, dir.path().join("gates-results")).unwrap();
+    let r = run(&fake, dir.path(), &[], &[]);
+    assert_eq!(r.out.status.code(), Some(0), "{}", r.stderr());
+    assert!(ours(&fake)[0].body.contains("Coverage: lines 80%"));
+}
+
 /// A template's fields come from result files a fork may have written: `{{gate}}`, a finding's
 /// `{{message}}` and the triple-stash `{{{...}}}` all render inert (no mention, no HTML, no
 /// sticky marker), as the summary and the title already did.
