@@ -202,7 +202,16 @@ fn build_inputs(cli: &Cli, cwd: &Path, no_baseline: bool) -> Result<Inputs, Inpu
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Inputs {
-        reports: gates_core::input::expand(&cli.reports)?,
+        reports: {
+            let mut files = Vec::new();
+            for p in gates_core::input::expand(&cli.reports)? {
+                match p.is_dir() {
+                    true => files.extend(coverage_gate::formats::reports_in(&p)?),
+                    false => files.push(p),
+                }
+            }
+            files
+        },
         format: cli.format.0,
         base: cli.base.clone(),
         baseline: cli.baseline.clone(),

@@ -125,6 +125,45 @@ pub fn detect(head: &[u8]) -> Option<Format> {
         .then_some(Format::Lcov)
 }
 
+/// The coverage reports in a directory given as an input: its regular files (three levels
+/// deep) whose content is a format this gate reads, in name order. None is an error.
+pub fn reports_in(dir: &Path) -> Result<Vec<std::path::PathBuf>, InputError> {
+    fn walk(dir: &Path, depth: usize, out: &mut Vec<std::path::PathBuf>) -> Result<(), InputError> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| InputError::io(dir, &e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for p in entries {
+            let Ok(meta) = std::fs::symlink_metadata(&p) else {
+                continue;
+            };
+            if meta.is_dir() && depth < 3 {
+                walk(&p, depth + 1, out)?;
+            } else if meta.is_file() {
+                let mut head = vec![0; SNIFF];
+                let n = std::fs::File::open(&p)
+                    .and_then(|mut f| f.read(&mut head))
+                    .unwrap_or(0);
+                if detect(&head[..n]).is_some() {
+                    out.push(p);
+                }
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, 0, &mut out)?;
+    if out.is_empty() {
+        return Err(InputError::new(
+            dir,
+            "the directory holds no coverage report this gate reads",
+            "pass the report file, or check that the test step wrote it there",
+        ));
+    }
+    Ok(out)
+}
+
 /// Parse the report at `path`, sniffing the format unless `forced`.
 pub fn parse_file(path: &Path, forced: Option<Format>) -> Result<Report, InputError> {
     // Regular files only, checked before opening: a FIFO would block, /dev/zero never end.

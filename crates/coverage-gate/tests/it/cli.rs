@@ -341,3 +341,28 @@ fn a_forced_format_that_does_not_fit_says_what_the_file_looks_like() {
     );
     assert!(!err.contains("regenerate"), "{err}");
 }
+
+/// coverage-gate rejected a directory ("Is a directory (os error 21)"): it reads the reports
+/// in it, as security-gate and pr-commenter do, and a directory with none is exit 2.
+#[test]
+fn a_directory_input_reads_the_reports_in_it() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("coverage");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("README.md"), "not a report\n").unwrap();
+    let out = crate::e2e::gate(scratch.path(), &["coverage", "--print", "human"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no coverage report"));
+    std::fs::copy(
+        crate::fixtures().join("cobertura/coveragepy.xml"),
+        dir.join("coverage.xml"),
+    )
+    .unwrap();
+    let out = crate::e2e::gate(scratch.path(), &["coverage", "--print", "human"], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("47 of") && stdout.contains("coverage.xml (cobertura)"),
+        "{stdout}"
+    );
+}
