@@ -245,7 +245,7 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Answer, ApiError> {
-        let url = if path.starts_with("http") {
+        let mut url = if path.starts_with("http") {
             path.to_string()
         } else {
             format!("{}{path}", self.api)
@@ -253,6 +253,7 @@ impl Client {
         let idempotent = method != Method::POST;
         let short = path.split('?').next().unwrap_or(path).to_string();
         let mut attempt = 0u32;
+        let mut redirects = 0u32;
         loop {
             attempt += 1;
             let last = attempt >= self.policy.attempts;
@@ -278,6 +279,20 @@ impl Client {
                 }
             };
             let (status, headers, body_value) = resp;
+            if (300..400).contains(&status) {
+                redirects += 1;
+                url = redirect_target(&method, &headers, &url)
+                    .filter(|_| redirects <= MAX_REDIRECTS)
+                    .ok_or_else(|| ApiError::Status {
+                        method: method.to_string(),
+                        path: short.clone(),
+                        status,
+                        message: redirect_refused(&method, &headers, &body_value, redirects),
+                    })?;
+                // Following a redirect is not a retry.
+                attempt -= 1;
+                continue;
+            }
             if status < 400 {
                 return Ok(Answer {
                     status,
@@ -398,6 +413,53 @@ impl Client {
         }
         Ok(a.body["data"].clone())
     }
+}
+
+/// Redirects followed for one GET before giving up.
+const MAX_REDIRECTS: u32 = 5;
+
+fn location(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// Where a redirect of a GET leads (GitHub's 301 for a renamed repository). Writes are never
+/// sent on: a 301/302 would turn them into GETs, and a 307/308 would repeat them elsewhere.
+fn redirect_target(method: &Method, headers: &HeaderMap, from: &str) -> Option<String> {
+    if *method != Method::GET {
+        return None;
+    }
+    let to = location(headers)?;
+    if to.starts_with("https://") || to.starts_with("http://") {
+        return Some(to.to_string());
+    }
+    let origin = origin(from)?;
+    Some(format!("{origin}/{}", to.trim_start_matches('/')))
+}
+
+/// Why a redirect was not followed, for the error.
+fn redirect_refused(method: &Method, headers: &HeaderMap, body: &Value, redirects: u32) -> String {
+    let said = body
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("redirect");
+    let Some(to) = location(headers) else {
+        return format!("{said} without a Location: GitHub's answer cannot be used");
+    };
+    if *method != Method::GET {
+        format!("{said} to {to}: a write is never sent on to another address; if the repository was renamed or transferred, use its current name")
+    } else if redirects > MAX_REDIRECTS {
+        format!("{said} to {to}: more than {MAX_REDIRECTS} redirects, not followed further")
+    } else {
+        format!("{said} to {to}: not followed")
+    }
+}
+
+/// `scheme://host[:port]` of an absolute URL.
+fn origin(url: &str) -> Option<String> {
+    let u = url.parse::<http::Uri>().ok()?;
+    Some(format!("{}://{}", u.scheme_str()?, u.authority()?))
 }
 
 /// How long to wait before retrying a rate-limited answer, if it is one.

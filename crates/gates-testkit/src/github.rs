@@ -593,3 +593,17 @@ pub fn secondary_rate_limit(method: &'static str, path_contains: &str, retry_aft
         delay_ms: 0,
     }
 }
+
+/// GitHub's answer for a renamed or transferred repository: `status` (301 for reads, 307 for
+/// writes) with `Location` and the basic-error body that carries the new `url`.
+pub fn moved(method: &'static str, path_contains: &str, status: u16, location: &str) -> Fault {
+    Fault {
+        method,
+        path_contains: path_contains.into(),
+        status,
+        headers: vec![("Location".into(), location.into())],
+        body: json!({ "message": "Moved Permanently", "url": location, "documentation_url": "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects" }),
+        times: 1,
+        ..Default::default()
+    }
+}

@@ -752,3 +752,46 @@ fn a_token_with_a_trailing_newline_is_refused_by_name_without_a_panic_or_echo() 
     );
     assert!(fake.state().log.is_empty());
 }
+
+#[test]
+fn a_redirect_answering_a_comment_write_is_an_error_not_created_comment_0() {
+    use gates_testkit::github::moved;
+    let dir = tempfile::tempdir().unwrap();
+    let res = write_results(dir.path(), &[result("coverage", "pass", "### ✅ ok\n")]);
+    for status in [301, 302, 307, 308] {
+        let fake = FakeGitHub::start(TOKEN);
+        let list = format!("{}/repos/{REPO}/issues/{PR}/comments", fake.api_url);
+        fake.fault(moved("POST", "/comments", status, &list));
+        let r = run(&fake, dir.path(), &[res.to_str().unwrap()], &[]);
+        assert_eq!(r.out.status.code(), Some(2), "{status}: {}", r.stdout());
+        assert!(
+            r.stderr().contains(&format!(
+                "POST /repos/{REPO}/issues/{PR}/comments: HTTP {status}"
+            )) && r.stderr().contains(&list),
+            "{}",
+            r.stderr()
+        );
+        assert!(!r.stdout().contains("created comment"), "{}", r.stdout());
+        assert!(ours(&fake).is_empty());
+        // Nothing was re-sent to the Location, as GET or as POST.
+        let after: Vec<String> = fake
+            .state()
+            .log
+            .iter()
+            .skip_while(|x| x.method != "POST")
+            .skip(1)
+            .map(|x| format!("{} {}", x.method, x.path))
+            .collect();
+        assert!(after.is_empty(), "{status}: {after:?}");
+    }
+    // An edit too.
+    let fake = FakeGitHub::start(TOKEN);
+    let id = fake.add_comment(PR, "github-actions[bot]", "<!-- gates:gates -->\nold");
+    let target = format!("{}/repos/{REPO}/issues/comments/{id}", fake.api_url);
+    fake.fault(moved("PATCH", "/comments/", 307, &target));
+    let r = run(&fake, dir.path(), &[res.to_str().unwrap()], &[]);
+    assert_eq!(r.out.status.code(), Some(2), "{}", r.stdout());
+    assert!(r.stderr().contains("HTTP 307"), "{}", r.stderr());
+    assert_eq!(ours(&fake)[0].body, "<!-- gates:gates -->\nold");
+    fake.assert_conforms();
+}

@@ -1,0 +1,68 @@
+//! The client against the fake GitHub API: redirects, other hosts, oversized and lost answers.
+
+use gates_github::client::HttpMethod;
+use gates_github::{Client, RetryPolicy, Sticky};
+use gates_testkit::github::{moved, FakeGitHub};
+
+/// A token value that must never appear in any error.
+const TOKEN: &str = "ghs_SENTINEL0123456789abcdefTOKEN";
+const REPO: &str = "Codertocat/Hello-World";
+const PR: u64 = 2;
+
+fn policy() -> RetryPolicy {
+    RetryPolicy {
+        backoff: std::time::Duration::from_millis(10),
+        timeout: std::time::Duration::from_secs(10),
+        ..RetryPolicy::default()
+    }
+}
+
+fn client(fake: &FakeGitHub) -> Client {
+    Client::new(&fake.api_url, &fake.graphql_url, TOKEN, policy()).unwrap()
+}
+
+fn sticky<'a>(client: &'a Client, repo: &str) -> Sticky<'a> {
+    Sticky {
+        client,
+        repo: repo.into(),
+        pr: PR,
+        id: "gates".into(),
+        author: "github-actions[bot]".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_renamed_repository_redirect_of_a_read_is_followed_on_the_same_host() {
+    let fake = FakeGitHub::start(TOKEN);
+    let id = fake.add_comment(PR, "github-actions[bot]", "<!-- gates:gates -->\nold");
+    let to = format!(
+        "{}/repos/{REPO}/issues/{PR}/comments?per_page=100",
+        fake.api_url
+    );
+    fake.fault(moved("GET", "/repos/old/name/", 301, &to));
+    let c = client(&fake);
+    let found = sticky(&c, "old/name").find().await.unwrap();
+    assert_eq!(found.iter().map(|e| e.id).collect::<Vec<_>>(), [id]);
+}
+
+#[tokio::test]
+async fn a_redirect_of_a_delete_is_an_error_and_not_sent_on() {
+    let fake = FakeGitHub::start(TOKEN);
+    let id = fake.add_comment(PR, "github-actions[bot]", "<!-- gates:gates -->\nold");
+    let path = format!("/repos/{REPO}/issues/comments/{id}");
+    fake.fault(moved(
+        "DELETE",
+        &path,
+        308,
+        &format!("{}{path}", fake.api_url),
+    ));
+    let e = client(&fake)
+        .request(HttpMethod::DELETE, &path, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(308), "{e}");
+    assert!(e.to_string().contains("never sent on"), "{e}");
+    assert_eq!(fake.comments(PR).len(), 1);
+    assert_eq!(fake.state().log.len(), 1);
+    fake.assert_conforms();
+}
