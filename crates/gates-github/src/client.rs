@@ -68,6 +68,19 @@ pub enum ApiError {
         /// The accepted maximum.
         max: u64,
     },
+    /// A page link or redirect led away from the API's scheme, host and port: what another
+    /// host says (comment ids to edit and delete) is not trusted.
+    #[error("{method} {path}: GitHub's answer points to {to}, not the API's own {api}; not followed. If the API really lives there, set GITHUB_API_URL to it")]
+    OtherHost {
+        /// Method.
+        method: String,
+        /// Path.
+        path: String,
+        /// `scheme://host:port` pointed to.
+        to: String,
+        /// `scheme://host:port` of the API.
+        api: String,
+    },
     /// The client could not be built.
     #[error("cannot set up the GitHub client: {0}")]
     Setup(String),
@@ -257,6 +270,7 @@ impl Client {
         loop {
             attempt += 1;
             let last = attempt >= self.policy.attempts;
+            self.check_host(&method, &short, &url)?;
             let sent =
                 match tokio::time::timeout(self.policy.timeout, self.send(&method, &url, body))
                     .await
@@ -330,6 +344,21 @@ impl Client {
                 message,
             });
         }
+    }
+
+    /// Only the API's own origin (and the configured GraphQL endpoint) is asked: a `Link` or
+    /// `Location` from an answer must not send us, or our writes' targets, elsewhere.
+    fn check_host(&self, method: &Method, path: &str, url: &str) -> Result<(), ApiError> {
+        let to = Origin::of(url);
+        if url == self.graphql || (to.is_some() && to == Origin::of(&self.api)) {
+            return Ok(());
+        }
+        Err(ApiError::OtherHost {
+            method: method.to_string(),
+            path: path.to_string(),
+            to: to.map_or_else(|| "an unusable address".to_string(), |o| o.to_string()),
+            api: Origin::of(&self.api).map_or_else(|| self.api.clone(), |o| o.to_string()),
+        })
     }
 
     fn backoff(&self, attempt: u32) -> std::time::Duration {
@@ -434,7 +463,7 @@ fn redirect_target(method: &Method, headers: &HeaderMap, from: &str) -> Option<S
     if to.starts_with("https://") || to.starts_with("http://") {
         return Some(to.to_string());
     }
-    let origin = origin(from)?;
+    let origin = Origin::of(from)?;
     Some(format!("{origin}/{}", to.trim_start_matches('/')))
 }
 
@@ -456,10 +485,37 @@ fn redirect_refused(method: &Method, headers: &HeaderMap, body: &Value, redirect
     }
 }
 
-/// `scheme://host[:port]` of an absolute URL.
-fn origin(url: &str) -> Option<String> {
-    let u = url.parse::<http::Uri>().ok()?;
-    Some(format!("{}://{}", u.scheme_str()?, u.authority()?))
+/// Scheme, host and port of an absolute URL, the port made explicit; without user info, so it
+/// can be shown.
+#[derive(Debug, PartialEq, Eq)]
+struct Origin {
+    scheme: String,
+    host: String,
+    port: u16,
+}
+
+impl Origin {
+    fn of(url: &str) -> Option<Origin> {
+        let u = url.parse::<http::Uri>().ok()?;
+        let scheme = u.scheme_str()?.to_ascii_lowercase();
+        let port = match (u.port_u16(), scheme.as_str()) {
+            (Some(p), _) => p,
+            (None, "https") => 443,
+            (None, "http") => 80,
+            _ => return None,
+        };
+        Some(Origin {
+            host: u.host()?.to_ascii_lowercase(),
+            scheme,
+            port,
+        })
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}://{}:{}", self.scheme, self.host, self.port)
+    }
 }
 
 /// How long to wait before retrying a rate-limited answer, if it is one.

@@ -1,8 +1,8 @@
 //! The client against the fake GitHub API: redirects, other hosts, oversized and lost answers.
 
 use gates_github::client::HttpMethod;
-use gates_github::{Client, RetryPolicy, Sticky};
-use gates_testkit::github::{moved, FakeGitHub};
+use gates_github::{Client, Mode, RetryPolicy, Sticky};
+use gates_testkit::github::{moved, FakeGitHub, Fault};
 
 /// A token value that must never appear in any error.
 const TOKEN: &str = "ghs_SENTINEL0123456789abcdefTOKEN";
@@ -65,4 +65,69 @@ async fn a_redirect_of_a_delete_is_an_error_and_not_sent_on() {
     assert_eq!(fake.comments(PR).len(), 1);
     assert_eq!(fake.state().log.len(), 1);
     fake.assert_conforms();
+}
+
+/// A `Link: rel="next"` to `next`, on an empty first page.
+fn next_page_at(next: &str) -> Fault {
+    Fault {
+        method: "GET",
+        path_contains: "/comments".into(),
+        status: 200,
+        headers: vec![("Link".into(), format!("<{next}>; rel=\"next\""))],
+        body: serde_json::json!([]),
+        times: 1,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_next_page_link_to_another_host_is_refused_not_followed() {
+    let fake = FakeGitHub::start(TOKEN);
+    let other = FakeGitHub::start("elsewhere");
+    let host = other.api_url.trim_start_matches("http://").to_string();
+    fake.fault(next_page_at(&format!(
+        "{}/repos/{REPO}/issues/{PR}/comments?page=2",
+        other.api_url
+    )));
+    let c = client(&fake);
+    let e = sticky(&c, REPO).put("new", Mode::Update).await.unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains(&host) && text.contains("not followed"),
+        "{text}"
+    );
+    assert!(!text.contains("SENTINEL"), "{text}");
+    assert!(other.state().log.is_empty(), "the other host was asked");
+    assert!(fake.comments(PR).is_empty());
+}
+
+#[tokio::test]
+async fn a_redirect_of_a_read_to_another_host_is_refused_not_followed() {
+    let fake = FakeGitHub::start(TOKEN);
+    let other = FakeGitHub::start("elsewhere");
+    let host = other.api_url.trim_start_matches("http://").to_string();
+    let to = format!("{}/repos/{REPO}/issues/{PR}/comments", other.api_url);
+    fake.fault(moved("GET", "/comments", 301, &to));
+    let c = client(&fake);
+    let e = sticky(&c, REPO).find().await.unwrap_err();
+    assert!(e.to_string().contains(&host), "{e}");
+    assert!(other.state().log.is_empty(), "the other host was asked");
+    // The same host on another port is another origin too.
+    let port = fake
+        .api_url
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse::<u16>()
+        .unwrap();
+    let to = format!(
+        "http://127.0.0.1:{}/repos/{REPO}/issues/{PR}/comments",
+        port ^ 1
+    );
+    fake.fault(moved("GET", "/comments", 302, &to));
+    assert!(sticky(&c, REPO).find().await.is_err());
+    // A relative Location stays on the API's host.
+    let to = format!("/repos/{REPO}/issues/{PR}/comments?per_page=100");
+    fake.fault(moved("GET", "/comments", 301, &to));
+    sticky(&c, REPO).find().await.unwrap();
 }
