@@ -81,6 +81,17 @@ pub enum ApiError {
         /// `scheme://host:port` of the API.
         api: String,
     },
+    /// The answer was larger than the client reads ([`MAX_BODY`]); not retried, as the same
+    /// answer would come again.
+    #[error("{method} {url}: an answer of {size} is over the {} MiB this client reads, so it was not read on; GitHub's answers are far smaller: check that GITHUB_API_URL points to GitHub's API", MAX_BODY >> 20)]
+    TooLarge {
+        /// Method.
+        method: String,
+        /// The URL asked.
+        url: String,
+        /// What was announced (`10737418240 bytes`) or that no length was.
+        size: String,
+    },
     /// The client could not be built.
     #[error("cannot set up the GitHub client: {0}")]
     Setup(String),
@@ -139,6 +150,18 @@ pub fn check_token(token: &str, source: &str) -> Result<(), gates_core::InputErr
         Some((message, help)) => Err(gates_core::InputError::new(source, message, help)),
         None => Ok(()),
     }
+}
+
+/// The largest answer read: a page of 100 comments of GitHub's maximum 65,536 characters is a
+/// few MiB; beyond this something is wrong, and reading on would only use up memory.
+pub const MAX_BODY: usize = 32 << 20;
+
+/// Why a request got no usable answer.
+enum Failed {
+    /// Connection, timeout or body error: worth retrying for idempotent requests.
+    Lost(String),
+    /// Over [`MAX_BODY`]: what was announced or seen.
+    TooLarge(String),
 }
 
 /// A successful answer.
@@ -276,11 +299,21 @@ impl Client {
                     .await
                 {
                     Ok(r) => r,
-                    Err(_) => Err(format!("timed out after {:?}", self.policy.timeout)),
+                    Err(_) => Err(Failed::Lost(format!(
+                        "timed out after {:?}",
+                        self.policy.timeout
+                    ))),
                 };
             let resp = match sent {
                 Ok(r) => r,
-                Err(reason) => {
+                Err(Failed::TooLarge(size)) => {
+                    return Err(ApiError::TooLarge {
+                        method: method.to_string(),
+                        url: url.split('?').next().unwrap_or(&url).to_string(),
+                        size,
+                    })
+                }
+                Err(Failed::Lost(reason)) => {
                     if idempotent && !last {
                         tokio::time::sleep(self.backoff(attempt)).await;
                         continue;
@@ -370,7 +403,7 @@ impl Client {
         method: &Method,
         url: &str,
         body: Option<&Value>,
-    ) -> Result<(u16, HeaderMap, Value), String> {
+    ) -> Result<(u16, HeaderMap, Value), Failed> {
         let octo = if url == self.graphql {
             &self.octo_graphql
         } else {
@@ -381,16 +414,12 @@ impl Client {
             Method::POST => octo._post(url, body).await,
             Method::PATCH => octo._patch(url, body).await,
             Method::DELETE => octo._delete(url, body).await,
-            _ => return Err(format!("unsupported method {method}")),
+            _ => return Err(Failed::Lost(format!("unsupported method {method}"))),
         }
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Failed::Lost(e.to_string()))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let text = self
-            .octo
-            .body_to_string(resp)
-            .await
-            .map_err(|e| e.to_string())?;
+        let text = read_capped(resp.into_body(), &headers).await?;
         let value = if text.trim().is_empty() {
             Value::Null
         } else {
@@ -442,6 +471,35 @@ impl Client {
         }
         Ok(a.body["data"].clone())
     }
+}
+
+/// The body as text, refused unread when its Content-Length is over [`MAX_BODY`] and cut off
+/// as soon as a chunked one passes it.
+async fn read_capped<B>(mut body: B, headers: &HeaderMap) -> Result<String, Failed>
+where
+    B: http_body_util::BodyExt + Unpin,
+    B::Error: std::fmt::Display,
+    B::Data: AsRef<[u8]>,
+{
+    let announced = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(n) = announced.filter(|&n| n > MAX_BODY as u64) {
+        return Err(Failed::TooLarge(format!("{n} bytes")));
+    }
+    let mut buf = Vec::with_capacity(announced.unwrap_or(0) as usize);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| Failed::Lost(e.to_string()))?;
+        if let Ok(data) = frame.into_data() {
+            let data = data.as_ref();
+            if buf.len() + data.len() > MAX_BODY {
+                return Err(Failed::TooLarge("unannounced length".into()));
+            }
+            buf.extend_from_slice(data);
+        }
+    }
+    String::from_utf8(buf).map_err(|e| Failed::Lost(format!("the answer is not UTF-8: {e}")))
 }
 
 /// Redirects followed for one GET before giving up.

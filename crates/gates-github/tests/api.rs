@@ -131,3 +131,52 @@ async fn a_redirect_of_a_read_to_another_host_is_refused_not_followed() {
     fake.fault(moved("GET", "/comments", 301, &to));
     sticky(&c, REPO).find().await.unwrap();
 }
+
+/// An empty page of comments, `pad` bytes larger.
+fn huge_page(pad: usize, chunked: bool, claim_length: Option<usize>) -> Fault {
+    Fault {
+        method: "GET",
+        path_contains: "/comments".into(),
+        status: 200,
+        body: serde_json::json!([]),
+        times: 4,
+        pad,
+        chunked,
+        claim_length,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_content_length_of_10_gb_is_refused_before_reading_the_body() {
+    let fake = FakeGitHub::start(TOKEN);
+    fake.fault(huge_page(0, false, Some(10 << 30)));
+    // Short, so that a client that waits for the body gives up soon.
+    let policy = RetryPolicy {
+        timeout: std::time::Duration::from_secs(3),
+        ..policy()
+    };
+    let c = Client::new(&fake.api_url, &fake.graphql_url, TOKEN, policy).unwrap();
+    let e = sticky(&c, REPO).find().await.unwrap_err().to_string();
+    let url = format!("{}/repos/{REPO}/issues/{PR}/comments", fake.api_url);
+    assert!(
+        e.contains(&url) && e.contains("10737418240 bytes") && e.contains("32 MiB"),
+        "{e}"
+    );
+    // Not retried: the same answer would come again.
+    assert_eq!(fake.state().log.len(), 1);
+}
+
+#[tokio::test]
+async fn a_chunked_answer_is_not_read_past_the_cap() {
+    let fake = FakeGitHub::start(TOKEN);
+    fake.fault(huge_page(33 << 20, true, None));
+    let c = client(&fake);
+    let e = sticky(&c, REPO).find().await.unwrap_err().to_string();
+    assert!(e.contains("/comments") && e.contains("32 MiB"), "{e}");
+    assert_eq!(fake.state().log.len(), 1);
+    // Within the cap, the same page is read.
+    fake.state().faults.clear();
+    fake.fault(huge_page(1 << 20, true, None));
+    assert!(sticky(&c, REPO).find().await.unwrap().is_empty());
+}

@@ -45,6 +45,12 @@ pub struct Fault {
     pub times: u32,
     /// Wait this long before answering (a timeout on the client's side).
     pub delay_ms: u64,
+    /// Spaces sent after the JSON body (still valid JSON): an answer this much larger.
+    pub pad: usize,
+    /// Send the body chunked, without a Content-Length.
+    pub chunked: bool,
+    /// Claim this Content-Length whatever is sent (a server announcing gigabytes).
+    pub claim_length: Option<usize>,
 }
 
 /// One request and its answer, as the server saw them.
@@ -269,17 +275,22 @@ fn error(message: &str) -> Value {
     json!({ "message": message, "documentation_url": "https://docs.github.com/rest" })
 }
 
+#[derive(Default)]
 struct Answer {
     status: u16,
     headers: Vec<(String, String)>,
     body: Option<Value>,
+    /// The transport of a fault: see [`Fault`].
+    pad: usize,
+    chunked: bool,
+    claim_length: Option<usize>,
 }
 
 fn answer(status: u16, body: Option<Value>) -> Answer {
     Answer {
         status,
-        headers: Vec::new(),
         body,
+        ..Default::default()
     }
 }
 
@@ -354,7 +365,21 @@ fn handle(
     });
     drop(s);
     let text = ans.body.map(|b| b.to_string()).unwrap_or_default();
-    let mut resp = Response::from_string(text).with_status_code(ans.status);
+    let length = text.len() + ans.pad;
+    let data = std::io::Read::chain(
+        std::io::Cursor::new(text.into_bytes()),
+        std::io::Read::take(std::io::repeat(b' '), ans.pad as u64),
+    );
+    let mut resp = match (ans.chunked, ans.claim_length) {
+        (true, _) => {
+            Response::new(ans.status.into(), Vec::new(), data, None, None).with_chunked_threshold(0)
+        }
+        (false, Some(claim)) => {
+            Response::new(ans.status.into(), Vec::new(), data, Some(claim), None)
+                .with_chunked_threshold(usize::MAX)
+        }
+        (false, None) => Response::new(ans.status.into(), Vec::new(), data, Some(length), None),
+    };
     resp.add_header(
         Header::from_bytes("Content-Type", "application/json; charset=utf-8").expect("header"),
     );
@@ -373,6 +398,9 @@ fn fire(s: &mut State, i: usize) -> Answer {
         status: f.status,
         headers: f.headers,
         body: Some(f.body),
+        pad: f.pad,
+        chunked: f.chunked,
+        claim_length: f.claim_length,
     }
 }
 
@@ -588,9 +616,8 @@ pub fn secondary_rate_limit(method: &'static str, path_contains: &str, retry_aft
         status: 403,
         headers: vec![("retry-after".into(), retry_after.to_string())],
         body: error("You have exceeded a secondary rate limit. Please wait a few minutes before you try again."),
-        after_effect: false,
         times: 1,
-        delay_ms: 0,
+        ..Default::default()
     }
 }
 

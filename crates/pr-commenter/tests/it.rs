@@ -592,9 +592,8 @@ fn primary_rate_limit_waits_for_the_reset_and_429_for_retry_after() {
         status: 403,
         headers: vec![("x-ratelimit-remaining".into(), "0".into()), ("x-ratelimit-reset".into(), reset.to_string())],
         body: json!({ "message": "API rate limit exceeded for installation ID 1.", "documentation_url": "https://docs.github.com/rest/rate-limit" }),
-        after_effect: false,
         times: 1,
-        delay_ms: 0,
+        ..Default::default()
     });
     fake.fault(gates_testkit::github::Fault {
         method: "POST",
@@ -602,9 +601,8 @@ fn primary_rate_limit_waits_for_the_reset_and_429_for_retry_after() {
         status: 429,
         headers: vec![("retry-after".into(), "1".into())],
         body: json!({ "message": "Too Many Requests", "documentation_url": "https://docs.github.com/rest" }),
-        after_effect: false,
         times: 1,
-        delay_ms: 0,
+        ..Default::default()
     });
     let dir = tempfile::tempdir().unwrap();
     let res = write_results(dir.path(), &[result("coverage", "pass", "### ✅ ok\n")]);
