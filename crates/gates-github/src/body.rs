@@ -15,6 +15,17 @@ pub struct Footer {
     pub run_url: Option<String>,
 }
 
+/// True for a commit id: 4 to 64 hexadecimal digits (abbreviated, SHA-1 or SHA-256).
+pub fn is_sha(sha: &str) -> bool {
+    (4..=64).contains(&sha.len()) && sha.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The first 7 digits of a commit id, or `None` when it is not one.
+pub fn short_sha(sha: &str) -> Option<&str> {
+    // ASCII only, so the byte slice is on a character boundary.
+    is_sha(sha).then(|| &sha[..sha.len().min(7)])
+}
+
 /// Display order: the suite's gates first, in a fixed order, then others by name.
 fn rank(gate: &str) -> (usize, String) {
     const ORDER: &[&str] = &[
@@ -60,8 +71,11 @@ fn headline(results: &[ResultFile]) -> String {
 
 fn footer(f: &Footer, trimmed: bool) -> String {
     let mut bits = Vec::new();
-    if let Some(sha) = &f.sha {
-        bits.push(format!("commit `{}`", &sha[..sha.len().min(7)]));
+    match f.sha.as_deref().map(short_sha) {
+        Some(Some(short)) => bits.push(format!("commit `{short}`")),
+        // From an event payload or an artifact: never sliced or shown unless it is a sha.
+        Some(None) => bits.push("commit not shown (its id is not hexadecimal)".to_string()),
+        None => {}
     }
     if let Some(url) = &f.run_url {
         bits.push(format!("[workflow run]({url})"));
@@ -175,6 +189,31 @@ mod tests {
             defang("hi @octocat <!-- gates:gates --> a@b.c"),
             "hi &#64;octocat &lt;!-- gates:gates --> a@b.c"
         );
+    }
+
+    #[test]
+    fn a_non_ascii_or_non_hex_head_sha_is_dropped_with_a_note_not_sliced() {
+        for bad in [
+            "ééééééé",
+            "abc\u{e9}def012",
+            "abc",
+            "zzzzzzzz",
+            "a`b)c*d",
+            &"a".repeat(65),
+        ] {
+            let f = Footer {
+                sha: Some(bad.to_string()),
+                run_url: None,
+            };
+            let text = render(&[], &f, COMMENT_BUDGET);
+            assert!(!text.contains(bad), "{text}");
+            assert!(text.contains("commit not shown"), "{text}");
+        }
+        let f = Footer {
+            sha: Some("6dcb09b5b57875f334f61aebed695e2e4193db5e".into()),
+            run_url: None,
+        };
+        assert!(render(&[], &f, COMMENT_BUDGET).contains("commit `6dcb09b`"));
     }
 
     #[test]

@@ -59,5 +59,37 @@ pub fn read(dir: &Path) -> Result<Payload, InputError> {
             format!("this version reads {SCHEMA}"),
         ));
     }
+    // Untrusted: shown in messages and compared with GitHub's, so only a real commit id.
+    if !crate::body::is_sha(&p.head_sha) {
+        return Err(InputError::new(
+            &path,
+            "head_sha is not a commit id (4 to 64 hexadecimal digits)",
+            "publish only payloads that `pr-commenter --prepare` wrote in a pull_request job",
+        ));
+    }
     Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_with_a_non_hex_head_sha_is_refused() {
+        let dir = std::env::temp_dir().join(format!("gates-handoff-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (sha, ok) in [("ééééééé", false), ("abc", false), ("6dcb09b5b578", true)] {
+            let p = serde_json::json!({ "schema": SCHEMA, "repo": "o/r", "pr": 1, "head_sha": sha, "results": [] });
+            std::fs::write(dir.join(FILE), p.to_string()).unwrap();
+            let r = read(&dir);
+            assert_eq!(r.is_ok(), ok, "{sha}: {r:?}");
+            if let Err(e) = r {
+                assert!(
+                    !e.to_string().contains(sha) && e.message.contains("head_sha"),
+                    "{e}"
+                );
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
