@@ -39,7 +39,7 @@ struct Rule {
     name: Option<String>,
     short_description: Option<Message>,
     default_configuration: Option<Config>,
-    properties: Option<HashMap<String, Value>>,
+    properties: Option<Unique<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -140,6 +140,50 @@ struct Suppression<'a> {
 
 /// `originalUriBaseIds`: base id to its URI.
 type Bases = HashMap<String, BaseUri>;
+
+/// An object read as a map whose keys must differ: with a key twice, a reader may take either
+/// value, so the log is refused (`serde` keeps the last silently).
+struct Unique<V>(HashMap<String, V>);
+
+impl<V> std::ops::Deref for Unique<V> {
+    type Target = HashMap<String, V>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Unique<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V_<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for V_<V> {
+            type Value = Unique<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Unique<V>, A::Error> {
+                let mut out = HashMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if out.contains_key(&key) {
+                        return Err(de::Error::custom(format!("duplicate key `{key}`")));
+                    }
+                    let v = map.next_value()?;
+                    out.insert(key, v);
+                }
+                Ok(Unique(out))
+            }
+        }
+        d.deserialize_map(V_(std::marker::PhantomData))
+    }
+}
+
+/// Refuse a key seen before in the same object (`what` names the object).
+fn once<E: de::Error>(seen: &mut Vec<String>, key: &str, what: &str) -> Result<(), E> {
+    if seen.iter().any(|k| k == key) {
+        return Err(E::custom(format!("duplicate key `{key}` in {what}")));
+    }
+    seen.push(key.to_string());
+    Ok(())
+}
 
 #[derive(Deserialize)]
 struct BaseUri {
@@ -421,7 +465,9 @@ impl<'de> Visitor<'de> for LogSeed<'_, '_> {
         f.write_str("a SARIF log")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
+            once(&mut seen, &key, "the log")?;
             match key.as_str() {
                 "version" => {
                     let v: String = map.next_value()?;
@@ -497,13 +543,15 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
         let mut tool: Option<Tool> = None;
         let mut bases = Bases::new();
         let mut buffered: Vec<SarifResult<'de>> = Vec::new();
-        let first = self.report.findings.len();
         // Results streamed before `originalUriBaseIds` was seen: (finding index, result uri, base id).
         let mut unresolved: Vec<(usize, String, String)> = Vec::new();
+        let mut seen = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
+            // A second `results` or `originalUriBaseIds` would be read against the wrong one.
+            once(&mut seen, &key, "a run")?;
             match key.as_str() {
                 "tool" => tool = Some(map.next_value()?),
-                "originalUriBaseIds" => bases = map.next_value()?,
+                "originalUriBaseIds" => bases = map.next_value::<Unique<BaseUri>>()?.0,
                 "results" => match &tool {
                     Some(t) => {
                         let conv = Conv::new(t, self.ctx);
@@ -532,7 +580,7 @@ impl<'de> Visitor<'de> for RunSeed<'_, '_> {
         }
         for (i, uri, base) in unresolved {
             if let Some(b) = bases.get(&base).and_then(|b| b.uri.as_deref()) {
-                self.report.findings[first + i].path = Some(self.ctx.repo_path(&format!(
+                self.report.findings[i].path = Some(self.ctx.repo_path(&format!(
                     "{}/{}",
                     b.trim_end_matches('/'),
                     uri
@@ -564,7 +612,6 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_> {
         f.write_str("a list of results")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let first = self.report.findings.len();
         while let Some(r) = seq.next_element::<SarifResult<'de>>()? {
             // A base id not declared yet may come later in the run: remember the raw URI.
             let pending = r
@@ -585,7 +632,7 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_> {
             };
             if let Some((uri, base)) = pending {
                 self.unresolved
-                    .push((self.report.findings.len() - first, uri, base));
+                    .push((self.report.findings.len(), uri, base));
             }
             self.report.findings.push(f);
         }
