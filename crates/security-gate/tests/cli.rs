@@ -2,23 +2,17 @@
 
 use std::process::Command;
 
+mod common;
+use common::{fixture, gate};
+
 /// `--baseline base.json cur.json` took the report as a second baseline and then said
 /// "required arguments were not provided: <REPORT>": one value per flag.
 #[test]
 fn baseline_takes_one_value_and_leaves_the_report_alone() {
-    let fixtures =
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/security");
-    let bandit = fixtures.join("bandit.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_security-gate"))
-        .args([
-            "--baseline",
-            bandit.to_str().unwrap(),
-            bandit.to_str().unwrap(),
-        ])
-        .args(["--print", "human"])
-        .env_clear()
-        .output()
-        .unwrap();
+    let bandit = fixture("bandit.json");
+    let b = bandit.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = gate(dir.path(), &["--baseline", b, b, "--print", "human"], &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(!err.contains("required arguments"), "{err}");
@@ -40,22 +34,19 @@ fn help_lists_the_values_of_print_and_unknown_as() {
 /// gate": it takes files, globs and directories like every gate.
 #[test]
 fn report_globs_are_expanded_and_one_matching_nothing_is_an_error() {
-    let fixtures =
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/security");
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("reports")).unwrap();
     std::fs::copy(
-        fixtures.join("bandit.json"),
+        fixture("bandit.json"),
         dir.path().join("reports/bandit.json"),
     )
     .unwrap();
     let run = |pattern: &str| {
-        Command::new(env!("CARGO_BIN_EXE_security-gate"))
-            .args([pattern, "--max", "high=0", "--print", "human"])
-            .current_dir(dir.path())
-            .env_clear()
-            .output()
-            .unwrap()
+        gate(
+            dir.path(),
+            &[pattern, "--max", "high=0", "--print", "human"],
+            &[],
+        )
     };
     let out = run("reports/*.json");
     let stdout = String::from_utf8_lossy(&out.stdout);

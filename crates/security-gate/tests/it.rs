@@ -5,25 +5,17 @@
 #![allow(clippy::disallowed_methods)]
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
 use security_gate::formats::{self, Format};
+
+mod common;
+use common::{assert_exit, fixture, gate, read_json, root};
 use security_gate::gate::count;
 use security_gate::model::{Report, Severity};
 
 const SENTINEL: &str = "GATES_SENTINEL_SECRET_7f3a9c2e1b";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn fixture(name: &str) -> PathBuf {
-    root().join("fixtures/security").join(name)
-}
 
 fn parse(name: &str) -> Report {
     formats::parse_file(
@@ -40,31 +32,6 @@ fn sev(r: &Report) -> BTreeMap<&'static str, u64> {
         .filter(|(_, n)| *n > 0)
         .map(|(s, n)| (s.name(), n))
         .collect()
-}
-
-fn gate(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_security-gate"))
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(env.iter().copied())
-        .output()
-        .unwrap()
-}
-
-/// The run ended with `code`; its stderr is shown when not.
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 #[test]
