@@ -47,13 +47,13 @@ pub enum ApiError {
         message: String,
     },
     /// No answer (connection failure or timeout); for a POST, whether it landed is unknown.
-    #[error("{method} {path}: no answer from GitHub: {reason}")]
+    #[error("{method} {url}: no answer: {reason}")]
     NoAnswer {
         /// Method.
         method: String,
-        /// Path.
-        path: String,
-        /// What went wrong.
+        /// The URL tried (without its query), so a wrong `GITHUB_API_URL` shows.
+        url: String,
+        /// What went wrong, with its causes.
         reason: String,
     },
     /// A rate limit longer than the accepted wait.
@@ -117,6 +117,44 @@ impl ApiError {
         matches!(self, ApiError::NoAnswer { .. })
             || matches!(self, ApiError::Status { status, .. } if *status >= 500)
     }
+
+    /// What to do about it, for the error's help line.
+    pub fn help(&self) -> &'static str {
+        match self {
+            ApiError::Status { status: 401, .. } => {
+                "the token was refused: pass a valid GITHUB_TOKEN (github.token in a workflow)"
+            }
+            ApiError::Status {
+                status: 403 | 404, ..
+            } => "check the token's permissions (pull-requests: write for comments) and that the repository and pull request exist",
+            ApiError::Status { .. } | ApiError::RateLimited { .. } => {
+                "check GitHub's status and run the job again"
+            }
+            ApiError::NoAnswer { .. } => {
+                "check that the runner can reach that URL, and that GITHUB_API_URL is the API's address (https://api.github.com, or https://HOST/api/v3 on GitHub Enterprise Server)"
+            }
+            ApiError::OtherHost { .. } | ApiError::TooLarge { .. } => {
+                "check that GITHUB_API_URL points to GitHub's API"
+            }
+            ApiError::Setup(_) => "check GITHUB_API_URL and the token",
+        }
+    }
+}
+
+/// An error with its causes, `outer: inner: root`: octocrab's own text ("Service Error: client
+/// error (Connect)") hides the reason (refused, DNS, TLS) that only the source chain holds.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+    }
+    out
 }
 
 /// What is wrong with a token that cannot be sent as an HTTP header, and what to do; never
@@ -320,7 +358,7 @@ impl Client {
                     }
                     return Err(ApiError::NoAnswer {
                         method: method.to_string(),
-                        path: short,
+                        url: url.split('?').next().unwrap_or(&url).to_string(),
                         reason,
                     });
                 }
@@ -416,7 +454,7 @@ impl Client {
             Method::DELETE => octo._delete(url, body).await,
             _ => return Err(Failed::Lost(format!("unsupported method {method}"))),
         }
-        .map_err(|e| Failed::Lost(e.to_string()))?;
+        .map_err(|e| Failed::Lost(causes(&e)))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let text = read_capped(resp.into_body(), &headers).await?;

@@ -121,11 +121,7 @@ fn main() -> ExitCode {
         Err(f) => {
             let err = match f {
                 Failure::Input(e) => e,
-                Failure::Api(e) => InputError::new(
-                    "(GitHub API)",
-                    e.to_string(),
-                    "check the token's permissions (pull-requests: write) and GitHub's status",
-                ),
+                Failure::Api(e) => InputError::new("(GitHub API)", e.to_string(), e.help()),
             };
             // No result file: the commenter judges nothing, but its failure is seen everywhere.
             let opts = gates_core::EmitOptions::new(None, gates_core::emit::Format::Auto, &env);

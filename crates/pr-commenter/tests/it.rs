@@ -793,3 +793,32 @@ fn a_redirect_answering_a_comment_write_is_an_error_not_created_comment_0() {
     assert_eq!(ours(&fake)[0].body, "<!-- gates:gates -->\nold");
     fake.assert_conforms();
 }
+
+#[test]
+fn an_unreachable_api_names_the_url_it_tried_and_why() {
+    let fake = FakeGitHub::start(TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let res = write_results(dir.path(), &[result("coverage", "pass", "### ✅ ok\n")]);
+    // A port nothing listens on: bind one, then free it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let api = format!("http://127.0.0.1:{port}");
+    let r = run(
+        &fake,
+        dir.path(),
+        &[res.to_str().unwrap()],
+        &[("GITHUB_API_URL", &api)],
+    );
+    assert_eq!(r.out.status.code(), Some(2), "{}", r.stderr());
+    let err = r.stderr();
+    // The URL tried, the reason under octocrab's "client error (Connect)", and what to check.
+    assert!(
+        err.contains(&format!("GET {api}/repos/{REPO}/issues/{PR}/comments")),
+        "{err}"
+    );
+    assert!(err.to_lowercase().contains("refused"), "{err}");
+    assert!(err.contains("GITHUB_API_URL is the API's address"), "{err}");
+}
