@@ -42,6 +42,9 @@ pub fn merge(reports: Vec<Report>, resolver: &Resolver) -> Merged {
             (None, h) => h,
             (Some(Some(mut a)), Some(b)) if a.name == b.name => {
                 a.counter.add(b.counter);
+                if a.rounding != b.rounding {
+                    a.rounding = crate::model::Rounding::default();
+                }
                 Some(a)
             }
             _ => None,

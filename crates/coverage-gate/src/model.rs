@@ -168,6 +168,46 @@ pub struct Headline {
     pub counter: Counter,
     /// How the producer computes it, in words.
     pub formula: &'static str,
+    /// How the producer rounds it when it prints it.
+    #[serde(skip)]
+    pub rounding: Rounding,
+}
+
+/// How a producer prints its headline percentage. The headline is shown as its producer shows
+/// it, so the numbers match the tool's own output; the gate's thresholds keep truncating
+/// ([`crate::policy::pct`]), so 79.999 never passes a minimum of 80.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rounding {
+    /// Two decimals, truncated (istanbul, and where the producer's rule is not known).
+    #[default]
+    Truncate2,
+    /// `printf("%.Nf")`: nearest, ties to even on the exact binary value (go tool cover with 1,
+    /// llvm-cov with 2).
+    Fixed(u8),
+    /// coverage.py's `display_covered`: nearest at `precision` decimals, except that a value
+    /// strictly between 0 and 100 never shows as 0 or 100.
+    CoveragePy(u8),
+}
+
+impl Rounding {
+    /// `p` as the producer prints it, with a `%`.
+    pub fn show(self, p: f64) -> String {
+        match self {
+            Rounding::Truncate2 => crate::policy::pct(p),
+            Rounding::Fixed(n) => format!("{p:.*}%", usize::from(n)),
+            Rounding::CoveragePy(n) => {
+                let near = 10f64.powi(-i32::from(n));
+                let p = if p > 0.0 && p < near {
+                    near
+                } else if p > 100.0 - near && p < 100.0 {
+                    100.0 - near
+                } else {
+                    p
+                };
+                format!("{p:.*}%", usize::from(n))
+            }
+        }
+    }
 }
 
 /// One parsed report, paths as the report wrote them.
@@ -216,5 +256,23 @@ impl Totals {
             t.functions.add(f.functions());
         }
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rounding;
+
+    #[test]
+    fn headlines_round_as_their_producers_print_them() {
+        // dateutil: coverage.py with precision 2 prints 75.38%, where truncation showed 75.37%.
+        assert_eq!(Rounding::CoveragePy(2).show(75.375), "75.38%");
+        assert_eq!(Rounding::CoveragePy(0).show(71.951), "72%");
+        // coverage.py never shows a partial total as 100 or 0.
+        assert_eq!(Rounding::CoveragePy(0).show(99.6), "99%");
+        assert_eq!(Rounding::CoveragePy(2).show(0.001), "0.01%");
+        assert_eq!(Rounding::CoveragePy(0).show(100.0), "100%");
+        assert_eq!(Rounding::Fixed(1).show(66.66), "66.7%");
+        assert_eq!(Rounding::Truncate2.show(75.375), "75.37%");
     }
 }

@@ -21,6 +21,13 @@ fn show(c: Counter) -> String {
     c.percent().map_or_else(|| "n/a".to_string(), pct)
 }
 
+/// The producer's headline as the producer prints it (see [`crate::model::Rounding`]).
+fn headline_shown(h: &crate::model::Headline) -> String {
+    h.counter
+        .percent()
+        .map_or_else(|| "n/a".to_string(), |p| h.rounding.show(p))
+}
+
 fn output_value(c: Option<Counter>) -> String {
     c.and_then(|c| c.percent())
         .map(|p| pct(p).trim_end_matches('%').to_string())
@@ -101,7 +108,7 @@ pub fn outcome(eval: &Evaluation, policy: &Policy, context: Context) -> Outcome 
         );
     }
     if let Some(h) = &eval.merged.headline {
-        metrics.insert("headline".into(), json!({ "name": h.name, "covered": h.counter.covered, "total": h.counter.total, "percent": h.counter.percent().map(truncate2), "formula": h.formula }));
+        metrics.insert("headline".into(), json!({ "name": h.name, "covered": h.counter.covered, "total": h.counter.total, "percent": h.counter.percent().map(truncate2), "shown": headline_shown(h), "formula": h.formula }));
     }
     metrics.insert("gated".into(), json!("lines"));
     metrics.insert("files".into(), json!(eval.merged.files.len()));
@@ -232,7 +239,7 @@ fn sections(eval: &Evaluation, policy: &Policy, delta: Option<f64>) -> Vec<Secti
         body.push_str(&format!(
             "\nThe producer's own headline: {} {} ({} of {}) — {}. The gate checks lines.\n",
             h.name,
-            show(h.counter),
+            headline_shown(h),
             h.counter.covered,
             h.counter.total,
             escape(h.formula)
@@ -401,7 +408,7 @@ fn notes(eval: &Evaluation) -> Vec<String> {
             h.name,
             h.counter.covered,
             h.counter.total,
-            show(h.counter),
+            headline_shown(h),
             h.formula
         ));
     }

@@ -10,12 +10,31 @@ use std::path::Path;
 use gates_core::InputError;
 use serde::Deserialize;
 
-use crate::model::{Counter, Headline, LineCov, Report};
+use crate::model::{Counter, Headline, LineCov, Report, Rounding};
 
 #[derive(Deserialize)]
 struct Doc {
     meta: Meta,
     files: BTreeMap<String, File>,
+    #[serde(default)]
+    totals: Totals,
+}
+
+/// Only the printed headline is read, for the precision coverage.py was configured with
+/// (`[report] precision`): `"75.38"` is 2.
+#[derive(Deserialize, Default)]
+struct Totals {
+    #[serde(default)]
+    percent_covered_display: Option<String>,
+}
+
+impl Totals {
+    fn precision(&self) -> u8 {
+        self.percent_covered_display
+            .as_deref()
+            .and_then(|d| d.split_once('.'))
+            .map_or(0, |(_, frac)| u8::try_from(frac.len().min(10)).unwrap_or(0))
+    }
 }
 
 #[derive(Deserialize)]
@@ -85,6 +104,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
             name: "statements+branches",
             counter: headline,
             formula: "coverage.py total: (executed statements + taken branches) / (statements + branches)",
+            rounding: Rounding::CoveragePy(doc.totals.precision()),
         });
     }
     Ok(report)

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use gates_core::InputError;
 
-use crate::model::{Counter, Headline, Report};
+use crate::model::{Counter, Headline, Report, Rounding};
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Span {
@@ -129,6 +129,7 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
         name: "statements",
         counter: statements,
         formula: "go tool cover: statements in executed blocks / all statements",
+        rounding: Rounding::Fixed(1),
     });
     Ok(report)
 }

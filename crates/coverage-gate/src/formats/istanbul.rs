@@ -11,7 +11,7 @@ use std::path::Path;
 use gates_core::InputError;
 use serde::Deserialize;
 
-use crate::model::{Counter, Headline, LineCov, Report, SummaryCounts};
+use crate::model::{Counter, Headline, LineCov, Report, Rounding, SummaryCounts};
 
 #[derive(Deserialize)]
 struct Pos {
@@ -129,6 +129,7 @@ pub fn parse_final<R: BufRead>(input: R, path: &Path) -> Result<Report, InputErr
         name: "statements",
         counter: statements,
         formula: "istanbul: executed statements / statements",
+        rounding: Rounding::Truncate2,
     });
     Ok(report)
 }
@@ -198,6 +199,7 @@ pub fn parse_summary<R: BufRead>(input: R, path: &Path) -> Result<Report, InputE
         name: "statements",
         counter: statements,
         formula: "istanbul: executed statements / statements",
+        rounding: Rounding::Truncate2,
     });
     Ok(report)
 }

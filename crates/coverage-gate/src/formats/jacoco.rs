@@ -9,7 +9,7 @@ use gates_core::InputError;
 use quick_xml::events::Event;
 
 use super::xml::{self, XmlReader};
-use crate::model::{Counter, Headline, LineCov, Report};
+use crate::model::{Counter, Headline, LineCov, Report, Rounding};
 
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let mut r = XmlReader::new(input, path);
@@ -149,6 +149,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
         name: "instructions",
         counter,
         formula: "JaCoCo INSTRUCTION counter: covered bytecode instructions / all instructions",
+        rounding: Rounding::Truncate2,
     });
     Ok(report)
 }

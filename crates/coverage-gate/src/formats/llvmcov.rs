@@ -11,7 +11,7 @@ use gates_core::InputError;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::{Counter, Headline, LineCov, Report};
+use crate::model::{Counter, Headline, LineCov, Report, Rounding};
 
 #[derive(Deserialize)]
 struct Doc {
@@ -159,6 +159,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
         name: "regions",
         counter: regions,
         formula: "llvm-cov: executed code regions / regions",
+        rounding: Rounding::Fixed(2),
     });
     Ok(report)
 }

@@ -10,7 +10,7 @@ use gates_core::InputError;
 use quick_xml::events::Event;
 
 use super::xml::{self, XmlReader};
-use crate::model::{Counter, Headline, LineCov, Report};
+use crate::model::{Counter, Headline, LineCov, Report, Rounding};
 
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let mut r = XmlReader::new(input, path);
@@ -126,6 +126,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
         name: "sequence points",
         counter: points,
         formula: "OpenCover: visited sequence points / sequence points",
+        rounding: Rounding::Truncate2,
     });
     Ok(report)
 }

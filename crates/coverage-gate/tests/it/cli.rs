@@ -366,3 +366,33 @@ fn a_directory_input_reads_the_reports_in_it() {
         "{stdout}"
     );
 }
+
+/// The producer's headline is printed as the producer rounds it (coverage.py's 71.95% as its
+/// `coverage report` prints: 72%), while the thresholds keep truncating (79.999 never shows
+/// as 80 where it decides a limit).
+#[test]
+fn the_producers_headline_is_shown_as_the_producer_rounds_it() {
+    let scratch = tempfile::tempdir().unwrap();
+    let report = crate::fixtures().join("coveragepy-json/coverage.json");
+    let printed =
+        std::fs::read_to_string(crate::fixtures().join("coveragepy-json/coveragepy.report.txt"))
+            .unwrap();
+    let total = printed
+        .lines()
+        .find(|l| l.starts_with("TOTAL"))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap()
+        .to_string();
+    let out = crate::e2e::gate(
+        scratch.path(),
+        &[report.to_str().unwrap(), "--print", "human"],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("producer's headline"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(line.contains(&format!(" {total} ")), "{total} in {line}");
+    assert!(!line.contains("71.95"), "{line}");
+}
