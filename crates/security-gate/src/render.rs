@@ -189,6 +189,19 @@ fn message(f: &Finding) -> String {
     m
 }
 
+/// Longest "What" in the summary table: a whole Semgrep message can be a paragraph.
+const WHAT_CHARS: usize = 200;
+
+/// The "What" column: the scanner's message (its first line), which says what is wrong; the
+/// title alone is often only a rule name ("Semgrep Finding: x", Bandit's test name).
+fn what(f: &Finding) -> String {
+    let first = f.message.lines().map(str::trim).find(|l| !l.is_empty());
+    match first {
+        Some(m) => gates_core::text::cap(m, WHAT_CHARS).into_owned(),
+        None => f.title.to_string(),
+    }
+}
+
 fn sections(
     eval: &Evaluation,
     ordered: &[&Finding],
@@ -249,7 +262,7 @@ fn sections(
                     f.severity.name().to_string(),
                     escape(&f.rule),
                     code(&where_(f)),
-                    escape(&f.title),
+                    escape(&what(f)),
                     escape(&f.reported_by().collect::<Vec<_>>().join(", ")),
                     escape(&f.severity_source),
                 ]

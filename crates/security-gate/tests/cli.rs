@@ -65,3 +65,60 @@ fn report_globs_are_expanded_and_one_matching_nothing_is_an_error() {
         "{err}"
     );
 }
+
+/// The summary's "What" column showed "Semgrep Finding: <rule id>" or Bandit's test name: it
+/// shows what the scanner says is wrong (its message's first line).
+#[test]
+fn the_summary_says_what_is_wrong_in_the_scanners_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    for (report, messages) in [
+        ("semgrep.json", "/results/*/extra/message"),
+        ("bandit.json", "/results/*/issue_text"),
+    ] {
+        let out = gate(
+            dir.path(),
+            &[fixture(report).to_str().unwrap()],
+            &[
+                ("GITHUB_ACTIONS", "true"),
+                ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{report}");
+        let md = std::fs::read_to_string(&summary).unwrap();
+        let doc = common::read_json(&fixture(report));
+        let (list, field) = messages.trim_start_matches('/').split_once("/*/").unwrap();
+        let said: Vec<String> = doc[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r.pointer(&format!("/{field}"))
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .lines()
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        let rows: Vec<&str> = md
+            .lines()
+            .skip_while(|l| !l.contains("| What |"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .collect();
+        assert!(!rows.is_empty(), "{report}: {md}");
+        for row in rows {
+            let what = row.split(" | ").nth(3).unwrap();
+            assert!(
+                said.iter()
+                    .any(|m| gates_core::markdown::escape(m) == what || what.ends_with('…')),
+                "{report}: {what:?} is not one of the scanner's messages"
+            );
+            assert!(!what.starts_with("Semgrep Finding"), "{row}");
+        }
+        std::fs::remove_file(&summary).unwrap();
+    }
+}
