@@ -28,6 +28,7 @@ fn bench(c: &mut Criterion) {
         format: None,
         max: BTreeMap::new(),
         max_new: BTreeMap::new(),
+        max_new_from: gate::Setting::Flag("--max-new"),
         baseline: Vec::new(),
         suppressions: None,
         config: Default::default(),

@@ -25,6 +25,8 @@ pub struct Inputs {
     pub max: BTreeMap<Severity, u64>,
     /// Most new findings per severity.
     pub max_new: BTreeMap<Severity, u64>,
+    /// Where `max_new` was set (the flag or the config file), for the error without a baseline.
+    pub max_new_from: Setting,
     /// The base branch's reports or result file.
     pub baseline: Vec<PathBuf>,
     /// Suppressions file.
@@ -43,6 +45,15 @@ pub struct Inputs {
     pub today: Day,
     /// Without a baseline: keep only findings on the change (`--diff-filter`).
     pub diff: Option<(DiffFilter, gates_core::git::ChangedLines)>,
+}
+
+/// Where a setting came from, so an error blames the right place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Setting {
+    /// A command-line flag (or the action input that became it).
+    Flag(&'static str),
+    /// A key of the config file.
+    Config(PathBuf),
 }
 
 /// Which findings count when there is no baseline (reviewdog's filter modes).
@@ -465,11 +476,19 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
         .extend(limit_checks("security/max", "", &active, &inputs.max));
     if !inputs.max_new.is_empty() {
         if !has_baseline {
-            return Err(InputError::new(
-                &inputs.config_path,
-                "max-new needs a baseline",
-                "pass the base branch's reports or result file with --baseline",
-            ));
+            let base = "pass the base branch's reports or result file with --baseline";
+            return Err(match &inputs.max_new_from {
+                Setting::Flag(flag) => InputError::new(
+                    *flag,
+                    "limits new findings, which needs a baseline to tell new from existing",
+                    format!("{base}, or drop {flag}"),
+                ),
+                Setting::Config(path) => InputError::new(
+                    path,
+                    "`security.max-new` limits new findings, which needs a baseline to tell new from existing",
+                    format!("{base}, or remove `max-new` from this file"),
+                ),
+            });
         }
         let new = count(eval.active().filter(|f| f.new));
         eval.checks.extend(limit_checks(

@@ -96,8 +96,10 @@ fn run(
         max.extend(config::parse_limits(m, flag)?);
     }
     let mut max_new = config::limits(&cfg.max_new, "max-new", &config_path)?;
+    let mut max_new_from = gate::Setting::Config(config_path.clone());
     if let Some(m) = &cli.max_new {
         max_new.extend(config::parse_limits(m, flag)?);
+        max_new_from = gate::Setting::Flag("--max-new");
     }
     let unknown_as = match cli.unknown_as.as_deref().or(cfg.unknown_as.as_deref()) {
         Some(s) => Some(config::severity(s, "unknown-as", flag)?),
@@ -141,6 +143,7 @@ fn run(
         format: cli.format,
         max,
         max_new,
+        max_new_from,
         baseline: cli.baseline.clone(),
         suppressions: cli.suppressions.clone(),
         config: cfg,

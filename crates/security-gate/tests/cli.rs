@@ -122,3 +122,33 @@ fn the_summary_says_what_is_wrong_in_the_scanners_words() {
         std::fs::remove_file(&summary).unwrap();
     }
 }
+
+/// `--max-new` without `--baseline` blamed `.github/gates.yml`, which did not exist: the error
+/// names where the limit was set, the flag or the config file.
+#[test]
+fn max_new_without_a_baseline_blames_where_it_was_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let bandit = fixture("bandit.json");
+    let b = bandit.to_str().unwrap();
+    let out = gate(dir.path(), &[b, "--max-new", "high=0"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--max-new: limits new findings"), "{err}");
+    assert!(err.contains("or drop --max-new"), "{err}");
+    assert!(!err.contains("gates.yml"), "{err}");
+
+    std::fs::create_dir_all(dir.path().join(".github")).unwrap();
+    std::fs::write(
+        dir.path().join(".github/gates.yml"),
+        "security:\n  max-new:\n    high: 0\n",
+    )
+    .unwrap();
+    let out = gate(dir.path(), &[b], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(".github/gates.yml: `security.max-new` limits new findings")
+            && err.contains("remove `max-new`"),
+        "{err}"
+    );
+}
