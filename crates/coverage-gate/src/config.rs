@@ -12,18 +12,23 @@ use serde::Deserialize;
 pub struct CoverageConfig {
     /// Minimum line coverage over all files, in percent.
     #[schemars(range(min = 0, max = 100))]
+    #[serde(default, deserialize_with = "gates_core::config::percent")]
     pub min_lines: Option<f64>,
     /// Minimum branch coverage over all files, in percent.
     #[schemars(range(min = 0, max = 100))]
+    #[serde(default, deserialize_with = "gates_core::config::percent")]
     pub min_branches: Option<f64>,
     /// Minimum function coverage over all files, in percent.
     #[schemars(range(min = 0, max = 100))]
+    #[serde(default, deserialize_with = "gates_core::config::percent")]
     pub min_functions: Option<f64>,
     /// Minimum coverage of the coverable lines the change adds or modifies, in percent.
     #[schemars(range(min = 0, max = 100))]
+    #[serde(default, deserialize_with = "gates_core::config::percent")]
     pub min_patch: Option<f64>,
     /// Largest allowed drop of line coverage against the baseline, in percentage points.
     #[schemars(range(min = 0, max = 100))]
+    #[serde(default, deserialize_with = "gates_core::config::percent")]
     pub max_drop: Option<f64>,
     /// Fail when the number of uncovered lines grows against the baseline (immune to deleting
     /// covered code).
@@ -36,7 +41,7 @@ pub struct CoverageConfig {
     #[serde(default)]
     pub path_map: Vec<String>,
     /// Globs of repository paths to leave out of every number (generated code, vendored code).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "gates_core::config::globs")]
     pub exclude: Vec<String>,
     /// Report but never fail: a failed rule becomes a warning.
     #[serde(default)]
@@ -50,12 +55,15 @@ pub struct CoverageConfig {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PathRule {
     /// Glob over repository paths, e.g. `src/core/**`.
+    #[serde(deserialize_with = "gates_core::config::glob")]
     pub path: String,
     /// Minimum line coverage of the matching files together, in percent.
     #[schemars(range(min = 0, max = 100))]
+    #[serde(default, deserialize_with = "gates_core::config::percent")]
     pub min_lines: Option<f64>,
     /// Minimum branch coverage of the matching files together, in percent.
     #[schemars(range(min = 0, max = 100))]
+    #[serde(default, deserialize_with = "gates_core::config::percent")]
     pub min_branches: Option<f64>,
 }
 

@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 use std::path::Path;
 
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
 
 use crate::InputError;
 
@@ -51,13 +52,97 @@ pub fn load_section<T: DeserializeOwned>(
     SectionSeed::<T> { section, _t: PhantomData }.deserialize(de).map_err(|e| {
         let err = InputError::new(
             path,
-            e.to_string(),
+            friendly(&e.to_string()),
             format!("fix the setting; the keys of section `{section}` are in schemas/config/{section}.schema.json and in {section}/README.md of the gates repository (top-level sections: {})", SECTIONS.join(", ")),
         );
         match e.location() {
             Some(loc) => err.at(loc.line() as u64, Some(loc.column() as u64)),
             None => err,
         }
+    })
+}
+
+/// serde's wording made to read like the suite's own: the location (already in the error's
+/// `file:line:col`) is dropped, and a type mismatch says what to write instead
+/// (`"80%" is not a number: write 80`).
+pub fn friendly(message: &str) -> String {
+    let message = match message.rfind(" at line ") {
+        Some(i)
+            if message[i + 9..]
+                .split_once(" column ")
+                .is_some_and(|(l, c)| {
+                    l.bytes().all(|b| b.is_ascii_digit()) && c.bytes().all(|b| b.is_ascii_digit())
+                }) =>
+        {
+            &message[..i]
+        }
+        _ => message,
+    };
+    let Some(at) = message.find("invalid type: ") else {
+        return message.to_string();
+    };
+    let (prefix, rest) = message.split_at(at);
+    let rest = &rest["invalid type: ".len()..];
+    let Some((found, expected)) = rest.rsplit_once(", expected ") else {
+        return message.to_string();
+    };
+    let whole = matches!(
+        expected,
+        "u64" | "u32" | "u16" | "u8" | "usize" | "i64" | "i32"
+    );
+    let number = whole || matches!(expected, "f64" | "f32");
+    let value = found
+        .strip_prefix("string ")
+        .or_else(|| found.strip_prefix("floating point "))
+        .or_else(|| found.strip_prefix("integer "))
+        .map(|v| v.trim_matches(|c| c == '"' || c == '`'));
+    match (number, value) {
+        (true, Some(v)) => {
+            let kind = if whole { "a whole number" } else { "a number" };
+            let bare = v.trim().trim_end_matches('%').trim();
+            let hint = match bare.parse::<f64>() {
+                Ok(n) if n.is_finite() && (!whole || n.fract() == 0.0) => format!("write {bare}"),
+                _ if whole => "write a count such as 0 or 5".to_string(),
+                _ => "write a number such as 80 (a percentage is written without %)".to_string(),
+            };
+            format!("{prefix}{v} is not {kind}: {hint}")
+        }
+        (true, None) => format!("{prefix}{found} is not a number"),
+        _ => format!("{prefix}{found} where {expected} was expected"),
+    }
+}
+
+/// `deserialize_with` for an optional percentage: a number from 0 to 100, checked where it is
+/// read so a wrong one is reported at its line and column.
+pub fn percent<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let v = Option::<f64>::deserialize(d)?;
+    match v {
+        Some(p) if !(0.0..=100.0).contains(&p) => Err(serde::de::Error::custom(format!(
+            "{p} is not a percentage: give a number from 0 to 100"
+        ))),
+        _ => Ok(v),
+    }
+}
+
+/// `deserialize_with` for a list of globs, each checked where it is read.
+pub fn globs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let v = Vec::<String>::deserialize(d)?;
+    for g in &v {
+        check_glob(g).map_err(serde::de::Error::custom)?;
+    }
+    Ok(v)
+}
+
+/// `deserialize_with` for one glob.
+pub fn glob<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let g = String::deserialize(d)?;
+    check_glob(&g).map_err(serde::de::Error::custom)?;
+    Ok(g)
+}
+
+fn check_glob(g: &str) -> Result<(), String> {
+    globset::Glob::new(g).map(drop).map_err(|e| {
+        format!("{g:?} is not a glob ({e}): write one such as src/** or **/generated/**")
     })
 }
 
@@ -143,6 +228,31 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for SectionSeed<'_, T> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn serde_wording_reads_like_the_suites_own() {
+        assert_eq!(
+            friendly("coverage.min-lines: invalid type: string \"80%\", expected f64 at line 2 column 14"),
+            "coverage.min-lines: 80% is not a number: write 80"
+        );
+        assert_eq!(
+            friendly("security.max.high: invalid type: floating point `1.5`, expected u64 at line 3 column 11"),
+            "security.max.high: 1.5 is not a whole number: write a count such as 0 or 5"
+        );
+        assert_eq!(
+            friendly("coverage.min-lines: invalid type: string \"high\", expected f64"),
+            "coverage.min-lines: high is not a number: write a number such as 80 (a percentage is written without %)"
+        );
+        assert_eq!(
+            friendly("security: unknown severity \"hgh\": use critical at line 3 column 5"),
+            "security: unknown severity \"hgh\": use critical"
+        );
+        assert_eq!(
+            friendly("coverage.exclude: invalid type: map, expected a sequence"),
+            "coverage.exclude: map where a sequence was expected"
+        );
+    }
+
     use super::*;
     use serde::Deserialize;
 

@@ -72,14 +72,14 @@ pub fn render(out: &mut impl Write, outcome: &Outcome, style: Style) -> io::Resu
                 Level::Notice => ("36", "notice"),
             };
             let place = match (&f.path, f.start_line, f.end_line) {
-                (Some(p), Some(s), Some(e)) if e != s => format!("{}:{s}-{e}", sanitize(p)),
-                (Some(p), Some(s), _) => format!("{}:{s}", sanitize(p)),
-                (Some(p), None, _) => sanitize(p),
+                (Some(p), Some(s), Some(e)) if e != s => format!("{}:{s}-{e}: ", sanitize(p)),
+                (Some(p), Some(s), _) => format!("{}:{s}: ", sanitize(p)),
+                (Some(p), None, _) => format!("{}: ", sanitize(p)),
                 (None, _, _) => String::new(),
             };
             writeln!(
                 out,
-                "{}: {place}: {}",
+                "{}: {place}{}",
                 style.paint(c, w),
                 sanitize(&f.message)
             )?;

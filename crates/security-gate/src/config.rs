@@ -16,12 +16,12 @@ use crate::suppress::Entry;
 pub struct SecurityConfig {
     /// Most findings allowed per severity (`critical: 0`, `high: 0`, `medium: 5`).
     #[serde(default)]
-    pub max: BTreeMap<String, u64>,
+    pub max: BTreeMap<Level, u64>,
     /// Most new findings (not in the baseline) allowed per severity.
     #[serde(default)]
-    pub max_new: BTreeMap<String, u64>,
+    pub max_new: BTreeMap<Level, u64>,
     /// Severity given to findings whose scanner gives none (default: they stay `unknown`).
-    pub unknown_as: Option<String>,
+    pub unknown_as: Option<Level>,
     /// Severity overrides: by rule id, and by tool.
     #[serde(default)]
     pub overrides: Overrides,
@@ -36,10 +36,38 @@ pub struct SecurityConfig {
 pub struct Overrides {
     /// Rule id → severity.
     #[serde(default)]
-    pub rules: BTreeMap<String, String>,
+    pub rules: BTreeMap<String, Level>,
     /// Tool name → severity of all its findings.
     #[serde(default)]
-    pub tools: BTreeMap<String, String>,
+    pub tools: BTreeMap<String, Level>,
+}
+
+/// A severity name in the config, checked where it is read so a wrong one is reported at its
+/// line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Level(pub Severity);
+
+const LEVELS: &str = "critical, high, medium, low, info or unknown";
+
+impl<'de> Deserialize<'de> for Level {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Severity::parse(&s).map(Level).ok_or_else(|| {
+            serde::de::Error::custom(format!("unknown severity {s:?}: use {LEVELS}"))
+        })
+    }
+}
+
+impl JsonSchema for Level {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Severity".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "enum": ["critical", "high", "medium", "low", "info", "unknown"]
+        })
+    }
 }
 
 /// `critical=0,high=0,medium=5` → counts per severity.
@@ -53,13 +81,7 @@ pub fn parse_limits(s: &str, origin: &Path) -> Result<BTreeMap<Severity, u64>, I
                 "write e.g. critical=0,high=0,medium=5",
             )
         })?;
-        let sev = Severity::parse(k).ok_or_else(|| {
-            InputError::new(
-                origin,
-                format!("unknown severity {k:?}"),
-                "use critical, high, medium, low, info or unknown",
-            )
-        })?;
+        let sev = severity(k, "", origin)?;
         let n = v.trim().parse().map_err(|_| {
             InputError::new(
                 origin,
@@ -72,50 +94,27 @@ pub fn parse_limits(s: &str, origin: &Path) -> Result<BTreeMap<Severity, u64>, I
     Ok(out)
 }
 
-/// Turn a map of names into severities, naming `what` in errors.
-pub fn limits(
-    map: &BTreeMap<String, u64>,
-    what: &str,
-    origin: &Path,
-) -> Result<BTreeMap<Severity, u64>, InputError> {
-    let what = format!("security.{what}");
-    map.iter()
-        .map(|(k, v)| Ok((severity(k, &what, origin)?, *v)))
-        .collect()
+/// A config map of limits by severity.
+pub fn limits(map: &BTreeMap<Level, u64>) -> BTreeMap<Severity, u64> {
+    map.iter().map(|(k, v)| (k.0, *v)).collect()
 }
 
 impl Overrides {
     /// Overrides by tool and by rule, each with its severity and the reason its findings show.
-    /// Every value is checked here, once, whether a finding uses it or not.
-    pub fn resolve(&self, origin: &Path) -> Result<ResolvedOverrides<'_>, InputError> {
-        Ok(ResolvedOverrides {
-            tools: resolve(
-                &self.tools,
-                "security.overrides.tools",
-                "override for",
-                origin,
-            )?,
-            rules: resolve(
-                &self.rules,
-                "security.overrides.rules",
-                "override for rule",
-                origin,
-            )?,
-        })
+    pub fn resolve(&self) -> ResolvedOverrides<'_> {
+        ResolvedOverrides {
+            tools: resolve(&self.tools, "override for"),
+            rules: resolve(&self.rules, "override for rule"),
+        }
     }
 }
 
 fn resolve<'a>(
-    map: &'a BTreeMap<String, String>,
-    what: &str,
+    map: &'a BTreeMap<String, Level>,
     reason: &str,
-    origin: &Path,
-) -> Result<HashMap<&'a str, (Severity, Name)>, InputError> {
+) -> HashMap<&'a str, (Severity, Name)> {
     map.iter()
-        .map(|(k, v)| {
-            let why: Name = format!("{reason} {k}").into();
-            Ok((k.as_str(), (severity(v, what, origin)?, why)))
-        })
+        .map(|(k, v)| (k.as_str(), (v.0, format!("{reason} {k}").into())))
         .collect()
 }
 
@@ -127,13 +126,18 @@ pub struct ResolvedOverrides<'a> {
     pub rules: HashMap<&'a str, (Severity, Name)>,
 }
 
-/// A severity name from the config.
+/// A severity name given on the command line; `what` names the flag.
 pub fn severity(name: &str, what: &str, origin: &Path) -> Result<Severity, InputError> {
+    let what = if what.is_empty() {
+        String::new()
+    } else {
+        format!("{what}: ")
+    };
     Severity::parse(name).ok_or_else(|| {
         InputError::new(
             origin,
-            format!("{what}: unknown severity {name:?}"),
-            "use critical, high, medium, low, info or unknown",
+            format!("{what}unknown severity {name:?}"),
+            format!("use {LEVELS}"),
         )
     })
 }

@@ -309,7 +309,7 @@ fn normalise(
     inputs: &Inputs,
     supp: &mut Suppressions,
 ) -> Result<Vec<Finding>, InputError> {
-    let o = inputs.config.overrides.resolve(&inputs.config_path)?;
+    let o = inputs.config.overrides.resolve();
     for f in &mut findings {
         // A rule's override wins over its tool's.
         for (severity, why) in [o.tools.get(&*f.tool), o.rules.get(&*f.rule)]

@@ -91,19 +91,19 @@ fn run(
         .clone()
         .unwrap_or_else(|| gates_core::config::default_path(&root));
     let cfg = SecurityConfig::load(&config_path, cli.common.config.is_some())?;
-    let mut max = config::limits(&cfg.max, "max", &config_path)?;
+    let mut max = config::limits(&cfg.max);
     if let Some(m) = &cli.max {
         max.extend(config::parse_limits(m, flag)?);
     }
-    let mut max_new = config::limits(&cfg.max_new, "max-new", &config_path)?;
+    let mut max_new = config::limits(&cfg.max_new);
     let mut max_new_from = gate::Setting::Config(config_path.clone());
     if let Some(m) = &cli.max_new {
         max_new.extend(config::parse_limits(m, flag)?);
         max_new_from = gate::Setting::Flag("--max-new");
     }
-    let unknown_as = match cli.unknown_as.as_deref().or(cfg.unknown_as.as_deref()) {
-        Some(s) => Some(config::severity(s, "unknown-as", flag)?),
-        None => None,
+    let unknown_as = match cli.unknown_as.as_deref() {
+        Some(s) => Some(config::severity(s, "--unknown-as", flag)?),
+        None => cfg.unknown_as.map(|l| l.0),
     };
     let today = match &cli.today {
         Some(t) => security_gate::suppress::parse_day(t).ok_or_else(|| {

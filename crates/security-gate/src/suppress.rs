@@ -24,7 +24,7 @@ pub struct Entry {
     /// Why this is accepted (required).
     pub reason: String,
     /// Last day it applies, `YYYY-MM-DD`.
-    pub expires: Option<String>,
+    pub expires: Option<Expires>,
 }
 
 /// The file: `suppressions:` at the top, or the `security:` section of `.github/gates.yml`.
@@ -36,53 +36,68 @@ pub struct File {
     pub suppressions: Vec<Entry>,
 }
 
-/// A day as (year, month, day).
-pub type Day = (i32, u32, u32);
+/// A calendar day.
+pub type Day = jiff::civil::Date;
 
-/// Parse `YYYY-MM-DD`.
+/// Parse `YYYY-MM-DD`, a real day of the calendar (2026-02-31 is not one).
 pub fn parse_day(s: &str) -> Option<Day> {
-    let mut it = s.trim().splitn(3, '-');
-    let (y, m, d) = (
-        it.next()?.parse().ok()?,
-        it.next()?.parse().ok()?,
-        it.next()?.parse().ok()?,
-    );
-    ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
+    let s = s.trim();
+    // jiff also reads other ISO 8601 forms; the documented form is the only one accepted.
+    let shaped = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    shaped.then(|| s.parse().ok()).flatten()
 }
 
 /// Today (UTC) from the system clock.
 pub fn today() -> Day {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    civil((secs / 86_400) as i64)
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
 }
 
-/// Days since 1970-01-01 → civil date (Howard Hinnant's algorithm).
-fn civil(z: i64) -> Day {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
-    (y, m, d)
+/// Days from `a` to `b`.
+fn days_between(a: Day, b: Day) -> i64 {
+    i64::from(b.since(a).map_or(0, |span| span.get_days()))
 }
 
-fn days(d: Day) -> i64 {
-    let (y, m, d) = (
-        i64::from(d.0) - i64::from(d.1 <= 2),
-        i64::from(d.1),
-        i64::from(d.2),
-    );
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// An `expires` value, checked where it is read so a bad one is reported at its line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expires(pub Day);
+
+impl<'de> Deserialize<'de> for Expires {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_day(&s).map(Expires).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "expires {s:?} is not a day of the calendar: write YYYY-MM-DD, e.g. 2027-01-31"
+            ))
+        })
+    }
+}
+
+impl schemars::JsonSchema for Expires {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Expires".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Last day it applies, YYYY-MM-DD.",
+            "type": "string",
+            "format": "date"
+        })
+    }
+}
+
+impl std::fmt::Display for Expires {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
 }
 
 /// Entries ready to match.
@@ -149,13 +164,7 @@ impl Suppressions {
                         .map_err(|x| bad(format!("path: {x}")))
                 })
                 .transpose()?;
-            let exp = e
-                .expires
-                .as_deref()
-                .map(|x| {
-                    parse_day(x).ok_or_else(|| bad(format!("expires {x:?} is not YYYY-MM-DD")))
-                })
-                .transpose()?;
+            let exp = e.expires.map(|x| x.0);
             out.push((e, glob, exp));
         }
         Ok(Suppressions {
@@ -176,7 +185,7 @@ impl Suppressions {
         let file: File = serde_yaml::from_str(&text).map_err(|e| {
             let err = InputError::new(
                 path,
-                format!("invalid suppressions file: {e}"),
+                gates_core::config::friendly(&format!("invalid suppressions file: {e}")),
                 "see schemas/config/security.schema.json",
             );
             match e.location() {
@@ -212,7 +221,7 @@ impl Suppressions {
                 if !self.used.contains(&i) {
                     self.used.push(i);
                 }
-                if exp.is_some_and(|d| days(d) < days(self.today)) {
+                if exp.is_some_and(|d| d < self.today) {
                     continue;
                 }
                 f.suppressed = Some(format!("suppressed: {}", e.reason).into());
@@ -225,7 +234,7 @@ impl Suppressions {
     pub fn review(&self) -> Review {
         let mut r = Review::default();
         for (i, (e, _, exp)) in self.entries.iter().enumerate() {
-            match exp.map(|d| days(d) - days(self.today)) {
+            match exp.map(|d| days_between(self.today, d)) {
                 Some(left) if left < 0 => r.expired.push(describe(e)),
                 Some(left) if left <= 14 => r.expiring.push(describe(e)),
                 _ => {}
@@ -243,10 +252,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn calendar_round_trips() {
-        for d in [(1970, 1, 1), (2000, 2, 29), (2026, 11, 23), (2100, 12, 31)] {
-            assert_eq!(civil(days(d)), d);
+    fn days_are_real_calendar_days_in_the_documented_form() {
+        let d = |s| parse_day(s);
+        assert_eq!(
+            days_between(d("2026-11-23").unwrap(), d("2026-12-01").unwrap()),
+            8
+        );
+        assert!(d("2028-02-29").is_some());
+        for bad in [
+            "2026-02-31",
+            "2027-02-29",
+            "2026-13-01",
+            "2026-1-5",
+            "20261105",
+            "2026-11-05T00:00",
+        ] {
+            assert_eq!(d(bad), None, "{bad}");
         }
-        assert_eq!(days((2026, 12, 1)) - days((2026, 11, 23)), 8);
     }
 }

@@ -152,3 +152,37 @@ fn max_new_without_a_baseline_blames_where_it_was_set() {
         "{err}"
     );
 }
+
+/// Value errors in gates.yml carried no line number, `expires: 2026-02-31` was accepted, and an
+/// unknown `unknown-as` in the config blamed the command line.
+#[test]
+fn config_value_errors_name_their_line_and_what_to_write() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".github")).unwrap();
+    let bandit = fixture("bandit.json");
+    for (yaml, want) in [
+        (
+            "security:\n  max:\n    hgh: 0\n",
+            "gates.yml:3:5: security.max: unknown severity \"hgh\": use critical",
+        ),
+        (
+            "security:\n  unknown-as: hihg\n",
+            "gates.yml:2:3: security: unknown severity \"hihg\"",
+        ),
+        (
+            "security:\n  suppressions:\n    - rule: B301\n      reason: accepted\n      expires: 2026-02-31\n",
+            "gates.yml:3:7: security.suppressions[0]: expires \"2026-02-31\" is not a day of the calendar",
+        ),
+        (
+            "security:\n  max:\n    high: lots\n",
+            "security.max.high: lots is not a whole number: write a count such as 0 or 5",
+        ),
+    ] {
+        std::fs::write(dir.path().join(".github/gates.yml"), yaml).unwrap();
+        let out = gate(dir.path(), &[bandit.to_str().unwrap()], &[]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{yaml}: {err}");
+        assert!(err.contains(want), "{yaml}: wanted {want:?} in {err}");
+        assert!(!err.contains("(command line)") && !err.contains("at line"), "{err}");
+    }
+}

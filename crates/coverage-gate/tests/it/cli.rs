@@ -159,7 +159,8 @@ fn a_typo_in_the_config_is_exit_2_at_its_line() {
     )
     .unwrap();
     let out = gate(d.path(), &["app.lcov"], &[]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("min-lines is 180, not a percentage"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("gates.yml:2:3: coverage: 180 is not a percentage"));
 }
 
 #[test]
@@ -395,4 +396,37 @@ fn the_producers_headline_is_shown_as_the_producer_rounds_it() {
         .unwrap_or_else(|| panic!("{stdout}"));
     assert!(line.contains(&format!(" {total} ")), "{total} in {line}");
     assert!(!line.contains("71.95"), "{line}");
+}
+
+/// serde's "invalid type: string \"80%\", expected f64 at line 2 column 14" reads like the
+/// rest of the suite, and range and glob errors name their line.
+#[test]
+fn config_value_errors_read_like_the_suite_and_name_their_line() {
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(scratch.path().join(".github")).unwrap();
+    let report = crate::fixtures().join("cobertura/coveragepy.xml");
+    for (yaml, want) in [
+        (
+            "coverage:\n  min-lines: 80%\n",
+            "gates.yml:2:14: coverage.min-lines: 80% is not a number: write 80",
+        ),
+        (
+            "coverage:\n  min-patch: 180\n",
+            "gates.yml:2:3: coverage: 180 is not a percentage: give a number from 0 to 100",
+        ),
+        (
+            "coverage:\n  exclude:\n    - \"gen/[x\"\n",
+            "gates.yml:2:3: coverage: \"gen/[x\" is not a glob",
+        ),
+    ] {
+        std::fs::write(scratch.path().join(".github/gates.yml"), yaml).unwrap();
+        let out = crate::e2e::gate(scratch.path(), &[report.to_str().unwrap()], &[]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{yaml}: {err}");
+        assert!(err.contains(want), "{yaml}: wanted {want:?} in {err}");
+        assert!(
+            !err.contains("expected f64") && !err.contains("at line"),
+            "{err}"
+        );
+    }
 }
