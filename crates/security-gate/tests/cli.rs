@@ -186,3 +186,31 @@ fn config_value_errors_name_their_line_and_what_to_write() {
         assert!(!err.contains("(command line)") && !err.contains("at line"), "{err}");
     }
 }
+
+/// security/README said the suppressions file is a "YAML list", and a list fails: the README's
+/// complete example is read by the gate as it stands, and does suppress.
+#[test]
+fn the_readmes_suppressions_example_is_a_working_file() {
+    let readme = std::fs::read_to_string(common::root().join("security/README.md")).unwrap();
+    let section = readme
+        .split("## Suppressions")
+        .nth(1)
+        .expect("a Suppressions section");
+    let example = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("a yaml example");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.yml");
+    std::fs::write(&file, example).unwrap();
+    let f = security_gate::suppress::Suppressions::load(
+        &file,
+        security_gate::suppress::parse_day("2027-03-20").unwrap(),
+    )
+    .unwrap_or_else(|e| panic!("the README's example: {e}"));
+    let r = f.review();
+    // 2027-03-31 is 11 days after 2027-03-20: listed as expiring, as the README says.
+    assert_eq!(r.expiring.len(), 1, "{r:?}");
+    assert!(section.contains("Expiring within 14 days"));
+}
