@@ -20,6 +20,15 @@ pub struct Event {
     pub issue: Option<Issue>,
     /// `workflow_run` events.
     pub workflow_run: Option<WorkflowRun>,
+    /// The repository (every event has it; hand-made payloads may not).
+    pub repository: Option<Repository>,
+}
+
+/// The repository an event happened in: only its default branch is read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Repository {
+    /// `main`, for a new branch's comparison.
+    pub default_branch: Option<String>,
 }
 
 /// An issue (or pull request, when `pull_request` is set) in an `issue_comment` payload.
@@ -112,6 +121,21 @@ impl Event {
         self.before
             .as_deref()
             .filter(|b| !b.bytes().all(|c| c == b'0'))
+    }
+
+    /// A push that created its branch: `before` is all zeros, so there is no previous commit.
+    pub fn is_new_branch_push(&self) -> bool {
+        self.before
+            .as_deref()
+            .is_some_and(|b| !b.is_empty() && b.bytes().all(|c| c == b'0'))
+    }
+
+    /// The repository's default branch, when the payload names it.
+    pub fn default_branch(&self) -> Option<&str> {
+        self.repository
+            .as_ref()
+            .and_then(|r| r.default_branch.as_deref())
+            .filter(|b| !b.is_empty())
     }
 }
 

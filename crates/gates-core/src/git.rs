@@ -87,22 +87,26 @@ fn fetch_command(root: &Path, rev: &str) -> String {
 }
 
 /// Why there is no change to look at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NoChange {
     /// The directory is not in a git checkout.
     NotInGit,
-    /// No `--base`, and the event names none.
+    /// No `--base`, and the event names none (no event, or one that is neither a pull request
+    /// nor a push with a previous commit).
     NoBase,
+    /// A push that created its branch, and the default branch (named here when the payload
+    /// does) is not in the clone to compare with.
+    NewBranch(Option<String>),
 }
 
 impl NoChange {
     /// In words, with what to do.
-    pub fn reason(self) -> &'static str {
+    pub fn reason(&self) -> String {
         match self {
-            NoChange::NotInGit => "not in a git checkout",
-            NoChange::NoBase => {
-                "no base to compare with: pass --base, or run on a pull_request or push event"
-            }
+            NoChange::NotInGit => "not in a git checkout".into(),
+            NoChange::NoBase => "no base to compare with: this event is neither a pull request nor a push with a previous commit; pass --base <REV>".into(),
+            NoChange::NewBranch(Some(b)) => format!("this push created the branch, so it has no previous commit, and the default branch {b} is not in this clone to compare with: check out with fetch-depth: 0, or pass --base origin/{b}"),
+            NoChange::NewBranch(None) => "this push created the branch, so it has no previous commit, and the payload names no default branch: pass --base <REV>".into(),
         }
     }
 }
@@ -128,7 +132,10 @@ pub fn change(
         };
     };
     let Some(base) = choose_base(root, explicit, event, github_ref)? else {
-        return Ok(Err(NoChange::NoBase));
+        return Ok(Err(match event.filter(|e| e.is_new_branch_push()) {
+            Some(e) => NoChange::NewBranch(e.default_branch().map(str::to_string)),
+            None => NoChange::NoBase,
+        }));
     };
     let changed = changed_lines(root, &base.sha)?;
     Ok(Ok((base, changed)))
@@ -195,6 +202,32 @@ pub fn choose_base(
             sha,
             how: format!("the commit before the push ({})", short(before)),
         }));
+    }
+    if let Some(branch) = event
+        .filter(|e| e.is_new_branch_push())
+        .and_then(Event::default_branch)
+    {
+        // A new branch has no previous commit: what it adds is what it holds beyond the
+        // default branch, when that is in the clone.
+        let found = [
+            format!("refs/remotes/origin/{branch}"),
+            format!("refs/heads/{branch}"),
+        ]
+        .into_iter()
+        .find_map(|r| resolve_commit(root, &r));
+        if let Some(tip) = found {
+            if let Ok(mb) = git(root, &["merge-base", &tip, "HEAD"]) {
+                let mb = mb.trim().to_string();
+                return Ok(Some(Base {
+                    how: format!(
+                        "merge-base {} of HEAD and the default branch {branch} (tip {}): the push created the branch",
+                        short(&mb),
+                        short(&tip)
+                    ),
+                    sha: mb,
+                }));
+            }
+        }
     }
     Ok(None)
 }

@@ -129,11 +129,11 @@ fn run(
                     "run inside the repository, or use --baseline",
                 ))
             }
-            Err(NoChange::NoBase) => {
+            Err(none) => {
                 return Err(InputError::new(
                     flag,
                     "--diff-filter needs a base",
-                    "pass --base, or run on a pull_request or push event",
+                    none.reason(),
                 ))
             }
         },

@@ -214,3 +214,38 @@ fn the_readmes_suppressions_example_is_a_working_file() {
     assert_eq!(r.expiring.len(), 1, "{r:?}");
     assert!(section.contains("Expiring within 14 days"));
 }
+
+/// A payload without `pull_request` (workflow_dispatch, schedule) said "run on a pull_request or
+/// push event" even when it was one: it says what the event lacks and what to pass.
+#[test]
+fn diff_filter_on_an_event_without_a_base_says_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    gates_testkit::cmd::git_init(dir.path());
+    std::fs::write(dir.path().join("a.py"), "x = 1\n").unwrap();
+    for args in [&["add", "-A"][..], &["commit", "-qm", "one"]] {
+        assert!(Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .status()
+            .unwrap()
+            .success());
+    }
+    let event = dir.path().join("event.json");
+    std::fs::write(&event, r#"{"inputs":{},"ref":"refs/heads/main"}"#).unwrap();
+    let out = gate(
+        dir.path(),
+        &[
+            fixture("bandit.json").to_str().unwrap(),
+            "--diff-filter",
+            "added",
+        ],
+        &[("GITHUB_EVENT_PATH", event.to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("neither a pull request nor a push with a previous commit")
+            && err.contains("pass --base"),
+        "{err}"
+    );
+}

@@ -430,3 +430,48 @@ fn config_value_errors_read_like_the_suite_and_name_their_line() {
         );
     }
 }
+
+/// A push that created its branch (`before` all zeros) said "run on a pull_request or push
+/// event": it is measured against the default branch's merge-base when that is in the clone,
+/// and otherwise says why there is no base and what to do.
+#[test]
+fn a_new_branch_push_is_measured_against_the_default_branch() {
+    let d = tempfile::tempdir().unwrap();
+    repo_with_change(d.path(), &[10, 11]);
+    lcov(d.path(), &[11]);
+    let mut ev: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(crate::fixtures().join("events/push.json")).unwrap())
+            .unwrap();
+    ev["before"] = "0000000000000000000000000000000000000000".into();
+    ev["repository"]["default_branch"] = "main".into();
+    let event = d.path().join("push.json");
+    std::fs::write(&event, ev.to_string()).unwrap();
+    let result = d.path().join("r.json");
+    let args = [
+        "app.lcov",
+        "--result",
+        result.to_str().unwrap(),
+        "--print",
+        "human",
+    ];
+    let env = [("GITHUB_EVENT_PATH", event.to_str().unwrap())];
+    let out = gate(d.path(), &args, &env);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    assert_eq!(r["metrics"]["patch"]["covered"], 1, "{stdout}");
+    assert_eq!(r["metrics"]["patch"]["total"], 2);
+    assert!(stdout.contains("the default branch main"), "{stdout}");
+
+    // A default branch that is not in the clone: patch coverage is skipped, saying why.
+    ev["repository"]["default_branch"] = "trunk".into();
+    std::fs::write(&event, ev.to_string()).unwrap();
+    let out = gate(d.path(), &args, &env);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("this push created the branch")
+            && stdout.contains("--base origin/trunk")
+            && !stdout.contains("run on a pull_request or push event"),
+        "{stdout}"
+    );
+}
