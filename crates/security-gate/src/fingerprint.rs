@@ -1,6 +1,7 @@
 //! Line-independent identities: code that moved is not new, a second copy of a flagged line is.
 //!
-//! - code: rule + path + normalised flagged text + occurrence index among equal ones;
+//! - code: rule + path + normalised flagged text (else the scanner's message, else the line)
+//!   + occurrence index among equal ones;
 //! - dependencies: ecosystem + package + version + the advisory's canonical id (CVE first);
 //! - secrets: the hash of the secret.
 
@@ -112,7 +113,17 @@ fn identity(f: &Finding) -> [u8; 16] {
                     part(f.path.as_deref().unwrap_or("").as_bytes());
                     part(text);
                 }
-                // Without the flagged text only the line identifies it (it then moves with edits).
+                // Without the flagged text (a logged-out Semgrep writes "requires login" in
+                // its place), the scanner's message stands in: it does not move with edits
+                // above the finding, as a line number does, and equal ones are numbered in line
+                // order.
+                None if !f.message.trim().is_empty() => {
+                    part(b"code-message");
+                    part(f.rule.as_bytes());
+                    part(f.path.as_deref().unwrap_or("").as_bytes());
+                    part(f.message.trim().as_bytes());
+                }
+                // Nothing but the line identifies it (it then moves with edits).
                 None => {
                     part(b"code-line");
                     part(f.rule.as_bytes());
