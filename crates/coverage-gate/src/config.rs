@@ -48,6 +48,10 @@ pub struct CoverageConfig {
     pub informational: bool,
     /// Level of the annotations on uncovered changed lines (`off` for none).
     pub annotations: Option<AnnotationLevel>,
+    /// Rule levels by rule id (`coverage/min-branches: warn`); `--allow/--warn/--deny` override
+    /// them. The ids are in docs/rules/coverage.md.
+    #[serde(default)]
+    pub levels: std::collections::BTreeMap<String, gates_core::rules::RuleLevel>,
 }
 
 /// A minimum for the files under one glob.

@@ -239,6 +239,7 @@ pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputEr
             ));
         }
     }
+    inputs.policy.levels.apply(&mut checks);
     Ok(Evaluation {
         merged,
         totals,

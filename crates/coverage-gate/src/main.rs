@@ -165,10 +165,12 @@ fn comment(outcome: &gates_core::Outcome, env: &ActionsEnv, stdout: &mut impl Wr
 
 fn build_inputs(cli: &Cli, cwd: &Path, no_baseline: bool) -> Result<Inputs, InputError> {
     let flag = Path::new("(command line)");
-    let mut cfg = match &cli.common.config {
-        Some(p) => CoverageConfig::load(p, true)?,
-        None => CoverageConfig::load(&gates_core::config::default_path(cwd), false)?,
-    };
+    let config_path = cli
+        .common
+        .config
+        .clone()
+        .unwrap_or_else(|| gates_core::config::default_path(cwd));
+    let mut cfg = CoverageConfig::load(&config_path, cli.common.config.is_some())?;
     // Flags override the file.
     cfg.min_lines = cli.min_lines.or(cfg.min_lines);
     cfg.min_branches = cli.min_branches.or(cfg.min_branches);
@@ -215,7 +217,15 @@ fn build_inputs(cli: &Cli, cwd: &Path, no_baseline: bool) -> Result<Inputs, Inpu
         format: cli.format.0,
         base: cli.base.clone(),
         baseline: cli.baseline.clone(),
-        policy: Policy::from_config(&cfg),
+        policy: Policy {
+            levels: gates_core::rules::Levels::new(
+                &coverage_gate::policy::rules::CATALOGUE,
+                &cfg.levels,
+                &config_path,
+                &cli.common.levels,
+            )?,
+            ..Policy::from_config(&cfg)
+        },
         path_maps,
         cwd: cwd.to_path_buf(),
     })

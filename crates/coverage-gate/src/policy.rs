@@ -24,18 +24,23 @@ pub mod rules {
     pub const UNCOVERED_INCREASE: &str = "coverage/uncovered-increase";
     /// An uncovered changed line range (a finding, not a rule that fails).
     pub const UNCOVERED_PATCH: &str = "coverage/uncovered-patch";
-    /// Every rule with what it checks, for the documentation (docs/coverage-rules.md is
-    /// generated from it) and the uniqueness test.
-    pub const CATALOGUE: &[(&str, &str)] = &[
-        (MIN_LINES, "Line coverage over all files is at least `min-lines` percent."),
-        (MIN_BRANCHES, "Branch coverage (taken outcomes of all branch outcomes) is at least `min-branches` percent."),
-        (MIN_FUNCTIONS, "Function coverage is at least `min-functions` percent."),
-        (MIN_PATCH, "Coverage of the coverable lines the change added or modified is at least `min-patch` percent; passes when no coverable line changed."),
-        (PATH_MIN, "The files matching a `paths` glob together reach that rule's `min-lines` / `min-branches`."),
-        (MAX_DROP, "Line coverage dropped at most `max-drop` percentage points against the `--baseline` result file."),
-        (UNCOVERED_INCREASE, "With `uncovered-must-not-increase`, there are no more uncovered lines than in the baseline (deleting covered code cannot fail it)."),
-        (UNCOVERED_PATCH, "A finding, not a rule: a range of changed lines no test ran, annotated at the `annotations` level."),
-    ];
+    use gates_core::rules::{Catalogue, Rule, RuleLevel::Deny, RuleLevel::Warn};
+
+    /// Every rule with what it checks: the docs (`docs/rules/coverage.md`), `--allow/--warn/
+    /// --deny` and the uniqueness test read it.
+    pub const CATALOGUE: Catalogue = Catalogue {
+        gate: "coverage",
+        rules: &[
+            Rule { id: MIN_LINES, level: Deny, doc: "Line coverage over all files is at least `min-lines` percent.", example: "--min-lines 80" },
+            Rule { id: MIN_BRANCHES, level: Deny, doc: "Branch coverage (taken outcomes of all branch outcomes) is at least `min-branches` percent; inconclusive when the reports measure no branches.", example: "--min-branches 70" },
+            Rule { id: MIN_FUNCTIONS, level: Deny, doc: "Function coverage is at least `min-functions` percent.", example: "--min-functions 90" },
+            Rule { id: MIN_PATCH, level: Deny, doc: "Coverage of the coverable lines the change added or modified is at least `min-patch` percent; passes when no coverable line changed, inconclusive when the report cannot see the changed files.", example: "--min-patch 90" },
+            Rule { id: PATH_MIN, level: Deny, doc: "The files matching a `paths` glob together reach that rule's `min-lines` / `min-branches`.", example: "paths: [{path: \"src/core/**\", min-lines: 90}]" },
+            Rule { id: MAX_DROP, level: Deny, doc: "Line coverage dropped at most `max-drop` percentage points against the `--baseline` result file.", example: "--baseline base.json --max-drop 0.5" },
+            Rule { id: UNCOVERED_INCREASE, level: Deny, doc: "With `uncovered-must-not-increase`, there are no more uncovered lines than in the baseline (deleting covered code cannot fail it).", example: "--baseline base.json --uncovered-must-not-increase" },
+            Rule { id: UNCOVERED_PATCH, level: Warn, doc: "A finding, not a limit: a range of changed lines no test ran, annotated at the `annotations` level.", example: "--annotations warning" },
+        ],
+    };
 }
 
 /// Thresholds after flags and config are combined.
@@ -62,6 +67,8 @@ pub struct Policy {
     pub informational: bool,
     /// Annotation level.
     pub annotations: AnnotationLevel,
+    /// Rule levels (`--allow/--warn/--deny`, `levels:`).
+    pub levels: gates_core::rules::Levels,
 }
 
 impl Policy {
@@ -79,6 +86,8 @@ impl Policy {
             min_patch: cfg.min_patch,
             max_drop: cfg.max_drop,
             uncovered_must_not_increase: cfg.uncovered_must_not_increase,
+            // The config's `levels` need the flags too: set by the command line.
+            levels: Default::default(),
             paths: cfg
                 .paths
                 .iter()
@@ -112,15 +121,6 @@ impl Policy {
             .map(|(g, _, _)| g.as_str())
             .collect()
     }
-}
-
-/// The rule catalogue as markdown (`docs/coverage-rules.md`).
-pub fn rules_markdown() -> String {
-    let mut s = String::from("# coverage-gate rules\n\nGenerated from `crates/coverage-gate/src/policy.rs`; ids are stable and appear in the log, the job summary and the result file's findings.\n\n| id | checks |\n|---|---|\n");
-    for (id, what) in rules::CATALOGUE {
-        s.push_str(&format!("| `{id}` | {what} |\n"));
-    }
-    s
 }
 
 /// Format a percentage as users read it: two decimals, truncated, so 79.999 never shows as 80.
@@ -198,10 +198,7 @@ mod tests {
     }
 
     #[test]
-    fn rule_ids_are_unique() {
-        let mut ids: Vec<&str> = rules::CATALOGUE.iter().map(|(id, _)| *id).collect();
-        ids.sort();
-        ids.dedup();
-        assert_eq!(ids.len(), rules::CATALOGUE.len());
+    fn rule_ids_are_unique_prefixed_and_documented() {
+        assert_eq!(rules::CATALOGUE.check(), Vec::<String>::new());
     }
 }

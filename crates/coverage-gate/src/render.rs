@@ -36,7 +36,7 @@ fn output_value(c: Option<Counter>) -> String {
 
 /// Build the outcome.
 pub fn outcome(eval: &Evaluation, policy: &Policy, context: Context) -> Outcome {
-    let failed: Vec<&crate::policy::Check> = eval.checks.iter().filter(|c| !c.passed).collect();
+    let failed = gates_core::outcome::Failed::of(&eval.checks);
     let verdict = match Verdict::of_checks(&eval.checks, policy.informational) {
         Verdict::Pass if eval.merged.files.is_empty() => Verdict::Inconclusive,
         v => v,
@@ -64,31 +64,8 @@ pub fn outcome(eval: &Evaluation, policy: &Policy, context: Context) -> Outcome 
     if let Some(d) = delta {
         title.push_str(&format!(", {} points vs base", format_delta(d)));
     }
-    let unanswered = failed.iter().filter(|c| !c.answered).count();
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
-    if failed.len() > unanswered {
-        let n = failed.len() - unanswered;
-        // Informational runs never fail: say what would have, and which rule.
-        match policy.informational {
-            true => title.push_str(&format!(
-                " — would fail without --informational: {}",
-                failed
-                    .iter()
-                    .filter(|c| c.answered)
-                    .map(|c| c.rule)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-            false => title.push_str(&format!(" — {n} rule{} failed", plural(n))),
-        }
-    }
-    if unanswered > 0 {
-        title.push_str(&format!(
-            " — {unanswered} rule{} could not be checked",
-            plural(unanswered)
-        ));
-    }
-    let reasons = failed.iter().map(|c| c.reason()).collect();
+    title.push_str(&failed.headline(policy.informational, "rule", "failed"));
+    let reasons = failed.enforced().map(|c| c.reason()).collect();
 
     let mut metrics = Map::new();
     metrics.insert("lines".into(), counter_json(t.lines));
@@ -129,13 +106,17 @@ pub fn outcome(eval: &Evaluation, policy: &Policy, context: Context) -> Outcome 
         reasons,
         metrics,
         findings: failed
-            .iter()
+            .enforced()
             .map(|c| c.finding(policy.informational))
             .chain(findings(eval, policy))
             .collect(),
         sections: sections(eval, policy, delta),
         context,
-        notes: notes(eval),
+        notes: failed
+            .allowed_notes()
+            .into_iter()
+            .chain(notes(eval))
+            .collect(),
         outputs,
         informational: policy.informational,
     }

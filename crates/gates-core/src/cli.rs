@@ -24,6 +24,9 @@ pub struct CommonArgs {
     /// (github inside GitHub Actions, human elsewhere).
     #[arg(long, default_value = "auto", value_name = "auto|github|human")]
     pub print: Format,
+    /// Rule levels (`--allow/--warn/--deny <RULE>`).
+    #[command(flatten)]
+    pub levels: crate::rules::LevelArgs,
 }
 
 /// A gate's identity: its name in result files and config, and its binary.

@@ -21,6 +21,7 @@ pub mod outcome;
 pub mod outputs;
 pub mod random;
 pub mod result_file;
+pub mod rules;
 pub mod sarif;
 pub mod summary;
 pub mod terminal;

@@ -20,6 +20,81 @@ pub enum Verdict {
     Skipped,
 }
 
+/// The failed checks of a run, by what they do to the verdict (their rule's level).
+#[derive(Debug, Default)]
+pub struct Failed<'a> {
+    /// Denied rules that failed: they fail the gate.
+    pub denied: Vec<&'a Check>,
+    /// `warn` rules that failed: they only warn.
+    pub warned: Vec<&'a Check>,
+    /// Enforced rules the data could not answer.
+    pub unanswered: Vec<&'a Check>,
+    /// `allow` rules that failed: shown, never deciding.
+    pub allowed: Vec<&'a Check>,
+}
+
+impl<'a> Failed<'a> {
+    /// Sort the failed checks by level.
+    pub fn of(checks: &'a [Check]) -> Failed<'a> {
+        use crate::rules::RuleLevel;
+        let mut out = Failed::default();
+        for c in checks.iter().filter(|c| !c.passed) {
+            match (c.level, c.answered) {
+                (RuleLevel::Allow, _) => out.allowed.push(c),
+                (_, false) => out.unanswered.push(c),
+                (RuleLevel::Warn, true) => out.warned.push(c),
+                (RuleLevel::Deny, true) => out.denied.push(c),
+            }
+        }
+        out
+    }
+
+    /// Every enforced failure (denied, warned, unanswered), for reasons and annotations.
+    pub fn enforced(&self) -> impl Iterator<Item = &'a Check> + '_ {
+        self.denied
+            .iter()
+            .chain(&self.warned)
+            .chain(&self.unanswered)
+            .copied()
+    }
+
+    /// The headline's ending: ` — 1 limit exceeded — warned: x — 1 rule could not be
+    /// checked`; under `--informational` the denied ones are named as what would have failed.
+    /// `what` and `failed` name a failed rule in the gate's words (`rule` `failed`, `limit`
+    /// `exceeded`).
+    pub fn headline(&self, informational: bool, what: &str, failed: &str) -> String {
+        let ids = |list: &[&Check]| list.iter().map(|c| c.rule).collect::<Vec<_>>().join(", ");
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let mut s = String::new();
+        let n = self.denied.len();
+        if n > 0 {
+            s.push_str(&match informational {
+                true => format!(
+                    " — would fail without --informational: {}",
+                    ids(&self.denied)
+                ),
+                false => format!(" — {n} {what}{} {failed}", plural(n)),
+            });
+        }
+        if !self.warned.is_empty() {
+            s.push_str(&format!(" — warned (level warn): {}", ids(&self.warned)));
+        }
+        let n = self.unanswered.len();
+        if n > 0 {
+            s.push_str(&format!(" — {n} rule{} could not be checked", plural(n)));
+        }
+        s
+    }
+
+    /// A note per allowed rule that failed: it is shown, and said not to count.
+    pub fn allowed_notes(&self) -> Vec<String> {
+        self.allowed
+            .iter()
+            .map(|c| format!("Not enforced (--allow {}): {}", c.rule, c.message))
+            .collect()
+    }
+}
+
 impl Verdict {
     /// Lower-case name as used in outputs and the result file.
     pub fn as_str(self) -> &'static str {
@@ -58,6 +133,8 @@ pub struct Check {
     pub answered: bool,
     /// One line: the number, the limit, the rule.
     pub message: String,
+    /// What failing it does (set from the user's levels by [`crate::rules::Levels::apply`]).
+    pub level: crate::rules::RuleLevel,
 }
 
 impl Check {
@@ -68,6 +145,7 @@ impl Check {
             passed,
             answered: true,
             message: message.into(),
+            level: crate::rules::RuleLevel::Deny,
         }
     }
 
@@ -78,18 +156,22 @@ impl Check {
             passed: false,
             answered: false,
             message: message.into(),
+            level: crate::rules::RuleLevel::Deny,
         }
     }
 
-    /// The annotation of a failed check: an error (a warning when the gate is informational),
-    /// so the checks tab says why the gate failed, not only the log.
+    /// The annotation of a failed check: an error (a warning when the gate is informational
+    /// or the rule's level is `warn`, a notice when it is `allow`), so the checks tab says why
+    /// the gate failed, not only the log.
     pub fn finding(&self, informational: bool) -> Finding {
+        use crate::rules::RuleLevel;
         Finding {
             rule: self.rule.to_string(),
-            level: if informational {
-                Level::Warning
-            } else {
-                Level::Error
+            level: match self.level {
+                RuleLevel::Allow => Level::Notice,
+                RuleLevel::Warn => Level::Warning,
+                RuleLevel::Deny if informational => Level::Warning,
+                RuleLevel::Deny => Level::Error,
             },
             message: self.message.clone(),
             path: None,
@@ -114,12 +196,22 @@ impl Verdict {
     /// when an answered check failed; otherwise, with a check the data could not answer,
     /// inconclusive (which fails the job unless informational, see [`Outcome::exit_status`]).
     pub fn of_checks(checks: &[Check], informational: bool) -> Verdict {
-        let failed = checks.iter().any(|c| c.answered && !c.passed);
-        match (failed, checks.iter().any(|c| !c.answered), informational) {
-            (true, _, true) => Verdict::Warn,
-            (true, _, false) => Verdict::Fail,
-            (false, true, _) => Verdict::Inconclusive,
-            (false, false, _) => Verdict::Pass,
+        use crate::rules::RuleLevel;
+        // An allowed rule is shown but never decides; a `warn` one at most warns. A check the
+        // data cannot answer stays inconclusive unless its rule is allowed.
+        let enforced = || checks.iter().filter(|c| c.level != RuleLevel::Allow);
+        let failed = |level| enforced().any(|c| c.answered && !c.passed && c.level == level);
+        match (
+            failed(RuleLevel::Deny),
+            enforced().any(|c| !c.answered),
+            failed(RuleLevel::Warn),
+            informational,
+        ) {
+            (true, _, _, true) => Verdict::Warn,
+            (true, _, _, false) => Verdict::Fail,
+            (false, true, _, _) => Verdict::Inconclusive,
+            (false, false, true, _) => Verdict::Warn,
+            (false, false, false, _) => Verdict::Pass,
         }
     }
 }

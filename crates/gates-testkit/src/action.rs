@@ -372,26 +372,10 @@ pub fn readme_tables(action_dir: &Path) -> String {
 
 /// Check (or with `GATES_BLESS` rewrite) the tables in `action_dir/README.md`.
 pub fn check_readme(action_dir: &Path) {
-    let path = action_dir.join("README.md");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let (start, end) = ("<!-- inputs:start -->\n", "<!-- inputs:end -->");
-    let tables = readme_tables(action_dir);
-    let (Some(a), Some(b)) = (text.find(start), text.find(end)) else {
-        panic!("{} lacks the {start} … {end} markers", path.display())
-    };
-    let current = &text[a + start.len()..b];
-    if current != tables {
-        if std::env::var_os("GATES_BLESS").is_some() {
-            std::fs::write(
-                &path,
-                format!("{}{start}{tables}{}", &text[..a], &text[b..]),
-            )
-            .expect("write README");
-        } else {
-            panic!(
-                "{}: the inputs/outputs tables are stale; rerun with GATES_BLESS=1",
-                path.display()
-            );
-        }
-    }
+    crate::generated::assert_current_between(
+        &action_dir.join("README.md"),
+        "<!-- inputs:start -->\n",
+        "<!-- inputs:end -->",
+        &readme_tables(action_dir),
+    );
 }

@@ -13,6 +13,7 @@
 
 pub mod action;
 pub mod cmd;
+pub mod generated;
 pub mod github;
 pub mod openapi;
 pub mod runner;

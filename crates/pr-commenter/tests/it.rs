@@ -564,17 +564,7 @@ fn coverage_result_renders_into_the_comment_snapshot() {
     gates_core::result_file::write(&result, &outcome).unwrap();
     run(&fake, dir.path(), &[result.to_str().unwrap()], &[]);
     let body = ours(&fake)[0].body.clone();
-    let snap =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/coverage-comment.md");
-    if std::env::var_os("GATES_BLESS").is_some() {
-        std::fs::create_dir_all(snap.parent().unwrap()).unwrap();
-        std::fs::write(&snap, &body).unwrap();
-    }
-    assert_eq!(
-        body,
-        std::fs::read_to_string(&snap).unwrap_or_default(),
-        "snapshot differs; rerun with GATES_BLESS=1 and review the diff"
-    );
+    insta::assert_snapshot!("coverage-comment", body);
     fake.assert_conforms();
 }
 

@@ -29,6 +29,7 @@ fn bench(c: &mut Criterion) {
         max: BTreeMap::new(),
         max_new: BTreeMap::new(),
         max_new_from: gate::Setting::Flag("--max-new"),
+        levels: Default::default(),
         baseline: Vec::new(),
         suppressions: None,
         config: Default::default(),

@@ -28,6 +28,10 @@ pub struct SecurityConfig {
     /// Accepted findings, each with a reason and optionally an expiry date.
     #[serde(default)]
     pub suppressions: Vec<Entry>,
+    /// Rule levels by rule id (`security/max-new: warn`); `--allow/--warn/--deny` override them.
+    /// The ids are in docs/rules/security.md.
+    #[serde(default)]
+    pub levels: BTreeMap<String, gates_core::rules::RuleLevel>,
 }
 
 /// Severity overrides.

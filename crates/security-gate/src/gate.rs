@@ -12,7 +12,7 @@ use crate::config::SecurityConfig;
 use crate::formats::{self, Format};
 use crate::model::{Finding, Fingerprint, Name, Severity};
 use crate::suppress::{Day, Review, Suppressions};
-use crate::{dedupe, fingerprint};
+use crate::{dedupe, fingerprint, rules};
 
 /// Everything a run needs.
 #[derive(Debug, Clone)]
@@ -27,6 +27,8 @@ pub struct Inputs {
     pub max_new: BTreeMap<Severity, u64>,
     /// Where `max_new` was set (the flag or the config file), for the error without a baseline.
     pub max_new_from: Setting,
+    /// Rule levels (`--allow/--warn/--deny`, `levels:`).
+    pub levels: gates_core::rules::Levels,
     /// The base branch's reports or result file.
     pub baseline: Vec<PathBuf>,
     /// Suppressions file.
@@ -473,7 +475,7 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
     };
     let active = count(eval.active());
     eval.checks
-        .extend(limit_checks("security/max", "", &active, &inputs.max));
+        .extend(limit_checks(rules::MAX, "", &active, &inputs.max));
     if !inputs.max_new.is_empty() {
         if !has_baseline {
             let base = "pass the base branch's reports or result file with --baseline";
@@ -491,13 +493,10 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
             });
         }
         let new = count(eval.active().filter(|f| f.new));
-        eval.checks.extend(limit_checks(
-            "security/max-new",
-            "new ",
-            &new,
-            &inputs.max_new,
-        ));
+        eval.checks
+            .extend(limit_checks(rules::MAX_NEW, "new ", &new, &inputs.max_new));
     }
+    inputs.levels.apply(&mut eval.checks);
     Ok(eval)
 }
 

@@ -10,5 +10,6 @@ pub mod gate;
 pub mod locate;
 pub mod model;
 pub mod render;
+pub mod rules;
 pub mod sarif_out;
 pub mod suppress;

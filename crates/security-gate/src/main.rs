@@ -144,6 +144,12 @@ fn run(
         max,
         max_new,
         max_new_from,
+        levels: gates_core::rules::Levels::new(
+            &security_gate::rules::CATALOGUE,
+            &cfg.levels,
+            &config_path,
+            &cli.common.levels,
+        )?,
         baseline: cli.baseline.clone(),
         suppressions: cli.suppressions.clone(),
         config: cfg,

@@ -45,7 +45,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
     let new_counts = count(active.iter().copied().filter(|f| f.new));
     let suppressed =
         eval.findings.len() - active.len() + eval.native_hidden.values().sum::<u64>() as usize;
-    let failed: Vec<_> = eval.checks.iter().filter(|c| !c.passed).collect();
+    let failed = gates_core::outcome::Failed::of(&eval.checks);
     let verdict = Verdict::of_checks(&eval.checks, informational);
     let shown: Vec<String> = Severity::ALL
         .iter()
@@ -70,13 +70,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
             if eval.unread.len() == 1 { "" } else { "s" }
         ));
     }
-    if !failed.is_empty() {
-        title.push_str(&format!(
-            " — {} limit{} exceeded",
-            failed.len(),
-            if failed.len() == 1 { "" } else { "s" }
-        ));
-    }
+    title.push_str(&failed.headline(informational, "limit", "exceeded"));
 
     let mut metrics = Map::new();
     metrics.insert("total".into(), json!(active.len()));
@@ -103,7 +97,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
     ordered.sort_by_key(|f| (!f.new, f.severity));
     // Rule ids per tool, made once: this runs for every finding.
     let mut rule_ids: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
-    let failed_rules = failed.iter().map(|c| c.finding(informational));
+    let failed_rules = failed.enforced().map(|c| c.finding(informational));
     let findings = failed_rules
         .chain(ordered.iter().map(|f| {
             let rule = rule_ids
@@ -140,13 +134,17 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
         gate: "security".into(),
         verdict,
         title,
-        reasons: failed.iter().map(|c| c.reason()).collect(),
+        reasons: failed.enforced().map(|c| c.reason()).collect(),
         metrics,
         findings,
         sections: sections(eval, &ordered, &counts),
         context,
         informational,
-        notes: notes(eval, &counts),
+        notes: failed
+            .allowed_notes()
+            .into_iter()
+            .chain(notes(eval, &counts))
+            .collect(),
         outputs: vec![
             ("total", active.len().to_string()),
             ("critical", counts[&Severity::Critical].to_string()),

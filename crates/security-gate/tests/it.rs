@@ -629,15 +629,9 @@ fn result_file_matches_the_schema_and_config_schema_is_current() {
     let v = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:?}");
-    let path = root().join("schemas/config/security.schema.json");
-    let now = security_gate::config::schema_json();
-    if std::env::var_os("GATES_BLESS").is_some() {
-        std::fs::write(&path, &now).unwrap();
-    }
-    assert_eq!(
-        std::fs::read_to_string(&path).unwrap_or_default(),
-        now,
-        "rerun with GATES_BLESS=1"
+    gates_testkit::generated::assert_current(
+        &root().join("schemas/config/security.schema.json"),
+        &security_gate::config::schema_json(),
     );
 }
 

@@ -475,3 +475,35 @@ fn a_new_branch_push_is_measured_against_the_default_branch() {
         "{stdout}"
     );
 }
+
+/// `levels:` in the config and `--allow/--warn/--deny` set what a failed rule does.
+#[test]
+fn rule_levels_from_the_config_and_flags() {
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(scratch.path().join(".github")).unwrap();
+    std::fs::write(
+        scratch.path().join(".github/gates.yml"),
+        "coverage:\n  min-lines: 90\n  levels:\n    coverage/min-lines: warn\n",
+    )
+    .unwrap();
+    let report = crate::fixtures().join("cobertura/coveragepy.xml");
+    let r = report.to_str().unwrap();
+    let out = crate::e2e::gate(scratch.path(), &[r, "--print", "human"], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.starts_with("WARN") && stdout.contains("warned (level warn): coverage/min-lines"),
+        "{stdout}"
+    );
+    let out = crate::e2e::gate(scratch.path(), &[r, "--deny", "coverage/min-lines"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    std::fs::write(
+        scratch.path().join(".github/gates.yml"),
+        "coverage:\n  levels:\n    coverage/min-line: allow\n",
+    )
+    .unwrap();
+    let out = crate::e2e::gate(scratch.path(), &[r], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("no rule \"coverage/min-line\" in the coverage gate"));
+}

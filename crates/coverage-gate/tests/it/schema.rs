@@ -28,16 +28,9 @@ pub fn assert_valid_result(doc: &Value) {
 
 #[test]
 fn config_schema_is_current() {
-    let path = schemas().join("config/coverage.schema.json");
-    let now = coverage_gate::config::schema_json();
-    if std::env::var_os("GATES_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &now).unwrap();
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(
-        committed, now,
-        "schemas/config/coverage.schema.json is stale: rerun with GATES_BLESS=1 and commit it"
+    gates_testkit::generated::assert_current(
+        &schemas().join("config/coverage.schema.json"),
+        &coverage_gate::config::schema_json(),
     );
 }
 
@@ -58,15 +51,9 @@ fn the_schema_rejects_what_it_must() {
 
 #[test]
 fn rule_docs_are_current() {
-    let path = schemas().join("../docs/coverage-rules.md");
-    let now = coverage_gate::policy::rules_markdown();
-    if std::env::var_os("GATES_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &now).unwrap();
-    }
-    assert_eq!(
-        std::fs::read_to_string(&path).unwrap_or_default(),
-        now,
-        "docs/coverage-rules.md is stale: rerun with GATES_BLESS=1"
+    let cat = coverage_gate::policy::rules::CATALOGUE;
+    gates_testkit::generated::assert_current(
+        &schemas().join("../docs/rules/coverage.md"),
+        &cat.markdown(),
     );
 }

@@ -1,0 +1,293 @@
+//! The rule registry: every gate declares its rules in one [`Catalogue`] (stable id, default
+//! level, a one-line doc and an example), and users change a rule's level with
+//! `--allow/--warn/--deny <id>` or the `levels:` key of the gate's config section, as cargo-deny
+//! does. Ids are `<gate>/<name>`, so a catalogue that passes [`Catalogue::check`] cannot clash
+//! with another gate's.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::Check;
+use crate::InputError;
+
+/// What a failed rule does to the verdict.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    /// It fails the gate (the default of every limit a user sets).
+    #[default]
+    Deny,
+    /// It is reported as a warning; the gate does not fail on it.
+    Warn,
+    /// It is not enforced: shown in the report, never in the verdict.
+    Allow,
+}
+
+impl RuleLevel {
+    /// `deny`, `warn` or `allow`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleLevel::Deny => "deny",
+            RuleLevel::Warn => "warn",
+            RuleLevel::Allow => "allow",
+        }
+    }
+}
+
+/// One rule of a gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable id, `<gate>/<name>`: it appears in logs, annotations, result files and configs.
+    pub id: &'static str,
+    /// Its level unless the user changes it.
+    pub level: RuleLevel,
+    /// What it checks, in one line.
+    pub doc: &'static str,
+    /// How a user turns it on, e.g. `--min-lines 80`.
+    pub example: &'static str,
+}
+
+/// A gate's rules.
+#[derive(Debug, Clone, Copy)]
+pub struct Catalogue {
+    /// The gate's name (`coverage`): every id starts with it and a `/`.
+    pub gate: &'static str,
+    /// Its rules, in the order the docs list them.
+    pub rules: &'static [Rule],
+}
+
+impl Catalogue {
+    /// The rule with this id.
+    pub fn get(&self, id: &str) -> Option<&'static Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Every id carries the gate's prefix, no id repeats, and each rule has a doc and an
+    /// example; the list of problems otherwise (each gate's tests assert it is empty).
+    pub fn check(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let prefix = format!("{}/", self.gate);
+        for (i, r) in self.rules.iter().enumerate() {
+            let name = r.id.strip_prefix(&prefix).unwrap_or("");
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                problems.push(format!("{}: not {prefix}<lower-case-name>", r.id));
+            }
+            if self.rules[..i].iter().any(|o| o.id == r.id) {
+                problems.push(format!("{}: listed twice", r.id));
+            }
+            if r.doc.trim().is_empty() || r.example.trim().is_empty() {
+                problems.push(format!("{}: needs a doc line and an example", r.id));
+            }
+        }
+        problems
+    }
+
+    /// The catalogue as the page `docs/rules/<gate>.md`.
+    pub fn markdown(&self) -> String {
+        let mut s = format!(
+            "# {} rules\n\nGenerated from the gate's rule catalogue; do not edit. Ids are stable: they appear in the log, annotations, the job summary and the result file. Change a rule's level with `--allow`, `--warn` or `--deny <id>`, or in `.github/gates.yml`:\n\n```yaml\n{}:\n  levels:\n    {}: warn\n```\n\n| id | default | checks | example |\n|---|---|---|---|\n",
+            self.gate,
+            self.gate,
+            self.rules.first().map_or("<id>", |r| r.id)
+        );
+        for r in self.rules {
+            s.push_str(&format!(
+                "| `{}` | {} | {} | `{}` |\n",
+                r.id,
+                r.level.name(),
+                r.doc,
+                r.example
+            ));
+        }
+        s
+    }
+}
+
+/// Flags every gate takes for rule levels; flattened into [`crate::cli::CommonArgs`].
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LevelArgs {
+    /// Do not enforce this rule (repeatable): it is shown, never fails the gate.
+    #[arg(long, value_name = "RULE")]
+    pub allow: Vec<String>,
+    /// Report this rule as a warning instead of failing (repeatable).
+    #[arg(long, value_name = "RULE")]
+    pub warn: Vec<String>,
+    /// Fail the gate on this rule (repeatable; the default of every limit).
+    #[arg(long, value_name = "RULE")]
+    pub deny: Vec<String>,
+}
+
+/// The level of each rule after config and flags (empty by default: every rule denied).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Levels {
+    levels: BTreeMap<&'static str, RuleLevel>,
+}
+
+impl Levels {
+    /// Defaults from `catalogue`, then the config's `levels:` (from `config_path`), then the
+    /// flags. An id the catalogue does not hold is an error listing the ones it does.
+    pub fn new(
+        catalogue: &Catalogue,
+        config: &BTreeMap<String, RuleLevel>,
+        config_path: &Path,
+        flags: &LevelArgs,
+    ) -> Result<Levels, InputError> {
+        let mut levels: BTreeMap<&'static str, RuleLevel> =
+            catalogue.rules.iter().map(|r| (r.id, r.level)).collect();
+        let unknown = |origin: &Path, id: &str| {
+            InputError::new(
+                origin,
+                format!("no rule {id:?} in the {} gate", catalogue.gate),
+                format!(
+                    "use one of {}",
+                    catalogue
+                        .rules
+                        .iter()
+                        .map(|r| r.id)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        };
+        for (id, level) in config {
+            let rule = catalogue.get(id).ok_or_else(|| unknown(config_path, id))?;
+            levels.insert(rule.id, *level);
+        }
+        for (list, level, flag) in [
+            (&flags.allow, RuleLevel::Allow, "--allow"),
+            (&flags.warn, RuleLevel::Warn, "--warn"),
+            (&flags.deny, RuleLevel::Deny, "--deny"),
+        ] {
+            for id in list {
+                let rule = catalogue
+                    .get(id)
+                    .ok_or_else(|| unknown(Path::new(flag), id))?;
+                levels.insert(rule.id, level);
+            }
+        }
+        Ok(Levels { levels })
+    }
+
+    /// The level of `id` (rules not in the catalogue are denied, as every limit is).
+    pub fn of(&self, id: &str) -> RuleLevel {
+        self.levels.get(id).copied().unwrap_or_default()
+    }
+
+    /// Set each check's level from its rule.
+    pub fn apply(&self, checks: &mut [Check]) {
+        for c in checks {
+            c.level = self.of(c.rule);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &[Rule] = &[
+        Rule {
+            id: "demo/min-x",
+            level: RuleLevel::Deny,
+            doc: "x is at least the minimum",
+            example: "--min-x 5",
+        },
+        Rule {
+            id: "demo/max-y",
+            level: RuleLevel::Warn,
+            doc: "y is at most the maximum",
+            example: "--max-y 3",
+        },
+    ];
+    const DEMO: Catalogue = Catalogue {
+        gate: "demo",
+        rules: RULES,
+    };
+
+    #[test]
+    fn a_catalogue_with_foreign_repeated_or_undocumented_ids_is_reported() {
+        assert!(DEMO.check().is_empty());
+        const BAD: &[Rule] = &[
+            Rule {
+                id: "other/x",
+                level: RuleLevel::Deny,
+                doc: "d",
+                example: "e",
+            },
+            Rule {
+                id: "demo/Y",
+                level: RuleLevel::Deny,
+                doc: "",
+                example: "e",
+            },
+            Rule {
+                id: "demo/Y",
+                level: RuleLevel::Deny,
+                doc: "d",
+                example: "e",
+            },
+        ];
+        let problems = Catalogue {
+            gate: "demo",
+            rules: BAD,
+        }
+        .check();
+        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert!(problems.iter().any(|p| p == "demo/Y: listed twice"));
+    }
+
+    #[test]
+    fn flags_override_the_config_which_overrides_the_defaults() {
+        let config = BTreeMap::from([("demo/min-x".to_string(), RuleLevel::Warn)]);
+        let none = LevelArgs::default();
+        let l = Levels::new(&DEMO, &config, Path::new("gates.yml"), &none).unwrap();
+        assert_eq!(l.of("demo/min-x"), RuleLevel::Warn);
+        assert_eq!(l.of("demo/max-y"), RuleLevel::Warn);
+        let flags = LevelArgs {
+            deny: vec!["demo/min-x".into(), "demo/max-y".into()],
+            ..Default::default()
+        };
+        let l = Levels::new(&DEMO, &config, Path::new("gates.yml"), &flags).unwrap();
+        assert_eq!(l.of("demo/min-x"), RuleLevel::Deny);
+        assert_eq!(l.of("demo/max-y"), RuleLevel::Deny);
+        let mut checks = [Check::new("demo/max-y", false, "y 4 > 3")];
+        Levels::new(&DEMO, &BTreeMap::new(), Path::new("x"), &none)
+            .unwrap()
+            .apply(&mut checks);
+        assert_eq!(checks[0].level, RuleLevel::Warn);
+    }
+
+    #[test]
+    fn an_unknown_rule_names_the_flag_and_the_rules_there_are() {
+        let flags = LevelArgs {
+            allow: vec!["demo/min-z".into()],
+            ..Default::default()
+        };
+        let e = Levels::new(&DEMO, &BTreeMap::new(), Path::new("gates.yml"), &flags).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("--allow") && text.contains("\"demo/min-z\""),
+            "{text}"
+        );
+        assert!(e.help.contains("demo/min-x, demo/max-y"), "{}", e.help);
+    }
+}

@@ -1,0 +1,33 @@
+//! Files generated from the code and committed (schemas, rule docs, README tables): one check
+//! that they are current, and one way to regenerate them (`GATES_BLESS=1 cargo test`).
+//! Rendered output that is not a committed file of the repository is snapshot-tested with
+//! `insta` instead.
+
+use std::path::Path;
+
+/// Panic unless `path` holds exactly `now`; with `GATES_BLESS` set, write it first.
+pub fn assert_current(path: &Path, now: &str) {
+    if std::env::var_os("GATES_BLESS").is_some() {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).expect("create the directory");
+        }
+        std::fs::write(path, now).expect("write the generated file");
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == now,
+        "{} is stale: rerun the tests with GATES_BLESS=1 and commit the result",
+        path.display()
+    );
+}
+
+/// Panic unless the text between `start` and `end` in `path` is `now`; with `GATES_BLESS` set,
+/// replace it first.
+pub fn assert_current_between(path: &Path, start: &str, end: &str, now: &str) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let (Some(a), Some(b)) = (text.find(start), text.find(end)) else {
+        panic!("{} lacks the {start} … {end} markers", path.display())
+    };
+    let whole = format!("{}{start}{now}{}", &text[..a], &text[b..]);
+    assert_current(path, &whole);
+}
