@@ -149,6 +149,7 @@ fn findings(eval: &Evaluation, policy: &Policy) -> Vec<Finding> {
                 start_line: Some(s),
                 end_line: Some(e),
                 title: Some("Not covered".into()),
+                tool_rule: None,
             });
         }
     }

@@ -97,6 +97,7 @@ mod tests {
             start_line: None,
             end_line: None,
             title: None,
+            tool_rule: None,
         }
     }
 

@@ -182,6 +182,7 @@ impl Check {
             } else {
                 format!("{} could not be checked", self.rule)
             }),
+            tool_rule: None,
         }
     }
 
@@ -272,6 +273,10 @@ pub struct Finding {
     /// Short title shown above the annotation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// The producing tool's own rule id (Bandit `B602`, Checkov `CKV_K8S_8`, a Semgrep rule
+    /// id), beside the gate's `rule`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_rule: Option<String>,
 }
 
 /// A titled block of markdown for the job summary and the PR comment.
@@ -384,6 +389,7 @@ impl Outcome {
                 start_line: file.and(err.line).and_then(|l| u32::try_from(l).ok()),
                 end_line: None,
                 title: Some(format!("{} could not run", gate.binary)),
+                tool_rule: None,
             }],
             sections: vec![Section {
                 heading: "Error".into(),

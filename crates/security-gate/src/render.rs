@@ -126,6 +126,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
                 start_line: f.start_line,
                 end_line: f.end_line.or(f.start_line),
                 title: Some(title),
+                tool_rule: Some(f.rule.to_string()),
             }
         }))
         .collect();
