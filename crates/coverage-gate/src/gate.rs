@@ -292,33 +292,13 @@ pub fn format_delta(d: f64) -> String {
 }
 
 fn read_baseline(path: &Path) -> Result<Baseline, InputError> {
-    let doc = ResultFile::read(path)?;
-    if doc.gate != "coverage" {
-        return Err(InputError::new(
-            path,
-            format!("this is the {} gate's result, not coverage's", doc.gate),
-            "pass the result file coverage-gate wrote on the base branch",
-        ));
-    }
-    let lines = doc.metrics.get("lines").and_then(|v| {
-        Some(Counter {
-            covered: v.get("covered")?.as_u64()?,
-            total: v.get("total")?.as_u64()?,
-        })
-    });
-    let lines = lines.ok_or_else(|| {
+    let m: crate::metrics::CoverageMetrics = ResultFile::baseline(path, "coverage")?;
+    let lines = m.lines.counter().ok_or_else(|| {
         InputError::new(
-            path,
-            "the baseline has no metrics.lines {covered, total}",
-            "pass a result file written by coverage-gate --result",
-        )
-    })?;
-    if lines.covered > lines.total {
-        return Err(InputError::new(
             path,
             "the baseline's metrics.lines.covered exceeds total",
             "regenerate the baseline",
-        ));
-    }
+        )
+    })?;
     Ok(Baseline { lines })
 }

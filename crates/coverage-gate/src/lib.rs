@@ -5,6 +5,7 @@ pub mod config;
 pub mod formats;
 pub mod gate;
 pub mod merge;
+pub mod metrics;
 pub mod model;
 pub mod patch;
 pub mod paths;

@@ -3,19 +3,15 @@
 
 use gates_core::markdown::{code, escape, table};
 use gates_core::{Context, Finding, Level, Outcome, Section, Verdict};
-use serde_json::{json, Map, Value};
 
 use crate::config::AnnotationLevel;
 use crate::gate::{format_delta, Evaluation};
+use crate::metrics::{BaseMetric, CoverageMetrics, HeadlineMetric};
 use crate::model::Counter;
 use crate::policy::{pct, rules, truncate2, Policy};
 
 /// Rows in the essential patch table; the rest go to a collapsed section.
 const PATCH_ROWS: usize = 25;
-
-fn counter_json(c: Counter) -> Value {
-    json!({ "covered": c.covered, "total": c.total, "percent": c.percent().map(truncate2) })
-}
 
 fn show(c: Counter) -> String {
     c.percent().map_or_else(|| "n/a".to_string(), pct)
@@ -67,29 +63,29 @@ pub fn outcome(eval: &Evaluation, policy: &Policy, context: Context) -> Outcome 
     title.push_str(&failed.headline(policy.informational, "rule", "failed"));
     let reasons = failed.enforced().map(|c| c.reason()).collect();
 
-    let mut metrics = Map::new();
-    metrics.insert("lines".into(), counter_json(t.lines));
-    metrics.insert("branches".into(), counter_json(t.branches));
-    metrics.insert("functions".into(), counter_json(t.functions));
-    if let Some(p) = &eval.patch {
-        metrics.insert("patch".into(), counter_json(p.total));
-        metrics.insert(
-            "base".into(),
-            json!({ "sha": p.base.sha, "how": p.base.how }),
-        );
-    }
-    if let Some(d) = delta {
-        metrics.insert(
-            "delta".into(),
-            json!(format_delta(d).parse::<f64>().unwrap_or(0.0)),
-        );
-    }
-    if let Some(h) = &eval.merged.headline {
-        metrics.insert("headline".into(), json!({ "name": h.name, "covered": h.counter.covered, "total": h.counter.total, "percent": h.counter.percent().map(truncate2), "shown": headline_shown(h), "formula": h.formula }));
-    }
-    metrics.insert("gated".into(), json!("lines"));
-    metrics.insert("files".into(), json!(eval.merged.files.len()));
-    metrics.insert("unresolved".into(), json!(eval.merged.unresolved.len()));
+    let metrics = CoverageMetrics {
+        lines: t.lines.into(),
+        branches: t.branches.into(),
+        functions: t.functions.into(),
+        patch: eval.patch.as_ref().map(|p| p.total.into()),
+        base: eval.patch.as_ref().map(|p| BaseMetric {
+            sha: p.base.sha.clone(),
+            how: p.base.how.clone(),
+        }),
+        delta: delta.map(|d| format_delta(d).parse::<f64>().unwrap_or(0.0)),
+        headline: eval.merged.headline.as_ref().map(|h| HeadlineMetric {
+            name: h.name.to_string(),
+            covered: h.counter.covered,
+            total: h.counter.total,
+            percent: h.counter.percent().map(truncate2),
+            shown: headline_shown(h),
+            formula: h.formula.to_string(),
+        }),
+        gated: "lines".into(),
+        files: eval.merged.files.len() as u64,
+        unresolved: eval.merged.unresolved.len() as u64,
+    };
+    let metrics = gates_core::result_file::metrics_map(&metrics);
 
     let outputs = vec![
         ("lines", output_value(Some(t.lines))),

@@ -254,8 +254,10 @@ impl Level {
 
 /// One located observation a gate wants people to see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
 pub struct Finding {
     /// Stable rule id, for example `coverage/uncovered-patch`.
+    #[schemars(regex(pattern = r"^[a-z0-9-]+/[a-z0-9-]+$"))]
     pub rule: String,
     /// Severity.
     pub level: Level,
@@ -266,9 +268,11 @@ pub struct Finding {
     pub path: Option<String>,
     /// First line (1-based).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
     pub start_line: Option<u32>,
     /// Last line (1-based, inclusive).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
     pub end_line: Option<u32>,
     /// Short title shown above the annotation.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -292,6 +296,7 @@ pub struct Section {
 
 /// Where and for what the gate ran, from the runner's environment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
 pub struct Context {
     /// `owner/name`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -304,6 +309,7 @@ pub struct Context {
     pub base_sha: Option<String>,
     /// Pull request number.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
     pub pr: Option<u64>,
     /// Link to the workflow run.
     #[serde(skip_serializing_if = "Option::is_none")]

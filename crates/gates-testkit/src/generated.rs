@@ -31,3 +31,39 @@ pub fn assert_current_between(path: &Path, start: &str, end: &str, now: &str) {
     let whole = format!("{}{start}{now}{}", &text[..a], &text[b..]);
     assert_current(path, &whole);
 }
+
+/// The workspace root.
+fn root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Panic unless `doc` is a valid `gates-result/v1` document (`schemas/gates-result-v1.schema.json`)
+/// whose `metrics` fit its gate's schema (`schemas/metrics/<gate>.schema.json`; an `error`
+/// result has none).
+pub fn assert_valid_result(doc: &serde_json::Value) {
+    let check = |schema_path: &Path, value: &serde_json::Value| {
+        let schema: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(schema_path)
+                .unwrap_or_else(|e| panic!("{}: {e}", schema_path.display())),
+        )
+        .expect("the schema is JSON");
+        let v = jsonschema::validator_for(&schema).expect("the schema itself is valid");
+        let errors: Vec<String> = v
+            .iter_errors(value)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "does not match {}: {errors:#?}",
+            schema_path.display()
+        );
+    };
+    check(&root().join("schemas/gates-result-v1.schema.json"), doc);
+    if doc["verdict"] != "error" {
+        let gate = doc["gate"].as_str().unwrap_or_default();
+        check(
+            &root().join(format!("schemas/metrics/{gate}.schema.json")),
+            &doc["metrics"],
+        );
+    }
+}

@@ -344,12 +344,13 @@ fn baseline_fingerprints(inputs: &Inputs) -> Result<HashSet<Fingerprint>, InputE
             .and_then(|b| serde_json::from_slice(&b).ok());
         match v {
             Some(v) if v["schema"] == gates_core::result_file::SCHEMA => {
-                let list = v["metrics"]["fingerprints"].as_array().ok_or_else(|| InputError::new(&p, "this result file has no metrics.fingerprints", "pass the result file security-gate wrote on the base branch, or the base branch's reports"))?;
-                for fp in list {
-                    let fp = fp.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| {
+                let m: crate::metrics::SecurityMetrics =
+                    gates_core::result_file::ResultFile::baseline(&p, "security")?;
+                for fp in &m.fingerprints {
+                    let fp = fp.parse().map_err(|_| {
                         InputError::new(
                             &p,
-                            format!("metrics.fingerprints holds {fp}, not a fingerprint"),
+                            format!("metrics.fingerprints holds {fp:?}, not a fingerprint"),
                             "pass the result file security-gate wrote on the base branch, unedited",
                         )
                     })?;

@@ -8,6 +8,7 @@ pub mod fingerprint;
 pub mod formats;
 pub mod gate;
 pub mod locate;
+pub mod metrics;
 pub mod model;
 pub mod render;
 pub mod rules;

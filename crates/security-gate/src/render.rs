@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use gates_core::markdown::{code, escape, table};
 use gates_core::{Context, Finding as Annotation, Level, Outcome, Section, Verdict};
-use serde_json::{json, Map, Value};
 
 use crate::gate::{count, Evaluation};
+use crate::metrics::{severity_counts, SecurityMetrics};
 use crate::model::{Finding, Severity};
 
 /// Rows of top new findings in the summary.
@@ -19,14 +19,6 @@ fn level(s: Severity) -> Level {
         Severity::Medium => Level::Warning,
         _ => Level::Notice,
     }
-}
-
-fn counts_json(m: &BTreeMap<Severity, u64>) -> Value {
-    Value::Object(
-        m.iter()
-            .map(|(k, v)| (k.name().to_string(), json!(v)))
-            .collect(),
-    )
 }
 
 fn where_(f: &Finding) -> String {
@@ -72,25 +64,21 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
     }
     title.push_str(&failed.headline(informational, "limit", "exceeded"));
 
-    let mut metrics = Map::new();
-    metrics.insert("total".into(), json!(active.len()));
-    metrics.insert("severity".into(), counts_json(&counts));
-    if eval.has_baseline {
-        metrics.insert("new".into(), json!(eval.new));
-        metrics.insert("new_severity".into(), counts_json(&new_counts));
-        metrics.insert("fixed".into(), json!(eval.fixed));
-    }
-    metrics.insert("suppressed".into(), json!(suppressed));
-    metrics.insert("tools".into(), json!(eval.tools));
-    // Identities only (hashes): the next run's --baseline can be this file.
-    metrics.insert(
-        "fingerprints".into(),
-        json!(eval
+    let metrics = SecurityMetrics {
+        total: active.len() as u64,
+        severity: severity_counts(&counts),
+        new: eval.has_baseline.then_some(eval.new as u64),
+        new_severity: eval.has_baseline.then(|| severity_counts(&new_counts)),
+        fixed: eval.has_baseline.then_some(eval.fixed as u64),
+        suppressed: suppressed as u64,
+        tools: eval.tools.clone(),
+        fingerprints: eval
             .findings
             .iter()
             .map(|f| f.fingerprint.to_string())
-            .collect::<Vec<_>>()),
-    );
+            .collect(),
+    };
+    let metrics = gates_core::result_file::metrics_map(&metrics);
 
     // New first, then by severity (the findings are already sorted by severity).
     let mut ordered: Vec<&Finding> = active.clone();

@@ -621,14 +621,11 @@ fn result_file_matches_the_schema_and_config_schema_is_current() {
         &[b.as_str(), "--result", result.to_str().unwrap()],
         &[],
     );
-    let doc: serde_json::Value = read_json(&result);
-    let schema: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(root().join("schemas/gates-result-v1.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let v = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "{errors:?}");
+    gates_testkit::generated::assert_current(
+        &root().join("schemas/metrics/security.schema.json"),
+        &gates_core::result_file::metrics_schema_json::<security_gate::metrics::SecurityMetrics>(),
+    );
+    gates_testkit::generated::assert_valid_result(&read_json(&result));
     gates_testkit::generated::assert_current(
         &root().join("schemas/config/security.schema.json"),
         &security_gate::config::schema_json(),
