@@ -78,6 +78,7 @@ pub fn run_main(
 ) -> std::process::ExitCode {
     let env = ActionsEnv::from_process();
     let opts = EmitOptions::new(common.result.clone(), common.print, &env);
+    on_cancel(gate, &env, &opts);
     let mut stdout = io::stdout().lock();
     let status = run(&env, &opts, &mut stdout).unwrap_or_else(|e| {
         fail(gate, &e, &env, &opts, &mut stdout);
@@ -85,6 +86,24 @@ pub fn run_main(
     });
     let _ = stdout.flush();
     status.into()
+}
+
+/// A cancelled job (the runner sends SIGINT, then SIGTERM) still ends in a result: the error
+/// outcome "cancelled" is written to every channel and the gate exits 2, so no result file or
+/// output is left saying nothing, or pass. Main holds stdout, so the annotation goes to stderr,
+/// which the runner reads for workflow commands too. A handler that cannot be installed (another
+/// one is) leaves the default behaviour.
+fn on_cancel(gate: GateId, env: &ActionsEnv, opts: &EmitOptions) {
+    let (env, opts) = (env.clone(), opts.clone());
+    let _ = ctrlc::set_handler(move || {
+        let err = InputError::new(
+            "(cancelled)",
+            "the gate was stopped (SIGINT or SIGTERM, as when the job is cancelled) before it finished",
+            "run the job again; nothing this run decided was kept",
+        );
+        fail(gate, &err, &env, &opts, &mut io::stderr());
+        std::process::exit(2);
+    });
 }
 
 /// Where the outcome goes besides stdout.
