@@ -86,13 +86,17 @@ pub fn parse_from<C: clap::Parser>(
             Err(ExitCode::SUCCESS)
         }
         Err(e) => {
+            // clap's first line says what is wrong; the rest (a tip, the usage) is the help.
             let text = e.render().to_string();
-            let text = text.trim_end().strip_prefix("error: ").unwrap_or(&text);
-            let err = InputError::new(
-                "(command line)",
-                text,
-                format!("run {} --help", gate.binary),
-            );
+            let text = text.trim().strip_prefix("error: ").unwrap_or(&text);
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let what = lines.next().unwrap_or("bad arguments").to_string();
+            let mut help: Vec<&str> = lines
+                .filter(|l| !l.starts_with("For more information"))
+                .collect();
+            let more = format!("run {} --help", gate.binary);
+            help.push(&more);
+            let err = InputError::new("(command line)", what, help.join("; "));
             let opts = emit::EmitOptions::new(result_flag(&args), Format::Auto, env);
             emit::fail(gate, &err, env, &opts, &mut std::io::stdout().lock());
             Err(crate::ExitStatus::Error.into())

@@ -81,9 +81,7 @@ impl InputError {
     /// A failure to read `path`.
     pub fn io(path: impl AsRef<Path>, err: &std::io::Error) -> Self {
         let help = match err.kind() {
-            std::io::ErrorKind::NotFound => {
-                "check the path; globs are expanded by the gate, relative to the working directory"
-            }
+            std::io::ErrorKind::NotFound => "check the path (relative to the working directory)",
             std::io::ErrorKind::PermissionDenied => "make the file readable by the runner user",
             _ => "check that the file exists and is readable",
         };

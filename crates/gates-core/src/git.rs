@@ -104,7 +104,7 @@ impl NoChange {
     pub fn reason(&self) -> String {
         match self {
             NoChange::NotInGit => "not in a git checkout".into(),
-            NoChange::NoBase => "no base to compare with: this event is neither a pull request nor a push with a previous commit; pass --base <REV>".into(),
+            NoChange::NoBase => "no base to compare with: no pull request event and no push with a previous commit; pass --base <REV>".into(),
             NoChange::NewBranch(Some(b)) => format!("this push created the branch, so it has no previous commit, and the default branch {b} is not in this clone to compare with: check out with fetch-depth: 0, or pass --base origin/{b}"),
             NoChange::NewBranch(None) => "this push created the branch, so it has no previous commit, and the payload names no default branch: pass --base <REV>".into(),
         }

@@ -63,7 +63,9 @@ pub fn render(out: &mut impl Write, outcome: &Outcome, style: Style) -> io::Resu
             writeln!(out, "{}", sanitize(n))?;
         }
     }
-    if !outcome.findings.is_empty() {
+    // An error's one finding is its annotation, which the title already says (and stderr says
+    // with its help).
+    if !outcome.findings.is_empty() && outcome.verdict != Verdict::Error {
         writeln!(out)?;
         for f in outcome.findings.iter().take(MAX_FINDINGS) {
             let (c, w) = match f.level {

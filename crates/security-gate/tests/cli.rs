@@ -244,7 +244,7 @@ fn diff_filter_on_an_event_without_a_base_says_what_is_missing() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("neither a pull request nor a push with a previous commit")
+        err.contains("no pull request event and no push with a previous commit")
             && err.contains("pass --base"),
         "{err}"
     );

@@ -6,6 +6,7 @@
 mod action;
 mod adversarial;
 mod cli;
+mod cmd;
 mod e2e;
 mod formats;
 mod injection;
