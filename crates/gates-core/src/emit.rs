@@ -251,5 +251,19 @@ fn print_github(
 /// True when colour should be used on stdout.
 pub fn want_color(env: &ActionsEnv) -> bool {
     use std::io::IsTerminal;
-    !env.no_color() && io::stdout().is_terminal()
+    // The environment's word wins (anstyle-query reads the conventions), then the terminal;
+    // a Windows console needs its ANSI mode switched on first.
+    if env.no_color() || anstyle_query::no_color() {
+        return false;
+    }
+    if anstyle_query::clicolor_force() {
+        return true;
+    }
+    if anstyle_query::clicolor() == Some(false)
+        || !anstyle_query::term_supports_color() && !cfg!(windows)
+    {
+        return false;
+    }
+    io::stdout().is_terminal()
+        && (!cfg!(windows) || anstyle_query::windows::enable_ansi_colors() != Some(false))
 }

@@ -15,13 +15,17 @@ pub struct Style {
 }
 
 impl Style {
-    fn paint(self, code: &str, text: &str) -> String {
+    fn paint(self, style: anstyle::Style, text: &str) -> String {
         if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{}{text}{}", style.render(), style.render_reset())
         } else {
             text.to_string()
         }
     }
+}
+
+fn fg(c: anstyle::AnsiColor) -> anstyle::Style {
+    anstyle::Style::new().fg_color(Some(c.into()))
 }
 
 /// Make report text safe for a terminal: drop escape sequences and other control characters a
@@ -40,13 +44,14 @@ pub fn sanitize_lines(s: &str) -> String {
 
 /// Print the outcome for a person at a terminal.
 pub fn render(out: &mut impl Write, outcome: &Outcome, style: Style) -> io::Result<()> {
+    use anstyle::AnsiColor::{Cyan, Green, Red, Yellow};
     let (code, word) = match outcome.verdict {
-        Verdict::Pass => ("1;32", "PASS"),
-        Verdict::Warn => ("1;33", "WARN"),
-        Verdict::Fail => ("1;31", "FAIL"),
-        Verdict::Error => ("1;31", "ERROR"),
-        Verdict::Inconclusive => ("1;33", "INCONCLUSIVE"),
-        Verdict::Skipped => ("2", "SKIPPED"),
+        Verdict::Pass => (fg(Green).bold(), "PASS"),
+        Verdict::Warn => (fg(Yellow).bold(), "WARN"),
+        Verdict::Fail => (fg(Red).bold(), "FAIL"),
+        Verdict::Error => (fg(Red).bold(), "ERROR"),
+        Verdict::Inconclusive => (fg(Yellow).bold(), "INCONCLUSIVE"),
+        Verdict::Skipped => (anstyle::Style::new().dimmed(), "SKIPPED"),
     };
     writeln!(
         out,
@@ -69,9 +74,9 @@ pub fn render(out: &mut impl Write, outcome: &Outcome, style: Style) -> io::Resu
         writeln!(out)?;
         for f in outcome.findings.iter().take(MAX_FINDINGS) {
             let (c, w) = match f.level {
-                Level::Error => ("31", "error"),
-                Level::Warning => ("33", "warning"),
-                Level::Notice => ("36", "notice"),
+                Level::Error => (fg(Red), "error"),
+                Level::Warning => (fg(Yellow), "warning"),
+                Level::Notice => (fg(Cyan), "notice"),
             };
             let place = match (&f.path, f.start_line, f.end_line) {
                 (Some(p), Some(s), Some(e)) if e != s => format!("{}:{s}-{e}: ", sanitize(p)),

@@ -507,3 +507,19 @@ fn rule_levels_from_the_config_and_flags() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("no rule \"coverage/min-line\" in the coverage gate"));
 }
+
+/// Colour follows the conventions (through anstyle-query): CLICOLOR_FORCE colours a pipe,
+/// NO_COLOR wins over it, and a pipe alone gets plain text.
+#[test]
+fn terminal_colour_follows_no_color_and_clicolor_force() {
+    let scratch = tempfile::tempdir().unwrap();
+    let report = crate::fixtures().join("cobertura/coveragepy.xml");
+    let args = [report.to_str().unwrap(), "--print", "human"];
+    let run = |env: &[(&str, &str)]| {
+        let out = crate::e2e::gate(scratch.path(), &args, env);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(run(&[("CLICOLOR_FORCE", "1")]).starts_with("\u{1b}["));
+    assert!(!run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains('\u{1b}'));
+    assert!(!run(&[]).contains('\u{1b}'));
+}
