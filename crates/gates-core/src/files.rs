@@ -18,9 +18,10 @@ pub fn append(path: &Path, text: &str) -> Result<(), InputError> {
 }
 
 /// Replace `path` atomically: `write` fills a temporary file beside it (creating or rewriting it
-/// as often as it needs), then a rename puts it in place, so a reader never sees half a file.
-/// On error the temporary file is removed and `path` is left as it was. (No fsync: the rename is
-/// what readers depend on, and a runner that crashes loses the job anyway.)
+/// as often as it needs), then tempfile's `persist` renames it into place, so a reader never sees
+/// half a file. On error, and on a panic too, the temporary file is removed and `path` is left
+/// as it was. (No fsync: the rename is what readers depend on, and a runner that crashes loses
+/// the job anyway.)
 pub fn write_atomic<T>(
     path: &Path,
     write: impl FnOnce(&Path) -> std::io::Result<T>,
@@ -30,16 +31,20 @@ pub fn write_atomic<T>(
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
-        crate::random::token()
-    ));
-    let res = write(&tmp).and_then(|v| std::fs::rename(&tmp, path).map(|()| v));
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // tempfile creates 0600; a result file or SARIF is as readable as any file the job writes.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
-    res
+    let tmp = builder.tempfile_in(dir)?;
+    let value = write(tmp.path())?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(value)
 }
 
 /// A buffered writer creating `path`, sized for large streamed documents.
@@ -77,5 +82,22 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "second");
         let left: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(left.len(), 1);
+        // A panic while writing leaves no temporary file either.
+        let caught = std::panic::catch_unwind(|| {
+            let _ = write_atomic(&path, |tmp| -> std::io::Result<()> {
+                std::fs::write(tmp, "half")?;
+                panic!("bug in a writer")
+            });
+        });
+        assert!(caught.is_err());
+        let left: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(left.len(), 1);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "second");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode & 0o044, 0o044, "{mode:o}");
+        }
     }
 }
