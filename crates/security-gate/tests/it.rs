@@ -169,6 +169,22 @@ fn schema_fixtures_map_to_the_one_scale() {
         formats::cvss_vector_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"),
         Some(6.1)
     );
+    // CVSS v4.0 vectors are scored too (they got none when the formula was hand-written): the
+    // scores FIRST's v4.0 calculator gives.
+    assert_eq!(
+        formats::cvss_vector_score(
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+        ),
+        Some(9.3)
+    );
+    assert_eq!(
+        formats::cvss_vector_score(
+            "CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+        ),
+        Some(8.5)
+    );
+    assert_eq!(formats::cvss_vector_score("CVSS:3.1/AV:X"), None);
+    assert_eq!(formats::cvss_vector_score("not a vector"), None);
 }
 
 #[test]

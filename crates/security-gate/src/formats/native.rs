@@ -765,65 +765,10 @@ pub fn cargo_audit(v: &Value, ctx: &Ctx<'_>) -> Result<Report, String> {
     Ok(r)
 }
 
-/// A CVSS v3 base score from its vector (FIRST's formula), for scanners that give only the
-/// vector.
+/// The base score of a CVSS v3.0, v3.1 or v4.0 vector (RustSec's `cvss`, which follows FIRST's
+/// specifications), for scanners that give only the vector; `None` for anything else.
 pub fn cvss_vector_score(vector: &str) -> Option<f64> {
-    let m: std::collections::HashMap<&str, &str> = vector
-        .split('/')
-        .filter_map(|p| p.split_once(':'))
-        .collect();
-    if !m.get("CVSS").is_some_and(|v| v.starts_with('3')) {
-        return None;
-    }
-    let av = match *m.get("AV")? {
-        "N" => 0.85,
-        "A" => 0.62,
-        "L" => 0.55,
-        "P" => 0.2,
-        _ => return None,
-    };
-    let ac = match *m.get("AC")? {
-        "L" => 0.77,
-        "H" => 0.44,
-        _ => return None,
-    };
-    let scope_changed = *m.get("S")? == "C";
-    let pr = match (*m.get("PR")?, scope_changed) {
-        ("N", _) => 0.85,
-        ("L", false) => 0.62,
-        ("L", true) => 0.68,
-        ("H", false) => 0.27,
-        ("H", true) => 0.5,
-        _ => return None,
-    };
-    let ui = match *m.get("UI")? {
-        "N" => 0.85,
-        "R" => 0.62,
-        _ => return None,
-    };
-    let cia = |k: &str| match m.get(k).copied() {
-        Some("H") => Some(0.56),
-        Some("L") => Some(0.22),
-        Some("N") => Some(0.0),
-        _ => None,
-    };
-    let iss = 1.0 - (1.0 - cia("C")?) * (1.0 - cia("I")?) * (1.0 - cia("A")?);
-    let impact = if scope_changed {
-        7.52 * (iss - 0.029) - 3.25 * (iss - 0.02f64).powi(15)
-    } else {
-        6.42 * iss
-    };
-    if impact <= 0.0 {
-        return Some(0.0);
-    }
-    let exploit = 8.22 * av * ac * pr * ui;
-    let raw = if scope_changed {
-        (1.08 * (impact + exploit)).min(10.0)
-    } else {
-        (impact + exploit).min(10.0)
-    };
-    // CVSS rounds up to one decimal.
-    Some((raw * 10.0 - 1e-9).ceil() / 10.0)
+    vector.trim().parse::<cvss::Cvss>().ok().map(|c| c.score())
 }
 
 /// Safety JSON: 2.x (`vulnerabilities[]` objects) and 1.x (a list of lists).
