@@ -173,6 +173,25 @@ impl<W: Write> Commands<W> {
         writeln!(self.out, "::endgroup::")
     }
 
+    /// Progress of long work (a rollout, a slow API) inside a collapsible group: `work` gets the
+    /// writer for its progress lines, and the group is closed whatever it returns.
+    pub fn in_group<T>(&mut self, title: &str, work: impl FnOnce(&mut Self) -> T) -> io::Result<T> {
+        self.group(title)?;
+        let value = work(self);
+        self.end_group()?;
+        Ok(value)
+    }
+
+    /// Mask a secret that did not come from `secrets.*` (the runner masks those already), before
+    /// anything could print it: one `add-mask` per line, as the runner matches masks line by
+    /// line. Values under 4 characters are not masked (they would blank common words).
+    pub fn mask(&mut self, secret: &str) -> io::Result<()> {
+        for line in secret.lines().map(str::trim).filter(|l| l.len() >= 4) {
+            writeln!(self.out, "::add-mask::{}", escape_data(line))?;
+        }
+        Ok(())
+    }
+
     /// Print untrusted lines with command processing suspended by a random token, so no line
     /// of them can act as a command.
     pub fn untrusted_block<'a>(
@@ -206,6 +225,25 @@ impl<W: Write> Commands<W> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn masks_are_registered_per_line_and_groups_always_close() {
+        let mut out = Vec::new();
+        let mut c = Commands::new(&mut out);
+        c.mask("-----BEGIN KEY-----\nabcdEFGH\nxy\n").unwrap();
+        let value = c
+            .in_group("rollout", |c| {
+                c.annotate(Level::Notice, &AnnotationProps::default(), "step 1")
+                    .map(|()| 7)
+            })
+            .unwrap();
+        assert_eq!(value.unwrap(), 7);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "::add-mask::-----BEGIN KEY-----\n::add-mask::abcdEFGH\n::group::rollout\n::notice::step 1\n::endgroup::\n"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -257,10 +257,7 @@ async fn run(cli: &Cli, env: &ActionsEnv) -> Result<(), Failure> {
     if env.in_actions() && token.len() >= 4 {
         // The runner masks registered secrets already; a token passed some other way is masked
         // here before anything else is printed.
-        #[allow(clippy::print_stdout)]
-        {
-            println!("::add-mask::{}", gates_core::commands::escape_data(&token));
-        }
+        let _ = gates_core::commands::Commands::new(std::io::stdout().lock()).mask(&token);
     }
     let policy = RetryPolicy {
         backoff: std::time::Duration::from_millis(cli.retry_backoff_ms),
