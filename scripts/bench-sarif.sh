@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
-# The 100 MB SARIF budget (DESIGN.md: under 1 s, bounded memory): security-gate beside a Python
-# json.load counter (what SARIF filter actions such as filter-sarif do) on the same file.
+# The 100 MB SARIF budget: security-gate beside a Python json.load counter (what SARIF filter
+# actions such as filter-sarif do) on the same file, in one run, with the ratio. The input is a
+# real Bandit log (fixtures/security/bandit.sarif: snippets, context regions, rule metadata,
+# properties, `runs` before `version`) repeated under distinct paths (scripts/real-sarif.py).
+# Usage: scripts/bench-sarif.sh [SIZE_MB]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-100}
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
-cargo build -q --release -p security-gate --bins --examples
-./target/release/examples/synth_sarif "$size" "$dir/big.sarif"
+cargo build -q --release -p security-gate
+python3 scripts/real-sarif.py "$size" "$dir/big.sarif"
 ls -l "$dir/big.sarif"
-echo "== security-gate (parse, dedupe, fingerprint, count, summary)"
-/usr/bin/time -f "wall %e s, peak RSS %M KiB" ./target/release/security-gate "$dir/big.sarif" --print human --max critical=0 > /dev/null || true
-echo "== security-gate as the action runs it (also --result and --sarif)"
-/usr/bin/time -f "wall %e s, peak RSS %M KiB" ./target/release/security-gate "$dir/big.sarif" --print github --max critical=0 --result "$dir/result.json" --sarif "$dir/merged.sarif" > /dev/null || true
-echo "== python json.load + count by level"
-/usr/bin/time -f "wall %e s, peak RSS %M KiB" python3 -c 'import json,sys,collections; d=json.load(open(sys.argv[1])); print(collections.Counter(r.get("level") for run in d["runs"] for r in run["results"]))' "$dir/big.sarif" > /dev/null
+measure() { # label, command...: prints "label wall-seconds peak-KiB"
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$dir/time" "$@" > /dev/null 2>&1 || true
+  read -r wall rss < "$dir/time"
+  echo "$label $wall $rss"
+  printf '%-52s %6s s  %7s MiB\n' "$label" "$wall" "$((rss / 1024))" >&2
+}
+gate=$(measure "security-gate (--result and --sarif, as the action)" ./target/release/security-gate "$dir/big.sarif" --print github --max critical=0 --result "$dir/result.json" --sarif "$dir/merged.sarif")
+measure "security-gate (verdict only)" ./target/release/security-gate "$dir/big.sarif" --print human --max critical=0 > /dev/null
+py=$(measure "python json.load + count by level" python3 -c 'import json,sys,collections; d=json.load(open(sys.argv[1])); print(collections.Counter(r.get("level") for run in d["runs"] for r in run["results"]))' "$dir/big.sarif")
+python3 - "$gate" "$py" <<'PY'
+import sys
+g = float(sys.argv[1].split()[-2]); p = float(sys.argv[2].split()[-2])
+print(f"ratio: python / security-gate = {p / g:.1f}x")
+PY
