@@ -5,10 +5,12 @@ Bandit's key order with "runs" before "version") repeated under distinct file pa
 file reaches SIZE megabytes. Usage: real-sarif.py SIZE_MB OUT"""
 import copy
 import json
+import os
 import sys
 
 size = int(sys.argv[1]) * 1_000_000
-src = json.load(open(sys.argv[2] if len(sys.argv) > 3 else "fixtures/security/bandit.sarif"))
+fixture = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "security", "bandit.sarif")
+src = json.load(open(fixture))
 out_path = sys.argv[-1]
 run = src["runs"][0]
 template = run["results"]
