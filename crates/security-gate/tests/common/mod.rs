@@ -1,4 +1,4 @@
-//! Helpers shared by the test files (the ones of `it.rs`, for the files added beside it).
+//! Helpers shared by the test files of security-gate.
 
 // Each test file uses some of these; the gate's environment is set up from the real one (PATH).
 #![allow(dead_code, clippy::disallowed_methods)]
@@ -53,4 +53,14 @@ pub fn text(out: &Output) -> (String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Run the real Bandit over `dir`, writing JSON to `out` (relative to `dir`).
+pub fn bandit_scan(dir: &Path, out: &str) {
+    let status = Command::new("bandit")
+        .args(["-r", ".", "-f", "json", "-o", out, "-q"])
+        .current_dir(dir)
+        .status()
+        .expect("bandit runs (installed by .ci/run)");
+    assert!(status.code().is_some_and(|c| c <= 1), "bandit failed");
 }
