@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# The 100 MB Cobertura budget (DESIGN.md: under 1 s and 300 MB peak), timed beside pycobertura on
-# the same file. Needs: pip install pycobertura; hyperfine is optional.
+# The 100 MB Cobertura budget: coverage-gate beside pycobertura on the same file, in one run, with
+# the ratio. The input is a real gcovr report (fixtures/cobertura/gcovr.xml) repeated under
+# distinct file names (scripts/real-cobertura.py). Needs: pip install pycobertura.
+# Usage: scripts/bench-cobertura.sh [SIZE_MB]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-100}
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
-cargo build -q --release -p coverage-gate --bins --examples
-./target/release/examples/synth_report cobertura "$size" "$dir/big.xml"
+cargo build -q --release -p coverage-gate
+python3 scripts/real-cobertura.py "$size" "$dir/big.xml"
 ls -l "$dir/big.xml"
-echo "== coverage-gate"
-/usr/bin/time -f "wall %e s, peak RSS %M KiB" ./target/release/coverage-gate "$dir/big.xml" --print human > /dev/null
-echo "== pycobertura show"
-/usr/bin/time -f "wall %e s, peak RSS %M KiB" pycobertura show "$dir/big.xml" > /dev/null || true
+measure() { # label, command...: prints "label wall-seconds peak-KiB"
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$dir/time" "$@" > /dev/null 2>&1 || true
+  read -r wall rss < "$dir/time"
+  echo "$label $wall $rss"
+  printf '%-32s %6s s  %7s MiB\n' "$label" "$wall" "$((rss / 1024))" >&2
+}
+gate=$(measure "coverage-gate" ./target/release/coverage-gate "$dir/big.xml" --print human)
+peer=$(measure "pycobertura show" pycobertura show "$dir/big.xml")
+python3 - "$gate" "$peer" <<'PY'
+import sys
+g = float(sys.argv[1].split()[-2]); p = float(sys.argv[2].split()[-2])
+print(f"ratio: pycobertura / coverage-gate = {p / g:.1f}x")
+PY
