@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use gates_core::error::Origin;
 use gates_core::InputError;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -94,13 +95,13 @@ impl CoverageConfig {
     pub fn load(path: &Path, required: bool) -> Result<Self, InputError> {
         let cfg: Self =
             gates_core::config::load_section(path, "coverage", required)?.unwrap_or_default();
-        cfg.validate(path)?;
+        cfg.validate(&path.into())?;
         Ok(cfg)
     }
 
     /// Check every value; `origin` is the file, or the command line once flags are merged in.
     /// Checked before anything is built from the config.
-    pub fn validate(&self, path: &Path) -> Result<(), InputError> {
+    pub fn validate(&self, origin: &Origin) -> Result<(), InputError> {
         let mut checks: Vec<(String, Option<f64>)> = vec![
             ("min-lines".into(), self.min_lines),
             ("min-branches".into(), self.min_branches),
@@ -113,7 +114,7 @@ impl CoverageConfig {
             checks.push((format!("paths[{i}].min-branches"), r.min_branches));
             globset::Glob::new(&r.path).map_err(|e| {
                 InputError::new(
-                    path,
+                    origin.clone(),
                     format!("paths[{i}].path: {e}"),
                     "write a glob such as src/core/**",
                 )
@@ -122,7 +123,7 @@ impl CoverageConfig {
         // 100k globs took 1.4 GB; real configs list a few dozen.
         if self.exclude.len() + self.paths.len() > MAX_GLOBS {
             return Err(InputError::new(
-                path,
+                origin.clone(),
                 format!(
                     "{} exclude and paths globs (at most {MAX_GLOBS})",
                     self.exclude.len() + self.paths.len()
@@ -133,24 +134,24 @@ impl CoverageConfig {
         for g in &self.exclude {
             globset::Glob::new(g).map_err(|e| {
                 InputError::new(
-                    path,
+                    origin.clone(),
                     format!("exclude {g}: {e}"),
                     "write a glob such as **/generated/**",
                 )
             })?;
         }
         for (key, v) in checks {
-            check_percent(v, &key, path)?;
+            check_percent(v, &key, origin)?;
         }
         Ok(())
     }
 }
 
 /// A percentage must be a finite number from 0 to 100.
-fn check_percent(v: Option<f64>, name: &str, origin: &Path) -> Result<(), InputError> {
+fn check_percent(v: Option<f64>, name: &str, origin: &Origin) -> Result<(), InputError> {
     match v {
         Some(p) if !(0.0..=100.0).contains(&p) || p.is_nan() => Err(InputError::new(
-            origin,
+            origin.clone(),
             format!("{name} is {p}, not a percentage"),
             "give a number from 0 to 100",
         )),

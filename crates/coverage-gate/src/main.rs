@@ -11,6 +11,7 @@ use coverage_gate::paths::PathMap;
 use coverage_gate::policy::Policy;
 use gates_core::cli::{CommonArgs, GateCli, GateId};
 use gates_core::emit::{self, EmitOptions};
+use gates_core::error::Origin;
 use gates_core::{ActionsEnv, ExitStatus, InputError, Level};
 
 /// Gate coverage reports: overall, patch (changed lines), per-path and against a baseline.
@@ -164,7 +165,7 @@ fn comment(outcome: &gates_core::Outcome, env: &ActionsEnv, stdout: &mut impl Wr
 }
 
 fn build_inputs(cli: &Cli, cwd: &Path, no_baseline: bool) -> Result<Inputs, InputError> {
-    let flag = Path::new("(command line)");
+    let flag = Origin::command_line();
     let config_path = cli
         .common
         .config
@@ -182,13 +183,13 @@ fn build_inputs(cli: &Cli, cwd: &Path, no_baseline: bool) -> Result<Inputs, Inpu
     cfg.annotations = cli.annotations.or(cfg.annotations);
     cfg.exclude.extend(cli.exclude.iter().cloned());
     // The file was checked when loaded; what is wrong now came from a flag.
-    cfg.validate(flag)?;
+    cfg.validate(&flag)?;
     if (cfg.max_drop.is_some() || cfg.uncovered_must_not_increase)
         && cli.baseline.is_none()
         && !no_baseline
     {
         return Err(InputError::new(
-            flag,
+            flag.clone(),
             "max-drop and uncovered-must-not-increase need --baseline",
             "pass the base branch's result file with --baseline",
         ));
@@ -199,7 +200,11 @@ fn build_inputs(cli: &Cli, cwd: &Path, no_baseline: bool) -> Result<Inputs, Inpu
         .chain(&cli.path_map)
         .map(|m| {
             m.parse::<PathMap>().map_err(|e| {
-                InputError::new(flag, e, "write --path-map FROM=TO, e.g. /build/src=src")
+                InputError::new(
+                    Origin::Flag("--path-map".into()),
+                    e,
+                    "write --path-map FROM=TO, e.g. /build/src=src",
+                )
             })
         })
         .collect::<Result<Vec<_>, _>>()?;

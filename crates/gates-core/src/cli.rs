@@ -96,7 +96,7 @@ pub fn parse_from<C: clap::Parser>(
                 .collect();
             let more = format!("run {} --help", gate.binary);
             help.push(&more);
-            let err = InputError::new("(command line)", what, help.join("; "));
+            let err = InputError::new(crate::error::Origin::command_line(), what, help.join("; "));
             let opts = emit::EmitOptions::new(result_flag(&args), Format::Auto, env);
             emit::fail(gate, &err, env, &opts, &mut std::io::stdout().lock());
             Err(crate::ExitStatus::Error.into())

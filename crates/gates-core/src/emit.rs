@@ -97,7 +97,7 @@ fn on_cancel(gate: GateId, env: &ActionsEnv, opts: &EmitOptions) {
     let (env, opts) = (env.clone(), opts.clone());
     let _ = ctrlc::set_handler(move || {
         let err = InputError::new(
-            "(cancelled)",
+            crate::error::Origin::Cancelled,
             "the gate was stopped (SIGINT or SIGTERM, as when the job is cancelled) before it finished",
             "run the job again; nothing this run decided was kept",
         );

@@ -31,11 +31,60 @@ impl From<ExitStatus> for std::process::ExitCode {
     }
 }
 
-/// Input a gate could not use: names the file, the place in it, and what to do.
+/// Where an error comes from: a file gets the annotation on its line; a flag, a variable, a
+/// service or a cancellation has no file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A file: a report, the config, an event payload, a template.
+    File(PathBuf),
+    /// A command-line flag (`--max-new`), or the command line as a whole.
+    Flag(String),
+    /// An environment variable (`GITHUB_TOKEN`).
+    Env(String),
+    /// A service the gate talks to (`GitHub API`).
+    Api(String),
+    /// The job was cancelled (SIGINT, SIGTERM).
+    Cancelled,
+}
+
+impl Origin {
+    /// The command line as a whole (a value given to some flag).
+    pub fn command_line() -> Origin {
+        Origin::Flag("(command line)".into())
+    }
+
+    /// The file, when the origin is one.
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Origin::File(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File(p) => write!(f, "{}", p.display()),
+            Origin::Flag(s) | Origin::Env(s) => f.write_str(s),
+            Origin::Api(s) => write!(f, "({s})"),
+            Origin::Cancelled => f.write_str("(cancelled)"),
+        }
+    }
+}
+
+impl<P: AsRef<Path>> From<P> for Origin {
+    fn from(p: P) -> Origin {
+        Origin::File(p.as_ref().to_path_buf())
+    }
+}
+
+/// Input a gate could not use: names the file (or flag, variable, service), the place in it,
+/// and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
-    /// The file at fault (or the flag or setting, when there is no file).
-    pub path: PathBuf,
+    /// Where it comes from.
+    pub origin: Origin,
     /// 1-based line, when known.
     pub line: Option<u64>,
     /// 1-based column, when known.
@@ -47,14 +96,14 @@ pub struct InputError {
 }
 
 impl InputError {
-    /// An error about `path` with no position.
+    /// An error about a file (a path converts) or another [`Origin`], with no position.
     pub fn new(
-        path: impl AsRef<Path>,
+        origin: impl Into<Origin>,
         message: impl Into<String>,
         help: impl Into<String>,
     ) -> Self {
         InputError {
-            path: path.as_ref().to_path_buf(),
+            origin: origin.into(),
             line: None,
             column: None,
             message: message.into(),
@@ -92,7 +141,7 @@ impl InputError {
 impl InputError {
     /// `path:line:column`, as far as known.
     pub fn place(&self) -> String {
-        let mut s = self.path.display().to_string();
+        let mut s = self.origin.to_string();
         if let Some(line) = self.line {
             s.push_str(&format!(":{line}"));
             if let Some(col) = self.column {

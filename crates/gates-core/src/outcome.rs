@@ -1,5 +1,7 @@
 //! The gate-independent result of one gate run.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 
 /// The decision a gate reached.
@@ -353,12 +355,11 @@ impl Outcome {
     ) -> Outcome {
         let place = err.place();
         // A repository file gets the annotation on its line; a flag or variable has no file.
-        let file = err.path.to_str().filter(|p| {
-            !p.starts_with('(')
-                && !p.starts_with('$')
-                && err.path.is_relative()
-                && err.path.exists()
-        });
+        let file = err
+            .origin
+            .file()
+            .filter(|p| p.is_relative() && p.exists())
+            .and_then(Path::to_str);
         let mut body = format!("`{}` could not run.\n\n", gate.binary);
         body.push_str(&format!(
             "- **Where**: {}\n- **What**: {}\n",
@@ -427,6 +428,33 @@ fn first_line(s: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+
+    /// The origin is typed: only a file gets the annotation's `file=`, even when a flag or a
+    /// variable is named like a file that exists.
+    #[test]
+    fn only_a_file_origin_places_the_error_annotation() {
+        use crate::error::Origin;
+        let gate = crate::cli::GateId {
+            name: "t",
+            binary: "t-gate",
+        };
+        let at = |origin: Origin| {
+            let err = crate::InputError::new(origin, "bad", "fix it").at(1, None);
+            Outcome::could_not_run(gate, &err, Context::default()).findings[0]
+                .path
+                .clone()
+        };
+        // Tests run in the crate's directory, where Cargo.toml exists.
+        assert_eq!(
+            at(Origin::from("Cargo.toml")),
+            Some("Cargo.toml".to_string())
+        );
+        assert_eq!(at(Origin::Flag("Cargo.toml".into())), None);
+        assert_eq!(at(Origin::Env("Cargo.toml".into())), None);
+        assert_eq!(Origin::Api("GitHub API".into()).to_string(), "(GitHub API)");
+        assert_eq!(Origin::Cancelled.to_string(), "(cancelled)");
+    }
+
     use super::*;
 
     fn check(passed: bool) -> Check {

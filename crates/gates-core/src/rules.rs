@@ -9,6 +9,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::Origin;
 use crate::outcome::Check;
 use crate::InputError;
 
@@ -153,7 +154,7 @@ impl Levels {
     ) -> Result<Levels, InputError> {
         let mut levels: BTreeMap<&'static str, RuleLevel> =
             catalogue.rules.iter().map(|r| (r.id, r.level)).collect();
-        let unknown = |origin: &Path, id: &str| {
+        let unknown = |origin: Origin, id: &str| {
             InputError::new(
                 origin,
                 format!("no rule {id:?} in the {} gate", catalogue.gate),
@@ -169,7 +170,9 @@ impl Levels {
             )
         };
         for (id, level) in config {
-            let rule = catalogue.get(id).ok_or_else(|| unknown(config_path, id))?;
+            let rule = catalogue
+                .get(id)
+                .ok_or_else(|| unknown(config_path.into(), id))?;
             levels.insert(rule.id, *level);
         }
         for (list, level, flag) in [
@@ -180,7 +183,7 @@ impl Levels {
             for id in list {
                 let rule = catalogue
                     .get(id)
-                    .ok_or_else(|| unknown(Path::new(flag), id))?;
+                    .ok_or_else(|| unknown(Origin::Flag(flag.into()), id))?;
                 levels.insert(rule.id, level);
             }
         }

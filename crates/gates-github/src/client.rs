@@ -183,7 +183,10 @@ fn token_problem(token: &str) -> Option<(String, &'static str)> {
 
 /// Refuse a token that could not be sent (newline, control or non-ASCII characters) before
 /// any client is built, naming where it came from (`source`: `GITHUB_TOKEN`, `--token`).
-pub fn check_token(token: &str, source: &str) -> Result<(), gates_core::InputError> {
+pub fn check_token(
+    token: &str,
+    source: gates_core::error::Origin,
+) -> Result<(), gates_core::InputError> {
     match token_problem(token) {
         Some((message, help)) => Err(gates_core::InputError::new(source, message, help)),
         None => Ok(()),
@@ -697,7 +700,7 @@ mod tests {
             )
             .expect_err(&format!("{bad:?} accepted"));
             assert!(!e.to_string().contains("SENTINEL"), "{e}");
-            let e = check_token(&bad, "GITHUB_TOKEN")
+            let e = check_token(&bad, gates_core::error::Origin::Env("GITHUB_TOKEN".into()))
                 .expect_err("refused")
                 .to_string();
             assert!(
@@ -705,9 +708,17 @@ mod tests {
                 "{e}"
             );
         }
-        let e = check_token(&format!("{SECRET}\n"), "GITHUB_TOKEN").unwrap_err();
+        let e = check_token(
+            &format!("{SECRET}\n"),
+            gates_core::error::Origin::Env("GITHUB_TOKEN".into()),
+        )
+        .unwrap_err();
         assert!(e.help.contains("trailing newline"), "{e}");
-        check_token(SECRET, "GITHUB_TOKEN").unwrap();
+        check_token(
+            SECRET,
+            gates_core::error::Origin::Env("GITHUB_TOKEN".into()),
+        )
+        .unwrap();
     }
 
     #[test]

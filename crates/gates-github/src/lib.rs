@@ -31,10 +31,14 @@ pub async fn comment_results(
     id: &str,
     results: &[ResultFile],
 ) -> Result<Action, CommentError> {
-    let token = env.get("GITHUB_TOKEN").ok_or_else(|| InputError::new("GITHUB_TOKEN", "not set", "give the step env GITHUB_TOKEN: ${{ github.token }} and permissions: pull-requests: write"))?;
-    client::check_token(token, "GITHUB_TOKEN")?;
+    let token = env.get("GITHUB_TOKEN").ok_or_else(|| InputError::new(gates_core::error::Origin::Env("GITHUB_TOKEN".into()), "not set", "give the step env GITHUB_TOKEN: ${{ github.token }} and permissions: pull-requests: write"))?;
+    client::check_token(token, gates_core::error::Origin::Env("GITHUB_TOKEN".into()))?;
     let repo = env.get("GITHUB_REPOSITORY").ok_or_else(|| {
-        InputError::new("GITHUB_REPOSITORY", "not set", "run inside GitHub Actions")
+        InputError::new(
+            gates_core::error::Origin::Env("GITHUB_REPOSITORY".into()),
+            "not set",
+            "run inside GitHub Actions",
+        )
     })?;
     let event = env.event()?;
     let pr = event.as_ref().and_then(|e| e.pr_number()).ok_or_else(|| {

@@ -1,9 +1,10 @@
 //! `pr-commenter`: one sticky pull-request comment with every gate's result. The logic lives
 //! here, so it can be run and tested in-process; `main.rs` only parses and reports.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use gates_core::commands::{annotation, AnnotationProps};
+use gates_core::error::Origin;
 use gates_core::{ActionsEnv, InputError, Level};
 use gates_github::body::{self, Footer, COMMENT_BUDGET};
 use gates_github::{handoff, Action, ApiError, Client, Mode, RetryPolicy, Sticky};
@@ -106,7 +107,9 @@ impl Failure {
     pub fn into_input_error(self) -> InputError {
         match self {
             Failure::Input(e) => e,
-            Failure::Api(e) => InputError::new("(GitHub API)", e.to_string(), e.help()),
+            Failure::Api(e) => {
+                InputError::new(Origin::Api("GitHub API".into()), e.to_string(), e.help())
+            }
         }
     }
 }
@@ -136,9 +139,9 @@ fn say(env: &ActionsEnv, level: Level, msg: &str) {
 /// a trailing newline).
 fn token(cli: &Cli, env: &ActionsEnv) -> Result<String, InputError> {
     let (token, source) = match (&cli.token, env.get("GITHUB_TOKEN")) {
-        (Some(t), _) => (t.clone(), "--token"),
-        (None, Some(t)) => (t.to_string(), "GITHUB_TOKEN"),
-        (None, None) => return Err(InputError::new("GITHUB_TOKEN", "no token", "set env GITHUB_TOKEN: ${{ github.token }} on the step (with permissions: pull-requests: write), or pass --token")),
+        (Some(t), _) => (t.clone(), Origin::Flag("--token".into())),
+        (None, Some(t)) => (t.to_string(), Origin::Env("GITHUB_TOKEN".into())),
+        (None, None) => return Err(InputError::new(Origin::Env("GITHUB_TOKEN".into()), "no token", "set env GITHUB_TOKEN: ${{ github.token }} on the step (with permissions: pull-requests: write), or pass --token")),
     };
     gates_github::client::check_token(&token, source)?;
     Ok(token)
@@ -149,7 +152,7 @@ fn repo(env: &ActionsEnv) -> Result<String, InputError> {
         .map(str::to_string)
         .ok_or_else(|| {
             InputError::new(
-                "GITHUB_REPOSITORY",
+                Origin::Env("GITHUB_REPOSITORY".into()),
                 "not set",
                 "run inside GitHub Actions, or set GITHUB_REPOSITORY=owner/name",
             )
@@ -301,7 +304,7 @@ pub async fn run(cli: &Cli, env: &ActionsEnv) -> Result<(), Failure> {
                 return Err(InputError::new(
                     cli.inputs
                         .first()
-                        .map_or(Path::new("(none)"), |p| p.as_path()),
+                        .map_or_else(|| Origin::from(DEFAULT_RESULTS), Origin::from),
                     "no result files found",
                     "pass the gates' --result files or a directory holding them",
                 )
@@ -313,7 +316,9 @@ pub async fn run(cli: &Cli, env: &ActionsEnv) -> Result<(), Failure> {
     let text = gates_core::markdown::truncate_lines(&text, COMMENT_BUDGET).to_string();
     if text.trim().is_empty() {
         return Err(InputError::new(
-            cli.body_file.as_deref().unwrap_or(Path::new("(body)")),
+            cli.body_file
+                .as_deref()
+                .map_or_else(Origin::command_line, Origin::from),
             "the comment body is empty",
             "GitHub refuses blank comments; check the body file or template",
         )

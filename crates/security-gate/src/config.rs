@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use gates_core::error::Origin;
 use gates_core::InputError;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -75,12 +76,12 @@ impl JsonSchema for Level {
 }
 
 /// `critical=0,high=0,medium=5` → counts per severity.
-pub fn parse_limits(s: &str, origin: &Path) -> Result<BTreeMap<Severity, u64>, InputError> {
+pub fn parse_limits(s: &str, origin: &Origin) -> Result<BTreeMap<Severity, u64>, InputError> {
     let mut out = BTreeMap::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (k, v) = part.split_once('=').ok_or_else(|| {
             InputError::new(
-                origin,
+                origin.clone(),
                 format!("{part:?} is not SEVERITY=N"),
                 "write e.g. critical=0,high=0,medium=5",
             )
@@ -88,7 +89,7 @@ pub fn parse_limits(s: &str, origin: &Path) -> Result<BTreeMap<Severity, u64>, I
         let sev = severity(k, "", origin)?;
         let n = v.trim().parse().map_err(|_| {
             InputError::new(
-                origin,
+                origin.clone(),
                 format!("{v:?} is not a count"),
                 "write e.g. critical=0,high=0,medium=5",
             )
@@ -131,7 +132,7 @@ pub struct ResolvedOverrides<'a> {
 }
 
 /// A severity name given on the command line; `what` names the flag.
-pub fn severity(name: &str, what: &str, origin: &Path) -> Result<Severity, InputError> {
+pub fn severity(name: &str, what: &str, origin: &Origin) -> Result<Severity, InputError> {
     let what = if what.is_empty() {
         String::new()
     } else {
@@ -139,7 +140,7 @@ pub fn severity(name: &str, what: &str, origin: &Path) -> Result<Severity, Input
     };
     Severity::parse(name).ok_or_else(|| {
         InputError::new(
-            origin,
+            origin.clone(),
             format!("{what}unknown severity {name:?}"),
             format!("use {LEVELS}"),
         )

@@ -429,10 +429,10 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
     let head = read(&inputs.reports, inputs)?;
     if head.tools.is_empty() && head.skipped.is_empty() {
         return Err(InputError::new(
-            inputs
-                .reports
-                .first()
-                .map_or(Path::new("(none)"), |p| p.as_path()),
+            inputs.reports.first().map_or_else(
+                gates_core::error::Origin::command_line,
+                gates_core::error::Origin::from,
+            ),
             "no reports to read",
             "pass the scanners' report files or a directory holding them",
         ));
@@ -482,7 +482,7 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
             let base = "pass the base branch's reports or result file with --baseline";
             return Err(match &inputs.max_new_from {
                 Setting::Flag(flag) => InputError::new(
-                    *flag,
+                    gates_core::error::Origin::Flag((*flag).into()),
                     "limits new findings, which needs a baseline to tell new from existing",
                     format!("{base}, or drop {flag}"),
                 ),

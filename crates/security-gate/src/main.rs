@@ -1,11 +1,12 @@
 //! `security-gate`: the command line.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use gates_core::cli::{CommonArgs, GateCli, GateId};
 use gates_core::emit::{self, EmitOptions};
+use gates_core::error::Origin;
 use gates_core::git::{self, NoChange};
 use gates_core::{ActionsEnv, ExitStatus, InputError};
 use security_gate::config::{self, SecurityConfig};
@@ -83,7 +84,6 @@ fn run(
     opts: &EmitOptions,
     stdout: &mut impl Write,
 ) -> Result<ExitStatus, InputError> {
-    let flag = Path::new("(command line)");
     let root = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
     let config_path = cli
         .common
@@ -93,21 +93,29 @@ fn run(
     let cfg = SecurityConfig::load(&config_path, cli.common.config.is_some())?;
     let mut max = config::limits(&cfg.max);
     if let Some(m) = &cli.max {
-        max.extend(config::parse_limits(m, flag)?);
+        max.extend(config::parse_limits(m, &Origin::Flag("--max".into()))?);
     }
     let mut max_new = config::limits(&cfg.max_new);
     let mut max_new_from = gate::Setting::Config(config_path.clone());
     if let Some(m) = &cli.max_new {
-        max_new.extend(config::parse_limits(m, flag)?);
+        max_new.extend(config::parse_limits(m, &Origin::Flag("--max-new".into()))?);
         max_new_from = gate::Setting::Flag("--max-new");
     }
     let unknown_as = match cli.unknown_as.as_deref() {
-        Some(s) => Some(config::severity(s, "--unknown-as", flag)?),
+        Some(s) => Some(config::severity(
+            s,
+            "",
+            &Origin::Flag("--unknown-as".into()),
+        )?),
         None => cfg.unknown_as.map(|l| l.0),
     };
     let today = match &cli.today {
         Some(t) => security_gate::suppress::parse_day(t).ok_or_else(|| {
-            InputError::new(flag, "--today is not YYYY-MM-DD", "write e.g. 2026-11-23")
+            InputError::new(
+                Origin::Flag("--today".into()),
+                "not YYYY-MM-DD",
+                "write e.g. 2026-11-23",
+            )
         })?,
         None => security_gate::suppress::today(),
     };
@@ -131,8 +139,8 @@ fn run(
             }
             Err(none) => {
                 return Err(InputError::new(
-                    flag,
-                    "--diff-filter needs a base",
+                    Origin::Flag("--diff-filter".into()),
+                    "needs a base",
                     none.reason(),
                 ))
             }
