@@ -1,0 +1,30 @@
+//! The `breaking-change:` section of `.github/gates.yml`. Flags override it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use gates_core::InputError;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// Settings of the breaking-change gate.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BreakingConfig {
+    /// Which findings fail the gate: `ERR` (the default) or `WARN`.
+    pub fail_on: Option<String>,
+    /// Rule levels by rule id (`breaking-change/request-parameter-removed: deny`);
+    /// `--allow/--warn/--deny` override them.
+    #[serde(default)]
+    pub levels: BTreeMap<String, gates_core::rules::RuleLevel>,
+}
+
+impl BreakingConfig {
+    /// Read the section from `path` (absent: defaults, unless `required`).
+    pub fn load(path: &Path, required: bool) -> Result<Self, InputError> {
+        Ok(
+            gates_core::config::load_section(path, "breaking-change", required)?
+                .unwrap_or_default(),
+        )
+    }
+}

@@ -1,0 +1,244 @@
+//! From spec pairs to an outcome: load base and head, compare, apply rule levels and
+//! `--fail-on`, and render findings, metrics, outputs and a changelog summary.
+
+use std::collections::BTreeMap;
+
+use gates_core::markdown::{code, escape};
+use gates_core::rules::{Levels, RuleLevel};
+use gates_core::{Context, Finding, InputError, Level, Outcome, Section, Verdict};
+use serde::Serialize;
+
+use crate::diff::{self, Change};
+use crate::rules;
+use crate::source::{Read, Source};
+use crate::spec::Spec;
+
+/// One spec to check: where its head and base live.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    /// Path of the head file (as reported in findings).
+    pub head: String,
+    /// Path of the base file in `base_source`.
+    pub base: String,
+}
+
+/// Which levels fail the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Only ERR findings fail the gate.
+    #[value(name = "ERR", alias = "err")]
+    Err,
+    /// ERR and WARN findings fail the gate.
+    #[value(name = "WARN", alias = "warn")]
+    Warn,
+}
+
+/// A change with its level after the user's overrides.
+#[derive(Debug, Clone)]
+pub struct Leveled {
+    /// The change.
+    pub change: Change,
+    /// Its effective level.
+    pub level: RuleLevel,
+}
+
+/// What comparing every pair found.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    /// Every change, most severe first.
+    pub changes: Vec<Leveled>,
+    /// Specs new in head.
+    pub added: Vec<String>,
+}
+
+/// Load `pair` from the two sources and compare; a spec missing in base is reported as added,
+/// one missing in head as one breaking finding.
+pub fn evaluate(
+    pairs: &[Pair],
+    base: &Source,
+    head: &Source,
+    levels: &Levels,
+    today: &str,
+) -> Result<Evaluation, InputError> {
+    let mut eval = Evaluation::default();
+    for pair in pairs {
+        let head_text = head.read(&pair.head)?;
+        let base_text = base.read(&pair.base)?;
+        match (base_text, head_text) {
+            (Read::Missing, Read::Missing) => {
+                return Err(InputError::new(
+                    &pair.head,
+                    "file not found in base or head",
+                    "name an existing spec",
+                ))
+            }
+            (Read::Missing, Read::Text(_)) => {
+                Spec::load(&pair.head, &|p| head.require(p))?;
+                eval.added.push(pair.head.clone());
+            }
+            (Read::Text(_), Read::Missing) => {
+                let rule = rules::rule("spec-removed").expect("catalogued");
+                eval.changes.push(Leveled {
+                    level: levels.of(rule.id),
+                    change: Change {
+                        rule,
+                        op: None,
+                        message: format!("spec `{}` deleted", pair.head),
+                        file: pair.head.clone(),
+                        line: 1,
+                    },
+                });
+            }
+            (Read::Text(_), Read::Text(_)) => {
+                let b = Spec::load(&pair.base, &|p| base.require(p))?;
+                let h = Spec::load(&pair.head, &|p| head.require(p))?;
+                for change in diff::compare(&b, &h, today) {
+                    eval.changes.push(Leveled {
+                        level: levels.of(change.rule.id),
+                        change,
+                    });
+                }
+            }
+        }
+    }
+    eval.changes.sort_by(|a, b| {
+        (a.level, &a.change.op, &a.change.file, a.change.line).cmp(&(
+            b.level,
+            &b.change.op,
+            &b.change.file,
+            b.change.line,
+        ))
+    });
+    Ok(eval)
+}
+
+/// The gate's metrics in the result file.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Metrics {
+    /// ERR findings.
+    pub breaking: u64,
+    /// WARN findings.
+    pub warnings: u64,
+    /// INFO findings.
+    pub infos: u64,
+    /// Specs new in head.
+    pub added_specs: u64,
+}
+
+fn level(l: RuleLevel) -> Level {
+    match l {
+        RuleLevel::Deny => Level::Error,
+        RuleLevel::Warn => Level::Warning,
+        RuleLevel::Allow => Level::Notice,
+    }
+}
+
+/// Build the outcome.
+pub fn outcome(
+    eval: &Evaluation,
+    fail_on: FailOn,
+    informational: bool,
+    context: Context,
+) -> Outcome {
+    let count = |l: RuleLevel| eval.changes.iter().filter(|c| c.level == l).count() as u64;
+    let (breaking, warnings, infos) = (
+        count(RuleLevel::Deny),
+        count(RuleLevel::Warn),
+        count(RuleLevel::Allow),
+    );
+    let failing = breaking + if fail_on == FailOn::Warn { warnings } else { 0 };
+    let verdict = match (failing > 0, informational, warnings > 0) {
+        (true, false, _) => Verdict::Fail,
+        (true, true, _) | (false, _, true) => Verdict::Warn,
+        _ => Verdict::Pass,
+    };
+    let title = format!("API changes: {breaking} breaking, {warnings} warnings, {infos} info");
+    let findings = eval
+        .changes
+        .iter()
+        .map(|c| Finding {
+            rule: c.change.rule.id.to_string(),
+            level: match (c.level, informational) {
+                (RuleLevel::Deny, true) => Level::Warning,
+                (l, _) => level(l),
+            },
+            message: c.change.message.clone(),
+            path: Some(c.change.file.clone()),
+            start_line: Some(c.change.line),
+            end_line: Some(c.change.line),
+            title: Some(format!(
+                "{} {}",
+                rules::level_name(c.level),
+                c.change.rule.id
+            )),
+            tool_rule: None,
+        })
+        .collect();
+    let metrics = gates_core::result_file::metrics_map(&Metrics {
+        breaking,
+        warnings,
+        infos,
+        added_specs: eval.added.len() as u64,
+    });
+    Outcome {
+        gate: rules::GATE.into(),
+        verdict,
+        title,
+        reasons: if failing > 0 {
+            vec![format!("{failing} change(s) at or above --fail-on")]
+        } else {
+            Vec::new()
+        },
+        metrics,
+        findings,
+        sections: vec![Section {
+            heading: "Changelog".into(),
+            body: changelog(eval),
+            essential: true,
+        }],
+        context,
+        notes: Vec::new(),
+        outputs: vec![
+            ("breaking", breaking.to_string()),
+            ("warnings", warnings.to_string()),
+        ],
+        informational,
+    }
+}
+
+/// The summary: changes grouped by operation, most severe first, as a changelog.
+pub fn changelog(eval: &Evaluation) -> String {
+    let mut out = String::new();
+    for a in &eval.added {
+        out.push_str(&format!("- spec {} added\n", code(a)));
+    }
+    let mut groups: BTreeMap<String, Vec<&Leveled>> = BTreeMap::new();
+    for c in &eval.changes {
+        groups
+            .entry(c.change.op.clone().unwrap_or_else(|| "(spec)".into()))
+            .or_default()
+            .push(c);
+    }
+    if groups.is_empty() && eval.added.is_empty() {
+        out.push_str("No API changes.\n");
+    }
+    for (op, changes) in groups {
+        out.push_str(&format!("\n#### {}\n\n", code(&op)));
+        for c in changes {
+            let msg = c
+                .change
+                .message
+                .strip_prefix(&format!("{op}: "))
+                .unwrap_or(&c.change.message);
+            out.push_str(&format!(
+                "- **{}** {} — {} ({}:{})\n",
+                rules::level_name(c.level),
+                escape(msg),
+                code(c.change.rule.id),
+                escape(&c.change.file),
+                c.change.line
+            ));
+        }
+    }
+    out
+}

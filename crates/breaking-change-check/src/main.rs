@@ -1,0 +1,195 @@
+//! `breaking-change-check`: the command line.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use breaking_change_check::config::BreakingConfig;
+use breaking_change_check::gate::{self, FailOn, Pair};
+use breaking_change_check::rules;
+use breaking_change_check::source::{self, Source};
+use gates_core::cli::{CommonArgs, GateCli, GateId};
+use gates_core::emit::{self, EmitOptions};
+use gates_core::{ActionsEnv, ExitStatus, InputError};
+
+/// Compare API descriptions (OpenAPI 3.0 / 3.1) between the base and the head of a change and
+/// fail on breaking changes, each reported on the head spec's line.
+///
+/// Exit codes: 0 pass or warn, 1 breaking changes at or above --fail-on, 2 the gate could not
+/// run (invalid YAML/JSON, a broken $ref, an unknown OpenAPI version, a missing base).
+#[derive(clap::Parser, Debug)]
+#[command(version, about, long_about = None, subcommand_negates_reqs = true, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Head spec files (the base comes from git, or from --base-file).
+    #[arg(required = true, value_name = "SPEC")]
+    specs: Vec<PathBuf>,
+    /// Base spec files, paired with the SPECs in order.
+    #[arg(long, value_name = "FILE")]
+    base_file: Vec<PathBuf>,
+    /// Base revision (merge-base with HEAD); default the pull request's base from the event.
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+    /// Lowest level that fails the gate.
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Today's date for x-sunset decisions (tests).
+    #[arg(long, hide = true)]
+    today: Option<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// List the rule catalogue: id, level, what it checks.
+    Rules,
+}
+
+const GATE: GateId = GateId {
+    name: "breaking-change",
+    binary: "breaking-change-check",
+};
+
+impl GateCli for Cli {
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+}
+
+fn main() -> ExitCode {
+    gates_core::cli::main(GATE, run)
+}
+
+fn run(
+    cli: &Cli,
+    env: &ActionsEnv,
+    opts: &EmitOptions,
+    stdout: &mut impl Write,
+) -> Result<ExitStatus, InputError> {
+    if let Some(Command::Rules) = cli.command {
+        for r in rules::CATALOGUE.rules {
+            writeln!(
+                stdout,
+                "{:<72} {:<4} {}",
+                r.id,
+                rules::level_name(r.level),
+                r.doc
+            )
+            .map_err(|e| InputError::io("(stdout)", &e))?;
+        }
+        return Ok(ExitStatus::Success);
+    }
+    let flag = Path::new("(command line)");
+    let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
+    let config_path = cli
+        .common
+        .config
+        .clone()
+        .unwrap_or_else(|| gates_core::config::default_path(&cwd));
+    let cfg = BreakingConfig::load(&config_path, cli.common.config.is_some())?;
+    let fail_on = match (cli.fail_on, cfg.fail_on.as_deref()) {
+        (Some(f), _) => f,
+        (None, None | Some("ERR" | "err")) => FailOn::Err,
+        (None, Some("WARN" | "warn")) => FailOn::Warn,
+        (None, Some(other)) => {
+            return Err(InputError::new(
+                &config_path,
+                format!("fail-on {other:?} is not ERR or WARN"),
+                "write `fail-on: ERR` or `fail-on: WARN`",
+            ))
+        }
+    };
+    let levels = gates_core::rules::Levels::new(
+        &rules::CATALOGUE,
+        &cfg.levels,
+        &config_path,
+        &cli.common.levels,
+    )?;
+    let today = match &cli.today {
+        Some(t) => t.clone(),
+        None => jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date()
+            .to_string(),
+    };
+    let event = env.event()?;
+    let (pairs, base, head) = if !cli.base_file.is_empty() {
+        if cli.base_file.len() != cli.specs.len() {
+            return Err(InputError::new(
+                flag,
+                format!(
+                    "{} SPECs but {} --base-file",
+                    cli.specs.len(),
+                    cli.base_file.len()
+                ),
+                "give one --base-file per SPEC, in the same order",
+            ));
+        }
+        // Paths as given, relative to the working directory.
+        let show = |p: &Path| p.to_string_lossy().replace('\\', "/");
+        let pairs = cli
+            .specs
+            .iter()
+            .zip(&cli.base_file)
+            .map(|(h, b)| Pair {
+                head: show(h),
+                base: show(b),
+            })
+            .collect();
+        (pairs, Source::Dir(cwd.clone()), Source::Dir(cwd.clone()))
+    } else {
+        let Some(root) = gates_core::git::git_root(&cwd) else {
+            return Err(InputError::new(
+                &cwd,
+                "no base: not in a git checkout and no --base-file",
+                "run inside the repository, or give --base-file",
+            ));
+        };
+        let Some(b) = gates_core::git::choose_base(
+            &root,
+            cli.base.as_deref(),
+            event.as_ref(),
+            env.get("GITHUB_REF"),
+        )?
+        else {
+            return Err(InputError::new(
+                flag,
+                "no base revision to compare with",
+                "give --base <REV> (e.g. origin/main), or run on a pull_request event",
+            ));
+        };
+        let mut pairs = Vec::new();
+        for s in &cli.specs {
+            let rel = source::relative(&root, s).ok_or_else(|| {
+                InputError::new(
+                    s,
+                    "the spec is outside the repository",
+                    "name a file in the checkout",
+                )
+            })?;
+            pairs.push(Pair {
+                head: rel.clone(),
+                base: rel,
+            });
+        }
+        (
+            pairs,
+            Source::Git {
+                root: root.clone(),
+                sha: b.sha,
+            },
+            Source::Dir(root),
+        )
+    };
+    let eval = gate::evaluate(&pairs, &base, &head, &levels, &today)?;
+    let outcome = gate::outcome(
+        &eval,
+        fail_on,
+        cli.common.informational,
+        env.context(event.as_ref()),
+    );
+    emit::emit(&outcome, env, opts, stdout)?;
+    Ok(outcome.exit_status())
+}

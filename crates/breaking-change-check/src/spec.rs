@@ -1,0 +1,371 @@
+//! Loading an OpenAPI description into one tree that keeps each node's source line, with its
+//! local and relative-file `$ref`s checked up front (missing file, missing pointer, a cycle of
+//! references) so the comparison can follow them without failing.
+
+use std::collections::{BTreeMap, HashSet};
+
+use gates_core::InputError;
+
+/// How deep a document may nest before it is refused (a hostile file must not exhaust the stack).
+const MAX_NESTING: usize = 256;
+/// How many `$ref`s in a row one reference may take before it counts as a cycle.
+const MAX_REF_CHAIN: usize = 64;
+
+/// One node of a spec document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Value {
+    /// 1-based source line.
+    pub line: u32,
+    /// The node itself.
+    pub v: V,
+}
+
+/// The shape of a node. Scalars keep their text: OpenAPI compares them as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum V {
+    /// A mapping, in document order.
+    Map(Vec<(String, Value)>),
+    /// A sequence.
+    Seq(Vec<Value>),
+    /// A scalar's text (`null`, `~` and empty are null).
+    Str(String),
+}
+
+impl Value {
+    /// The member `key` of a mapping.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match &self.v {
+            V::Map(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+    /// The scalar text, if a scalar.
+    pub fn str(&self) -> Option<&str> {
+        match &self.v {
+            V::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// The scalar `key` as text.
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Value::str)
+    }
+    /// True when `key` is the scalar `true`.
+    pub fn flag(&self, key: &str) -> bool {
+        self.get_str(key) == Some("true")
+    }
+    /// The members of a mapping (none otherwise).
+    pub fn entries(&self) -> &[(String, Value)] {
+        match &self.v {
+            V::Map(m) => m,
+            _ => &[],
+        }
+    }
+    /// The items of a sequence (none otherwise).
+    pub fn items(&self) -> &[Value] {
+        match &self.v {
+            V::Seq(s) => s,
+            _ => &[],
+        }
+    }
+    /// The `$ref` of this node, if it is a reference.
+    pub fn reference(&self) -> Option<&str> {
+        self.get_str("$ref")
+    }
+}
+
+/// One loaded file.
+#[derive(Debug)]
+pub struct Doc {
+    /// Its path as given (repository-relative where it came from the repository).
+    pub path: String,
+    /// Its root node.
+    pub root: Value,
+}
+
+/// A spec: its entry file (index 0) and every file its `$ref`s reach.
+#[derive(Debug)]
+pub struct Spec {
+    /// The documents; 0 is the entry file.
+    pub docs: Vec<Doc>,
+    /// The OpenAPI version it declares (`3.0.3`, `3.1.0`).
+    pub version: String,
+}
+
+/// A node and the document it lives in.
+#[derive(Debug, Clone, Copy)]
+pub struct At<'a> {
+    /// Index into [`Spec::docs`].
+    pub doc: usize,
+    /// The node.
+    pub v: &'a Value,
+}
+
+fn convert(node: &marked_yaml::Node, depth: usize, path: &str) -> Result<Value, InputError> {
+    let line = node
+        .span()
+        .start()
+        .map(|m| m.line() as u32)
+        .unwrap_or(1)
+        .max(1);
+    if depth > MAX_NESTING {
+        return Err(InputError::new(
+            path,
+            format!("nested more than {MAX_NESTING} levels deep"),
+            "flatten the document with $ref components",
+        )
+        .at(u64::from(line), None));
+    }
+    let v = match node {
+        marked_yaml::Node::Scalar(s) => V::Str(s.as_str().to_string()),
+        marked_yaml::Node::Sequence(s) => V::Seq(
+            s.iter()
+                .map(|n| convert(n, depth + 1, path))
+                .collect::<Result<_, _>>()?,
+        ),
+        marked_yaml::Node::Mapping(m) => V::Map(
+            m.iter()
+                .map(|(k, n)| Ok((k.as_str().to_string(), convert(n, depth + 1, path)?)))
+                .collect::<Result<_, InputError>>()?,
+        ),
+    };
+    Ok(Value { line, v })
+}
+
+fn marker_error(path: &str, what: &str, m: &marked_yaml::Marker, help: &str) -> InputError {
+    InputError::new(path, what, help).at(m.line() as u64, Some(m.column() as u64))
+}
+
+/// Parse one YAML or JSON text (JSON is YAML) into a [`Value`] tree.
+pub fn parse(path: &str, text: &str) -> Result<Value, InputError> {
+    use marked_yaml::LoadError as E;
+    let opts = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true);
+    let help = "fix the YAML/JSON syntax of the spec";
+    let node = marked_yaml::parse_yaml_with_options(0, text, opts).map_err(|e| match &e {
+        E::TopLevelMustBeMapping(m) => marker_error(
+            path,
+            "the document is not a mapping",
+            m,
+            "an OpenAPI description is a mapping with `openapi:` at the top",
+        ),
+        E::UnexpectedAnchor(m) => marker_error(
+            path,
+            "YAML anchors and aliases are not supported",
+            m,
+            "use $ref instead of YAML anchors",
+        ),
+        E::MappingKeyMustBeScalar(m) => {
+            marker_error(path, "a mapping key is not a scalar", m, help)
+        }
+        E::UnexpectedTag(m) => marker_error(path, "explicit YAML tags are not supported", m, help),
+        E::ScanError(m, s) => marker_error(path, &format!("invalid YAML/JSON: {s}"), m, help),
+        E::DuplicateKey(d) => match d.key.span().start() {
+            Some(m) => marker_error(
+                path,
+                &format!("duplicate key {:?}", d.key.as_str()),
+                m,
+                "remove one of the two",
+            ),
+            None => InputError::new(path, format!("duplicate key {:?}", d.key.as_str()), help),
+        },
+        other => InputError::new(path, format!("invalid YAML/JSON: {other}"), help),
+    })?;
+    convert(&node, 0, path)
+}
+
+/// Join a relative `$ref` file part onto the directory of `from`, resolving `.` and `..`.
+pub fn join(from: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for p in rel.split('/') {
+        match p {
+            "." | "" => {}
+            ".." => {
+                if matches!(parts.last(), Some(l) if *l != "..") {
+                    parts.pop();
+                } else {
+                    parts.push("..");
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+/// Follow a JSON pointer (`/components/schemas/Pet`) from `root`.
+pub fn pointer<'a>(root: &'a Value, ptr: &str) -> Option<&'a Value> {
+    if ptr.is_empty() {
+        return Some(root);
+    }
+    let mut cur = root;
+    for raw in ptr.strip_prefix('/')?.split('/') {
+        let tok = raw
+            .replace("%7B", "{")
+            .replace("%7D", "}")
+            .replace("~1", "/")
+            .replace("~0", "~");
+        cur = match &cur.v {
+            V::Map(_) => cur.get(&tok)?,
+            V::Seq(s) => s.get(tok.parse::<usize>().ok()?)?,
+            V::Str(_) => return None,
+        };
+    }
+    Some(cur)
+}
+
+impl Spec {
+    /// Load the spec at `path`, reading it and every file its `$ref`s name through `read`.
+    pub fn load(
+        path: &str,
+        read: &dyn Fn(&str) -> Result<String, InputError>,
+    ) -> Result<Spec, InputError> {
+        let mut docs = vec![Doc {
+            path: path.to_string(),
+            root: parse(path, &read(path)?)?,
+        }];
+        let root = &docs[0].root;
+        let version = match (root.get_str("openapi"), root.get_str("swagger")) {
+            (Some(v), _) if v.starts_with("3.0") || v.starts_with("3.1") => v.to_string(),
+            (Some(v), _) => {
+                return Err(InputError::new(
+                    path,
+                    format!("unknown OpenAPI version {v:?}"),
+                    "this gate reads OpenAPI 3.0 and 3.1 (`openapi: 3.0.3` or `3.1.0`)",
+                )
+                .at(u64::from(root.get("openapi").map_or(1, |n| n.line)), None))
+            }
+            (None, Some(v)) => {
+                return Err(InputError::new(
+                    path,
+                    format!("Swagger {v} is not read yet"),
+                    "convert the description to OpenAPI 3.0 (e.g. with swagger2openapi)",
+                )
+                .at(u64::from(root.get("swagger").map_or(1, |n| n.line)), None))
+            }
+            (None, None) => {
+                return Err(InputError::new(
+                    path,
+                    "no `openapi:` version field",
+                    "an OpenAPI description starts with `openapi: 3.0.3` or `3.1.0`",
+                )
+                .at(1, None))
+            }
+        };
+        // Load every file reached by a reference, then check every reference resolves.
+        let mut i = 0;
+        while i < docs.len() {
+            let mut refs = Vec::new();
+            collect_refs(&docs[i].root, &mut refs);
+            let refs: Vec<String> = refs.into_iter().map(|(r, _)| r.to_string()).collect();
+            for r in refs {
+                let file = r.split('#').next().unwrap_or("");
+                if file.is_empty() || file.contains("://") {
+                    continue;
+                }
+                let target = join(&docs[i].path, file);
+                if docs.iter().all(|d| d.path != target) {
+                    let text = read(&target)?;
+                    let root = parse(&target, &text)?;
+                    docs.push(Doc { path: target, root });
+                }
+            }
+            i += 1;
+        }
+        let spec = Spec { docs, version };
+        for (d, doc) in spec.docs.iter().enumerate() {
+            let mut refs = Vec::new();
+            collect_refs(&doc.root, &mut refs);
+            for (r, line) in refs {
+                if r.contains("://") {
+                    return Err(InputError::new(
+                        &doc.path,
+                        format!("remote $ref {r:?} is not followed"),
+                        "reference a file in the repository instead",
+                    )
+                    .at(u64::from(line), None));
+                }
+                let mut seen = HashSet::new();
+                let mut cur = (d, r.to_string(), line);
+                for _ in 0..=MAX_REF_CHAIN {
+                    let (doc_i, target) = spec.target(cur.0, &cur.1).ok_or_else(|| {
+                        InputError::new(
+                            &spec.docs[cur.0].path,
+                            format!("$ref {:?} points at nothing", cur.1),
+                            "fix the reference: the file or the JSON pointer does not exist",
+                        )
+                        .at(u64::from(cur.2), None)
+                    })?;
+                    if !seen.insert((doc_i, target as *const Value)) {
+                        return Err(InputError::new(
+                            &spec.docs[d].path,
+                            format!("$ref {r:?} is a cycle of references"),
+                            "make the reference end at a schema, not at itself",
+                        )
+                        .at(u64::from(line), None));
+                    }
+                    match target.reference() {
+                        Some(next) => cur = (doc_i, next.to_string(), target.line),
+                        None => break,
+                    }
+                }
+            }
+        }
+        Ok(spec)
+    }
+
+    /// The node a `$ref` in document `doc` points at.
+    pub fn target(&self, doc: usize, r: &str) -> Option<(usize, &Value)> {
+        let (file, ptr) = r.split_once('#').unwrap_or((r, ""));
+        let d = if file.is_empty() {
+            doc
+        } else {
+            let p = join(&self.docs[doc].path, file);
+            self.docs.iter().position(|x| x.path == p)?
+        };
+        pointer(&self.docs[d].root, ptr).map(|v| (d, v))
+    }
+
+    /// Follow `$ref`s from `at` to the node they end at (references were checked at load).
+    pub fn deref<'a>(&'a self, at: At<'a>) -> At<'a> {
+        let mut cur = at;
+        for _ in 0..=MAX_REF_CHAIN {
+            match cur.v.reference().and_then(|r| self.target(cur.doc, r)) {
+                Some((doc, v)) => cur = At { doc, v },
+                None => break,
+            }
+        }
+        cur
+    }
+
+    /// The entry document's root.
+    pub fn root(&self) -> At<'_> {
+        At {
+            doc: 0,
+            v: &self.docs[0].root,
+        }
+    }
+}
+
+fn collect_refs<'a>(v: &'a Value, out: &mut Vec<(&'a str, u32)>) {
+    match &v.v {
+        V::Map(m) => {
+            for (k, c) in m {
+                if k == "$ref" {
+                    if let Some(s) = c.str() {
+                        out.push((s, c.line));
+                    }
+                } else {
+                    collect_refs(c, out);
+                }
+            }
+        }
+        V::Seq(s) => s.iter().for_each(|c| collect_refs(c, out)),
+        V::Str(_) => {}
+    }
+}
+
+/// Members of a mapping as a sorted map, for order-insensitive comparison.
+pub fn by_key(v: &Value) -> BTreeMap<&str, &Value> {
+    v.entries().iter().map(|(k, v)| (k.as_str(), v)).collect()
+}
