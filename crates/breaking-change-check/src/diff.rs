@@ -577,13 +577,13 @@ impl<'a> Cmp<'a> {
                     ),
                     _ => {}
                 }
-                self.content(b, h, Side::ReqBody);
+                self.content(b, h, Side::ReqBody, "request body");
             }
             _ => {}
         }
     }
 
-    fn content(&mut self, b: At<'a>, h: At<'a>, side: Side) {
+    fn content(&mut self, b: At<'a>, h: At<'a>, side: Side, label: &str) {
         let bc = b.v.get("content").map_or(&[][..], |c| c.entries());
         let hc_node = h.v.get("content");
         let hc = hc_node.map_or(&[][..], |c| c.entries());
@@ -602,7 +602,7 @@ impl<'a> Cmp<'a> {
                     let (id, what) = match (side.request(), general) {
                         (true, _) => (
                             "request-body-media-type-removed",
-                            format!("media type `{mt}` removed"),
+                            format!("{label} media type `{mt}` removed"),
                         ),
                         (false, Some(g)) if added.contains(&&g) => (
                             "response-media-type-name-generalized",
@@ -610,7 +610,7 @@ impl<'a> Cmp<'a> {
                         ),
                         (false, _) => (
                             "response-media-type-removed",
-                            format!("media type `{mt}` removed"),
+                            format!("{label} media type `{mt}` removed"),
                         ),
                     };
                     self.emit(id, line, what);
@@ -621,7 +621,7 @@ impl<'a> Cmp<'a> {
                             At { doc: b.doc, v: bs },
                             At { doc: h.doc, v: hs },
                             side,
-                            mt,
+                            &format!("{label} {mt}"),
                             0,
                         );
                     }
@@ -671,7 +671,7 @@ impl<'a> Cmp<'a> {
                     );
                 }
             }
-            self.content(b, h, Side::RespBody);
+            self.content(b, h, Side::RespBody, &format!("response `{status}`"));
         }
     }
 

@@ -128,7 +128,9 @@ fn run(
             ));
         }
         // Paths as given, relative to the working directory.
-        let show = |p: &Path| p.to_string_lossy().replace('\\', "/");
+        let show = |p: &Path| {
+            source::relative(&cwd, p).unwrap_or_else(|| p.to_string_lossy().replace('\\', "/"))
+        };
         let pairs = cli
             .specs
             .iter()

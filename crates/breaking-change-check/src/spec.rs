@@ -125,7 +125,15 @@ fn convert(node: &marked_yaml::Node, depth: usize, path: &str) -> Result<Value, 
         ),
         marked_yaml::Node::Mapping(m) => V::Map(
             m.iter()
-                .map(|(k, n)| Ok((k.as_str().to_string(), convert(n, depth + 1, path)?)))
+                .map(|(k, n)| {
+                    let mut child = convert(n, depth + 1, path)?;
+                    // A member is located at its key: a block mapping's own span starts at
+                    // its first child, one line too late for `properties:`.
+                    if let Some(m) = k.span().start() {
+                        child.line = (m.line() as u32).max(1);
+                    }
+                    Ok((k.as_str().to_string(), child))
+                })
                 .collect::<Result<_, InputError>>()?,
         ),
     };
@@ -257,15 +265,24 @@ impl Spec {
         while i < docs.len() {
             let mut refs = Vec::new();
             collect_refs(&docs[i].root, &mut refs);
-            let refs: Vec<String> = refs.into_iter().map(|(r, _)| r.to_string()).collect();
-            for r in refs {
+            let refs: Vec<(String, u32)> =
+                refs.into_iter().map(|(r, l)| (r.to_string(), l)).collect();
+            for (r, line) in refs {
                 let file = r.split('#').next().unwrap_or("");
                 if file.is_empty() || file.contains("://") {
                     continue;
                 }
                 let target = join(&docs[i].path, file);
                 if docs.iter().all(|d| d.path != target) {
-                    let text = read(&target)?;
+                    // The error names the reference that led there, not only the file.
+                    let text = read(&target).map_err(|e| {
+                        InputError::new(
+                            &docs[i].path,
+                            format!("$ref {r:?}: {}: {}", e.place(), e.message),
+                            e.help.clone(),
+                        )
+                        .at(u64::from(line), None)
+                    })?;
                     let root = parse(&target, &text)?;
                     docs.push(Doc { path: target, root });
                 }

@@ -1,0 +1,416 @@
+//! The binary end to end: exit codes, the result file, the spot a finding or an error names,
+//! and `--base` reading the base (and its `$ref`d files) from git's object store.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_breaking-change-check");
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_EVENT_PATH")
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn write(dir: &Path, name: &str, body: &str) {
+    std::fs::write(dir.join(name), body).unwrap();
+}
+
+fn result(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("r.json")).unwrap()).unwrap()
+}
+
+const BASE: &str = "openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /pets/{id}:
+    get:
+      parameters:
+        - {in: path, name: id, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, name]
+                properties:
+                  id: {type: string}
+                  name: {type: string}
+";
+
+#[test]
+fn a_removed_required_response_property_fails_at_the_surviving_parent_line() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "base.yaml", BASE);
+    write(
+        d.path(),
+        "head.yaml",
+        &BASE
+            .replace("                  name: {type: string}\n", "")
+            .replace("[id, name]", "[id]"),
+    );
+    let o = run(
+        d.path(),
+        &[
+            "--base-file",
+            "base.yaml",
+            "head.yaml",
+            "--result",
+            "r.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r = result(d.path());
+    assert_eq!(r["metrics"]["breaking"], 1);
+    let f = &r["findings"][0];
+    assert_eq!(
+        f["rule"],
+        "breaking-change/response-required-property-removed"
+    );
+    assert_eq!(f["path"], "head.yaml");
+    // `properties:` of the response schema, the nearest parent that survives in head.
+    assert_eq!(f["start_line"], 16);
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("GET /pets/{id}: "),
+        "{f}"
+    );
+}
+
+#[test]
+fn an_equal_ref_reordering_and_a_renamed_path_parameter_are_no_break() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "base.yaml", BASE);
+    let head = "openapi: 3.0.3
+info: {version: '1', title: t}
+paths:
+  /pets/{petId}:
+    get:
+      responses:
+        '200':
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Pet'}
+          description: ok
+      parameters:
+        - {name: petId, in: path, schema: {type: string}, required: true}
+components:
+  schemas:
+    Pet:
+      properties:
+        name: {type: string}
+        id: {type: string}
+      required: [name, id]
+      type: object
+";
+    write(d.path(), "head.yaml", head);
+    let o = run(
+        d.path(),
+        &[
+            "--base-file",
+            "base.yaml",
+            "head.yaml",
+            "--result",
+            "r.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r = result(d.path());
+    assert_eq!(r["metrics"]["breaking"], 0);
+    assert_eq!(r["metrics"]["warnings"], 0);
+    let rules: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["breaking-change/request-path-parameter-renamed"]);
+}
+
+#[test]
+fn a_recursive_schema_compares_without_blowing_up() {
+    let d = tempfile::tempdir().unwrap();
+    let spec = |extra: &str| {
+        format!(
+            "openapi: 3.1.0
+info: {{title: t, version: '1'}}
+paths:
+  /tree:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {{$ref: '#/components/schemas/Node'}}
+      responses: {{'200': {{description: ok}}}}
+components:
+  schemas:
+    Node:
+      type: object
+      properties:
+        children: {{type: array, items: {{$ref: '#/components/schemas/Node'}}}}
+        label: {{type: string{extra}}}
+"
+        )
+    };
+    write(d.path(), "base.yaml", &spec(""));
+    write(d.path(), "head.yaml", &spec(", maxLength: 5"));
+    let o = run(
+        d.path(),
+        &[
+            "--base-file",
+            "base.yaml",
+            "head.yaml",
+            "--result",
+            "r.json",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "WARN does not fail by default: {}",
+        text(&o)
+    );
+    let r = result(d.path());
+    assert_eq!(
+        r["findings"][0]["rule"],
+        "breaking-change/request-property-max-length-set"
+    );
+    assert_eq!(r["findings"][0]["start_line"], 17);
+    let o = run(
+        d.path(),
+        &["--base-file", "base.yaml", "head.yaml", "--fail-on", "WARN"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}
+
+/// Bad input ends in exit 2 naming the file and line, with an `error` result and no findings
+/// but the one saying so.
+fn bad(name: &str, files: &[(&str, &str)], want: &str) {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "base.yaml", BASE);
+    for (f, body) in files {
+        write(d.path(), f, body);
+    }
+    let o = run(
+        d.path(),
+        &["--base-file", "base.yaml", files[0].0, "--result", "r.json"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{name}: {}", text(&o));
+    assert!(
+        text(&o).contains(want),
+        "{name}: wanted {want:?} in {}",
+        text(&o)
+    );
+    let r = result(d.path());
+    assert_eq!(r["verdict"], "error", "{name}");
+    assert_eq!(r["findings"].as_array().unwrap().len(), 1, "{name}");
+    assert_eq!(
+        r["findings"][0]["rule"], "breaking-change/could-not-run",
+        "{name}"
+    );
+}
+
+#[test]
+fn bad_input_is_exit_2_naming_the_spot() {
+    bad(
+        "invalid yaml",
+        &[(
+            "malformed-yaml.yaml",
+            "openapi: 3.0.3\npaths:\n  /a: [unclosed\n",
+        )],
+        "malformed-yaml.yaml:",
+    );
+    bad(
+        "invalid json",
+        &[(
+            "malformed-json.json",
+            "{\"openapi\": \"3.0.3\",\n \"paths\": {\n",
+        )],
+        "malformed-json.json:",
+    );
+    bad(
+        "duplicate key",
+        &[(
+            "malformed-dup.yaml",
+            "openapi: 3.0.3\npaths: {}\npaths: {}\n",
+        )],
+        "malformed-dup.yaml:3",
+    );
+    bad(
+        "missing file",
+        &[(
+            "malformed-ref.yaml",
+            "openapi: 3.0.3\npaths:\n  /a:\n    $ref: 'nope.yaml#/a'\n",
+        )],
+        "malformed-ref.yaml:4",
+    );
+    bad(
+        "missing pointer",
+        &[(
+            "malformed-ptr.yaml",
+            "openapi: 3.0.3\npaths:\n  /a:\n    $ref: '#/components/pathItems/a'\n",
+        )],
+        "malformed-ptr.yaml:4",
+    );
+    bad(
+        "cycle",
+        &[(
+            "hostile-cycle.yaml",
+            "openapi: 3.0.3\npaths: {}\ncomponents:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {$ref: '#/components/schemas/A'}\n",
+        )],
+        "cycle",
+    );
+    bad(
+        "unknown version",
+        &[("malformed-version.yaml", "openapi: 4.0.0\npaths: {}\n")],
+        "malformed-version.yaml:1",
+    );
+    bad(
+        "swagger",
+        &[("malformed-swagger.yaml", "swagger: '2.0'\npaths: {}\n")],
+        "Swagger 2.0",
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let o = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn base_from_git_reads_the_base_and_its_ref_files_from_the_object_store() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    std::fs::create_dir(p.join("docs")).unwrap();
+    let spec = "openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /pets:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: 'schemas.yaml#/Pet'}
+      responses: {'201': {description: created}}
+";
+    write(&p.join("docs"), "openapi.yaml", spec);
+    write(
+        &p.join("docs"),
+        "schemas.yaml",
+        "Pet:\n  type: object\n  properties:\n    name: {type: string}\n",
+    );
+    git(p, &["init", "-q"]);
+    git(p, &["add", "."]);
+    git(p, &["commit", "-qm", "base"]);
+    git(p, &["checkout", "-qb", "feature"]);
+    write(
+        &p.join("docs"),
+        "schemas.yaml",
+        "Pet:\n  type: object\n  required: [name, tag]\n  properties:\n    name: {type: string}\n    tag: {type: string}\n",
+    );
+    git(p, &["commit", "-qam", "head"]);
+    let o = run(
+        p,
+        &["docs/openapi.yaml", "--base", "main", "--result", "r.json"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r = result(p);
+    let rules: Vec<(&str, &str, u64)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap(),
+                f["path"].as_str().unwrap(),
+                f["start_line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            (
+                "breaking-change/request-property-became-required",
+                "docs/schemas.yaml",
+                5
+            ),
+            (
+                "breaking-change/new-required-request-property",
+                "docs/schemas.yaml",
+                6
+            ),
+        ]
+    );
+    // A spec new in head is reported as added, not an error.
+    write(&p.join("docs"), "new.yaml", "openapi: 3.1.0\npaths: {}\n");
+    let o = run(
+        p,
+        &["docs/new.yaml", "--base", "main", "--result", "r.json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(result(p)["metrics"]["added_specs"], 1);
+    // A spec deleted in head is one breaking finding.
+    git(p, &["rm", "-q", "docs/openapi.yaml"]);
+    let o = run(
+        p,
+        &["docs/openapi.yaml", "--base", "main", "--result", "r.json"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(
+        result(p)["findings"][0]["rule"],
+        "breaking-change/spec-removed"
+    );
+}
+
+#[test]
+fn rules_lists_the_catalogue() {
+    let d = tempfile::tempdir().unwrap();
+    let o = run(d.path(), &["rules"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.lines().any(
+            |l| l.starts_with("breaking-change/request-parameter-removed ") && l.contains(" WARN ")
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        out.lines().count(),
+        breaking_change_check::rules::CATALOGUE.rules.len()
+    );
+}
