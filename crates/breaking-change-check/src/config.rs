@@ -28,3 +28,11 @@ impl BreakingConfig {
         )
     }
 }
+
+/// The JSON Schema of the `breaking-change:` section (committed as
+/// schemas/config/breaking-change.schema.json).
+pub fn schema_json() -> String {
+    serde_json::to_string_pretty(&schemars::schema_for!(BreakingConfig))
+        .expect("a schema serialises")
+        + "\n"
+}
