@@ -140,12 +140,23 @@ fn convert(node: &marked_yaml::Node, depth: usize, path: &str) -> Result<Value, 
     Ok(Value { line, v })
 }
 
+/// The YAML path's tree for a parsed node, for the test that the JSON fast path agrees with it.
+#[cfg(test)]
+pub(crate) fn convert_for_tests(node: &marked_yaml::Node) -> Value {
+    convert(node, 0, "test").expect("shallow")
+}
+
 fn marker_error(path: &str, what: &str, m: &marked_yaml::Marker, help: &str) -> InputError {
     InputError::new(path, what, help).at(m.line() as u64, Some(m.column() as u64))
 }
 
 /// Parse one YAML or JSON text (JSON is YAML) into a [`Value`] tree.
 pub fn parse(path: &str, text: &str) -> Result<Value, InputError> {
+    if text.trim_start().starts_with('{') {
+        if let Some(v) = crate::json::parse(text) {
+            return Ok(v);
+        }
+    }
     use marked_yaml::LoadError as E;
     let opts = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true);
     let help = "fix the YAML/JSON syntax of the spec";
