@@ -414,3 +414,47 @@ fn rules_lists_the_catalogue() {
         breaking_change_check::rules::CATALOGUE.rules.len()
     );
 }
+
+/// Spec text (a property name, an enum value, a path) reaches messages, annotations and the
+/// summary; none of it may become a workflow command.
+#[test]
+fn hostile_spec_text_never_becomes_a_workflow_command() {
+    use gates_testkit::runner::{assert_run_inert, HOSTILE};
+    let d = tempfile::tempdir().unwrap();
+    let spec = |with: bool| {
+        let mut props = serde_json::json!({ "id": { "type": "string", "enum": ["a"] } });
+        if with {
+            props[format!("p{HOSTILE}")] = serde_json::json!({ "type": "string" });
+            props["id"]["enum"] = serde_json::json!(["a", format!("v{HOSTILE}")]);
+        }
+        serde_json::json!({
+            "openapi": "3.0.3",
+            "info": { "title": "t", "version": "1" },
+            "paths": { format!("/x{HOSTILE}"): { "post": {
+                "requestBody": { "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["id"], "properties": props } } } },
+                "responses": { "200": { "description": "ok" } } } } }
+        })
+        .to_string()
+    };
+    write(d.path(), "base.json", &spec(true));
+    write(d.path(), "head.json", &spec(false));
+    let summary = d.path().join("summary.md");
+    let out = Command::new(BIN)
+        .args(["--base-file", "base.json", "head.json", "--print", "github"])
+        .current_dir(d.path())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env_remove("GITHUB_EVENT_PATH")
+        .env_remove("GITHUB_OUTPUT")
+        .output()
+        .unwrap();
+    assert!(assert_run_inert("hostile spec", &out), "it judged");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("request-property-enum-value-removed"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("request-property-removed"), "{stdout}");
+}
