@@ -940,7 +940,15 @@ impl<'a> Cmp<'a> {
             let in_base =
                 |c: &Self, y: &At<'a>| bb.iter().any(|x| equal(c.base, *x, c.head, *y, 0));
             let removed = bb.iter().filter(|x| !in_head(self, x)).count();
-            let added: Vec<At> = hb.iter().filter(|y| !in_base(self, y)).copied().collect();
+            // A head subschema equal to the whole base schema is the base itself, wrapped.
+            let added: Vec<At> = hb
+                .iter()
+                .filter(|y| {
+                    !(in_base(self, y)
+                        || (key == "allOf" && equal(self.base, b, self.head, **y, 0)))
+                })
+                .copied()
+                .collect();
             if key == "allOf" {
                 if !side.request() {
                     continue;
@@ -989,30 +997,24 @@ impl<'a> Cmp<'a> {
     }
 
     fn properties(&mut self, b: At<'a>, h: At<'a>, side: Side, what: &str, depth: usize) {
-        let req = |v: &Value| -> BTreeSet<String> {
-            v.get("required")
-                .map_or(&[][..], |r| r.items())
-                .iter()
-                .filter_map(|x| x.str().map(str::to_string))
-                .collect()
-        };
-        let (brq, hrq) = (req(b.v), req(h.v));
-        let bp = b.v.get("properties").map_or(&[][..], |x| x.entries());
+        // Properties and `required` merged over allOf: wrapping a schema in an allOf with
+        // another one moves properties without removing them.
+        let (bp, brq) = view(self.base, b, 0);
+        let (hp, hrq) = view(self.head, h, 0);
         let hp_node = h.v.get("properties");
-        let hp = hp_node.map_or(&[][..], |x| x.entries());
         let parent = (h.doc, hp_node.map_or(h.v.line, |x| x.line));
         let request = side.request();
         let flag =
             |spec: &Spec, doc: usize, v: &Value, k: &str| spec.deref(At { doc, v }).v.flag(k);
-        for (name, bv) in bp {
+        for (name, bv) in &bp {
             let pw = format!("{what} property `{name}`");
             match hp.iter().find(|(k, _)| k == name) {
                 None => {
                     if request {
-                        if !flag(self.base, b.doc, bv, "readOnly") {
+                        if !flag(self.base, bv.doc, bv.v, "readOnly") {
                             self.emit("request-property-removed", parent, format!("{pw} removed"));
                         }
-                    } else if !flag(self.base, b.doc, bv, "writeOnly") {
+                    } else if !flag(self.base, bv.doc, bv.v, "writeOnly") {
                         let id = if brq.contains(name) {
                             "response-required-property-removed"
                         } else {
@@ -1022,9 +1024,9 @@ impl<'a> Cmp<'a> {
                     }
                 }
                 Some((_, hv)) => {
-                    let hd = self.head.deref(At { doc: h.doc, v: hv });
-                    let bd = self.base.deref(At { doc: b.doc, v: bv });
-                    let here = (hd.doc, hv.line);
+                    let hd = self.head.deref(*hv);
+                    let bd = self.base.deref(*bv);
+                    let here = (hd.doc, hv.v.line);
                     let pre = if request { "request" } else { "response" };
                     match (brq.contains(name), hrq.contains(name)) {
                         (false, true) if request && !hd.v.flag("readOnly") => self.emit(
@@ -1057,22 +1059,16 @@ impl<'a> Cmp<'a> {
                         };
                         self.emit(&id, here, format!("{pw} deprecated"));
                     }
-                    self.schema(
-                        At { doc: b.doc, v: bv },
-                        At { doc: h.doc, v: hv },
-                        side.child(),
-                        &pw,
-                        depth + 1,
-                    );
+                    self.schema(*bv, *hv, side.child(), &pw, depth + 1);
                 }
             }
         }
-        for (name, hv) in hp {
+        for (name, hv) in &hp {
             if bp.iter().any(|(k, _)| k == name) {
                 continue;
             }
-            let hd = self.head.deref(At { doc: h.doc, v: hv });
-            let here = (hd.doc, hv.line);
+            let hd = self.head.deref(*hv);
+            let here = (hd.doc, hv.v.line);
             let pw = format!("{what} property `{name}`");
             let required = hrq.contains(name);
             if request {
@@ -1095,6 +1091,38 @@ impl<'a> Cmp<'a> {
             }
         }
     }
+}
+
+/// The properties of a schema with those of its allOf subschemas (bounded depth), and the
+/// union of their `required` lists.
+type View<'s> = (Vec<(String, At<'s>)>, BTreeSet<String>);
+
+fn view<'s>(spec: &'s Spec, at: At<'s>, depth: usize) -> View<'s> {
+    let at = spec.deref(at);
+    let mut props: Vec<(String, At<'s>)> = Vec::new();
+    let mut req = BTreeSet::new();
+    if depth > 8 {
+        return (props, req);
+    }
+    for (k, v) in at.v.get("properties").map_or(&[][..], |x| x.entries()) {
+        props.push((k.clone(), At { doc: at.doc, v }));
+    }
+    req.extend(
+        at.v.get("required")
+            .map_or(&[][..], |r| r.items())
+            .iter()
+            .filter_map(|x| x.str().map(str::to_string)),
+    );
+    for br in at.v.get("allOf").map_or(&[][..], |x| x.items()) {
+        let (p, r) = view(spec, At { doc: at.doc, v: br }, depth + 1);
+        for (k, v) in p {
+            if !props.iter().any(|(x, _)| *x == k) {
+                props.push((k, v));
+            }
+        }
+        req.extend(r);
+    }
+    (props, req)
 }
 
 /// The declared types without `null`, and whether null is allowed (3.0 `nullable: true` or a

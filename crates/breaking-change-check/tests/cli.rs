@@ -458,3 +458,40 @@ fn hostile_spec_text_never_becomes_a_workflow_command() {
     );
     assert!(stdout.contains("request-property-removed"), "{stdout}");
 }
+
+/// A response schema wrapped in an allOf with its old self and an extension keeps its
+/// properties: only the added one is reported (as oasdiff sees the merged schema).
+#[test]
+fn properties_moved_into_an_allof_are_not_removed() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "base.yaml", BASE);
+    let head = BASE.replace(
+        "              schema:\n                type: object\n                required: [id, name]\n                properties:\n                  id: {type: string}\n                  name: {type: string}\n",
+        "              schema:\n                allOf:\n                  - {$ref: '#/components/schemas/Pet'}\n                  - {properties: {tag: {type: string}}}\n",
+    ) + "components:\n  schemas:\n    Pet:\n      type: object\n      required: [id, name]\n      properties:\n        id: {type: string}\n        name: {type: string}\n";
+    assert!(head.contains("allOf"));
+    write(d.path(), "head.yaml", &head);
+    let o = run(
+        d.path(),
+        &[
+            "--base-file",
+            "base.yaml",
+            "head.yaml",
+            "--result",
+            "r.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}\n{head}", text(&o));
+    let r = result(d.path());
+    let rules: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        ["breaking-change/response-optional-property-added"],
+        "{head}"
+    );
+}
