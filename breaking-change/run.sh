@@ -5,6 +5,7 @@ set -euo pipefail
 . "$GITHUB_ACTION_PATH/../actions/setup/inputs.sh"
 flag --base "$INPUT_BASE"
 flag --fail-on "$INPUT_FAIL_ON"
+flag --ignore "$INPUT_IGNORE"
 flag --config "$INPUT_CONFIG"
 flag --result "$INPUT_RESULT"
 switch --informational "$INPUT_INFORMATIONAL"

@@ -49,6 +49,8 @@ pub struct Evaluation {
     pub changes: Vec<Leveled>,
     /// Specs new in head.
     pub added: Vec<String>,
+    /// Ignore entries that accepted at least one change.
+    pub ignored: u64,
 }
 
 /// Load `pair` from the two sources and compare; a spec missing in base is reported as added,
@@ -123,6 +125,8 @@ pub struct Metrics {
     pub infos: u64,
     /// Specs new in head.
     pub added_specs: u64,
+    /// Ignore-file entries that accepted a change.
+    pub ignored: u64,
 }
 
 fn level(l: RuleLevel) -> Level {
@@ -179,6 +183,7 @@ pub fn outcome(
         warnings,
         infos,
         added_specs: eval.added.len() as u64,
+        ignored: eval.ignored,
     });
     Outcome {
         gate: rules::GATE.into(),

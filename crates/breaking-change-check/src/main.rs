@@ -34,6 +34,10 @@ struct Cli {
     /// Lowest level that fails the gate.
     #[arg(long, value_enum)]
     fail_on: Option<FailOn>,
+    /// Ignore file: accepted changes by rule id and `METHOD /path`, each with a reason and an
+    /// optional expiry day.
+    #[arg(long, value_name = "FILE")]
+    ignore: Option<PathBuf>,
     /// Today's date for x-sunset decisions (tests).
     #[arg(long, hide = true)]
     today: Option<String>,
@@ -185,13 +189,19 @@ fn run(
             Source::Dir(root),
         )
     };
-    let eval = gate::evaluate(&pairs, &base, &head, &levels, &today)?;
-    let outcome = gate::outcome(
+    let entries = match &cli.ignore {
+        Some(p) => breaking_change_check::ignore::load(p)?,
+        None => Vec::new(),
+    };
+    let mut eval = gate::evaluate(&pairs, &base, &head, &levels, &today)?;
+    let notes = breaking_change_check::ignore::apply(&mut eval, &entries, &today);
+    let mut outcome = gate::outcome(
         &eval,
         fail_on,
         cli.common.informational,
         env.context(event.as_ref()),
     );
+    outcome.notes.extend(notes);
     emit::emit(&outcome, env, opts, stdout)?;
     Ok(outcome.exit_status())
 }

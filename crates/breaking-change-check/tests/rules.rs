@@ -81,3 +81,72 @@ fn a_rules_level_comes_from_config_and_flags() {
     .unwrap();
     assert_eq!(run(&[]), Some(2));
 }
+
+/// An ignore entry accepts its change; an expired one no longer does; a stale one and an
+/// expired one are reported; an entry without a reason is exit 2.
+#[test]
+fn the_ignore_file_accepts_changes_and_reports_stale_and_expired_entries() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let spec = |param: &str| {
+        format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n      parameters: [{param}]\n      responses: {{'200': {{description: ok}}}}\n")
+    };
+    std::fs::write(p.join("base.yaml"), spec("")).unwrap();
+    std::fs::write(
+        p.join("head.yaml"),
+        spec("{in: query, name: q, required: true, schema: {type: string}}"),
+    )
+    .unwrap();
+    let run = |ignore: &str| {
+        std::fs::write(p.join("ignore.yaml"), ignore).unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_breaking-change-check"))
+            .args([
+                "--base-file",
+                "base.yaml",
+                "head.yaml",
+                "--ignore",
+                "ignore.yaml",
+                "--today",
+                "2026-06-01",
+                "--result",
+                "r.json",
+            ])
+            .current_dir(p)
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_EVENT_PATH")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (o.status.code(), text)
+    };
+    let accepted = "ignore:\n  - rule: new-required-request-parameter\n    operation: GET /a\n    reason: clients all send q\n";
+    let (code, out) = run(accepted);
+    assert_eq!(code, Some(0), "{out}");
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.join("r.json")).unwrap()).unwrap();
+    assert_eq!(
+        (
+            r["metrics"]["breaking"].as_u64(),
+            r["metrics"]["ignored"].as_u64()
+        ),
+        (Some(0), Some(1))
+    );
+    let (code, out) = run(&format!("{accepted}    expires: 2026-05-31\n  - rule: breaking-change/request-parameter-removed\n    operation: GET /a\n    reason: old\n"));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("expired on 2026-05-31"), "{out}");
+    assert!(
+        out.contains("breaking-change/request-parameter-removed GET /a is stale"),
+        "{out}"
+    );
+    let (code, out) =
+        run("ignore:\n  - rule: new-required-request-parameter\n    operation: GET /a\n");
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("ignore.yaml:2") && out.contains("reason"),
+        "{out}"
+    );
+}
