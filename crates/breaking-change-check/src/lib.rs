@@ -1,4 +1,4 @@
-//! `breaking-change-check`: OpenAPI 3.0 / 3.1 base and head descriptions compared by a catalogue
+//! `breaking-change-check`: Swagger 2.0, OpenAPI 3.0 / 3.1 base and head descriptions compared by a catalogue
 //! of rules (oasdiff's ids where the meaning matches), every finding on the head spec's line.
 //!
 //! [`spec`] loads a description (YAML or JSON, local and relative-file `$ref`s checked up
@@ -13,3 +13,4 @@ pub mod json;
 pub mod rules;
 pub mod source;
 pub mod spec;
+pub mod swagger;

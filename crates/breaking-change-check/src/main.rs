@@ -12,7 +12,7 @@ use gates_core::cli::{CommonArgs, GateCli, GateId};
 use gates_core::emit::{self, EmitOptions};
 use gates_core::{ActionsEnv, ExitStatus, InputError};
 
-/// Compare API descriptions (OpenAPI 3.0 / 3.1) between the base and the head of a change and
+/// Compare API descriptions (Swagger 2.0, OpenAPI 3.0 / 3.1) between the base and the head of a change and
 /// fail on breaking changes, each reported on the head spec's line.
 ///
 /// Exit codes: 0 pass or warn, 1 breaking changes at or above --fail-on, 2 the gate could not

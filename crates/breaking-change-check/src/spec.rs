@@ -243,24 +243,39 @@ impl Spec {
             path: path.to_string(),
             root: parse(path, &read(path)?)?,
         }];
-        let root = &docs[0].root;
-        let version = match (root.get_str("openapi"), root.get_str("swagger")) {
+        // Only the version fields, so the tree can be normalised in place below.
+        let field = |k: &str| {
+            docs[0]
+                .root
+                .get(k)
+                .map(|n| (n.str().unwrap_or("").to_string(), n.line))
+        };
+        let (openapi, swagger) = (field("openapi"), field("swagger"));
+        let line_of = |f: &Option<(String, u32)>| u64::from(f.as_ref().map_or(1, |x| x.1));
+        let version = match (
+            openapi.as_ref().map(|x| x.0.as_str()),
+            swagger.as_ref().map(|x| x.0.as_str()),
+        ) {
             (Some(v), _) if v.starts_with("3.0") || v.starts_with("3.1") => v.to_string(),
             (Some(v), _) => {
                 return Err(InputError::new(
                     path,
                     format!("unknown OpenAPI version {v:?}"),
-                    "this gate reads OpenAPI 3.0 and 3.1 (`openapi: 3.0.3` or `3.1.0`)",
+                    "this gate reads Swagger 2.0 and OpenAPI 3.0 and 3.1 (`openapi: 3.0.3` or `3.1.0`)",
                 )
-                .at(u64::from(root.get("openapi").map_or(1, |n| n.line)), None))
+                .at(line_of(&openapi), None))
+            }
+            (None, Some("2.0")) => {
+                crate::swagger::normalise(&mut docs[0].root);
+                "2.0".to_string()
             }
             (None, Some(v)) => {
                 return Err(InputError::new(
                     path,
-                    format!("Swagger {v} is not read yet"),
-                    "convert the description to OpenAPI 3.0 (e.g. with swagger2openapi)",
+                    format!("unknown Swagger version {v:?}"),
+                    "this gate reads Swagger 2.0 and OpenAPI 3.0 / 3.1",
                 )
-                .at(u64::from(root.get("swagger").map_or(1, |n| n.line)), None))
+                .at(line_of(&swagger), None))
             }
             (None, None) => {
                 return Err(InputError::new(
@@ -294,7 +309,16 @@ impl Spec {
                         )
                         .at(u64::from(line), None)
                     })?;
-                    let root = parse(&target, &text)?;
+                    let mut root = parse(&target, &text)?;
+                    // A file a 2.0 spec references is 2.0 too: normalised, or its references
+                    // rewritten when it is a fragment.
+                    if version == "2.0" {
+                        if root.get_str("swagger").is_some() {
+                            crate::swagger::normalise(&mut root);
+                        } else {
+                            crate::swagger::rewrite_refs(&mut root);
+                        }
+                    }
                     docs.push(Doc { path: target, root });
                 }
             }

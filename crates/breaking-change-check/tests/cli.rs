@@ -285,8 +285,8 @@ fn bad_input_is_exit_2_naming_the_spot() {
     );
     bad(
         "swagger",
-        &[("malformed-swagger.yaml", "swagger: '2.0'\npaths: {}\n")],
-        "Swagger 2.0",
+        &[("malformed-swagger.yaml", "swagger: '1.2'\npaths: {}\n")],
+        "unknown Swagger version",
     );
 }
 
@@ -493,5 +493,91 @@ fn properties_moved_into_an_allof_are_not_removed() {
         rules,
         ["breaking-change/response-optional-property-added"],
         "{head}"
+    );
+}
+
+const SWAGGER: &str = "swagger: '2.0'
+info: {title: t, version: '1'}
+consumes: [application/json]
+produces: [application/json]
+paths:
+  /pets:
+    post:
+      parameters:
+        - {in: query, name: limit, type: integer, maximum: 50}
+        - {in: body, name: body, required: true, schema: {$ref: '#/definitions/Pet'}}
+      responses:
+        '200': {description: ok, schema: {$ref: '#/definitions/Pet'}}
+definitions:
+  Pet: {type: object, required: [name], properties: {name: {type: string}}}
+";
+
+/// Swagger 2.0 is normalised to the 3.0 shape: a 2.0 spec and its 3.0 translation are no
+/// change, and a 2.0 change is found on its head line.
+#[test]
+fn swagger_2_is_compared_as_its_openapi_3_translation() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "v2.yaml", SWAGGER);
+    write(
+        d.path(),
+        "v3.yaml",
+        "openapi: 3.0.0
+info: {title: t, version: '1'}
+paths:
+  /pets:
+    post:
+      parameters:
+        - {in: query, name: limit, schema: {type: integer, maximum: 50}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}}
+components:
+  schemas:
+    Pet: {type: object, required: [name], properties: {name: {type: string}}}
+",
+    );
+    let o = run(
+        d.path(),
+        &["--base-file", "v2.yaml", "v3.yaml", "--result", "r.json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(result(d.path())["findings"], serde_json::json!([]));
+    write(
+        d.path(),
+        "v2b.yaml",
+        &SWAGGER
+            .replace("maximum: 50", "maximum: 10")
+            .replace("required: [name]", "required: [name, tag]")
+            .replace(
+                "{name: {type: string}}",
+                "{name: {type: string}, tag: {type: string}}",
+            ),
+    );
+    let o = run(
+        d.path(),
+        &["--base-file", "v2.yaml", "v2b.yaml", "--result", "r.json"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r = result(d.path());
+    let got: Vec<(&str, u64)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap(),
+                f["start_line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("breaking-change/request-parameter-max-decreased", 9),
+            ("breaking-change/new-required-request-property", 14),
+            ("breaking-change/response-required-property-added", 14),
+        ]
     );
 }
