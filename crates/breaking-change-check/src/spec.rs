@@ -257,14 +257,12 @@ impl Spec {
             swagger.as_ref().map(|x| x.0.as_str()),
         ) {
             (Some(v), _) if v.starts_with("3.0") || v.starts_with("3.1") => v.to_string(),
-            (Some(v), _) => {
-                return Err(InputError::new(
-                    path,
-                    format!("unknown OpenAPI version {v:?}"),
-                    "this gate reads Swagger 2.0 and OpenAPI 3.0 and 3.1 (`openapi: 3.0.3` or `3.1.0`)",
-                )
-                .at(line_of(&openapi), None))
-            }
+            (Some(v), _) => return Err(InputError::new(
+                path,
+                format!("unknown OpenAPI version {v:?}"),
+                "this gate reads Swagger 2.0 and OpenAPI 3.0 and 3.1 (`openapi: 3.0.3` or `3.1.0`)",
+            )
+            .at(line_of(&openapi), None)),
             (None, Some("2.0")) => {
                 crate::swagger::normalise(&mut docs[0].root);
                 "2.0".to_string()
