@@ -150,3 +150,11 @@ fn the_ignore_file_accepts_changes_and_reports_stale_and_expired_entries() {
         "{out}"
     );
 }
+
+#[test]
+fn metrics_schema_is_current() {
+    gates_testkit::generated::assert_current(
+        &root().join("schemas/metrics/breaking-change.schema.json"),
+        &gates_core::result_file::metrics_schema_json::<breaking_change_check::gate::Metrics>(),
+    );
+}
