@@ -376,6 +376,37 @@ paths:
             ),
         ]
     );
+    // Without --base, the pull request's base from the event payload (merge-base semantics).
+    let main = Command::new("git")
+        .args(["rev-parse", "main"])
+        .current_dir(p)
+        .output()
+        .unwrap();
+    let main = String::from_utf8_lossy(&main.stdout).trim().to_string();
+    let event = p.join("event.json");
+    std::fs::write(
+        &event,
+        format!(
+            r#"{{"pull_request":{{"number":7,"base":{{"sha":"{main}"}},"head":{{"sha":"x"}}}}}}"#
+        ),
+    )
+    .unwrap();
+    let o = Command::new(BIN)
+        .args(["docs/openapi.yaml", "--result", "r2.json"])
+        .current_dir(p)
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_REF")
+        .env("GITHUB_EVENT_PATH", &event)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r2: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.join("r2.json")).unwrap()).unwrap();
+    assert_eq!(r2["findings"], r["findings"]);
+    // Without --base or an event there is nothing to compare with: exit 2 saying so.
+    let o = run(p, &["docs/openapi.yaml"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--base"), "{}", text(&o));
     // A spec new in head is reported as added, not an error.
     write(&p.join("docs"), "new.yaml", "openapi: 3.1.0\npaths: {}\n");
     let o = run(
