@@ -77,6 +77,17 @@ pub fn evaluate(
             (Read::Missing, Read::Text(_)) => {
                 Spec::load(&pair.head, &|p| head.require(p))?;
                 eval.added.push(pair.head.clone());
+                let rule = rules::rule("spec-added").expect("catalogued");
+                eval.changes.push(Leveled {
+                    level: levels.of(rule.id),
+                    change: Change {
+                        rule,
+                        op: None,
+                        message: format!("spec `{}` added (nothing to compare with)", pair.head),
+                        file: pair.head.clone(),
+                        line: 1,
+                    },
+                });
             }
             (Read::Text(_), Read::Missing) => {
                 let rule = rules::rule("spec-removed").expect("catalogued");

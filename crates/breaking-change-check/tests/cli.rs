@@ -414,7 +414,10 @@ paths:
         &["docs/new.yaml", "--base", "main", "--result", "r.json"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(result(p)["metrics"]["added_specs"], 1);
+    let r = result(p);
+    assert_eq!(r["metrics"]["added_specs"], 1);
+    assert_eq!(r["findings"][0]["rule"], "breaking-change/spec-added");
+    assert_eq!(r["findings"][0]["level"], "notice");
     // A spec deleted in head is one breaking finding.
     git(p, &["rm", "-q", "docs/openapi.yaml"]);
     let o = run(
