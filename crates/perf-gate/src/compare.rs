@@ -1,0 +1,379 @@
+//! Head against base, per benchmark, with the strongest test the data allows:
+//! raw samples on both sides → Mann-Whitney U (normal approximation with tie correction) and a
+//! seeded bootstrap interval of the median ratio; summaries only → Welch's t; one value each →
+//! the plain ratio, flagged low confidence. A comparison whose sample sizes can never reach
+//! `alpha` is inconclusive, never a pass. p-values are Holm-corrected across benchmarks.
+
+use rand_core::{Rng, SeedableRng};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+
+use crate::model::{percentile_sorted, Direction, Metric};
+
+/// How a comparison was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Mann-Whitney U on raw samples.
+    MannWhitney,
+    /// Welch's t on mean, standard deviation and count.
+    Welch,
+    /// One value each side: the ratio only.
+    Ratio,
+}
+
+impl Method {
+    /// Its name in tables and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::MannWhitney => "mann-whitney",
+            Method::Welch => "welch-t",
+            Method::Ratio => "ratio (low confidence)",
+        }
+    }
+}
+
+/// What a comparison found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Significant and worse by more than the allowed regression.
+    Regressed,
+    /// Significant and better by more than the allowed regression.
+    Improved,
+    /// Not significant, or within the allowed change.
+    Unchanged,
+    /// Too few samples to ever reach significance.
+    Inconclusive,
+}
+
+impl Verdict {
+    /// Its name in tables and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Regressed => "regressed",
+            Verdict::Improved => "improved",
+            Verdict::Unchanged => "unchanged",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// One benchmark compared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// Benchmark name.
+    pub name: String,
+    /// Unit of `base` and `head`.
+    pub unit: &'static str,
+    /// Base centre (median with samples, else mean).
+    pub base: f64,
+    /// Head centre.
+    pub head: f64,
+    /// `head / base − 1`.
+    pub change: f64,
+    /// Bootstrap interval of `head/base − 1` (raw samples only).
+    pub ci: Option<(f64, f64)>,
+    /// p-value after Holm's correction (none for the plain ratio).
+    pub p_value: Option<f64>,
+    /// p-value before correction.
+    pub raw_p: Option<f64>,
+    /// How it was compared.
+    pub method: Method,
+    /// The outcome.
+    pub verdict: Verdict,
+    /// Which way is better.
+    pub direction: Direction,
+    /// Base and head sample counts.
+    pub n: (usize, usize),
+}
+
+/// Settings of the comparison.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Significance level.
+    pub alpha: f64,
+    /// Largest allowed worsening, as a fraction (0.1 = 10%).
+    pub max_regression: f64,
+    /// Bootstrap resamples.
+    pub resamples: usize,
+    /// Bootstrap seed.
+    pub seed: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            alpha: 0.05,
+            max_regression: 0.10,
+            resamples: 1000,
+            seed: 0x9e37_79b9_7f4a_7c15,
+        }
+    }
+}
+
+/// Two-sided Mann-Whitney U p-value (normal approximation, tie-corrected, continuity
+/// corrected). Returns `(p, smallest p these sizes can reach)`.
+pub fn mann_whitney(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let (n1, n2) = (a.len() as f64, b.len() as f64);
+    let mut all: Vec<(f64, bool)> = a
+        .iter()
+        .map(|x| (*x, true))
+        .chain(b.iter().map(|x| (*x, false)))
+        .collect();
+    all.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let n = all.len();
+    let mut rank_sum_a = 0.0;
+    let mut tie_term = 0.0;
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j + 1 < n && all[j + 1].0 == all[i].0 {
+            j += 1;
+        }
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        let t = (j - i + 1) as f64;
+        tie_term += t * t * t - t;
+        for x in &all[i..=j] {
+            if x.1 {
+                rank_sum_a += rank;
+            }
+        }
+        i = j + 1;
+    }
+    let u = rank_sum_a - n1 * (n1 + 1.0) / 2.0;
+    let mean = n1 * n2 / 2.0;
+    let nn = n1 + n2;
+    let var = n1 * n2 / 12.0 * ((nn + 1.0) - tie_term / (nn * (nn - 1.0)));
+    let p = if var <= 0.0 {
+        1.0
+    } else {
+        let z = ((u - mean).abs() - 0.5).max(0.0) / var.sqrt();
+        let normal = Normal::standard();
+        (2.0 * (1.0 - normal.cdf(z))).min(1.0)
+    };
+    (p, min_p(a.len(), b.len()))
+}
+
+/// The smallest two-sided p-value the exact U test can give for these sizes:
+/// `2 / C(n1+n2, n1)` (benchstat's rule for refusing to decide).
+pub fn min_p(n1: usize, n2: usize) -> f64 {
+    if n1 == 0 || n2 == 0 {
+        return 1.0;
+    }
+    // C(n1+n2, n1) in logs: it overflows quickly.
+    let ln_c: f64 = (1..=n1.min(n2))
+        .map(|k| ((n1.max(n2) + k) as f64).ln() - (k as f64).ln())
+        .sum();
+    (2.0 * (-ln_c).exp()).min(1.0)
+}
+
+/// Welch's t two-sided p-value from summaries; `None` when a side has fewer than 2 samples.
+pub fn welch(m1: f64, s1: f64, n1: u64, m2: f64, s2: f64, n2: u64) -> Option<f64> {
+    if n1 < 2 || n2 < 2 {
+        return None;
+    }
+    let (n1, n2) = (n1 as f64, n2 as f64);
+    let v1 = s1 * s1 / n1;
+    let v2 = s2 * s2 / n2;
+    let se = (v1 + v2).sqrt();
+    if se == 0.0 {
+        return Some(if m1 == m2 { 1.0 } else { 0.0 });
+    }
+    let t = (m2 - m1) / se;
+    let df = (v1 + v2).powi(2) / (v1 * v1 / (n1 - 1.0) + v2 * v2 / (n2 - 1.0));
+    let dist = StudentsT::new(0.0, 1.0, df).ok()?;
+    Some((2.0 * (1.0 - dist.cdf(t.abs()))).min(1.0))
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    percentile_sorted(v, 0.5)
+}
+
+/// A seeded percentile-bootstrap 95%-style interval (at `1 − alpha`) of `median(head) /
+/// median(base) − 1`.
+pub fn bootstrap_ci(base: &[f64], head: &[f64], s: &Settings) -> Option<(f64, f64)> {
+    if base.is_empty() || head.is_empty() {
+        return None;
+    }
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(s.seed);
+    let mut ratios = Vec::with_capacity(s.resamples);
+    let mut bb = vec![0.0; base.len()];
+    let mut hh = vec![0.0; head.len()];
+    for _ in 0..s.resamples {
+        for x in bb.iter_mut() {
+            *x = base[(rng.next_u64() % base.len() as u64) as usize];
+        }
+        for x in hh.iter_mut() {
+            *x = head[(rng.next_u64() % head.len() as u64) as usize];
+        }
+        let mb = median(&mut bb);
+        if mb > 0.0 {
+            ratios.push(median(&mut hh) / mb - 1.0);
+        }
+    }
+    if ratios.is_empty() {
+        return None;
+    }
+    ratios.sort_by(f64::total_cmp);
+    Some((
+        percentile_sorted(&ratios, s.alpha / 2.0),
+        percentile_sorted(&ratios, 1.0 - s.alpha / 2.0),
+    ))
+}
+
+/// Compare one benchmark (before the Holm correction and the verdict).
+pub fn compare_one(base: &Metric, head: &Metric, s: &Settings) -> Comparison {
+    let direction = head.direction();
+    let mk = |b: f64, h: f64, ci, p, method, n| Comparison {
+        name: head.name.clone(),
+        unit: head.unit.name(),
+        base: b,
+        head: h,
+        change: if b != 0.0 { h / b - 1.0 } else { 0.0 },
+        ci,
+        p_value: p,
+        raw_p: p,
+        method,
+        verdict: Verdict::Unchanged,
+        direction,
+        n,
+    };
+    if base.has_samples && head.has_samples && base.samples.len() > 1 && head.samples.len() > 1 {
+        let (p, floor) = mann_whitney(&base.samples, &head.samples);
+        let mb = median(&mut base.samples.clone());
+        let mh = median(&mut head.samples.clone());
+        let ci = bootstrap_ci(&base.samples, &head.samples, s);
+        let mut c = mk(
+            mb,
+            mh,
+            ci,
+            Some(p),
+            Method::MannWhitney,
+            (base.samples.len(), head.samples.len()),
+        );
+        if floor > s.alpha {
+            c.verdict = Verdict::Inconclusive;
+        }
+        return c;
+    }
+    if let (Some(a), Some(b)) = (base.summary, head.summary) {
+        if let Some(p) = welch(a.mean, a.stddev, a.n, b.mean, b.stddev, b.n) {
+            return mk(
+                a.mean,
+                b.mean,
+                None,
+                Some(p),
+                Method::Welch,
+                (a.n as usize, b.n as usize),
+            );
+        }
+    }
+    let one = |m: &Metric| {
+        if m.has_samples {
+            median(&mut m.samples.clone())
+        } else {
+            m.given
+                .get("med")
+                .or(m.given.get("avg"))
+                .copied()
+                .unwrap_or(f64::NAN)
+        }
+    };
+    mk(one(base), one(head), None, None, Method::Ratio, (1, 1))
+}
+
+/// Holm's step-down correction, in place, then each comparison's verdict.
+pub fn decide(all: &mut [Comparison], s: &Settings) {
+    let mut order: Vec<usize> = (0..all.len()).filter(|i| all[*i].raw_p.is_some()).collect();
+    order.sort_by(|a, b| all[*a].raw_p.unwrap().total_cmp(&all[*b].raw_p.unwrap()));
+    let m = order.len();
+    let mut running = 0.0f64;
+    for (k, &i) in order.iter().enumerate() {
+        let adj = ((m - k) as f64 * all[i].raw_p.unwrap()).min(1.0);
+        running = running.max(adj);
+        all[i].p_value = Some(running);
+    }
+    for c in all.iter_mut() {
+        if c.verdict == Verdict::Inconclusive {
+            continue;
+        }
+        let significant = c.p_value.is_none_or(|p| p < s.alpha);
+        let worse = match c.direction {
+            Direction::LowerIsBetter => c.change,
+            Direction::HigherIsBetter => -c.change,
+        };
+        c.verdict = if !significant || !c.change.is_finite() {
+            Verdict::Unchanged
+        } else if worse > s.max_regression {
+            Verdict::Regressed
+        } else if -worse > s.max_regression {
+            Verdict::Improved
+        } else {
+            Verdict::Unchanged
+        };
+    }
+}
+
+/// Geometric mean of `head/base` over the comparisons with positive centres, as a change.
+pub fn geomean(all: &[Comparison]) -> Option<f64> {
+    let logs: Vec<f64> = all
+        .iter()
+        .filter(|c| c.base > 0.0 && c.head > 0.0)
+        .map(|c| (c.head / c.base).ln())
+        .collect();
+    (!logs.is_empty()).then(|| (logs.iter().sum::<f64>() / logs.len() as f64).exp() - 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mann_whitney_matches_scipy() {
+        // U = 0, mean 12.5, variance 25·11/12: z = 12/4.787 = 2.507 (continuity corrected),
+        // p = erfc(z/√2) = 0.012186.
+        let (p, floor) = mann_whitney(&[1., 2., 3., 4., 5.], &[6., 7., 8., 9., 10.]);
+        assert!((p - 0.012_185_78).abs() < 1e-7, "{p}");
+        assert!((floor - 2.0 / 252.0).abs() < 1e-12);
+        let (p, _) = mann_whitney(&[1., 2., 3.], &[1., 2., 3.]);
+        assert_eq!(p, 1.0);
+    }
+
+    #[test]
+    fn three_samples_each_can_never_reach_five_percent() {
+        assert!(min_p(3, 3) > 0.05);
+        assert!(min_p(4, 4) < 0.05);
+    }
+
+    #[test]
+    fn welch_matches_a_hand_computation() {
+        // t = (12-10)/sqrt(4/10+4/10) = 2.236, df = 18, two-sided p = 0.0382
+        let p = welch(10.0, 2.0, 10, 12.0, 2.0, 10).unwrap();
+        assert!((p - 0.0382).abs() < 5e-4, "{p}");
+        assert_eq!(welch(1.0, 1.0, 1, 2.0, 1.0, 5), None);
+    }
+
+    #[test]
+    fn holm_is_step_down() {
+        let mk = |p| Comparison {
+            name: String::new(),
+            unit: "s",
+            base: 1.0,
+            head: 2.0,
+            change: 1.0,
+            ci: None,
+            p_value: Some(p),
+            raw_p: Some(p),
+            method: Method::MannWhitney,
+            verdict: Verdict::Unchanged,
+            direction: Direction::LowerIsBetter,
+            n: (10, 10),
+        };
+        let mut all = vec![mk(0.01), mk(0.04), mk(0.03)];
+        decide(&mut all, &Settings::default());
+        assert_eq!(all[0].p_value, Some(0.03));
+        assert_eq!(all[2].p_value, Some(0.06));
+        assert_eq!(all[1].p_value, Some(0.06));
+        assert_eq!(all[0].verdict, Verdict::Regressed);
+        assert_eq!(all[1].verdict, Verdict::Unchanged);
+    }
+}

@@ -1,0 +1,29 @@
+//! The `perf:` section of `.github/gates.yml`. Flags add to (thresholds) and override it.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// Settings of the perf gate.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PerfConfig {
+    /// Limits, each `metric[{tag:value}]: stat op value[unit][, ...]`; `--threshold` adds more.
+    #[serde(default)]
+    pub thresholds: Vec<String>,
+    /// Largest allowed significant worsening, in percent (default 10).
+    #[serde(default, deserialize_with = "gates_core::config::percent")]
+    pub max_regression: Option<f64>,
+    /// Significance level of the regression tests (default 0.05).
+    pub alpha: Option<f64>,
+    /// Rule levels by rule id (`perf/regression: warn`); `--allow/--warn/--deny` override them.
+    #[serde(default)]
+    pub levels: BTreeMap<String, gates_core::rules::RuleLevel>,
+}
+
+/// The JSON Schema of the `perf:` section (`schemas/config/perf.schema.json`).
+pub fn schema_json() -> String {
+    serde_json::to_string_pretty(&schemars::schema_for!(PerfConfig)).expect("a schema serialises")
+        + "\n"
+}

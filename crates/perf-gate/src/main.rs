@@ -1,0 +1,129 @@
+//! `perf-gate`: the command line.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use gates_core::cli::{CommonArgs, GateCli, GateId};
+use gates_core::emit::{self, EmitOptions};
+use gates_core::{ActionsEnv, ExitStatus, InputError};
+use perf_gate::compare::Settings;
+use perf_gate::config::PerfConfig;
+use perf_gate::gate::{self, Inputs};
+use perf_gate::model::Format;
+
+/// Gate performance reports: k6-style limits (`p(95) < 500ms`) on k6, pytest-benchmark and
+/// hyperfine results, and regressions against a baseline report judged by a significance test.
+///
+/// Exit codes: 0 pass or warn, 1 a limit failed, a benchmark regressed or a comparison was
+/// inconclusive, 2 the gate could not run (a bad report, a threshold the report cannot answer).
+#[derive(clap::Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Reports, directories holding them, or globs (expanded by the gate).
+    #[arg(required = true, value_name = "REPORT")]
+    reports: Vec<String>,
+    /// Report format; recognised from the content by default.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// A limit, `metric[{tag:value,...}]: stat op value[unit][, ...]`; one per flag, repeat it.
+    #[arg(long, value_name = "THRESHOLD")]
+    threshold: Vec<String>,
+    /// The same benchmarks' report from the base commit; one per flag.
+    #[arg(long, value_name = "REPORT")]
+    baseline: Vec<PathBuf>,
+    /// Largest allowed significant worsening, in percent (default 10).
+    #[arg(long, value_name = "PCT")]
+    max_regression: Option<f64>,
+    /// Significance level of the regression tests (default 0.05).
+    #[arg(long, value_name = "P")]
+    alpha: Option<f64>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+const GATE: GateId = GateId {
+    name: "perf",
+    binary: "perf-gate",
+};
+
+impl GateCli for Cli {
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+}
+
+fn main() -> ExitCode {
+    gates_core::cli::main(GATE, run)
+}
+
+fn run(
+    cli: &Cli,
+    env: &ActionsEnv,
+    opts: &EmitOptions,
+    stdout: &mut impl Write,
+) -> Result<ExitStatus, InputError> {
+    let flag = Path::new("(command line)");
+    let root = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
+    let config_path = cli
+        .common
+        .config
+        .clone()
+        .unwrap_or_else(|| gates_core::config::default_path(&root));
+    let cfg: PerfConfig =
+        gates_core::config::load_section(&config_path, "perf", cli.common.config.is_some())?
+            .unwrap_or_default();
+    let mut thresholds = Vec::new();
+    for t in &cfg.thresholds {
+        for one in perf_gate::threshold::parse(t, &config_path)? {
+            thresholds.push((one, config_path.clone()));
+        }
+    }
+    for t in &cli.threshold {
+        // A multi-line action input arrives as one flag per line.
+        for line in t.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            for one in perf_gate::threshold::parse(line, gate::flag_origin())? {
+                thresholds.push((one, gate::flag_origin().to_path_buf()));
+            }
+        }
+    }
+    let max_regression = cli.max_regression.or(cfg.max_regression).unwrap_or(10.0);
+    if !(0.0..=1000.0).contains(&max_regression) {
+        return Err(InputError::new(
+            flag,
+            "--max-regression must be a percentage from 0 to 1000",
+            "write e.g. --max-regression 10",
+        ));
+    }
+    let alpha = cli.alpha.or(cfg.alpha).unwrap_or(0.05);
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(InputError::new(
+            flag,
+            "--alpha must be above 0 and below 1",
+            "write e.g. --alpha 0.05",
+        ));
+    }
+    let inputs = Inputs {
+        reports: gates_core::input::expand(&cli.reports)?,
+        format: cli.format,
+        thresholds,
+        baseline: cli.baseline.clone(),
+        settings: Settings {
+            alpha,
+            max_regression: max_regression / 100.0,
+            ..Settings::default()
+        },
+        levels: gates_core::rules::Levels::new(
+            &perf_gate::rules::CATALOGUE,
+            &cfg.levels,
+            &config_path,
+            &cli.common.levels,
+        )?,
+    };
+    let eval = gate::evaluate(&inputs)?;
+    let event = env.event()?;
+    let outcome =
+        perf_gate::render::outcome(&eval, cli.common.informational, env.context(event.as_ref()));
+    emit::emit(&outcome, env, opts, stdout)?;
+    Ok(outcome.exit_status())
+}

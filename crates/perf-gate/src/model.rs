@@ -1,0 +1,342 @@
+//! The normalised model every format is read into: a report is a list of metrics (a k6 metric,
+//! a pytest benchmark, a hyperfine command), each with its raw samples when the format has them
+//! and the tool's own statistics when it has only those.
+
+use std::collections::BTreeMap;
+
+/// What a metric measures, which decides its statistics (k6's metric types; a benchmark is a
+/// trend of per-iteration times).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Samples summarised by avg, min, med, max, p(N), count.
+    Trend,
+    /// Share of non-zero samples.
+    Rate,
+    /// A sum.
+    Counter,
+    /// The last value, with min and max.
+    Gauge,
+}
+
+impl Kind {
+    /// k6's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Trend => "trend",
+            Kind::Rate => "rate",
+            Kind::Counter => "counter",
+            Kind::Gauge => "gauge",
+        }
+    }
+
+    /// The statistics a metric of this kind has (what a threshold may name).
+    pub fn stats(self) -> &'static str {
+        match self {
+            Kind::Trend => "avg, min, med, max, p(N), count",
+            Kind::Rate => "rate, count",
+            Kind::Counter => "count",
+            Kind::Gauge => "value, min, max",
+        }
+    }
+}
+
+/// The unit of a metric's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Milliseconds (k6 `contains: time`).
+    Millis,
+    /// Seconds (pytest-benchmark, hyperfine).
+    Seconds,
+    /// Bytes (k6 `contains: data`).
+    Bytes,
+    /// No unit (counts, rates, gauges).
+    Plain,
+}
+
+impl Unit {
+    /// Short name for tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Millis => "ms",
+            Unit::Seconds => "s",
+            Unit::Bytes => "B",
+            Unit::Plain => "",
+        }
+    }
+
+    /// Whether values are durations (lower is better).
+    pub fn is_time(self) -> bool {
+        matches!(self, Unit::Millis | Unit::Seconds)
+    }
+}
+
+/// Which way is better for the compared value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Times, sizes, error rates.
+    LowerIsBetter,
+    /// Throughput, success rates.
+    HigherIsBetter,
+}
+
+/// One tag set, shared by the samples that carry it (k6 tags).
+pub type Tags = BTreeMap<String, String>;
+
+/// One metric or benchmark.
+#[derive(Debug, Clone)]
+pub struct Metric {
+    /// Metric name (k6) or benchmark name (pytest `fullname`, hyperfine `command`).
+    pub name: String,
+    /// Its type.
+    pub kind: Kind,
+    /// Its unit.
+    pub unit: Unit,
+    /// Raw samples, in `unit`, when the format has them.
+    pub samples: Vec<f64>,
+    /// Index into [`Report::tag_sets`] of each sample's tags (k6 JSON-lines only; empty
+    /// otherwise).
+    pub sample_tags: Vec<u32>,
+    /// Statistics the tool itself computed (summary-only formats), by threshold name (`avg`,
+    /// `p(95)`, `rate`, ...). Used only when there are no samples.
+    pub given: BTreeMap<String, f64>,
+    /// Mean, standard deviation and count the tool gives, for Welch's t without samples.
+    pub summary: Option<Summary>,
+    /// Whether the report carries its raw samples.
+    pub has_samples: bool,
+    /// The k6 thresholds the script declared (k6 JSON-lines `Metric` lines), shown for reference.
+    pub declared_thresholds: Vec<String>,
+}
+
+/// Mean, standard deviation and sample count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    /// Mean.
+    pub mean: f64,
+    /// Sample standard deviation.
+    pub stddev: f64,
+    /// Number of samples.
+    pub n: u64,
+}
+
+impl Metric {
+    /// A metric with no data yet.
+    pub fn new(name: impl Into<String>, kind: Kind, unit: Unit) -> Metric {
+        Metric {
+            name: name.into(),
+            kind,
+            unit,
+            samples: Vec::new(),
+            sample_tags: Vec::new(),
+            given: BTreeMap::new(),
+            summary: None,
+            has_samples: false,
+            declared_thresholds: Vec::new(),
+        }
+    }
+
+    /// The direction of the compared value: lower for times and sizes; for rates, k6's
+    /// `checks` is higher-is-better and everything else (`http_req_failed`) lower.
+    pub fn direction(&self) -> Direction {
+        match (self.kind, self.name.as_str()) {
+            (Kind::Rate, "checks") => Direction::HigherIsBetter,
+            _ => Direction::LowerIsBetter,
+        }
+    }
+
+    /// A statistic by its threshold name, from the samples (restricted to the samples whose
+    /// tags contain every `filter` pair) or else from the tool's own numbers. `None` when the
+    /// report cannot give it.
+    pub fn stat(&self, stat: &Stat, filter: &[(String, String)], tag_sets: &[Tags]) -> Option<f64> {
+        if !self.has_samples {
+            if !filter.is_empty() {
+                return None;
+            }
+            return self.given.get(&stat.key()).copied();
+        }
+        let mut values: Vec<f64> = if filter.is_empty() {
+            self.samples.clone()
+        } else {
+            self.samples
+                .iter()
+                .zip(&self.sample_tags)
+                .filter(|(_, t)| {
+                    let tags = &tag_sets[**t as usize];
+                    filter
+                        .iter()
+                        .all(|(k, v)| tags.get(k).is_some_and(|x| x == v))
+                })
+                .map(|(v, _)| *v)
+                .collect()
+        };
+        stat_of(self.kind, stat, &mut values)
+    }
+}
+
+/// A statistic a threshold can name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stat {
+    /// Mean.
+    Avg,
+    /// Smallest.
+    Min,
+    /// Median (k6's `med`, p(50)).
+    Med,
+    /// Largest.
+    Max,
+    /// Percentile, 0 to 100.
+    P(f64),
+    /// Share of non-zero samples (rate) or per second (counter, summary export only).
+    Rate,
+    /// Number of samples (trend, rate) or sum (counter).
+    Count,
+    /// Last value (gauge) or rate value (summary export).
+    Value,
+}
+
+impl Stat {
+    /// Parse `avg`, `p(95)`, ...
+    pub fn parse(s: &str) -> Option<Stat> {
+        Some(match s {
+            "avg" | "mean" => Stat::Avg,
+            "min" => Stat::Min,
+            "med" | "median" => Stat::Med,
+            "max" => Stat::Max,
+            "rate" => Stat::Rate,
+            "count" => Stat::Count,
+            "value" => Stat::Value,
+            _ => {
+                let n = s.strip_prefix("p(")?.strip_suffix(')')?;
+                let p: f64 = n.trim().parse().ok()?;
+                if !(0.0..=100.0).contains(&p) {
+                    return None;
+                }
+                Stat::P(p)
+            }
+        })
+    }
+
+    /// The key k6's summary export uses for it.
+    pub fn key(&self) -> String {
+        match self {
+            Stat::Avg => "avg".into(),
+            Stat::Min => "min".into(),
+            Stat::Med => "med".into(),
+            Stat::Max => "max".into(),
+            Stat::P(p) => format!("p({p})"),
+            Stat::Rate => "rate".into(),
+            Stat::Count => "count".into(),
+            Stat::Value => "value".into(),
+        }
+    }
+}
+
+/// A statistic of raw samples, computed as k6 computes it (`metrics/sink.go`).
+pub fn stat_of(kind: Kind, stat: &Stat, values: &mut [f64]) -> Option<f64> {
+    let n = values.len();
+    match (kind, stat) {
+        (Kind::Trend, Stat::Count) | (Kind::Rate, Stat::Count) => Some(n as f64),
+        (Kind::Counter, Stat::Count) => Some(values.iter().sum()),
+        (Kind::Rate, Stat::Rate) | (Kind::Rate, Stat::Value) if n > 0 => {
+            Some(values.iter().filter(|v| **v != 0.0).count() as f64 / n as f64)
+        }
+        (Kind::Gauge, Stat::Value) => values.last().copied(),
+        (Kind::Trend | Kind::Gauge, Stat::Min) => values.iter().copied().reduce(f64::min),
+        (Kind::Trend | Kind::Gauge, Stat::Max) => values.iter().copied().reduce(f64::max),
+        (Kind::Trend, Stat::Avg) if n > 0 => Some(values.iter().sum::<f64>() / n as f64),
+        (Kind::Trend, Stat::Med) if n > 0 => {
+            values.sort_by(f64::total_cmp);
+            Some(percentile_sorted(values, 0.5))
+        }
+        (Kind::Trend, Stat::P(p)) if n > 0 => {
+            values.sort_by(f64::total_cmp);
+            Some(percentile_sorted(values, p / 100.0))
+        }
+        _ => None,
+    }
+}
+
+/// k6's percentile (TrendSink.P): linear interpolation between the closest ranks of the sorted
+/// samples, at rank `pct × (n − 1)`.
+pub fn percentile_sorted(sorted: &[f64], pct: f64) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        1 => sorted[0],
+        n => {
+            let i = pct * (n as f64 - 1.0);
+            let lo = sorted[i.floor() as usize];
+            let hi = sorted[i.ceil() as usize];
+            lo + (hi - lo) * (i - i.floor())
+        }
+    }
+}
+
+/// Which format a report was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// `k6 run --out json=<file>`: one JSON object per line.
+    K6Jsonl,
+    /// `k6 run --summary-export=<file>` (the legacy summary JSON).
+    K6Summary,
+    /// `pytest --benchmark-json=<file>` (or a `--benchmark-save` file).
+    PytestBenchmark,
+    /// `hyperfine --export-json <file>`.
+    Hyperfine,
+}
+
+impl Format {
+    /// Its name in messages and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::K6Jsonl => "k6 JSON-lines",
+            Format::K6Summary => "k6 summary export",
+            Format::PytestBenchmark => "pytest-benchmark",
+            Format::Hyperfine => "hyperfine",
+        }
+    }
+
+    /// Whether its metrics are benchmarks to compare against a baseline (every one), or load
+    /// test metrics of which only the end-to-end durations are compared.
+    pub fn is_benchmark(self) -> bool {
+        matches!(self, Format::PytestBenchmark | Format::Hyperfine)
+    }
+}
+
+/// One or more reports of the same format, read.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The format.
+    pub format: Format,
+    /// The metrics, in the report's order.
+    pub metrics: Vec<Metric>,
+    /// Distinct k6 tag sets, indexed by [`Metric::sample_tags`].
+    pub tag_sets: Vec<Tags>,
+}
+
+impl Report {
+    /// The metric of that name.
+    pub fn get(&self, name: &str) -> Option<&Metric> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentile_interpolates_between_closest_ranks() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(percentile_sorted(&v, 0.5), 2.5);
+        assert_eq!(percentile_sorted(&v, 0.9), 3.7);
+        assert_eq!(percentile_sorted(&v, 1.0), 4.0);
+        assert_eq!(percentile_sorted(&[7.0], 0.95), 7.0);
+    }
+
+    #[test]
+    fn stat_names() {
+        assert_eq!(Stat::parse("p(99.9)"), Some(Stat::P(99.9)));
+        assert_eq!(Stat::parse("p(101)"), None);
+        assert_eq!(Stat::P(95.0).key(), "p(95)");
+        assert_eq!(Stat::parse("pp"), None);
+    }
+}

@@ -1,0 +1,296 @@
+//! What people see: the verdict and its reasons, one annotation per failed threshold and per
+//! regression, the job summary's tables, a plain table for the terminal, metrics and outputs.
+
+use gates_core::markdown::{code, escape, table};
+use gates_core::{Context, Outcome, Section, Verdict};
+
+use crate::compare::{Comparison, Verdict as Cmp};
+use crate::gate::{num, Evaluation};
+use crate::metrics::{BenchmarkRow, PerfMetrics, ThresholdRow};
+
+fn pct(x: f64) -> String {
+    format!("{:+.1}%", x * 100.0)
+}
+
+fn ci_or_p(c: &Comparison) -> String {
+    match (c.ci, c.p_value) {
+        (Some((lo, hi)), Some(p)) => format!("[{}, {}] p={p:.3}", pct(lo), pct(hi)),
+        (None, Some(p)) => format!("p={p:.3}"),
+        _ => "n/a".into(),
+    }
+}
+
+fn row(c: &Comparison) -> BenchmarkRow {
+    BenchmarkRow {
+        name: c.name.clone(),
+        unit: c.unit.into(),
+        base: c.base,
+        head: c.head,
+        change: c.change,
+        ci_low: c.ci.map(|x| x.0),
+        ci_high: c.ci.map(|x| x.1),
+        p_value: c.p_value,
+        method: c.method.name().into(),
+        verdict: c.verdict.name().into(),
+    }
+}
+
+/// Build the outcome.
+pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outcome {
+    let failed = gates_core::outcome::Failed::of(&eval.checks);
+    let verdict = Verdict::of_checks(&eval.checks, informational);
+    let count = |v: Cmp| eval.comparisons.iter().filter(|c| c.verdict == v).count();
+    let (regressions, improvements) = (count(Cmp::Regressed), count(Cmp::Improved));
+    let failed_thresholds = eval.thresholds.iter().filter(|t| !t.ok).count();
+    let mut title = format!("Perf ({}):", eval.report.format.name());
+    if !eval.thresholds.is_empty() {
+        title.push_str(&format!(
+            " {}/{} thresholds met",
+            eval.thresholds.len() - failed_thresholds,
+            eval.thresholds.len()
+        ));
+    }
+    if eval.has_baseline {
+        if !eval.thresholds.is_empty() {
+            title.push(';');
+        }
+        title.push_str(&format!(
+            " {} compared, {regressions} regressed, {improvements} improved",
+            eval.comparisons.len()
+        ));
+        if let Some(g) = crate::compare::geomean(&eval.comparisons) {
+            title.push_str(&format!(", geomean {}", pct(g)));
+        }
+    }
+    if eval.thresholds.is_empty() && !eval.has_baseline {
+        title.push_str(&format!(
+            " {} metrics read, nothing asked",
+            eval.report.metrics.len()
+        ));
+    }
+    title.push_str(&failed.headline(informational, "check", "failed"));
+
+    let geomean = crate::compare::geomean(&eval.comparisons).map(|g| BenchmarkRow {
+        name: "geomean".into(),
+        unit: String::new(),
+        base: 1.0,
+        head: 1.0 + g,
+        change: g,
+        ci_low: None,
+        ci_high: None,
+        p_value: None,
+        method: "geomean".into(),
+        verdict: String::new(),
+    });
+    let metrics = PerfMetrics {
+        format: eval.report.format.name().into(),
+        thresholds: eval
+            .thresholds
+            .iter()
+            .map(|e| ThresholdRow {
+                metric: e.threshold.key.clone(),
+                expression: e.threshold.expression.clone(),
+                value: e.actual,
+                unit: e.threshold.unit_name.into(),
+                ok: e.ok,
+            })
+            .collect(),
+        benchmarks: eval.comparisons.iter().map(row).collect(),
+        geomean,
+        added: eval.added.clone(),
+        removed: eval.removed.clone(),
+        regressions: regressions as u64,
+        improvements: improvements as u64,
+    };
+    let findings = failed
+        .enforced()
+        .map(|c| c.finding(informational))
+        .collect();
+    Outcome {
+        gate: "perf".into(),
+        verdict,
+        title,
+        reasons: failed.enforced().map(|c| c.reason()).collect(),
+        metrics: gates_core::result_file::metrics_map(&metrics),
+        findings,
+        sections: sections(eval),
+        context,
+        informational,
+        notes: failed
+            .allowed_notes()
+            .into_iter()
+            .chain(terminal_table(eval))
+            .collect(),
+        outputs: vec![
+            ("regressions", regressions.to_string()),
+            ("improvements", improvements.to_string()),
+        ],
+    }
+}
+
+fn sections(eval: &Evaluation) -> Vec<Section> {
+    let mut out = Vec::new();
+    if !eval.thresholds.is_empty() {
+        let rows: Vec<Vec<String>> = eval
+            .thresholds
+            .iter()
+            .map(|e| {
+                vec![
+                    code(&e.threshold.key),
+                    code(&e.threshold.expression),
+                    format!("{}{}", num(e.actual), escape(e.threshold.unit_name)),
+                    if e.ok { "✅".into() } else { "❌".into() },
+                ]
+            })
+            .collect();
+        out.push(Section {
+            heading: "Thresholds".into(),
+            body: table(
+                &["Metric", "Threshold", "Value", "Met"],
+                &[false, false, true, false],
+                &rows,
+            ),
+            essential: true,
+        });
+    }
+    if eval.has_baseline {
+        let mut rows: Vec<Vec<String>> = eval
+            .comparisons
+            .iter()
+            .map(|c| {
+                vec![
+                    code(&c.name),
+                    format!("{} {}", num(c.base), c.unit),
+                    format!("{} {}", num(c.head), c.unit),
+                    pct(c.change),
+                    ci_or_p(c),
+                    icon(c.verdict).to_string() + " " + c.verdict.name(),
+                    c.method.name().into(),
+                ]
+            })
+            .collect();
+        if let Some(g) = crate::compare::geomean(&eval.comparisons) {
+            rows.push(vec![
+                "**geomean**".into(),
+                String::new(),
+                String::new(),
+                pct(g),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        let mut body = table(
+            &[
+                "Benchmark",
+                "Base",
+                "Head",
+                "Change",
+                "CI / p",
+                "Verdict",
+                "Method",
+            ],
+            &[false, true, true, true, false, false, false],
+            &rows,
+        );
+        body.push_str(&format!(
+            "\nα = {} (Holm-corrected), allowed regression {}%.\n",
+            eval.settings.alpha,
+            eval.settings.max_regression * 100.0
+        ));
+        for (what, list) in [
+            ("Added (not compared)", &eval.added),
+            ("Removed (not compared)", &eval.removed),
+        ] {
+            if !list.is_empty() {
+                body.push_str(&format!(
+                    "\n{what}: {}\n",
+                    list.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+        out.push(Section {
+            heading: "Against the baseline".into(),
+            body,
+            essential: true,
+        });
+    }
+    out
+}
+
+fn icon(v: Cmp) -> &'static str {
+    match v {
+        Cmp::Regressed => "❌",
+        Cmp::Improved => "🚀",
+        Cmp::Unchanged => "✅",
+        Cmp::Inconclusive => "❔",
+    }
+}
+
+/// The comparison as fixed-width lines for the terminal (the summary's table is markdown).
+fn terminal_table(eval: &Evaluation) -> Vec<String> {
+    let mut lines = Vec::new();
+    for e in &eval.thresholds {
+        lines.push(format!(
+            "threshold {} {}: {}{} {}",
+            e.threshold.key,
+            e.threshold.expression,
+            num(e.actual),
+            e.threshold.unit_name,
+            if e.ok { "ok" } else { "FAILED" }
+        ));
+    }
+    if eval.has_baseline {
+        let head = [
+            "benchmark",
+            "base",
+            "head",
+            "change",
+            "ci / p",
+            "verdict",
+            "method",
+        ]
+        .map(String::from);
+        let mut rows = vec![head.to_vec()];
+        for c in &eval.comparisons {
+            rows.push(vec![
+                c.name.clone(),
+                format!("{} {}", num(c.base), c.unit),
+                format!("{} {}", num(c.head), c.unit),
+                pct(c.change),
+                ci_or_p(c),
+                c.verdict.name().into(),
+                c.method.name().into(),
+            ]);
+        }
+        if let Some(g) = crate::compare::geomean(&eval.comparisons) {
+            rows.push(vec![
+                "geomean".into(),
+                String::new(),
+                String::new(),
+                pct(g),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        let widths: Vec<usize> = (0..7)
+            .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+            .collect();
+        for r in rows {
+            let cells: Vec<String> = r
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            lines.push(cells.join("  ").trim_end().to_string());
+        }
+        for n in &eval.added {
+            lines.push(format!("added (not compared): {n}"));
+        }
+        for n in &eval.removed {
+            lines.push(format!("removed (not compared): {n}"));
+        }
+    }
+    lines
+}
