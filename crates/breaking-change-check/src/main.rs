@@ -85,7 +85,7 @@ fn run(
         }
         return Ok(ExitStatus::Success);
     }
-    let flag = Path::new("(command line)");
+    let flag = gates_core::error::Origin::command_line();
     let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
     let config_path = cli
         .common
@@ -122,7 +122,7 @@ fn run(
     let (pairs, base, head) = if !cli.base_file.is_empty() {
         if cli.base_file.len() != cli.specs.len() {
             return Err(InputError::new(
-                flag,
+                flag.clone(),
                 format!(
                     "{} SPECs but {} --base-file",
                     cli.specs.len(),
@@ -161,7 +161,7 @@ fn run(
         )?
         else {
             return Err(InputError::new(
-                flag,
+                flag.clone(),
                 "no base revision to compare with",
                 "give --base <REV> (e.g. origin/main), or run on a pull_request event",
             ));

@@ -1,7 +1,7 @@
 //! `perf-gate`: the command line.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use gates_core::cli::{CommonArgs, GateCli, GateId};
@@ -63,7 +63,7 @@ fn run(
     opts: &EmitOptions,
     stdout: &mut impl Write,
 ) -> Result<ExitStatus, InputError> {
-    let flag = Path::new("(command line)");
+    let flag = gates_core::error::Origin::command_line();
     let root = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
     let config_path = cli
         .common
@@ -90,7 +90,7 @@ fn run(
     let max_regression = cli.max_regression.or(cfg.max_regression).unwrap_or(10.0);
     if !(0.0..=1000.0).contains(&max_regression) {
         return Err(InputError::new(
-            flag,
+            flag.clone(),
             "--max-regression must be a percentage from 0 to 1000",
             "write e.g. --max-regression 10",
         ));
@@ -98,7 +98,7 @@ fn run(
     let alpha = cli.alpha.or(cfg.alpha).unwrap_or(0.05);
     if !(alpha > 0.0 && alpha < 1.0) {
         return Err(InputError::new(
-            flag,
+            flag.clone(),
             "--alpha must be above 0 and below 1",
             "write e.g. --alpha 0.05",
         ));

@@ -115,5 +115,11 @@ pub fn read_all(
             }
         }
     }
-    out.ok_or_else(|| InputError::new("(command line)", "no report given", "name a report"))
+    out.ok_or_else(|| {
+        InputError::new(
+            gates_core::error::Origin::command_line(),
+            "no report given",
+            "name a report",
+        )
+    })
 }
