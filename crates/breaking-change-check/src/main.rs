@@ -2,13 +2,12 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use breaking_change_check::config::BreakingConfig;
 use breaking_change_check::gate::{self, FailOn, Pair};
 use breaking_change_check::rules;
 use breaking_change_check::source::{self, Source};
-use gates_core::cli::{CommonArgs, GateCli, GateId};
+use gates_core::cli::CommonArgs;
 use gates_core::emit::{self, EmitOptions};
 use gates_core::{ActionsEnv, ExitStatus, InputError};
 
@@ -51,20 +50,12 @@ enum Command {
     Rules,
 }
 
-const GATE: GateId = GateId {
-    name: "breaking-change",
-    binary: "breaking-change-check",
-};
-
-impl GateCli for Cli {
-    fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
-
-fn main() -> ExitCode {
-    gates_core::cli::main(GATE, run)
-}
+gates_core::gate_main!(
+    Cli,
+    name = "breaking-change",
+    binary = "breaking-change-check",
+    run
+);
 
 fn run(
     cli: &Cli,

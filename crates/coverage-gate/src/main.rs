@@ -2,14 +2,13 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use coverage_gate::config::{AnnotationLevel, CoverageConfig};
 use coverage_gate::formats::Format;
 use coverage_gate::gate::{self, Inputs};
 use coverage_gate::paths::PathMap;
 use coverage_gate::policy::Policy;
-use gates_core::cli::{CommonArgs, GateCli, GateId};
+use gates_core::cli::CommonArgs;
 use gates_core::emit::{self, EmitOptions};
 use gates_core::error::Origin;
 use gates_core::{ActionsEnv, ExitStatus, InputError, Level};
@@ -100,20 +99,7 @@ impl std::str::FromStr for FormatArg {
     }
 }
 
-const GATE: GateId = GateId {
-    name: "coverage",
-    binary: "coverage-gate",
-};
-
-impl GateCli for Cli {
-    fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
-
-fn main() -> ExitCode {
-    gates_core::cli::main(GATE, run)
-}
+gates_core::gate_main!(Cli, name = "coverage", binary = "coverage-gate", run);
 
 fn run(
     cli: &Cli,

@@ -44,6 +44,32 @@ pub trait GateCli: clap::Parser {
     fn common(&self) -> &CommonArgs;
 }
 
+/// A gate's `GATE` constant, its [`GateCli`] impl (the clap struct must have a flattened
+/// `common: CommonArgs` field) and its `main`, which is [`main`] with `run`:
+///
+/// ```ignore
+/// gates_core::gate_main!(Cli, name = "perf", binary = "perf-gate", run);
+/// ```
+#[macro_export]
+macro_rules! gate_main {
+    ($cli:ty, name = $name:literal, binary = $binary:literal, $run:path) => {
+        const GATE: $crate::cli::GateId = $crate::cli::GateId {
+            name: $name,
+            binary: $binary,
+        };
+
+        impl $crate::cli::GateCli for $cli {
+            fn common(&self) -> &$crate::cli::CommonArgs {
+                &self.common
+            }
+        }
+
+        fn main() -> std::process::ExitCode {
+            $crate::cli::main(GATE, $run)
+        }
+    };
+}
+
 /// The whole `main` of a gate: parse the flags, run, emit the outcome (an error is one too).
 pub fn main<C: GateCli>(
     gate: GateId,

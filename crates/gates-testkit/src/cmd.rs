@@ -32,3 +32,31 @@ pub fn git_init(dir: &Path) {
         run(dir, "git", args);
     }
 }
+
+/// The workspace root (where `fixtures/` and `schemas/` are).
+pub fn workspace_root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("the workspace root")
+}
+
+/// Run a gate binary in `dir` with only `env` set, besides `PATH` and `HOME` (for git): the
+/// runner's variables never leak in from the developer's shell.
+pub fn run_gate(
+    binary: &str,
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    let mut c = Command::new(binary);
+    c.args(args).current_dir(dir).env_clear();
+    for k in ["PATH", "HOME"] {
+        if let Some(v) = std::env::var_os(k) {
+            c.env(k, v);
+        }
+    }
+    c.envs(env.iter().copied());
+    c.output()
+        .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"))
+}

@@ -2,9 +2,8 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use gates_core::cli::{CommonArgs, GateCli, GateId};
+use gates_core::cli::CommonArgs;
 use gates_core::emit::{self, EmitOptions};
 use gates_core::{ActionsEnv, ExitStatus, InputError};
 use perf_gate::compare::Settings;
@@ -42,20 +41,7 @@ struct Cli {
     common: CommonArgs,
 }
 
-const GATE: GateId = GateId {
-    name: "perf",
-    binary: "perf-gate",
-};
-
-impl GateCli for Cli {
-    fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
-
-fn main() -> ExitCode {
-    gates_core::cli::main(GATE, run)
-}
+gates_core::gate_main!(Cli, name = "perf", binary = "perf-gate", run);
 
 fn run(
     cli: &Cli,

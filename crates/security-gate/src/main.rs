@@ -2,9 +2,8 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use gates_core::cli::{CommonArgs, GateCli, GateId};
+use gates_core::cli::CommonArgs;
 use gates_core::emit::{self, EmitOptions};
 use gates_core::error::Origin;
 use gates_core::git::{self, NoChange};
@@ -63,20 +62,7 @@ struct Cli {
     common: CommonArgs,
 }
 
-const GATE: GateId = GateId {
-    name: "security",
-    binary: "security-gate",
-};
-
-impl GateCli for Cli {
-    fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
-
-fn main() -> ExitCode {
-    gates_core::cli::main(GATE, run)
-}
+gates_core::gate_main!(Cli, name = "security", binary = "security-gate", run);
 
 fn run(
     cli: &Cli,

@@ -2,7 +2,7 @@
 //! diff-cover, and a pull_request run as the Actions runner would make it.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use gates_core::outputs;
 use serde_json::Value;
@@ -11,15 +11,7 @@ use crate::repo::{run, Repo};
 
 /// Run coverage-gate in `dir` with only the given environment (plus PATH and HOME for git).
 pub fn gate(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_coverage-gate"));
-    c.args(args).current_dir(dir).env_clear();
-    for k in ["PATH", "HOME"] {
-        if let Some(v) = std::env::var_os(k) {
-            c.env(k, v);
-        }
-    }
-    c.envs(env.iter().copied());
-    c.output().unwrap()
+    gates_testkit::cmd::run_gate(env!("CARGO_BIN_EXE_coverage-gate"), dir, args, env)
 }
 
 fn text(b: &[u8]) -> String {

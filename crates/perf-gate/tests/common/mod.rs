@@ -4,14 +4,11 @@
 #![allow(dead_code, clippy::disallowed_methods)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
+    gates_testkit::cmd::workspace_root()
 }
 
 /// A file under `fixtures/perf`.
@@ -21,14 +18,7 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// Run the gate in `dir` with a clean environment.
 pub fn gate(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_perf-gate"))
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(env.iter().copied())
-        .output()
-        .unwrap()
+    gates_testkit::cmd::run_gate(env!("CARGO_BIN_EXE_perf-gate"), dir, args, env)
 }
 
 /// Parse a JSON file.
