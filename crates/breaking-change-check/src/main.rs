@@ -78,12 +78,8 @@ fn run(
     }
     let flag = gates_core::error::Origin::command_line();
     let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
-    let config_path = cli
-        .common
-        .config
-        .clone()
-        .unwrap_or_else(|| gates_core::config::default_path(&cwd));
-    let cfg = BreakingConfig::load(&config_path, cli.common.config.is_some())?;
+    let config_path = cli.common.config_path(&cwd);
+    let cfg = BreakingConfig::load(&config_path, cli.common.config_required())?;
     let fail_on = match (cli.fail_on, cfg.fail_on.as_deref()) {
         (Some(f), _) => f,
         (None, None | Some("ERR" | "err")) => FailOn::Err,

@@ -152,12 +152,8 @@ fn comment(outcome: &gates_core::Outcome, env: &ActionsEnv, stdout: &mut impl Wr
 
 fn build_inputs(cli: &Cli, cwd: &Path, no_baseline: bool) -> Result<Inputs, InputError> {
     let flag = Origin::command_line();
-    let config_path = cli
-        .common
-        .config
-        .clone()
-        .unwrap_or_else(|| gates_core::config::default_path(cwd));
-    let mut cfg = CoverageConfig::load(&config_path, cli.common.config.is_some())?;
+    let config_path = cli.common.config_path(cwd);
+    let mut cfg = CoverageConfig::load(&config_path, cli.common.config_required())?;
     // Flags override the file.
     cfg.min_lines = cli.min_lines.or(cfg.min_lines);
     cfg.min_branches = cli.min_branches.or(cfg.min_branches);

@@ -29,6 +29,20 @@ pub struct CommonArgs {
     pub levels: crate::rules::LevelArgs,
 }
 
+impl CommonArgs {
+    /// The config file: `--config`, else `.github/gates.yml` at the repository root of `cwd`.
+    pub fn config_path(&self, cwd: &std::path::Path) -> PathBuf {
+        self.config
+            .clone()
+            .unwrap_or_else(|| crate::config::default_path(cwd))
+    }
+
+    /// Whether the config file must exist (it was named with `--config`).
+    pub fn config_required(&self) -> bool {
+        self.config.is_some()
+    }
+}
+
 /// A gate's identity: its name in result files and config, and its binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GateId {

@@ -51,13 +51,9 @@ fn run(
 ) -> Result<ExitStatus, InputError> {
     let flag = gates_core::error::Origin::command_line();
     let root = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
-    let config_path = cli
-        .common
-        .config
-        .clone()
-        .unwrap_or_else(|| gates_core::config::default_path(&root));
+    let config_path = cli.common.config_path(&root);
     let cfg: PerfConfig =
-        gates_core::config::load_section(&config_path, "perf", cli.common.config.is_some())?
+        gates_core::config::load_section(&config_path, "perf", cli.common.config_required())?
             .unwrap_or_default();
     let mut thresholds = Vec::new();
     for t in &cfg.thresholds {

@@ -71,12 +71,8 @@ fn run(
     stdout: &mut impl Write,
 ) -> Result<ExitStatus, InputError> {
     let root = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
-    let config_path = cli
-        .common
-        .config
-        .clone()
-        .unwrap_or_else(|| gates_core::config::default_path(&root));
-    let cfg = SecurityConfig::load(&config_path, cli.common.config.is_some())?;
+    let config_path = cli.common.config_path(&root);
+    let cfg = SecurityConfig::load(&config_path, cli.common.config_required())?;
     let mut max = config::limits(&cfg.max);
     if let Some(m) = &cli.max {
         max.extend(config::parse_limits(m, &Origin::Flag("--max".into()))?);
