@@ -34,12 +34,12 @@ pub fn read(path: &Path, forced: Option<Format>) -> Result<Report, InputError> {
         .read_to_end(&mut text)
         .map_err(|e| InputError::io(path, &e))?;
     let v: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
-        InputError::new(
+        InputError::json(
             path,
-            format!("not JSON: {e}"),
+            "not JSON",
+            &e,
             "give a k6 JSON-lines or summary export, pytest-benchmark JSON or hyperfine JSON report",
         )
-        .at(e.line() as u64, Some(e.column() as u64))
     })?;
     let format = match forced {
         Some(f) => f,
