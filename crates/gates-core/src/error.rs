@@ -188,18 +188,6 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_json_error_names_its_position_once() {
-        let err = serde_json::from_str::<serde_json::Value>("{\n  \"a\": tru\n}").unwrap_err();
-        let e = InputError::json("r.json", "not JSON", &err, "fix it");
-        assert_eq!(e.to_string(), "r.json:2:11: not JSON: expected ident\n  help: fix it");
-    }
-}
-
 /// 1-based line and column of byte `offset` in `text`.
 pub fn line_col(text: &[u8], offset: usize) -> (u64, u64) {
     let offset = offset.min(text.len());
@@ -207,4 +195,19 @@ pub fn line_col(text: &[u8], offset: usize) -> (u64, u64) {
     let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
     let col = before.iter().rev().take_while(|&&b| b != b'\n').count() as u64 + 1;
     (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_error_names_its_position_once() {
+        let err = serde_json::from_str::<serde_json::Value>("[1,\n 2 x]").unwrap_err();
+        let e = InputError::json("r.json", "not JSON", &err, "fix it");
+        assert_eq!(
+            e.to_string(),
+            "r.json:2:4: not JSON: expected `,` or `]`\n  help: fix it"
+        );
+    }
 }

@@ -18,6 +18,9 @@ pub enum Method {
     Welch,
     /// One value each side: the ratio only.
     Ratio,
+    /// The head's centre against the runs of the history's current segment: a t prediction
+    /// interval for one new value (`(x − mean) / (sd·√(1 + 1/n))`, n − 1 degrees of freedom).
+    History,
 }
 
 impl Method {
@@ -27,6 +30,7 @@ impl Method {
             Method::MannWhitney => "mann-whitney",
             Method::Welch => "welch-t",
             Method::Ratio => "ratio (low confidence)",
+            Method::History => "history-t",
         }
     }
 }
@@ -267,18 +271,57 @@ pub fn compare_one(base: &Metric, head: &Metric, s: &Settings) -> Comparison {
             );
         }
     }
-    let one = |m: &Metric| {
-        if m.has_samples {
-            median(&mut m.samples.clone())
-        } else {
-            m.given
-                .get("med")
-                .or(m.given.get("avg"))
-                .copied()
-                .unwrap_or(f64::NAN)
-        }
+    mk(
+        centre(base),
+        centre(head),
+        None,
+        None,
+        Method::Ratio,
+        (1, 1),
+    )
+}
+
+/// A metric's centre: the median of its samples, else the tool's median or mean.
+pub fn centre(m: &Metric) -> f64 {
+    if m.has_samples {
+        median(&mut m.samples.clone())
+    } else {
+        m.given
+            .get("med")
+            .or(m.given.get("avg"))
+            .copied()
+            .unwrap_or(f64::NAN)
+    }
+}
+
+/// Compare the head with the values of its history's current segment (one per run).
+pub fn compare_history(segment: &[f64], head: &Metric) -> Comparison {
+    let n = segment.len();
+    let x = centre(head);
+    let mean = segment.iter().sum::<f64>() / n as f64;
+    let sd = (segment.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt();
+    let p = if sd == 0.0 {
+        Some(if x == mean { 1.0 } else { 0.0 })
+    } else {
+        let t = (x - mean) / (sd * (1.0 + 1.0 / n as f64).sqrt());
+        StudentsT::new(0.0, 1.0, n as f64 - 1.0)
+            .ok()
+            .map(|d| (2.0 * (1.0 - d.cdf(t.abs()))).min(1.0))
     };
-    mk(one(base), one(head), None, None, Method::Ratio, (1, 1))
+    Comparison {
+        name: head.name.clone(),
+        unit: head.unit.name(),
+        base: mean,
+        head: x,
+        change: if mean != 0.0 { x / mean - 1.0 } else { 0.0 },
+        ci: None,
+        p_value: p,
+        raw_p: p,
+        method: Method::History,
+        verdict: Verdict::Unchanged,
+        direction: head.direction(),
+        n: (n, head.samples.len().max(1)),
+    }
 }
 
 /// Holm's step-down correction, in place, then each comparison's verdict.
@@ -350,6 +393,25 @@ mod tests {
         let p = welch(10.0, 2.0, 10, 12.0, 2.0, 10).unwrap();
         assert!((p - 0.0382).abs() < 5e-4, "{p}");
         assert_eq!(welch(1.0, 1.0, 1, 2.0, 1.0, 5), None);
+    }
+
+    #[test]
+    fn history_t_is_a_prediction_interval() {
+        // mean 10, sd 1, n 5: t = (13 − 10)/(1·√1.2) = 2.7386, df 4, two-sided p = 0.0520.
+        let mut head = Metric::new("b", crate::model::Kind::Trend, crate::model::Unit::Seconds);
+        head.samples = vec![13.0];
+        head.has_samples = true;
+        let seg = [
+            10.0 - 1.2649,
+            10.0 - 0.6325,
+            10.0,
+            10.0 + 0.6325,
+            10.0 + 1.2649,
+        ];
+        let c = compare_history(&seg, &head);
+        assert_eq!(c.method, Method::History);
+        assert!((c.p_value.unwrap() - 0.0520).abs() < 5e-4, "{c:?}");
+        assert!((c.change - 0.3).abs() < 1e-3);
     }
 
     #[test]

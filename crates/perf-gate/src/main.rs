@@ -8,7 +8,7 @@ use gates_core::emit::{self, EmitOptions};
 use gates_core::{ActionsEnv, ExitStatus, InputError};
 use perf_gate::compare::Settings;
 use perf_gate::config::PerfConfig;
-use perf_gate::gate::{self, Inputs};
+use perf_gate::gate::{self, HistoryInput, Inputs};
 use perf_gate::model::Format;
 
 /// Gate performance reports: k6-style limits (`p(95) < 500ms`) on k6, pytest-benchmark and
@@ -37,6 +37,13 @@ struct Cli {
     /// Significance level of the regression tests (default 0.05).
     #[arg(long, value_name = "P")]
     alpha: Option<f64>,
+    /// A history file to compare with (when no --baseline is given) and append this run to;
+    /// created when missing.
+    #[arg(long, value_name = "FILE")]
+    history: Option<PathBuf>,
+    /// Runs the history keeps (default 100, at most 1000).
+    #[arg(long, value_name = "N")]
+    history_keep: Option<usize>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -85,6 +92,28 @@ fn run(
             "write e.g. --alpha 0.05",
         ));
     }
+    let keep = cli
+        .history_keep
+        .or(cfg.history_keep)
+        .unwrap_or(perf_gate::history::DEFAULT_KEEP);
+    if !(1..=perf_gate::history::MAX_KEEP).contains(&keep) {
+        return Err(InputError::new(
+            flag.clone(),
+            format!(
+                "--history-keep must be from 1 to {}",
+                perf_gate::history::MAX_KEEP
+            ),
+            "write e.g. --history-keep 100",
+        ));
+    }
+    let event = env.event()?;
+    let context = env.context(event.as_ref());
+    let history = cli.history.as_ref().map(|path| HistoryInput {
+        path: path.clone(),
+        keep,
+        commit: context.sha.clone().unwrap_or_else(|| "unknown".into()),
+        run: perf_gate::history::run_id(env),
+    });
     let inputs = Inputs {
         reports: gates_core::input::expand(&cli.reports)?,
         format: cli.format,
@@ -101,11 +130,14 @@ fn run(
             &config_path,
             &cli.common.levels,
         )?,
+        history,
     };
     let eval = gate::evaluate(&inputs)?;
-    let event = env.event()?;
-    let outcome =
-        perf_gate::render::outcome(&eval, cli.common.informational, env.context(event.as_ref()));
+    // Written before the outcome, so a history that cannot be written is the run's error.
+    if let Some(h) = &eval.history {
+        h.updated.write(&h.path)?;
+    }
+    let outcome = perf_gate::render::outcome(&eval, cli.common.informational, context);
     emit::emit(&outcome, env, opts, stdout)?;
     Ok(outcome.exit_status())
 }

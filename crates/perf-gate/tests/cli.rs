@@ -134,10 +134,17 @@ fn bad_input_is_exit_2_with_an_error_result() {
             "has no such metric",
         ),
         (
-            &["f/k6/summary-export.json", "--threshold", "http_req_duration: p(99.9)<500"],
+            &[
+                "f/k6/summary-export.json",
+                "--threshold",
+                "http_req_duration: p(99.9)<500",
+            ],
             "summaryTrendStats",
         ),
-        (&["f/k6/k6.jsonl", "--threshold", "http_req_duration p95"], "--threshold"),
+        (
+            &["f/k6/k6.jsonl", "--threshold", "http_req_duration p95"],
+            "--threshold",
+        ),
         (&["f/k6/k6.jsonl", "--alpha", "2"], "--alpha"),
         (&["f/nothing-here.json"], "nothing-here.json"),
     ];
@@ -202,12 +209,145 @@ fn the_result_file_is_the_pr_comments_input() {
     ]);
     assert_eq!(r["gate"], "perf");
     assert!(
-        r["findings"].as_array().unwrap().iter().any(|f| f["rule"]
-            == "perf/regression"
-            && f["message"]
-                .as_str()
-                .unwrap()
-                .contains("bench_fast.py::test_sorted")),
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "perf/regression"
+                && f["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("bench_fast.py::test_sorted")),
         "{r}"
+    );
+}
+
+/// A main-branch history built from real runs: benchmarks warm up for five runs, are then
+/// compared with their history's current segment, a real slowdown regresses, and once it has
+/// stayed three runs it is a step change reported at the commit it started at.
+#[test]
+fn history_compares_with_the_current_segment_and_reports_the_step() {
+    let d = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(fixture(""), d.path().join("f")).unwrap();
+    let step = |report: &str, sha: &str, run: &str| {
+        let o = gate(
+            d.path(),
+            &[report, "--history", "h.json", "--result", "r.json"],
+            &[("GITHUB_SHA", sha), ("GITHUB_RUN_ID", run)],
+        );
+        (o.status.code(), read_json(&d.path().join("r.json")))
+    };
+    for i in 0..5 {
+        let report = if i % 2 == 0 { "base" } else { "rerun" };
+        let (code, r) = step(
+            &format!("f/pytest-benchmark/{report}.json"),
+            &format!("aaaa{i}"),
+            &format!("{i}"),
+        );
+        assert_eq!(code, Some(0), "{r}");
+        assert_eq!(
+            r["metrics"]["history"]["warming_up"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(r["metrics"]["history"]["runs"], i + 1);
+    }
+    let (code, r) = step("f/pytest-benchmark/slow.json", "bbbb0", "5");
+    assert_eq!(code, Some(1), "{r}");
+    let sorted = r["metrics"]["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "bench_fast.py::test_sorted")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (sorted["method"].as_str(), sorted["verdict"].as_str()),
+        (Some("history-t"), Some("regressed"))
+    );
+    for i in 1..3 {
+        step(
+            "f/pytest-benchmark/slow.json",
+            &format!("bbbb{i}"),
+            &format!("{}", 5 + i),
+        );
+    }
+    let steps = r_steps(&step("f/pytest-benchmark/slow.json", "bbbb3", "8").1);
+    assert!(
+        steps.contains(&(
+            "bench_fast.py::test_sorted".to_string(),
+            "bbbb0".to_string()
+        )),
+        "{steps:?}"
+    );
+    // The slow runs are the current segment now: the slowdown is the new normal.
+    let (code, r) = step("f/pytest-benchmark/slow.json", "bbbb4", "9");
+    assert_eq!(code, Some(0), "{r}");
+    let h = read_json(&d.path().join("h.json"));
+    assert_eq!(h["schema"], "gates-perf-history/v1");
+    assert_eq!(h["runs"].as_array().unwrap().len(), 10);
+    // A re-run of the same workflow run replaces its entry; --history-keep bounds the file.
+    let o = gate(
+        d.path(),
+        &[
+            "f/pytest-benchmark/slow.json",
+            "--history",
+            "h.json",
+            "--history-keep",
+            "4",
+        ],
+        &[("GITHUB_SHA", "bbbb4"), ("GITHUB_RUN_ID", "9")],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let h = read_json(&d.path().join("h.json"));
+    let commits: Vec<&str> = h["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["commit"].as_str().unwrap())
+        .collect();
+    assert_eq!(commits, ["bbbb1", "bbbb2", "bbbb3", "bbbb4"]);
+}
+
+fn r_steps(r: &serde_json::Value) -> Vec<(String, String)> {
+    r["metrics"]["history"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["benchmark"].as_str().unwrap().into(),
+                s["commit"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+/// A history file that is not one is exit 2, and the file is left as it was.
+#[test]
+fn a_bad_history_file_is_exit_2_and_left_alone() {
+    let d = tempfile::tempdir().unwrap();
+    let bad = "{\"schema\": \"gates-perf-history/v1\", \"runs\": [";
+    std::fs::write(d.path().join("h.json"), bad).unwrap();
+    let o = gate(
+        d.path(),
+        &[
+            fixture("hyperfine/hyperfine.json").to_str().unwrap(),
+            "--history",
+            "h.json",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let (out, err) = text(&o);
+    assert!(
+        err.contains("h.json:1:") && err.contains("ends early"),
+        "{out}{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("h.json")).unwrap(),
+        bad
     );
 }
