@@ -96,7 +96,7 @@ fn compared(format: Format, m: &Metric) -> bool {
 
 /// Run the policy.
 pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
-    let report = crate::formats::read_all(&inputs.reports, inputs.format)?;
+    let report = crate::reports::read_all(&inputs.reports, inputs.format)?;
     let mut thresholds = Vec::new();
     for (t, origin) in &inputs.thresholds {
         thresholds.push(threshold::evaluate(t, &report, origin)?);
@@ -104,7 +104,7 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
     let mut comparisons = Vec::new();
     let (mut added, mut removed) = (Vec::new(), Vec::new());
     if !inputs.baseline.is_empty() {
-        let base = crate::formats::read_all(&inputs.baseline, inputs.format)?;
+        let base = crate::reports::read_all(&inputs.baseline, inputs.format)?;
         if base.format != report.format {
             return Err(InputError::new(
                 &inputs.baseline[0],

@@ -10,5 +10,6 @@ pub mod history;
 pub mod metrics;
 pub mod model;
 pub mod render;
+pub mod reports;
 pub mod rules;
 pub mod threshold;

@@ -19,7 +19,8 @@ use perf_gate::model::Format;
 #[derive(clap::Parser, Debug)]
 #[command(version, about, long_about = None)]
 struct Cli {
-    /// Reports, directories holding them, or globs (expanded by the gate).
+    /// Reports, directories holding them, or globs (expanded by the gate). A benchmark in
+    /// several reports (interleaved rounds) is pooled.
     #[arg(required = true, value_name = "REPORT")]
     reports: Vec<String>,
     /// Report format; recognised from the content by default.
@@ -28,9 +29,10 @@ struct Cli {
     /// A limit, `metric[{tag:value,...}]: stat op value[unit][, ...]`; one per flag, repeat it.
     #[arg(long, value_name = "THRESHOLD")]
     threshold: Vec<String>,
-    /// The same benchmarks' report from the base commit; one per flag.
+    /// The same benchmarks' reports from the base commit (files, directories or globs); one per
+    /// flag. A benchmark in several reports (interleaved rounds) is pooled.
     #[arg(long, value_name = "REPORT")]
-    baseline: Vec<PathBuf>,
+    baseline: Vec<String>,
     /// Largest allowed significant worsening, in percent (default 10).
     #[arg(long, value_name = "PCT")]
     max_regression: Option<f64>,
@@ -118,7 +120,7 @@ fn run(
         reports: gates_core::input::expand(&cli.reports)?,
         format: cli.format,
         thresholds,
-        baseline: cli.baseline.clone(),
+        baseline: gates_core::input::expand(&cli.baseline)?,
         settings: Settings {
             alpha,
             max_regression: max_regression / 100.0,

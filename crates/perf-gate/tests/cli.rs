@@ -351,3 +351,27 @@ fn a_bad_history_file_is_exit_2_and_left_alone() {
         bad
     );
 }
+
+/// Interleaved A/B rounds (real hyperfine runs, three each): one round cannot decide; the three
+/// rounds of each side, pooled, find the real slowdown.
+#[test]
+fn interleaved_rounds_are_pooled() {
+    let (code, out, r, _) = run(&[
+        "f/hyperfine/rounds/head-1.json",
+        "--baseline",
+        "f/hyperfine/rounds/base-1.json",
+    ]);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(r["metrics"]["benchmarks"][0]["verdict"], "inconclusive");
+    let (code, out, r, _) = run(&[
+        "f/hyperfine/rounds/head-*.json",
+        "--baseline",
+        "f/hyperfine/rounds/base-*.json",
+    ]);
+    assert_eq!(code, Some(1), "{out}");
+    let b = &r["metrics"]["benchmarks"][0];
+    assert_eq!(
+        (b["verdict"].as_str(), b["method"].as_str()),
+        (Some("regressed"), Some("mann-whitney"))
+    );
+}
