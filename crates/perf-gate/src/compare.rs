@@ -192,26 +192,20 @@ fn median(v: &mut [f64]) -> f64 {
     percentile_sorted(v, 0.5)
 }
 
-/// A seeded percentile-bootstrap 95%-style interval (at `1 − alpha`) of `median(head) /
-/// median(base) − 1`.
+/// A seeded percentile-bootstrap interval (at `1 − alpha`) of `median(head) / median(base) − 1`.
 pub fn bootstrap_ci(base: &[f64], head: &[f64], s: &Settings) -> Option<(f64, f64)> {
     if base.is_empty() || head.is_empty() {
         return None;
     }
     let mut rng = rand_pcg::Pcg64::seed_from_u64(s.seed);
+    let mut base = Resampler::new(base);
+    let mut head = Resampler::new(head);
     let mut ratios = Vec::with_capacity(s.resamples);
-    let mut bb = vec![0.0; base.len()];
-    let mut hh = vec![0.0; head.len()];
     for _ in 0..s.resamples {
-        for x in bb.iter_mut() {
-            *x = base[(rng.next_u64() % base.len() as u64) as usize];
-        }
-        for x in hh.iter_mut() {
-            *x = head[(rng.next_u64() % head.len() as u64) as usize];
-        }
-        let mb = median(&mut bb);
+        let mb = base.median(&mut rng);
+        let mh = head.median(&mut rng);
         if mb > 0.0 {
-            ratios.push(median(&mut hh) / mb - 1.0);
+            ratios.push(mh / mb - 1.0);
         }
     }
     if ratios.is_empty() {
@@ -222,6 +216,64 @@ pub fn bootstrap_ci(base: &[f64], head: &[f64], s: &Settings) -> Option<(f64, f6
         percentile_sorted(&ratios, s.alpha / 2.0),
         percentile_sorted(&ratios, 1.0 - s.alpha / 2.0),
     ))
+}
+
+/// Medians of bootstrap resamples without sorting each one: the values are sorted once, a
+/// resample is a count per sorted position, and its median is found by walking the counts
+/// (the order statistics of a resample are values at the resampled positions, in order).
+struct Resampler {
+    sorted: Vec<f64>,
+    counts: Vec<u32>,
+}
+
+impl Resampler {
+    fn new(values: &[f64]) -> Self {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        Resampler {
+            counts: vec![0; sorted.len()],
+            sorted,
+        }
+    }
+
+    /// The median (k6's interpolation at rank (n − 1)/2) of one resample of n draws.
+    fn median(&mut self, rng: &mut rand_pcg::Pcg64) -> f64 {
+        let n = self.sorted.len();
+        self.counts.fill(0);
+        for _ in 0..n {
+            self.counts[(rng.next_u64() % n as u64) as usize] += 1;
+        }
+        let (lo, hi) = ((n - 1) / 2, n / 2);
+        let (mut seen, mut lo_v) = (0usize, None);
+        for (i, c) in self.counts.iter().enumerate() {
+            seen += *c as usize;
+            if lo_v.is_none() && seen > lo {
+                lo_v = Some(self.sorted[i]);
+            }
+            if seen > hi {
+                return (lo_v.unwrap_or(self.sorted[i]) + self.sorted[i]) / 2.0;
+            }
+        }
+        unreachable!("n draws reach rank n/2")
+    }
+}
+
+/// The bootstrap interval of each significant raw-sample comparison: it says how large a
+/// change that is real is. Left out where nothing was found, which keeps a run over thousands
+/// of unchanged benchmarks fast (the resampling is most of a comparison's cost).
+pub fn add_intervals<'a>(
+    all: &mut [Comparison],
+    samples: impl Fn(&str) -> Option<(&'a [f64], &'a [f64])>,
+    s: &Settings,
+) {
+    for c in all
+        .iter_mut()
+        .filter(|c| c.method == Method::MannWhitney && c.p_value.is_some_and(|p| p < s.alpha))
+    {
+        if let Some((base, head)) = samples(&c.name) {
+            c.ci = bootstrap_ci(base, head, s);
+        }
+    }
 }
 
 /// Compare one benchmark (before the Holm correction and the verdict).
@@ -245,11 +297,10 @@ pub fn compare_one(base: &Metric, head: &Metric, s: &Settings) -> Comparison {
         let (p, floor) = mann_whitney(&base.samples, &head.samples);
         let mb = median(&mut base.samples.clone());
         let mh = median(&mut head.samples.clone());
-        let ci = bootstrap_ci(&base.samples, &head.samples, s);
         let mut c = mk(
             mb,
             mh,
-            ci,
+            None,
             Some(p),
             Method::MannWhitney,
             (base.samples.len(), head.samples.len()),

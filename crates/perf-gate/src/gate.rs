@@ -1,5 +1,6 @@
 //! The policy: every threshold evaluated, every benchmark compared with the baseline, as checks.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use gates_core::outcome::Check;
@@ -103,8 +104,21 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
     }
     let mut comparisons = Vec::new();
     let (mut added, mut removed) = (Vec::new(), Vec::new());
-    if !inputs.baseline.is_empty() {
-        let base = crate::reports::read_all(&inputs.baseline, inputs.format)?;
+    let base = match inputs.baseline.is_empty() {
+        true => None,
+        false => Some(crate::reports::read_all(&inputs.baseline, inputs.format)?),
+    };
+    // Name lookups, so thousands of benchmarks stay linear.
+    let by_name = |r: &'_ Report| -> HashMap<String, usize> {
+        r.metrics
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.name.clone(), i))
+            .collect()
+    };
+    let head_index = by_name(&report);
+    let base_index = base.as_ref().map(by_name).unwrap_or_default();
+    if let Some(base) = &base {
         if base.format != report.format {
             return Err(InputError::new(
                 &inputs.baseline[0],
@@ -117,15 +131,17 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
             ));
         }
         for m in report.metrics.iter().filter(|m| compared(report.format, m)) {
-            match base.get(&m.name) {
-                Some(b) => comparisons.push(compare::compare_one(b, m, &inputs.settings)),
+            match base_index.get(&m.name) {
+                Some(&b) => {
+                    comparisons.push(compare::compare_one(&base.metrics[b], m, &inputs.settings))
+                }
                 None => added.push(m.name.clone()),
             }
         }
         removed = base
             .metrics
             .iter()
-            .filter(|m| compared(base.format, m) && report.get(&m.name).is_none())
+            .filter(|m| compared(base.format, m) && !head_index.contains_key(&m.name))
             .map(|m| m.name.clone())
             .collect();
         if comparisons.is_empty() {
@@ -150,6 +166,17 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
         None => None,
     };
     compare::decide(&mut comparisons, &inputs.settings);
+    if let Some(base) = &base {
+        compare::add_intervals(
+            &mut comparisons,
+            |name| {
+                let b = &base.metrics[*base_index.get(name)?];
+                let h = &report.metrics[*head_index.get(name)?];
+                Some((b.samples.as_slice(), h.samples.as_slice()))
+            },
+            &inputs.settings,
+        );
+    }
     let mut checks: Vec<Check> = thresholds
         .iter()
         .map(|e| {
@@ -235,9 +262,12 @@ fn with_history(
     if !has_baseline {
         for m in &measured {
             // A benchmark whose unit changed starts a new history.
+            // `past` is in name order.
             let segment = past
-                .iter()
-                .find(|s| s.name == m.name && s.unit == m.unit.name())
+                .binary_search_by(|s| s.name.as_str().cmp(&m.name))
+                .ok()
+                .map(|i| &past[i])
+                .filter(|s| s.unit == m.unit.name())
                 .map(Series::segment)
                 .unwrap_or_default();
             if segment.len() >= history::MIN_RUNS {

@@ -261,12 +261,12 @@ fn history_section(eval: &Evaluation) -> Option<Section> {
         code(&h.path.display().to_string())
     );
     let mut ranked: Vec<&Series> = h.series.iter().filter(|s| s.points.len() > 1).collect();
-    let moved = |s: &Series| {
-        eval.comparisons
-            .iter()
-            .find(|c| c.name == s.name)
-            .map_or(0.0, |c| c.change.abs())
-    };
+    let changes: std::collections::HashMap<&str, f64> = eval
+        .comparisons
+        .iter()
+        .map(|c| (c.name.as_str(), c.change.abs()))
+        .collect();
+    let moved = |s: &Series| changes.get(s.name.as_str()).copied().unwrap_or(0.0);
     ranked.sort_by(|a, b| {
         (b.changes.len(), moved(b))
             .partial_cmp(&(a.changes.len(), moved(a)))
