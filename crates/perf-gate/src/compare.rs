@@ -62,7 +62,7 @@ pub struct Comparison {
     /// Benchmark name.
     pub name: String,
     /// Unit of `base` and `head`.
-    pub unit: &'static str,
+    pub unit: String,
     /// Base centre (median with samples, else mean).
     pub base: f64,
     /// Head centre.
@@ -222,10 +222,10 @@ pub fn bootstrap_ci(base: &[f64], head: &[f64], s: &Settings) -> Option<(f64, f6
 
 /// Compare one benchmark (before the Holm correction and the verdict).
 pub fn compare_one(base: &Metric, head: &Metric, s: &Settings) -> Comparison {
-    let direction = head.direction();
+    let direction = head.direction;
     let mk = |b: f64, h: f64, ci, p, method, n| Comparison {
         name: head.name.clone(),
-        unit: head.unit.name(),
+        unit: head.unit.name().to_string(),
         base: b,
         head: h,
         change: if b != 0.0 { h / b - 1.0 } else { 0.0 },
@@ -356,7 +356,7 @@ mod tests {
     fn holm_is_step_down() {
         let mk = |p| Comparison {
             name: String::new(),
-            unit: "s",
+            unit: "s".into(),
             base: 1.0,
             head: 2.0,
             change: 1.0,
