@@ -818,3 +818,64 @@ fn malformed_reports_name_the_file_line_and_fix() {
         assert!(err.contains("help: "), "{name}: {err}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// What the formats give the comparison
+
+/// criterion's raw samples reach Mann-Whitney, and the real 2x slowdown between the base and
+/// new runs of sum_squares (PERF_SLOW=1) is a regression, as criterion itself said ("Performance
+/// has regressed"); its estimates alone compare by ratio.
+#[test]
+fn criterion_samples_compare_by_mann_whitney_and_find_the_real_slowdown() {
+    use perf_gate::compare::{compare_one, decide, Method, Settings, Verdict};
+    let s = Settings::default();
+    let base = read("criterion/sum_squares/base/sample.json");
+    let head = read("criterion/sum_squares/new/sample.json");
+    let mut c = vec![compare_one(&base.metrics[0], &head.metrics[0], &s)];
+    decide(&mut c, &s);
+    assert_eq!(
+        (c[0].method, c[0].verdict),
+        (Method::MannWhitney, Verdict::Regressed)
+    );
+    assert!(text("criterion/new.txt").contains("Performance has regressed."));
+    assert_eq!(c[0].unit, "ns");
+
+    let base = read("criterion/sum_squares/base/estimates.json");
+    let head = read("criterion/sum_squares/new/estimates.json");
+    assert_eq!(
+        compare_one(&base.metrics[0], &head.metrics[0], &s).method,
+        Method::Ratio
+    );
+}
+
+/// The direction the format set decides which way is worse: JMH throughput falling is a
+/// regression, the same fall in an average time an improvement.
+#[test]
+fn jmh_throughput_direction_reaches_the_verdict() {
+    use perf_gate::compare::{compare_one, decide, Settings, Verdict};
+    let s = Settings::default();
+    let r = read("jmh/schema-jmh.json");
+    for (name, want) in [
+        ("org.example.ParseBench.parse(size=100)", Verdict::Regressed),
+        ("org.example.ParseBench.tokenize", Verdict::Improved),
+    ] {
+        let base = metric(&r, name);
+        let mut head = base.clone();
+        // Every sample 30% lower.
+        head.set_samples(base.samples.iter().map(|x| x * 0.7).collect());
+        let mut c = vec![compare_one(base, &head, &s)];
+        decide(&mut c, &s);
+        assert_eq!(c[0].verdict, want, "{name}");
+    }
+}
+
+/// pytest names the benchmark's file in its node id; the metric keeps it for annotations.
+#[test]
+fn pytest_benchmarks_keep_their_file() {
+    let r = read("pytest-benchmark/base.json");
+    let loc = metric(&r, "bench_fast.py::test_sorted")
+        .location
+        .clone()
+        .unwrap();
+    assert_eq!((loc.file.as_str(), loc.line), ("bench_fast.py", None));
+}

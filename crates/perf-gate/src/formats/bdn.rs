@@ -174,7 +174,7 @@ pub fn read(path: &Path, v: &Value) -> Result<Report, InputError> {
         }
         out.push(m);
         if let Some(mem) = &b.memory {
-            let x = duration(
+            let x = crate::formats::non_negative(
                 path,
                 &format!("{name:?} BytesAllocatedPerOperation"),
                 mem.bytes_allocated_per_operation,

@@ -68,9 +68,10 @@ pub fn read(path: &Path, v: &Value) -> Result<Report, InputError> {
                     ));
                 };
                 let what = format!("{name:?} {k}");
-                let x = match unit.is_time() || unit == Unit::Bytes {
-                    true => crate::formats::duration(path, &what, x, fix)?,
-                    false => finite(path, &what, x, fix)?,
+                let x = match &unit {
+                    u if u.is_time() => crate::formats::duration(path, &what, x, fix)?,
+                    Unit::Bytes => crate::formats::non_negative(path, &what, x, fix)?,
+                    _ => finite(path, &what, x, fix)?,
                 };
                 metric.given.insert(key.into(), x);
                 if k == "value" {

@@ -110,9 +110,10 @@ pub fn read(path: &Path, mut reader: impl BufRead) -> Result<Report, InputError>
         for (x, unit) in pairs {
             let (u, _) = unit_of(unit);
             let what = format!("{name} {unit}");
-            let x = match u.is_time() || matches!(u, Unit::Bytes | Unit::Allocs) {
-                true => crate::formats::duration(path, &what, x, fix),
-                false => crate::formats::finite(path, &what, x, fix),
+            let x = match &u {
+                u if u.is_time() => crate::formats::duration(path, &what, x, fix),
+                Unit::Bytes | Unit::Allocs => crate::formats::non_negative(path, &what, x, fix),
+                _ => crate::formats::finite(path, &what, x, fix),
             }
             .map_err(|e| e.at(line_no, None))?;
             let key = (pkg.clone(), name.to_string(), unit.to_string());

@@ -192,6 +192,18 @@ pub(crate) fn duration(path: &Path, what: &str, x: f64, fix: &str) -> Result<f64
     ))
 }
 
+/// `x` when it is a usable size or count (finite, not negative), else an error.
+pub(crate) fn non_negative(path: &Path, what: &str, x: f64, fix: &str) -> Result<f64, InputError> {
+    if x.is_finite() && x >= 0.0 {
+        return Ok(x);
+    }
+    Err(InputError::new(
+        path,
+        format!("{what} is {x}: a size or count must be finite and not negative"),
+        fix,
+    ))
+}
+
 /// `x` when it is finite (throughputs, counts, custom values), else an error.
 pub(crate) fn finite(path: &Path, what: &str, x: f64, fix: &str) -> Result<f64, InputError> {
     if x.is_finite() {
