@@ -785,7 +785,7 @@ fn every_fixture_is_recognised_as_its_own_format_only() {
 /// saying what is wrong and what to do.
 #[test]
 fn malformed_reports_name_the_file_line_and_fix() {
-    let cases: [(&str, Option<u64>, &str); 15] = [
+    let cases: [(&str, Option<u64>, &str); 17] = [
         ("malformed-truncated.go.txt", Some(7), "truncated"),
         ("malformed-nan.go.txt", Some(6), "NaN"),
         ("malformed-truncated.bencher.txt", Some(2), "truncated"),
@@ -800,6 +800,12 @@ fn malformed_reports_name_the_file_line_and_fix() {
         ("malformed-truncated.gbench.json", None, "truncated"),
         ("malformed-negative.gbench.json", None, "-2008.6"),
         ("malformed-negative.criterion-sample.json", None, "negative"),
+        (
+            "malformed-negative.criterion-estimates.json",
+            None,
+            "median estimate",
+        ),
+        ("malformed-negative.locust.json", None, "max_response_time"),
         ("malformed-negative.jmh.json", None, "-2.342"),
         ("malformed-negative.bdn.json", None, "negative"),
         ("malformed-negative.gab.json", None, "negative"),

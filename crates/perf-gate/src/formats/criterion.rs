@@ -101,8 +101,12 @@ pub fn read(path: &Path, v: &Value, format: Format) -> Result<Report, InputError
             let e: Estimates = serde_json::from_value(v.clone()).map_err(bad)?;
             let mut m = Metric::new(name, Kind::Trend, Unit::Nanos);
             let typical = e.slope.as_ref().unwrap_or(&e.mean);
-            for (k, est) in [("avg", &e.mean), ("med", &e.median), ("value", typical)] {
-                check(path, k, est, fix)?;
+            for (k, what, est) in [
+                ("avg", "mean", &e.mean),
+                ("med", "median", &e.median),
+                ("value", "typical (slope, else mean)", typical),
+            ] {
+                check(path, what, est, fix)?;
                 m.given.insert(k.into(), est.point_estimate);
             }
             if let Some(sd) = &e.std_dev {
@@ -114,14 +118,14 @@ pub fn read(path: &Path, v: &Value, format: Format) -> Result<Report, InputError
             let e: Estimates = serde_json::from_value(v.clone()).map_err(bad)?;
             // A relative change: any sign, but a number.
             let mut m = Metric::new(name, Kind::Trend, Unit::Plain);
-            for (k, est) in [("avg", &e.mean), ("med", &e.median)] {
+            for (k, what, est) in [("avg", "mean", &e.mean), ("med", "median", &e.median)] {
                 let all = [
                     est.point_estimate,
                     est.confidence_interval.lower_bound,
                     est.confidence_interval.upper_bound,
                 ];
                 for x in all {
-                    crate::formats::finite(path, &format!("the {k} change"), x, fix)?;
+                    crate::formats::finite(path, &format!("the {what} change"), x, fix)?;
                 }
                 m.given.insert(k.into(), est.point_estimate);
             }

@@ -178,7 +178,7 @@ fn metric(
         m.set_samples(samples);
     } else if let Some(h) = &s.raw_data_histogram {
         let pairs: Vec<(f64, u64)> = h.iter().flatten().flatten().copied().collect();
-        let n: u64 = pairs.iter().map(|p| p.1).sum();
+        let n = pairs.iter().fold(0u64, |n, p| n.saturating_add(p.1));
         for (x, _) in &pairs {
             check("a rawDataHistogram value", *x)?;
         }

@@ -55,9 +55,9 @@ const PERCENTILES: [f64; 11] = [
 /// first time at which at most `n × pct` requests remain.
 fn percentile(hist: &[(f64, u64)], n: u64, pct: f64) -> f64 {
     let keep = (n as f64 * pct) as u64;
-    let mut done = 0;
+    let mut done = 0u64;
     for (t, c) in hist.iter().rev() {
-        done += c;
+        done = done.saturating_add(*c);
         if n.saturating_sub(done) <= keep {
             return *t;
         }
@@ -154,8 +154,11 @@ pub fn read(path: &Path, v: &Value) -> Result<Report, InputError> {
                     fix,
                 )
             })?;
-            *hist.entry(t).or_insert(0) += c;
-            *all.hist.entry(t).or_insert(0) += c;
+            // Saturating: a hostile count must not overflow.
+            let h = hist.entry(t).or_insert(0u64);
+            *h = h.saturating_add(*c);
+            let a = all.hist.entry(t).or_insert(0u64);
+            *a = a.saturating_add(*c);
         }
         let one = Totals {
             requests: e.num_requests,
@@ -168,9 +171,9 @@ pub fn read(path: &Path, v: &Value) -> Result<Report, InputError> {
             start: e.start_time,
             last: e.last_request_timestamp,
         };
-        all.requests += one.requests;
-        all.none += one.none;
-        all.failures += one.failures;
+        all.requests = all.requests.saturating_add(one.requests);
+        all.none = all.none.saturating_add(one.none);
+        all.failures = all.failures.saturating_add(one.failures);
         all.total_time += one.total_time;
         all.min = match (all.min, one.min) {
             (Some(a), Some(b)) => Some(a.min(b)),
