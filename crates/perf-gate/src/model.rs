@@ -409,9 +409,11 @@ pub enum Format {
     /// JMH `-rf json`.
     Jmh,
     /// BenchmarkDotNet's full JSON exporter.
+    #[value(name = "benchmarkdotnet")]
     BenchmarkDotNet,
     /// github-action-benchmark custom JSON, direction from each unit (recognised from the
     /// content, which does not say which `tool` it was written for).
+    #[value(name = "github-action-benchmark")]
     GabCustom,
     /// github-action-benchmark custom JSON for `tool: customSmallerIsBetter`.
     CustomSmallerIsBetter,
