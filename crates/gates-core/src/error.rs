@@ -118,6 +118,30 @@ impl InputError {
         self
     }
 
+    /// A JSON document that does not parse (or does not fit its type): `what: <serde's reason>`
+    /// at serde's line and column, which are placed once, in the position, not in the text.
+    pub fn json(
+        origin: impl Into<Origin>,
+        what: &str,
+        err: &serde_json::Error,
+        help: impl Into<String>,
+    ) -> Self {
+        let full = err.to_string();
+        let reason = match full.rfind(" at line ") {
+            Some(i) if err.line() > 0 => &full[..i],
+            _ => &full,
+        };
+        let message = match err.is_eof() {
+            true => format!("{what}: it ends early (truncated?): {reason}"),
+            false => format!("{what}: {reason}"),
+        };
+        let e = InputError::new(origin, message, help);
+        match err.line() {
+            0 => e,
+            l => e.at(l as u64, Some(err.column() as u64)),
+        }
+    }
+
     /// A failure to write `path`.
     pub fn write(path: impl AsRef<Path>, err: &std::io::Error) -> Self {
         InputError::new(
@@ -171,4 +195,19 @@ pub fn line_col(text: &[u8], offset: usize) -> (u64, u64) {
     let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
     let col = before.iter().rev().take_while(|&&b| b != b'\n').count() as u64 + 1;
     (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_error_names_its_position_once() {
+        let err = serde_json::from_str::<serde_json::Value>("[1,\n 2 x]").unwrap_err();
+        let e = InputError::json("r.json", "not JSON", &err, "fix it");
+        assert_eq!(
+            e.to_string(),
+            "r.json:2:4: not JSON: expected `,` or `]`\n  help: fix it"
+        );
+    }
 }

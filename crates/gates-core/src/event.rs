@@ -86,12 +86,12 @@ impl Event {
     pub fn read(path: &Path) -> Result<Self, InputError> {
         let text = std::fs::read(path).map_err(|e| InputError::io(path, &e))?;
         serde_json::from_slice(&text).map_err(|e| {
-            InputError::new(
+            InputError::json(
                 path,
-                format!("cannot read the event payload: {e}"),
+                "cannot read the event payload",
+                &e,
                 "GITHUB_EVENT_PATH must name the runner's event JSON",
             )
-            .at(e.line() as u64, Some(e.column() as u64))
         })
     }
 

@@ -89,12 +89,12 @@ impl ResultFile {
     pub fn read(path: &Path) -> Result<Self, crate::InputError> {
         let text = std::fs::read(path).map_err(|e| crate::InputError::io(path, &e))?;
         let value: Self = serde_json::from_slice(&text).map_err(|e| {
-            crate::InputError::new(
+            crate::InputError::json(
                 path,
-                format!("not a gates result file: {e}"),
+                "not a gates result file",
+                &e,
                 "pass the file a gate wrote with --result",
             )
-            .at(e.line() as u64, Some(e.column() as u64))
         })?;
         if value.schema != SCHEMA {
             return Err(crate::InputError::new(

@@ -45,12 +45,12 @@ pub fn read(dir: &Path) -> Result<Payload, InputError> {
     let path = dir.join(FILE);
     let text = std::fs::read(&path).map_err(|e| InputError::io(&path, &e))?;
     let p: Payload = serde_json::from_slice(&text).map_err(|e| {
-        InputError::new(
+        InputError::json(
             &path,
-            format!("not a gates comment payload: {e}"),
+            "not a gates comment payload",
+            &e,
             "download the artifact that `pr-commenter --prepare` wrote",
         )
-        .at(e.line() as u64, Some(e.column() as u64))
     })?;
     if p.schema != SCHEMA {
         return Err(InputError::new(

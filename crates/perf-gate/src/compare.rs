@@ -18,6 +18,9 @@ pub enum Method {
     Welch,
     /// One value each side: the ratio only.
     Ratio,
+    /// The head's centre against the runs of the history's current segment: a t prediction
+    /// interval for one new value (`(x − mean) / (sd·√(1 + 1/n))`, n − 1 degrees of freedom).
+    History,
 }
 
 impl Method {
@@ -27,6 +30,7 @@ impl Method {
             Method::MannWhitney => "mann-whitney",
             Method::Welch => "welch-t",
             Method::Ratio => "ratio (low confidence)",
+            Method::History => "history-t",
         }
     }
 }
@@ -188,26 +192,20 @@ fn median(v: &mut [f64]) -> f64 {
     percentile_sorted(v, 0.5)
 }
 
-/// A seeded percentile-bootstrap 95%-style interval (at `1 − alpha`) of `median(head) /
-/// median(base) − 1`.
+/// A seeded percentile-bootstrap interval (at `1 − alpha`) of `median(head) / median(base) − 1`.
 pub fn bootstrap_ci(base: &[f64], head: &[f64], s: &Settings) -> Option<(f64, f64)> {
     if base.is_empty() || head.is_empty() {
         return None;
     }
     let mut rng = rand_pcg::Pcg64::seed_from_u64(s.seed);
+    let mut base = Resampler::new(base);
+    let mut head = Resampler::new(head);
     let mut ratios = Vec::with_capacity(s.resamples);
-    let mut bb = vec![0.0; base.len()];
-    let mut hh = vec![0.0; head.len()];
     for _ in 0..s.resamples {
-        for x in bb.iter_mut() {
-            *x = base[(rng.next_u64() % base.len() as u64) as usize];
-        }
-        for x in hh.iter_mut() {
-            *x = head[(rng.next_u64() % head.len() as u64) as usize];
-        }
-        let mb = median(&mut bb);
+        let mb = base.median(&mut rng);
+        let mh = head.median(&mut rng);
         if mb > 0.0 {
-            ratios.push(median(&mut hh) / mb - 1.0);
+            ratios.push(mh / mb - 1.0);
         }
     }
     if ratios.is_empty() {
@@ -218,6 +216,64 @@ pub fn bootstrap_ci(base: &[f64], head: &[f64], s: &Settings) -> Option<(f64, f6
         percentile_sorted(&ratios, s.alpha / 2.0),
         percentile_sorted(&ratios, 1.0 - s.alpha / 2.0),
     ))
+}
+
+/// Medians of bootstrap resamples without sorting each one: the values are sorted once, a
+/// resample is a count per sorted position, and its median is found by walking the counts
+/// (the order statistics of a resample are values at the resampled positions, in order).
+struct Resampler {
+    sorted: Vec<f64>,
+    counts: Vec<u32>,
+}
+
+impl Resampler {
+    fn new(values: &[f64]) -> Self {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        Resampler {
+            counts: vec![0; sorted.len()],
+            sorted,
+        }
+    }
+
+    /// The median (k6's interpolation at rank (n − 1)/2) of one resample of n draws.
+    fn median(&mut self, rng: &mut rand_pcg::Pcg64) -> f64 {
+        let n = self.sorted.len();
+        self.counts.fill(0);
+        for _ in 0..n {
+            self.counts[(rng.next_u64() % n as u64) as usize] += 1;
+        }
+        let (lo, hi) = ((n - 1) / 2, n / 2);
+        let (mut seen, mut lo_v) = (0usize, None);
+        for (i, c) in self.counts.iter().enumerate() {
+            seen += *c as usize;
+            if lo_v.is_none() && seen > lo {
+                lo_v = Some(self.sorted[i]);
+            }
+            if seen > hi {
+                return (lo_v.unwrap_or(self.sorted[i]) + self.sorted[i]) / 2.0;
+            }
+        }
+        unreachable!("n draws reach rank n/2")
+    }
+}
+
+/// The bootstrap interval of each significant raw-sample comparison: it says how large a
+/// change that is real is. Left out where nothing was found, which keeps a run over thousands
+/// of unchanged benchmarks fast (the resampling is most of a comparison's cost).
+pub fn add_intervals<'a>(
+    all: &mut [Comparison],
+    samples: impl Fn(&str) -> Option<(&'a [f64], &'a [f64])>,
+    s: &Settings,
+) {
+    for c in all
+        .iter_mut()
+        .filter(|c| c.method == Method::MannWhitney && c.p_value.is_some_and(|p| p < s.alpha))
+    {
+        if let Some((base, head)) = samples(&c.name) {
+            c.ci = bootstrap_ci(base, head, s);
+        }
+    }
 }
 
 /// Compare one benchmark (before the Holm correction and the verdict).
@@ -241,11 +297,10 @@ pub fn compare_one(base: &Metric, head: &Metric, s: &Settings) -> Comparison {
         let (p, floor) = mann_whitney(&base.samples, &head.samples);
         let mb = median(&mut base.samples.clone());
         let mh = median(&mut head.samples.clone());
-        let ci = bootstrap_ci(&base.samples, &head.samples, s);
         let mut c = mk(
             mb,
             mh,
-            ci,
+            None,
             Some(p),
             Method::MannWhitney,
             (base.samples.len(), head.samples.len()),
@@ -267,18 +322,57 @@ pub fn compare_one(base: &Metric, head: &Metric, s: &Settings) -> Comparison {
             );
         }
     }
-    let one = |m: &Metric| {
-        if m.has_samples {
-            median(&mut m.samples.clone())
-        } else {
-            m.given
-                .get("med")
-                .or(m.given.get("avg"))
-                .copied()
-                .unwrap_or(f64::NAN)
-        }
+    mk(
+        centre(base),
+        centre(head),
+        None,
+        None,
+        Method::Ratio,
+        (1, 1),
+    )
+}
+
+/// A metric's centre: the median of its samples, else the tool's median or mean.
+pub fn centre(m: &Metric) -> f64 {
+    if m.has_samples {
+        median(&mut m.samples.clone())
+    } else {
+        m.given
+            .get("med")
+            .or(m.given.get("avg"))
+            .copied()
+            .unwrap_or(f64::NAN)
+    }
+}
+
+/// Compare the head with the values of its history's current segment (one per run).
+pub fn compare_history(segment: &[f64], head: &Metric) -> Comparison {
+    let n = segment.len();
+    let x = centre(head);
+    let mean = segment.iter().sum::<f64>() / n as f64;
+    let sd = (segment.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt();
+    let p = if sd == 0.0 {
+        Some(if x == mean { 1.0 } else { 0.0 })
+    } else {
+        let t = (x - mean) / (sd * (1.0 + 1.0 / n as f64).sqrt());
+        StudentsT::new(0.0, 1.0, n as f64 - 1.0)
+            .ok()
+            .map(|d| (2.0 * (1.0 - d.cdf(t.abs()))).min(1.0))
     };
-    mk(one(base), one(head), None, None, Method::Ratio, (1, 1))
+    Comparison {
+        name: head.name.clone(),
+        unit: head.unit.name().to_string(),
+        base: mean,
+        head: x,
+        change: if mean != 0.0 { x / mean - 1.0 } else { 0.0 },
+        ci: None,
+        p_value: p,
+        raw_p: p,
+        method: Method::History,
+        verdict: Verdict::Unchanged,
+        direction: head.direction,
+        n: (n, head.samples.len().max(1)),
+    }
 }
 
 /// Holm's step-down correction, in place, then each comparison's verdict.
@@ -350,6 +444,25 @@ mod tests {
         let p = welch(10.0, 2.0, 10, 12.0, 2.0, 10).unwrap();
         assert!((p - 0.0382).abs() < 5e-4, "{p}");
         assert_eq!(welch(1.0, 1.0, 1, 2.0, 1.0, 5), None);
+    }
+
+    #[test]
+    fn history_t_is_a_prediction_interval() {
+        // mean 10, sd 1, n 5: t = (13 − 10)/(1·√1.2) = 2.7386, df 4, two-sided p = 0.0520.
+        let mut head = Metric::new("b", crate::model::Kind::Trend, crate::model::Unit::Seconds);
+        head.samples = vec![13.0];
+        head.has_samples = true;
+        let seg = [
+            10.0 - 1.2649,
+            10.0 - 0.6325,
+            10.0,
+            10.0 + 0.6325,
+            10.0 + 1.2649,
+        ];
+        let c = compare_history(&seg, &head);
+        assert_eq!(c.method, Method::History);
+        assert!((c.p_value.unwrap() - 0.0520).abs() < 5e-4, "{c:?}");
+        assert!((c.change - 0.3).abs() < 1e-3);
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub struct PerfConfig {
     pub max_regression: Option<f64>,
     /// Significance level of the regression tests (default 0.05).
     pub alpha: Option<f64>,
+    /// Runs `--history` keeps (default 100, at most 1000).
+    pub history_keep: Option<usize>,
     /// Rule levels by rule id (`perf/regression: warn`); `--allow/--warn/--deny` override them.
     #[serde(default)]
     pub levels: BTreeMap<String, gates_core::rules::RuleLevel>,

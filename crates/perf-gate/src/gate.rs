@@ -1,11 +1,14 @@
 //! The policy: every threshold evaluated, every benchmark compared with the baseline, as checks.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use gates_core::outcome::Check;
 use gates_core::InputError;
 
+use crate::changepoint;
 use crate::compare::{self, Comparison, Settings, Verdict};
+use crate::history::{self, History, Point, Series, Step};
 use crate::model::{Format, Kind, Metric, Report};
 use crate::rules;
 use crate::threshold::{self, Evaluated, Threshold};
@@ -25,6 +28,36 @@ pub struct Inputs {
     pub settings: Settings,
     /// Rule levels.
     pub levels: gates_core::rules::Levels,
+    /// `--history`, and this run's identity to record in it.
+    pub history: Option<HistoryInput>,
+}
+
+/// Where the history is, how much to keep, and what this run is called in it.
+#[derive(Debug, Clone)]
+pub struct HistoryInput {
+    /// The file (need not exist yet).
+    pub path: PathBuf,
+    /// Runs kept.
+    pub keep: usize,
+    /// The commit measured.
+    pub commit: String,
+    /// The workflow run.
+    pub run: Option<String>,
+}
+
+/// The history as this run found and left it.
+#[derive(Debug, Clone)]
+pub struct HistoryView {
+    /// The file.
+    pub path: PathBuf,
+    /// The history with this run appended (what is written back).
+    pub updated: History,
+    /// Each benchmark's series in `updated`, with its steps.
+    pub series: Vec<Series>,
+    /// Every step change in `updated`, oldest first.
+    pub steps: Vec<Step>,
+    /// Benchmarks whose current segment is still too short to compare: (name, runs in it).
+    pub warming_up: Vec<(String, usize)>,
 }
 
 /// What the gate found.
@@ -46,6 +79,8 @@ pub struct Evaluation {
     pub checks: Vec<Check>,
     /// The settings used.
     pub settings: Settings,
+    /// The history, when `--history` was given.
+    pub history: Option<HistoryView>,
 }
 
 /// The k6 metrics compared against a baseline: end-to-end durations and custom trends, not the
@@ -62,15 +97,28 @@ fn compared(format: Format, m: &Metric) -> bool {
 
 /// Run the policy.
 pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
-    let report = crate::formats::read_all(&inputs.reports, inputs.format)?;
+    let report = crate::reports::read_all(&inputs.reports, inputs.format)?;
     let mut thresholds = Vec::new();
     for (t, origin) in &inputs.thresholds {
         thresholds.push(threshold::evaluate(t, &report, origin)?);
     }
     let mut comparisons = Vec::new();
     let (mut added, mut removed) = (Vec::new(), Vec::new());
-    if !inputs.baseline.is_empty() {
-        let base = crate::formats::read_all(&inputs.baseline, inputs.format)?;
+    let base = match inputs.baseline.is_empty() {
+        true => None,
+        false => Some(crate::reports::read_all(&inputs.baseline, inputs.format)?),
+    };
+    // Name lookups, so thousands of benchmarks stay linear.
+    let by_name = |r: &'_ Report| -> HashMap<String, usize> {
+        r.metrics
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.name.clone(), i))
+            .collect()
+    };
+    let head_index = by_name(&report);
+    let base_index = base.as_ref().map(by_name).unwrap_or_default();
+    if let Some(base) = &base {
         if base.format != report.format {
             return Err(InputError::new(
                 &inputs.baseline[0],
@@ -83,15 +131,17 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
             ));
         }
         for m in report.metrics.iter().filter(|m| compared(report.format, m)) {
-            match base.get(&m.name) {
-                Some(b) => comparisons.push(compare::compare_one(b, m, &inputs.settings)),
+            match base_index.get(&m.name) {
+                Some(&b) => {
+                    comparisons.push(compare::compare_one(&base.metrics[b], m, &inputs.settings))
+                }
                 None => added.push(m.name.clone()),
             }
         }
         removed = base
             .metrics
             .iter()
-            .filter(|m| compared(base.format, m) && report.get(&m.name).is_none())
+            .filter(|m| compared(base.format, m) && !head_index.contains_key(&m.name))
             .map(|m| m.name.clone())
             .collect();
         if comparisons.is_empty() {
@@ -105,7 +155,27 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
                 "give a baseline of the same benchmarks, run on the base commit",
             ));
         }
-        compare::decide(&mut comparisons, &inputs.settings);
+    }
+    let history = match &inputs.history {
+        Some(h) => Some(with_history(
+            h,
+            &report,
+            &mut comparisons,
+            !inputs.baseline.is_empty(),
+        )?),
+        None => None,
+    };
+    compare::decide(&mut comparisons, &inputs.settings);
+    if let Some(base) = &base {
+        compare::add_intervals(
+            &mut comparisons,
+            |name| {
+                let b = &base.metrics[*base_index.get(name)?];
+                let h = &report.metrics[*head_index.get(name)?];
+                Some((b.samples.as_slice(), h.samples.as_slice()))
+            },
+            &inputs.settings,
+        );
     }
     let mut checks: Vec<Check> = thresholds
         .iter()
@@ -160,9 +230,82 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
         comparisons,
         added,
         removed,
-        has_baseline: !inputs.baseline.is_empty(),
+        has_baseline: has_baseline(&inputs.baseline, &history),
         checks,
         settings: inputs.settings,
+        history,
+    })
+}
+
+/// Whether there is something to compare against: a baseline, or a history with a past run.
+fn has_baseline(baseline: &[PathBuf], h: &Option<HistoryView>) -> bool {
+    !baseline.is_empty() || h.as_ref().is_some_and(|h| h.updated.runs.len() > 1)
+}
+
+/// Read the history; without `--baseline`, compare each benchmark with its current segment;
+/// then append this run.
+fn with_history(
+    h: &HistoryInput,
+    report: &Report,
+    comparisons: &mut Vec<Comparison>,
+    has_baseline: bool,
+) -> Result<HistoryView, InputError> {
+    let mut updated = History::read(&h.path)?;
+    let settings = changepoint::Settings::default();
+    let past = updated.series(&settings);
+    let mut warming_up = Vec::new();
+    let measured: Vec<&Metric> = report
+        .metrics
+        .iter()
+        .filter(|m| compared(report.format, m))
+        .collect();
+    if !has_baseline {
+        for m in &measured {
+            // A benchmark whose unit changed starts a new history.
+            // `past` is in name order.
+            let segment = past
+                .binary_search_by(|s| s.name.as_str().cmp(&m.name))
+                .ok()
+                .map(|i| &past[i])
+                .filter(|s| s.unit == m.unit.name())
+                .map(Series::segment)
+                .unwrap_or_default();
+            if segment.len() >= history::MIN_RUNS {
+                comparisons.push(compare::compare_history(&segment, m));
+            } else {
+                warming_up.push((m.name.clone(), segment.len()));
+            }
+        }
+    }
+    let points = measured
+        .iter()
+        .map(|m| {
+            (
+                m.name.clone(),
+                Point {
+                    unit: m.unit.name().into(),
+                    value: compare::centre(m),
+                },
+            )
+        })
+        .filter(|(_, p)| p.value.is_finite())
+        .collect();
+    let run = history::Run {
+        commit: h.commit.clone(),
+        run: h.run.clone(),
+        time: history::now(),
+        format: report.format.name().into(),
+        benchmarks: points,
+    };
+    updated.append(run, h.keep);
+    let series = updated.series(&settings);
+    let steps = updated.steps(&series);
+    Ok(HistoryView {
+        path: h.path.clone(),
+        updated,
+        series,
+        steps,
+        warming_up,
     })
 }
 

@@ -8,7 +8,7 @@ use gates_core::emit::{self, EmitOptions};
 use gates_core::{ActionsEnv, ExitStatus, InputError};
 use perf_gate::compare::Settings;
 use perf_gate::config::PerfConfig;
-use perf_gate::gate::{self, Inputs};
+use perf_gate::gate::{self, HistoryInput, Inputs};
 use perf_gate::model::Format;
 
 /// Gate performance reports: k6-style limits (`p(95) < 500ms`) on k6, pytest-benchmark and
@@ -19,7 +19,8 @@ use perf_gate::model::Format;
 #[derive(clap::Parser, Debug)]
 #[command(version, about, long_about = None)]
 struct Cli {
-    /// Reports, directories holding them, or globs (expanded by the gate).
+    /// Reports, directories holding them, or globs (expanded by the gate). A benchmark in
+    /// several reports (interleaved rounds) is pooled.
     #[arg(required = true, value_name = "REPORT")]
     reports: Vec<String>,
     /// Report format; recognised from the content by default.
@@ -28,15 +29,23 @@ struct Cli {
     /// A limit, `metric[{tag:value,...}]: stat op value[unit][, ...]`; one per flag, repeat it.
     #[arg(long, value_name = "THRESHOLD")]
     threshold: Vec<String>,
-    /// The same benchmarks' report from the base commit; one per flag.
+    /// The same benchmarks' reports from the base commit (files, directories or globs); one per
+    /// flag. A benchmark in several reports (interleaved rounds) is pooled.
     #[arg(long, value_name = "REPORT")]
-    baseline: Vec<PathBuf>,
+    baseline: Vec<String>,
     /// Largest allowed significant worsening, in percent (default 10).
     #[arg(long, value_name = "PCT")]
     max_regression: Option<f64>,
     /// Significance level of the regression tests (default 0.05).
     #[arg(long, value_name = "P")]
     alpha: Option<f64>,
+    /// A history file to compare with (when no --baseline is given) and append this run to;
+    /// created when missing.
+    #[arg(long, value_name = "FILE")]
+    history: Option<PathBuf>,
+    /// Runs the history keeps (default 100, at most 1000).
+    #[arg(long, value_name = "N")]
+    history_keep: Option<usize>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -85,11 +94,33 @@ fn run(
             "write e.g. --alpha 0.05",
         ));
     }
+    let keep = cli
+        .history_keep
+        .or(cfg.history_keep)
+        .unwrap_or(perf_gate::history::DEFAULT_KEEP);
+    if !(1..=perf_gate::history::MAX_KEEP).contains(&keep) {
+        return Err(InputError::new(
+            flag.clone(),
+            format!(
+                "--history-keep must be from 1 to {}",
+                perf_gate::history::MAX_KEEP
+            ),
+            "write e.g. --history-keep 100",
+        ));
+    }
+    let event = env.event()?;
+    let context = env.context(event.as_ref());
+    let history = cli.history.as_ref().map(|path| HistoryInput {
+        path: path.clone(),
+        keep,
+        commit: context.sha.clone().unwrap_or_else(|| "unknown".into()),
+        run: perf_gate::history::run_id(env),
+    });
     let inputs = Inputs {
         reports: gates_core::input::expand(&cli.reports)?,
         format: cli.format,
         thresholds,
-        baseline: cli.baseline.clone(),
+        baseline: gates_core::input::expand(&cli.baseline)?,
         settings: Settings {
             alpha,
             max_regression: max_regression / 100.0,
@@ -101,11 +132,14 @@ fn run(
             &config_path,
             &cli.common.levels,
         )?,
+        history,
     };
     let eval = gate::evaluate(&inputs)?;
-    let event = env.event()?;
-    let outcome =
-        perf_gate::render::outcome(&eval, cli.common.informational, env.context(event.as_ref()));
+    // Written before the outcome, so a history that cannot be written is the run's error.
+    if let Some(h) = &eval.history {
+        h.updated.write(&h.path)?;
+    }
+    let outcome = perf_gate::render::outcome(&eval, cli.common.informational, context);
     emit::emit(&outcome, env, opts, stdout)?;
     Ok(outcome.exit_status())
 }

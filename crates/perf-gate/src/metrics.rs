@@ -22,6 +22,9 @@ pub struct PerfMetrics {
     pub added: Vec<String>,
     /// Benchmarks only the baseline has (not compared).
     pub removed: Vec<String>,
+    /// The history, when `--history` was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistoryMetrics>,
     /// Benchmarks that regressed.
     pub regressions: u64,
     /// Benchmarks that improved.
@@ -66,4 +69,32 @@ pub struct BenchmarkRow {
     pub method: String,
     /// `regressed`, `improved`, `unchanged` or `inconclusive`.
     pub verdict: String,
+}
+
+/// What `--history` held after this run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HistoryMetrics {
+    /// Runs kept, this one included.
+    pub runs: u64,
+    /// Every step change found, oldest first.
+    pub steps: Vec<StepRow>,
+    /// Benchmarks not compared yet: their current segment has fewer runs than needed (5).
+    pub warming_up: Vec<String>,
+}
+
+/// A step change in one benchmark's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StepRow {
+    /// Benchmark name.
+    pub benchmark: String,
+    /// The first commit of the new level.
+    pub commit: String,
+    /// Its workflow run, when known.
+    pub run: Option<String>,
+    /// Mean of the segment before.
+    pub before: f64,
+    /// Mean of the segment from `commit` on.
+    pub after: f64,
+    /// `after / before − 1`.
+    pub change: f64,
 }

@@ -6,7 +6,8 @@ use gates_core::{Context, Outcome, Section, Verdict};
 
 use crate::compare::{Comparison, Verdict as Cmp};
 use crate::gate::{num, Evaluation};
-use crate::metrics::{BenchmarkRow, PerfMetrics, ThresholdRow};
+use crate::history::{Series, Step};
+use crate::metrics::{BenchmarkRow, HistoryMetrics, PerfMetrics, StepRow, ThresholdRow};
 
 fn pct(x: f64) -> String {
     format!("{:+.1}%", x * 100.0)
@@ -99,6 +100,11 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
         geomean,
         added: eval.added.clone(),
         removed: eval.removed.clone(),
+        history: eval.history.as_ref().map(|h| HistoryMetrics {
+            runs: h.updated.runs.len() as u64,
+            steps: h.steps.iter().map(step_row).collect(),
+            warming_up: h.warming_up.iter().map(|w| w.0.clone()).collect(),
+        }),
         regressions: regressions as u64,
         improvements: improvements as u64,
     };
@@ -153,7 +159,7 @@ fn sections(eval: &Evaluation) -> Vec<Section> {
             essential: true,
         });
     }
-    if eval.has_baseline {
+    if eval.has_baseline && !eval.comparisons.is_empty() {
         let mut rows: Vec<Vec<String>> = eval
             .comparisons
             .iter()
@@ -210,12 +216,148 @@ fn sections(eval: &Evaluation) -> Vec<Section> {
             }
         }
         out.push(Section {
-            heading: "Against the baseline".into(),
+            heading: if eval
+                .comparisons
+                .iter()
+                .any(|c| c.method == crate::compare::Method::History)
+            {
+                "Against the history".into()
+            } else {
+                "Against the baseline".into()
+            },
             body,
             essential: true,
         });
     }
+    out.extend(history_section(eval));
     out
+}
+
+fn step_row(s: &Step) -> StepRow {
+    StepRow {
+        benchmark: s.name.clone(),
+        commit: s.commit.clone(),
+        run: s.run.clone(),
+        before: s.before,
+        after: s.after,
+        change: if s.before != 0.0 {
+            s.after / s.before - 1.0
+        } else {
+            0.0
+        },
+    }
+}
+
+/// Charts drawn: the benchmarks that moved most, at most this many.
+const CHARTS: usize = 3;
+
+/// The history section: a trend chart of the benchmarks that moved most, the step changes
+/// with the commit each starts at, and the benchmarks still warming up.
+fn history_section(eval: &Evaluation) -> Option<Section> {
+    let h = eval.history.as_ref()?;
+    let mut body = format!(
+        "{} runs kept in {}.\n",
+        h.updated.runs.len(),
+        code(&h.path.display().to_string())
+    );
+    let mut ranked: Vec<&Series> = h.series.iter().filter(|s| s.points.len() > 1).collect();
+    let changes: std::collections::HashMap<&str, f64> = eval
+        .comparisons
+        .iter()
+        .map(|c| (c.name.as_str(), c.change.abs()))
+        .collect();
+    let moved = |s: &Series| changes.get(s.name.as_str()).copied().unwrap_or(0.0);
+    ranked.sort_by(|a, b| {
+        (b.changes.len(), moved(b))
+            .partial_cmp(&(a.changes.len(), moved(a)))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    for s in ranked.iter().take(CHARTS) {
+        body.push_str(&chart(s, &h.updated.runs));
+    }
+    if !h.steps.is_empty() {
+        let rows: Vec<Vec<String>> = h
+            .steps
+            .iter()
+            .rev()
+            .take(20)
+            .map(|st| {
+                let r = step_row(st);
+                vec![
+                    code(&st.name),
+                    code(&short(&st.commit)),
+                    st.run.as_deref().map(code).unwrap_or_default(),
+                    num(st.before),
+                    num(st.after),
+                    pct(r.change),
+                ]
+            })
+            .collect();
+        body.push_str("\nStep changes (newest first):\n\n");
+        body.push_str(&table(
+            &[
+                "Benchmark",
+                "From commit",
+                "Run",
+                "Before",
+                "After",
+                "Change",
+            ],
+            &[false, false, false, true, true, true],
+            &rows,
+        ));
+    }
+    if !h.warming_up.is_empty() {
+        body.push_str(&format!(
+            "\nNot compared yet (fewer than {} runs since the last step): {}\n",
+            crate::history::MIN_RUNS,
+            h.warming_up
+                .iter()
+                .map(|(n, k)| format!("{} ({k})", code(n)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Some(Section {
+        heading: "History".into(),
+        body,
+        essential: false,
+    })
+}
+
+/// The first 7 characters of a commit, hex only (it goes into a chart's labels).
+fn short(commit: &str) -> String {
+    commit
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(7)
+        .collect()
+}
+
+/// A mermaid `xychart-beta` line chart of one series. Names come from reports, so only plain
+/// characters reach the chart's quoted title.
+fn chart(s: &Series, runs: &[crate::history::Run]) -> String {
+    let title: String = s
+        .name
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | ' ' | '_' | '.' | ':' | '/' | '-' | '(' | ')' => c,
+            _ => ' ',
+        })
+        .take(80)
+        .collect();
+    let unit: String = s.unit.chars().filter(char::is_ascii_alphabetic).collect();
+    let labels: Vec<String> = s
+        .points
+        .iter()
+        .map(|(i, _)| format!("\"{}\"", short(&runs[*i].commit)))
+        .collect();
+    let values: Vec<String> = s.points.iter().map(|(_, v)| num(*v)).collect();
+    format!(
+        "\n```mermaid\nxychart-beta\n    title \"{title}\"\n    x-axis [{}]\n    y-axis \"{unit}\"\n    line [{}]\n```\n",
+        labels.join(", "),
+        values.join(", ")
+    )
 }
 
 fn icon(v: Cmp) -> &'static str {
@@ -290,6 +432,28 @@ fn terminal_table(eval: &Evaluation) -> Vec<String> {
         }
         for n in &eval.removed {
             lines.push(format!("removed (not compared): {n}"));
+        }
+    }
+    if let Some(h) = &eval.history {
+        lines.push(format!(
+            "history: {} runs kept in {}",
+            h.updated.runs.len(),
+            h.path.display()
+        ));
+        for st in &h.steps {
+            lines.push(format!(
+                "step: {} from {} to {} at commit {}",
+                st.name,
+                num(st.before),
+                num(st.after),
+                short(&st.commit)
+            ));
+        }
+        for (n, k) in &h.warming_up {
+            lines.push(format!(
+                "not compared yet: {n} ({k} of {} runs)",
+                crate::history::MIN_RUNS
+            ));
         }
     }
     lines

@@ -255,17 +255,12 @@ pub fn parse_reader<R: BufRead>(
 
 /// A JSON parse error at its line and column.
 fn json_error(path: &Path, e: serde_json::Error, what: &str) -> InputError {
-    let msg = if e.is_eof() {
-        format!("the {what} ends early (truncated?): {e}")
-    } else {
-        format!("invalid {what}: {e}")
-    };
-    InputError::new(
+    InputError::json(
         path,
-        msg,
+        &format!("invalid {what}"),
+        &e,
         format!("regenerate the report, or pass --format if this is not a {what}"),
     )
-    .at(e.line() as u64, Some(e.column() as u64))
 }
 
 /// Read all of a reader, for the JSON formats that serde reads from a slice (much faster than

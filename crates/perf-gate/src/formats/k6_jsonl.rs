@@ -70,8 +70,11 @@ pub fn read(path: &Path, reader: impl BufRead) -> Result<Report, InputError> {
             continue;
         }
         let bad = |what: String| InputError::new(path, what, fix).at(line_no, None);
-        let line: Line = serde_json::from_str(text)
-            .map_err(|e| bad(format!("not a k6 JSON-lines record: {e}")))?;
+        // serde counts lines within the record: the file's line is ours, the column serde's.
+        let line: Line = serde_json::from_str(text).map_err(|e| {
+            InputError::json(path, "not a k6 JSON-lines record", &e, fix)
+                .at(line_no, Some(e.column() as u64))
+        })?;
         match line.kind {
             "Metric" => {
                 let d: MetricData = serde_json::from_str(line.data.get())

@@ -56,13 +56,8 @@ pub fn read(path: &Path, forced: Option<Format>) -> Result<Report, InputError> {
     reader
         .read_to_end(&mut text)
         .map_err(|e| InputError::io(path, &e))?;
-    let v: Value = serde_json::from_slice(&text).map_err(|e| {
-        let what = match e.is_eof() {
-            true => format!("not JSON (it ends early: truncated?): {e}"),
-            false => format!("not JSON: {e}"),
-        };
-        InputError::new(path, what, KNOWN).at(e.line() as u64, Some(e.column() as u64))
-    })?;
+    let v: Value =
+        serde_json::from_slice(&text).map_err(|e| InputError::json(path, "not JSON", &e, KNOWN))?;
     let format = match forced {
         Some(f) => {
             if !sniff_json_as(&v, f) {
@@ -214,53 +209,4 @@ pub(crate) fn finite(path: &Path, what: &str, x: f64, fix: &str) -> Result<f64, 
         format!("{what} is {x}: a value must be a finite number"),
         fix,
     ))
-}
-
-/// Read several reports of one format into one: their metrics must not share a name.
-pub fn read_all(
-    paths: &[std::path::PathBuf],
-    forced: Option<Format>,
-) -> Result<Report, InputError> {
-    let mut out: Option<Report> = None;
-    for p in paths {
-        let r = read(p, forced)?;
-        match &mut out {
-            None => out = Some(r),
-            Some(o) => {
-                if o.format != r.format {
-                    return Err(InputError::new(
-                        p,
-                        format!(
-                            "a {} report among {} reports",
-                            r.format.name(),
-                            o.format.name()
-                        ),
-                        "give the reports of one tool per run of the gate",
-                    ));
-                }
-                let shift = o.tag_sets.len() as u32;
-                o.tag_sets.extend(r.tag_sets);
-                for mut m in r.metrics {
-                    if o.get(&m.name).is_some() {
-                        return Err(InputError::new(
-                            p,
-                            format!("{:?} is in more than one report", m.name),
-                            "give each benchmark once, or run the gate once per report",
-                        ));
-                    }
-                    for t in &mut m.sample_tags {
-                        *t += shift;
-                    }
-                    o.metrics.push(m);
-                }
-            }
-        }
-    }
-    out.ok_or_else(|| {
-        InputError::new(
-            gates_core::error::Origin::command_line(),
-            "no report given",
-            "name a report",
-        )
-    })
 }

@@ -430,7 +430,7 @@ pub fn parse_bytes(
     let format = match forced {
         Some(f) => f,
         None => detect(text, value.as_ref()).ok_or_else(|| match serde_json::from_str::<Value>(text) {
-            Err(e) => InputError::new(path, format!("not JSON: {e}"), "pass the scanner's JSON or SARIF output (truncated file?)").at(e.line() as u64, Some(e.column() as u64)),
+            Err(e) => InputError::json(path, "not JSON", &e, "pass the scanner's JSON or SARIF output (truncated file?)"),
             Ok(_) => InputError::new(path, "not a report this gate reads", "supported: SARIF 2.1.0, Bandit, Semgrep, Checkov, Gitleaks, TruffleHog, Trivy, Grype, OSV-Scanner, pip-audit, npm audit, cargo-audit, Safety; pass --format to force one"),
         })?,
     };

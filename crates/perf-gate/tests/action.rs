@@ -1,0 +1,86 @@
+//! The `perf` composite action run the way the runner runs it, against this build.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use gates_testkit::action::{check_readme, run_composite, ActionRun, Job};
+
+fn action_dir() -> PathBuf {
+    common::root().join("perf")
+}
+
+#[test]
+fn action_readme_lists_every_input_and_output() {
+    check_readme(&action_dir());
+}
+
+fn action(given: &[(&str, &str)]) -> (ActionRun, tempfile::TempDir) {
+    let ws = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(common::fixture(""), ws.path().join("f")).unwrap();
+    let mut env = BTreeMap::new();
+    env.insert(
+        "GATES_LOCAL_BIN".to_string(),
+        Path::new(env!("CARGO_BIN_EXE_perf-gate"))
+            .parent()
+            .unwrap()
+            .display()
+            .to_string(),
+    );
+    let job = Job {
+        workspace: ws.path().to_path_buf(),
+        env,
+        token: "ghs_action_test".into(),
+    };
+    (run_composite(&action_dir(), given, &job), ws)
+}
+
+#[test]
+fn a_k6_run_over_its_limits_fails_with_outputs_and_summary() {
+    let (run, ws) = action(&[
+        ("report", "f/k6/k6.jsonl"),
+        (
+            "thresholds",
+            "http_req_duration: p(95)<500ms\nhttp_req_failed: rate<0.01\n",
+        ),
+    ]);
+    assert!(!run.success, "{:#?}", run.steps);
+    assert_eq!(run.outputs["verdict"], "fail");
+    assert!(
+        run.stdout().contains("::error title=perf/threshold"),
+        "{}",
+        run.stdout()
+    );
+    assert!(
+        run.summary().contains("http_req_failed"),
+        "{}",
+        run.summary()
+    );
+    let doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.path().join("gates-results/perf.json")).unwrap(),
+    )
+    .unwrap();
+    gates_testkit::generated::assert_valid_result(&doc);
+    assert_eq!(doc["metrics"]["thresholds"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_benchmark_pair_with_a_percent_max_regression_and_rounds() {
+    let (run, _ws) = action(&[
+        ("report", "f/pytest-benchmark/rerun.json"),
+        ("baseline", "f/pytest-benchmark/base.json"),
+        ("max-regression", "10%"),
+    ]);
+    assert!(run.success, "{:#?}", run.steps);
+    assert_eq!(run.outputs["verdict"], "pass");
+    assert_eq!(run.outputs["regressions"], "0");
+    let (run, _ws) = action(&[
+        ("report", "f/hyperfine/rounds/head-*.json"),
+        (
+            "baseline",
+            "f/hyperfine/rounds/base-1.json f/hyperfine/rounds/base-2.json\nf/hyperfine/rounds/base-3.json",
+        ),
+    ]);
+    assert_eq!(run.outputs["regressions"], "1", "{:#?}", run.steps);
+}
