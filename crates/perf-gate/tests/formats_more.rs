@@ -885,3 +885,52 @@ fn pytest_benchmarks_keep_their_file() {
         .unwrap();
     assert_eq!((loc.file.as_str(), loc.line), ("bench_fast.py", None));
 }
+
+/// Every text field of every new real and schema fixture carrying workflow-command text (the
+/// criterion files with their benchmark.json, whose `full_id` names the benchmark): the gate
+/// judges or stops, and nothing it prints is a command it did not mean.
+#[test]
+fn hostile_text_in_the_new_formats_never_becomes_a_workflow_command() {
+    use gates_testkit::runner::{assert_run_inert, hostile_variant};
+    let d = tempfile::tempdir().unwrap();
+    let reports = [
+        "k6-handle-summary/handle-summary.json",
+        "locust/locust_stats.csv",
+        "locust/locust_stats_history.csv",
+        "locust/locust.json",
+        "criterion/sort_500/new/estimates.json",
+        "criterion/sort_500/new/sample.json",
+        "criterion/sort_500/change/estimates.json",
+        "criterion/bencher.txt",
+        "gbench/gbench.json",
+        "go/bench.txt",
+        "jmh/schema-jmh.json",
+        "bdn/schema-bdn-full.json",
+        "gab/schema-custom-smaller.json",
+        "bmf/schema-bmf.json",
+    ];
+    let hostile = |rel: &str| {
+        let to = d.path().join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(&to, hostile_variant(&std::fs::read(fixture(rel)).unwrap())).unwrap();
+    };
+    hostile("criterion/sort_500/new/benchmark.json");
+    let mut judged = 0;
+    for rel in reports {
+        hostile(rel);
+        let summary = d.path().join("summary.md");
+        let o = common::gate(
+            d.path(),
+            &[rel, "--baseline", rel, "--print", "github"],
+            &[
+                ("GITHUB_ACTIONS", "true"),
+                ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+            ],
+        );
+        if assert_run_inert(rel, &o) {
+            judged += 1;
+        }
+    }
+    // The ten JSON documents stay valid with hostile strings, so those at least are judged.
+    assert!(judged >= 10, "only {judged} hostile reports were judged");
+}
