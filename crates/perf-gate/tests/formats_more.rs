@@ -934,3 +934,20 @@ fn hostile_text_in_the_new_formats_never_becomes_a_workflow_command() {
     // The ten JSON documents stay valid with hostile strings, so those at least are judged.
     assert!(judged >= 10, "only {judged} hostile reports were judged");
 }
+
+/// locust's and criterion's files beside the reports are named for what they are, with the
+/// file to give instead.
+#[test]
+fn companion_files_say_which_file_to_give() {
+    for (name, want) in [
+        ("locust/locust_failures.csv", "_stats.csv"),
+        ("locust/locust_exceptions.csv", "_stats.csv"),
+        ("criterion/sort_500/new/benchmark.json", "sample.json"),
+        ("criterion/sort_500/new/tukey.json", "sample.json"),
+    ] {
+        let err = formats::read(&fixture(name), None)
+            .expect_err(name)
+            .to_string();
+        assert!(err.contains(want), "{name}: {err}");
+    }
+}

@@ -34,6 +34,14 @@ pub fn sniff(v: &Value) -> Option<Format> {
     }
 }
 
+/// Whether parsed JSON is one of criterion's files beside the measurements: `benchmark.json`
+/// (the id) or `tukey.json` (four outlier fences).
+pub fn is_companion(v: &Value) -> bool {
+    v.get("full_id").is_some() && v.get("directory_name").is_some()
+        || v.as_array()
+            .is_some_and(|a| a.len() == 4 && a.iter().all(Value::is_number))
+}
+
 #[derive(Deserialize)]
 struct Estimate {
     point_estimate: f64,

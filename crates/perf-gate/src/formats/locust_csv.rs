@@ -28,6 +28,19 @@ pub fn sniff(first: &str) -> Option<Format> {
     }
 }
 
+/// Which of locust's other `--csv` files (failures, exceptions) header `first` is, if any:
+/// given by a glob over the prefix, they are named rather than called unreadable.
+pub fn companion(first: &str) -> Option<&'static str> {
+    let first = first.trim_start_matches('\u{feff}');
+    if first.starts_with("Method,Name,Error,Occurrences") {
+        Some("failures")
+    } else if first.starts_with("Count,Message,Traceback,Nodes") {
+        Some("exceptions")
+    } else {
+        None
+    }
+}
+
 /// Split one CSV record (RFC 4180 quoting; locust quotes names that hold commas).
 fn split(line: &str) -> Vec<String> {
     let mut out = Vec::new();

@@ -39,6 +39,15 @@ pub fn read(path: &Path, forced: Option<Format>) -> Result<Report, InputError> {
     // The first block tells a text format (streamed) from a JSON document (parsed whole).
     let head = reader.fill_buf().map_err(|e| InputError::io(path, &e))?;
     let head = String::from_utf8_lossy(head).into_owned();
+    if forced.is_none() {
+        if let Some(what) = locust_csv::companion(head.lines().next().unwrap_or("")) {
+            return Err(InputError::new(
+                path,
+                format!("this is locust's {what} CSV, which holds no statistics"),
+                "give `<prefix>_stats.csv` (or `_stats_history.csv`) from the same `--csv <prefix>` run",
+            ));
+        }
+    }
     let text = match forced {
         Some(f) => f.is_text().then_some(f),
         None => sniff_text(&head),
@@ -58,20 +67,34 @@ pub fn read(path: &Path, forced: Option<Format>) -> Result<Report, InputError> {
         .map_err(|e| InputError::io(path, &e))?;
     let v: Value =
         serde_json::from_slice(&text).map_err(|e| InputError::json(path, "not JSON", &e, KNOWN))?;
-    let format = match forced {
-        Some(f) => {
-            if !sniff_json_as(&v, f) {
-                return Err(InputError::new(
-                    path,
-                    format!("not a {} report", f.name()),
-                    "check --format, or leave it out to recognise the format from the content",
-                ));
+    let format =
+        match forced {
+            Some(f) => {
+                if !sniff_json_as(&v, f) {
+                    return Err(InputError::new(
+                        path,
+                        format!("not a {} report", f.name()),
+                        "check --format, or leave it out to recognise the format from the content",
+                    ));
+                }
+                f
             }
-            f
-        }
-        None => sniff_json(&v)
-            .ok_or_else(|| InputError::new(path, "not a report the perf gate reads", KNOWN))?,
-    };
+            None => match sniff_json(&v) {
+                Some(f) => f,
+                None if criterion::is_companion(&v) => return Err(InputError::new(
+                    path,
+                    "this is criterion's benchmark.json or tukey.json, which holds no measurements",
+                    "give sample.json (raw samples) or estimates.json from the same directory",
+                )),
+                None => {
+                    return Err(InputError::new(
+                        path,
+                        "not a report the perf gate reads",
+                        KNOWN,
+                    ))
+                }
+            },
+        };
     match format {
         Format::K6Summary => k6_summary::read(path, &v),
         Format::K6HandleSummary => k6_handle_summary::read(path, &v),
