@@ -66,7 +66,7 @@ pub struct Comparison {
     /// Benchmark name.
     pub name: String,
     /// Unit of `base` and `head`.
-    pub unit: &'static str,
+    pub unit: String,
     /// Base centre (median with samples, else mean).
     pub base: f64,
     /// Head centre.
@@ -278,10 +278,10 @@ pub fn add_intervals<'a>(
 
 /// Compare one benchmark (before the Holm correction and the verdict).
 pub fn compare_one(base: &Metric, head: &Metric, s: &Settings) -> Comparison {
-    let direction = head.direction();
+    let direction = head.direction;
     let mk = |b: f64, h: f64, ci, p, method, n| Comparison {
         name: head.name.clone(),
-        unit: head.unit.name(),
+        unit: head.unit.name().to_string(),
         base: b,
         head: h,
         change: if b != 0.0 { h / b - 1.0 } else { 0.0 },
@@ -361,7 +361,7 @@ pub fn compare_history(segment: &[f64], head: &Metric) -> Comparison {
     };
     Comparison {
         name: head.name.clone(),
-        unit: head.unit.name(),
+        unit: head.unit.name().to_string(),
         base: mean,
         head: x,
         change: if mean != 0.0 { x / mean - 1.0 } else { 0.0 },
@@ -370,7 +370,7 @@ pub fn compare_history(segment: &[f64], head: &Metric) -> Comparison {
         raw_p: p,
         method: Method::History,
         verdict: Verdict::Unchanged,
-        direction: head.direction(),
+        direction: head.direction,
         n: (n, head.samples.len().max(1)),
     }
 }
@@ -469,7 +469,7 @@ mod tests {
     fn holm_is_step_down() {
         let mk = |p| Comparison {
             name: String::new(),
-            unit: "s",
+            unit: "s".into(),
             base: 1.0,
             head: 2.0,
             change: 1.0,

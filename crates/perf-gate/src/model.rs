@@ -40,34 +40,97 @@ impl Kind {
     }
 }
 
-/// The unit of a metric's values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The unit of a metric's values: the producing tool's own unit, kept so the numbers read as the
+/// tool printed them.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unit {
-    /// Milliseconds (k6 `contains: time`).
+    /// Nanoseconds (criterion, Go `ns/op`, Google Benchmark, BenchmarkDotNet).
+    Nanos,
+    /// Microseconds (Google Benchmark `us`, JMH `us/op`).
+    Micros,
+    /// Milliseconds (k6 `contains: time`, locust).
     Millis,
     /// Seconds (pytest-benchmark, hyperfine).
     Seconds,
-    /// Bytes (k6 `contains: data`).
+    /// Bytes (k6 `contains: data`, Go `B/op`, BenchmarkDotNet allocated memory).
     Bytes,
-    /// No unit (counts, rates, gauges).
+    /// Allocations (Go `allocs/op`).
+    Allocs,
+    /// Operations (requests, items, iterations) per second: a throughput.
+    OpsPerSec,
+    /// Bytes per second: a throughput.
+    BytesPerSec,
+    /// No unit (counts, rates, gauges, relative changes).
     Plain,
+    /// A unit the tool names and the gate does not interpret (Go `b.ReportMetric`,
+    /// github-action-benchmark and Bencher BMF `unit` strings).
+    Custom(String),
 }
 
 impl Unit {
     /// Short name for tables.
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &str {
         match self {
+            Unit::Nanos => "ns",
+            Unit::Micros => "us",
             Unit::Millis => "ms",
             Unit::Seconds => "s",
             Unit::Bytes => "B",
+            Unit::Allocs => "allocs",
+            Unit::OpsPerSec => "ops/s",
+            Unit::BytesPerSec => "B/s",
             Unit::Plain => "",
+            Unit::Custom(s) => s,
         }
     }
 
     /// Whether values are durations (lower is better).
-    pub fn is_time(self) -> bool {
-        matches!(self, Unit::Millis | Unit::Seconds)
+    pub fn is_time(&self) -> bool {
+        self.seconds().is_some()
     }
+
+    /// Seconds per unit, for durations.
+    pub fn seconds(&self) -> Option<f64> {
+        match self {
+            Unit::Nanos => Some(1e-9),
+            Unit::Micros => Some(1e-6),
+            Unit::Millis => Some(1e-3),
+            Unit::Seconds => Some(1.0),
+            _ => None,
+        }
+    }
+
+    /// A duration unit by its usual short name (`ns`, `us`, `µs`, `ms`, `s`).
+    pub fn time(name: &str) -> Option<Unit> {
+        Some(match name {
+            "ns" => Unit::Nanos,
+            "us" | "µs" | "μs" => Unit::Micros,
+            "ms" => Unit::Millis,
+            "s" => Unit::Seconds,
+            _ => return None,
+        })
+    }
+
+    /// Which way is better when nothing else is known: throughputs higher, everything else
+    /// (times, sizes, counts) lower.
+    pub fn direction(&self) -> Direction {
+        match self {
+            Unit::OpsPerSec | Unit::BytesPerSec => Direction::HigherIsBetter,
+            Unit::Custom(s) if is_rate_unit(s) => Direction::HigherIsBetter,
+            _ => Direction::LowerIsBetter,
+        }
+    }
+}
+
+/// Whether a tool's unit string is "something per time" (`MB/s`, `ops/sec`, `req/s`): a
+/// throughput, higher is better.
+pub fn is_rate_unit(unit: &str) -> bool {
+    unit.rsplit_once('/').is_some_and(|(_, per)| {
+        matches!(
+            per.trim(),
+            "s" | "sec" | "second" | "ms" | "us" | "µs" | "ns" | "min"
+        )
+    })
 }
 
 /// Which way is better for the compared value.
@@ -77,6 +140,15 @@ pub enum Direction {
     LowerIsBetter,
     /// Throughput, success rates.
     HigherIsBetter,
+}
+
+/// Where a benchmark is defined, when the format names it (annotations point there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// Source file, as the report names it (relative to where the tool ran).
+    pub file: String,
+    /// 1-based line, when the report gives one.
+    pub line: Option<u64>,
 }
 
 /// One tag set, shared by the samples that carry it (k6 tags).
@@ -91,6 +163,12 @@ pub struct Metric {
     pub kind: Kind,
     /// Its unit.
     pub unit: Unit,
+    /// Which way is better, set by the format that read it (the unit's default unless the
+    /// format knows better: JMH throughput modes, github-action-benchmark
+    /// `customBiggerIsBetter`, k6 `checks`).
+    pub direction: Direction,
+    /// The benchmark's source file and line, when the format names them.
+    pub location: Option<Location>,
     /// Raw samples, in `unit`, when the format has them.
     pub samples: Vec<f64>,
     /// Index into [`Report::tag_sets`] of each sample's tags (k6 JSON-lines only; empty
@@ -118,13 +196,35 @@ pub struct Summary {
     pub n: u64,
 }
 
+impl Summary {
+    /// Mean, sample standard deviation (n − 1) and count of `v`; `None` when empty.
+    pub fn of(v: &[f64]) -> Option<Summary> {
+        let n = v.len();
+        if n == 0 {
+            return None;
+        }
+        let mean = v.iter().sum::<f64>() / n as f64;
+        let var = match n {
+            1 => 0.0,
+            _ => v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64,
+        };
+        Some(Summary {
+            mean,
+            stddev: var.sqrt(),
+            n: n as u64,
+        })
+    }
+}
+
 impl Metric {
-    /// A metric with no data yet.
+    /// A metric with no data yet, its direction the unit's default ([`Unit::direction`]).
     pub fn new(name: impl Into<String>, kind: Kind, unit: Unit) -> Metric {
         Metric {
             name: name.into(),
             kind,
+            direction: unit.direction(),
             unit,
+            location: None,
             samples: Vec::new(),
             sample_tags: Vec::new(),
             given: BTreeMap::new(),
@@ -134,13 +234,18 @@ impl Metric {
         }
     }
 
-    /// The direction of the compared value: lower for times and sizes; for rates, k6's
-    /// `checks` is higher-is-better and everything else (`http_req_failed`) lower.
-    pub fn direction(&self) -> Direction {
-        match (self.kind, self.name.as_str()) {
-            (Kind::Rate, "checks") => Direction::HigherIsBetter,
-            _ => Direction::LowerIsBetter,
-        }
+    /// The same metric, with `direction`.
+    pub fn with_direction(mut self, direction: Direction) -> Metric {
+        self.direction = direction;
+        self
+    }
+
+    /// Keep `samples` as the metric's raw samples, with their mean, standard deviation and
+    /// count as its summary (for the formats whose statistics are of these samples).
+    pub fn set_samples(&mut self, samples: Vec<f64>) {
+        self.summary = Summary::of(&samples);
+        self.has_samples = !samples.is_empty();
+        self.samples = samples;
     }
 
     /// A statistic by its threshold name, from the samples (restricted to the samples whose
@@ -277,10 +382,45 @@ pub enum Format {
     K6Jsonl,
     /// `k6 run --summary-export=<file>` (the legacy summary JSON).
     K6Summary,
+    /// The `data` object k6 passes to `handleSummary()`, written with `JSON.stringify`.
+    K6HandleSummary,
+    /// `locust --csv <prefix>`: `<prefix>_stats.csv`.
+    LocustStats,
+    /// `locust --csv <prefix>`: `<prefix>_stats_history.csv` (the last row of each name).
+    LocustHistory,
+    /// `locust --json` (or `--json-file`).
+    LocustJson,
     /// `pytest --benchmark-json=<file>` (or a `--benchmark-save` file).
     PytestBenchmark,
     /// `hyperfine --export-json <file>`.
     Hyperfine,
+    /// criterion `target/criterion/<bench>/{new,base}/estimates.json`.
+    CriterionEstimates,
+    /// criterion `target/criterion/<bench>/{new,base}/sample.json` (raw iteration times).
+    CriterionSample,
+    /// criterion `target/criterion/<bench>/change/estimates.json` (relative change).
+    CriterionChange,
+    /// `cargo bench -- --output-format bencher` (criterion or libtest): `test … bench: …`.
+    CriterionBencher,
+    /// Google Benchmark `--benchmark_format=json` / `--benchmark_out_format=json`.
+    GoogleBenchmark,
+    /// `go test -bench` text output.
+    GoBench,
+    /// JMH `-rf json`.
+    Jmh,
+    /// BenchmarkDotNet's full JSON exporter.
+    #[value(name = "benchmarkdotnet")]
+    BenchmarkDotNet,
+    /// github-action-benchmark custom JSON, direction from each unit (recognised from the
+    /// content, which does not say which `tool` it was written for).
+    #[value(name = "github-action-benchmark")]
+    GabCustom,
+    /// github-action-benchmark custom JSON for `tool: customSmallerIsBetter`.
+    CustomSmallerIsBetter,
+    /// github-action-benchmark custom JSON for `tool: customBiggerIsBetter`.
+    CustomBiggerIsBetter,
+    /// Bencher Metric Format (BMF) JSON.
+    Bmf,
 }
 
 impl Format {
@@ -289,15 +429,51 @@ impl Format {
         match self {
             Format::K6Jsonl => "k6 JSON-lines",
             Format::K6Summary => "k6 summary export",
+            Format::K6HandleSummary => "k6 handleSummary data",
+            Format::LocustStats => "locust CSV stats",
+            Format::LocustHistory => "locust CSV stats history",
+            Format::LocustJson => "locust JSON",
             Format::PytestBenchmark => "pytest-benchmark",
             Format::Hyperfine => "hyperfine",
+            Format::CriterionEstimates => "criterion estimates",
+            Format::CriterionSample => "criterion sample",
+            Format::CriterionChange => "criterion change estimates",
+            Format::CriterionBencher => "bencher text (cargo bench --output-format bencher)",
+            Format::GoogleBenchmark => "Google Benchmark JSON",
+            Format::GoBench => "go test -bench text",
+            Format::Jmh => "JMH JSON",
+            Format::BenchmarkDotNet => "BenchmarkDotNet JSON",
+            Format::GabCustom => "github-action-benchmark custom JSON",
+            Format::CustomSmallerIsBetter => "github-action-benchmark customSmallerIsBetter JSON",
+            Format::CustomBiggerIsBetter => "github-action-benchmark customBiggerIsBetter JSON",
+            Format::Bmf => "Bencher Metric Format JSON",
         }
     }
 
     /// Whether its metrics are benchmarks to compare against a baseline (every one), or load
-    /// test metrics of which only the end-to-end durations are compared.
+    /// test metrics (k6, locust) of which only the end-to-end durations are compared.
     pub fn is_benchmark(self) -> bool {
-        matches!(self, Format::PytestBenchmark | Format::Hyperfine)
+        !matches!(
+            self,
+            Format::K6Jsonl
+                | Format::K6Summary
+                | Format::K6HandleSummary
+                | Format::LocustStats
+                | Format::LocustHistory
+                | Format::LocustJson
+        )
+    }
+
+    /// Whether it is a text format, streamed line by line.
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            Format::K6Jsonl
+                | Format::LocustStats
+                | Format::LocustHistory
+                | Format::GoBench
+                | Format::CriterionBencher
+        )
     }
 }
 

@@ -24,7 +24,7 @@ fn ci_or_p(c: &Comparison) -> String {
 fn row(c: &Comparison) -> BenchmarkRow {
     BenchmarkRow {
         name: c.name.clone(),
-        unit: c.unit.into(),
+        unit: c.unit.clone(),
         base: c.base,
         head: c.head,
         change: c.change,

@@ -248,10 +248,10 @@ pub fn evaluate(t: &Threshold, report: &Report, origin: &Path) -> Result<Evaluat
         LimitUnit::Percent if is_share => raw * 100.0,
         LimitUnit::Percent => return Err(unit_err("% is for rates")),
         LimitUnit::Time(s) if m.unit.is_time() && !matches!(t.stat, Stat::Count) => {
-            raw * seconds(m.unit) / s
+            raw * seconds(&m.unit) / s
         }
         LimitUnit::Time(_) => return Err(unit_err(&format!("{:?} is not a time", m.name))),
-        LimitUnit::OpsPerSec if m.unit.is_time() && raw > 0.0 => 1.0 / (raw * seconds(m.unit)),
+        LimitUnit::OpsPerSec if m.unit.is_time() && raw > 0.0 => 1.0 / (raw * seconds(&m.unit)),
         LimitUnit::OpsPerSec => return Err(unit_err("ops/s is for per-operation times")),
         LimitUnit::Bytes(b) if m.unit == Unit::Bytes => raw / b,
         LimitUnit::Bytes(_) => return Err(unit_err(&format!("{:?} is not a size", m.name))),
@@ -263,11 +263,8 @@ pub fn evaluate(t: &Threshold, report: &Report, origin: &Path) -> Result<Evaluat
     })
 }
 
-fn seconds(u: Unit) -> f64 {
-    match u {
-        Unit::Millis => 1e-3,
-        _ => 1.0,
-    }
+fn seconds(u: &Unit) -> f64 {
+    u.seconds().unwrap_or(1.0)
 }
 
 #[cfg(test)]

@@ -93,7 +93,8 @@ pub fn read(path: &Path, reader: impl BufRead) -> Result<Report, InputError> {
                 };
                 if !index.contains_key(&line.metric) {
                     index.insert(line.metric.clone(), metrics.len());
-                    let mut m = Metric::new(line.metric, kind, unit);
+                    let direction = crate::formats::k6_direction(kind, &line.metric);
+                    let mut m = Metric::new(line.metric, kind, unit).with_direction(direction);
                     m.has_samples = true;
                     m.declared_thresholds = d.thresholds;
                     metrics.push(m);

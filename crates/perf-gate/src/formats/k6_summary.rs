@@ -11,7 +11,9 @@ use crate::model::{Format, Kind, Metric, Report, Unit};
 
 /// Whether parsed JSON is a k6 summary export.
 pub fn sniff(v: &Value) -> bool {
-    v.get("root_group").is_some() && v.get("metrics").is_some_and(Value::is_object)
+    v.get("root_group").is_some()
+        && v.get("metrics").is_some_and(Value::is_object)
+        && !crate::formats::k6_handle_summary::sniff(v)
 }
 
 /// Read a parsed summary export.
@@ -43,7 +45,8 @@ pub fn read(path: &Path, v: &Value) -> Result<Report, InputError> {
             _ if name.starts_with("data_") => Unit::Bytes,
             _ => Unit::Plain,
         };
-        let mut metric = Metric::new(name.clone(), kind, unit);
+        let mut metric = Metric::new(name.clone(), kind, unit.clone())
+            .with_direction(crate::formats::k6_direction(kind, name));
         for (k, val) in m {
             if k == "thresholds" {
                 continue;

@@ -9,7 +9,7 @@ use gates_core::InputError;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::{Format, Kind, Metric, Report, Summary, Unit};
+use crate::model::{Format, Kind, Location, Metric, Report, Summary, Unit};
 
 /// Whether parsed JSON is a pytest-benchmark report.
 pub fn sniff(v: &Value) -> bool {
@@ -59,7 +59,9 @@ pub fn read(path: &Path, v: &Value) -> Result<Report, InputError> {
                 fix,
             ));
         }
+        let location = location(&b.fullname);
         let mut m = Metric::new(b.fullname, Kind::Trend, Unit::Seconds);
+        m.location = location;
         for (k, x) in [
             ("min", s.min),
             ("max", s.max),
@@ -84,5 +86,15 @@ pub fn read(path: &Path, v: &Value) -> Result<Report, InputError> {
         format: Format::PytestBenchmark,
         metrics: out,
         tag_sets: Vec::new(),
+    })
+}
+
+/// The test file of a pytest node id (`tests/bench_x.py::test_y[param]`), relative to where
+/// pytest ran; pytest-benchmark does not record the line.
+fn location(fullname: &str) -> Option<Location> {
+    let (file, _) = fullname.split_once("::")?;
+    file.ends_with(".py").then(|| Location {
+        file: file.to_string(),
+        line: None,
     })
 }
