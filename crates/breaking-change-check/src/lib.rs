@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod diff;
+pub mod graphql;
 pub mod gate;
 pub mod ignore;
 pub mod json;
