@@ -13,11 +13,19 @@ use super::{
     Schema, Type, TypeRef, Usage, DEFAULT_DEPRECATION,
 };
 
+const ONE_OF: &str = "directive @oneOf on INPUT_OBJECT\n";
+
 /// Parse and validate the SDL `files` (path, text) as one schema.
 pub fn load(files: &[(String, String)]) -> Result<Schema, InputError> {
     let mut builder = apollo_compiler::Schema::builder().adopt_orphan_extensions();
     for (path, text) in files {
         builder = builder.parse(text.as_str(), path);
+    }
+    // graphql-js (and so graphql-inspector) knows `@oneOf` as built in; apollo-compiler 1.x
+    // does not yet, so it is defined here unless a file defines it.
+    let defines = |t: &str| t.contains("directive @oneOf");
+    if files.iter().any(|(_, t)| t.contains("@oneOf")) && !files.iter().any(|(_, t)| defines(t)) {
+        builder = builder.parse(ONE_OF, "(built-in @oneOf)");
     }
     let built = builder.build().map_err(|e| first_error(&e.errors))?;
     let valid = built.validate().map_err(|e| first_error(&e.errors))?;
