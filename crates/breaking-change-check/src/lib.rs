@@ -7,8 +7,8 @@
 
 pub mod config;
 pub mod diff;
-pub mod graphql;
 pub mod gate;
+pub mod graphql;
 pub mod ignore;
 pub mod json;
 pub mod rules;

@@ -174,7 +174,12 @@ impl Cmp<'_> {
 
     fn roots(&mut self, base: &Schema, head: &Schema) {
         let roots = [
-            ("query", &base.query, &head.query, "SCHEMA_QUERY_TYPE_CHANGED"),
+            (
+                "query",
+                &base.query,
+                &head.query,
+                "SCHEMA_QUERY_TYPE_CHANGED",
+            ),
             (
                 "mutation",
                 &base.mutation,
@@ -845,10 +850,8 @@ impl Cmp<'_> {
             );
         }
         if b.deprecated != h.deprecated {
-            let dflt = |r: &Option<String>| {
-                r.as_deref()
-                    .is_none_or(|r| r == super::DEFAULT_DEPRECATION)
-            };
+            let dflt =
+                |r: &Option<String>| r.as_deref().is_none_or(|r| r == super::DEFAULT_DEPRECATION);
             let (id, kind, path, what) = if dflt(&b.deprecated) {
                 (
                     "graphql-enum-value-deprecation-reason-added",
