@@ -35,6 +35,10 @@ pub struct Change {
     pub file: String,
     /// The 1-based line in that file.
     pub line: u32,
+    /// The GraphQL schema coordinate (`Type.field`, `Type.field(arg:)`) of a GraphQL change.
+    pub coordinate: Option<String>,
+    /// The peer tool's own name for the change (graphql-inspector's `FIELD_REMOVED`).
+    pub tool_rule: Option<&'static str>,
 }
 
 /// Which side of the exchange a schema is on, and what it describes: it picks the rule ids.
@@ -141,6 +145,8 @@ impl<'a> Cmp<'a> {
             message,
             file: self.head.docs[at.0].path.clone(),
             line: at.1,
+            coordinate: None,
+            tool_rule: None,
         });
     }
 

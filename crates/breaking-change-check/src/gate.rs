@@ -9,6 +9,7 @@ use gates_core::{Context, Finding, InputError, Level, Outcome, Section, Verdict}
 use serde::Serialize;
 
 use crate::diff::{self, Change};
+use crate::graphql;
 use crate::rules;
 use crate::source::{Read, Source};
 use crate::spec::Spec;
@@ -54,7 +55,9 @@ pub struct Evaluation {
 }
 
 /// Load `pair` from the two sources and compare; a spec missing in base is reported as added,
-/// one missing in head as one breaking finding.
+/// one missing in head as one breaking finding. GraphQL SDL files (`.graphql`, `.gql`) named
+/// in one run are one schema (a type may be extended in another file); an introspection
+/// result or an OpenAPI description is a spec of its own.
 pub fn evaluate(
     pairs: &[Pair],
     base: &Source,
@@ -63,9 +66,20 @@ pub fn evaluate(
     today: &str,
 ) -> Result<Evaluation, InputError> {
     let mut eval = Evaluation::default();
+    let mut sdl = Vec::new();
     for pair in pairs {
         let head_text = head.read(&pair.head)?;
         let base_text = base.read(&pair.base)?;
+        let sniff = match (&head_text, &base_text) {
+            (Read::Text(t), _) => graphql::format_of(&pair.head, t),
+            (_, Read::Text(t)) => graphql::format_of(&pair.base, t),
+            _ => graphql::format_of(&pair.head, ""),
+        };
+        if sniff == graphql::Format::Sdl {
+            sdl.push((pair, base_text, head_text));
+            continue;
+        }
+        let graphql = sniff == graphql::Format::Introspection;
         match (base_text, head_text) {
             (Read::Missing, Read::Missing) => {
                 return Err(InputError::new(
@@ -74,33 +88,19 @@ pub fn evaluate(
                     "name an existing spec",
                 ))
             }
-            (Read::Missing, Read::Text(_)) => {
-                Spec::load(&pair.head, &|p| head.require(p))?;
-                eval.added.push(pair.head.clone());
-                let rule = rules::rule("spec-added").expect("catalogued");
-                eval.changes.push(Leveled {
-                    level: levels.of(rule.id),
-                    change: Change {
-                        rule,
-                        op: None,
-                        message: format!("spec `{}` added (nothing to compare with)", pair.head),
-                        file: pair.head.clone(),
-                        line: 1,
-                    },
-                });
+            (Read::Missing, Read::Text(t)) => {
+                if graphql {
+                    graphql::load(&[(pair.head.clone(), t)])?;
+                } else {
+                    Spec::load(&pair.head, &|p| head.require(p))?;
+                }
+                added(&mut eval, levels, &pair.head);
             }
-            (Read::Text(_), Read::Missing) => {
-                let rule = rules::rule("spec-removed").expect("catalogued");
-                eval.changes.push(Leveled {
-                    level: levels.of(rule.id),
-                    change: Change {
-                        rule,
-                        op: None,
-                        message: format!("spec `{}` deleted", pair.head),
-                        file: pair.head.clone(),
-                        line: 1,
-                    },
-                });
+            (Read::Text(_), Read::Missing) => removed(&mut eval, levels, &pair.head),
+            (Read::Text(bt), Read::Text(ht)) if graphql => {
+                let b = graphql::load(&[(pair.base.clone(), bt)])?;
+                let h = graphql::load(&[(pair.head.clone(), ht)])?;
+                push_graphql(&mut eval, levels, &b, &h, today);
             }
             (Read::Text(_), Read::Text(_)) => {
                 let b = Spec::load(&pair.base, &|p| base.require(p))?;
@@ -114,6 +114,43 @@ pub fn evaluate(
             }
         }
     }
+    if !sdl.is_empty() {
+        let texts = |base_side: bool| -> Vec<(String, String)> {
+            sdl.iter()
+                .filter_map(|(pair, b, h)| match (base_side, b, h) {
+                    (true, Read::Text(t), _) => Some((pair.base.clone(), t.clone())),
+                    (false, _, Read::Text(t)) => Some((pair.head.clone(), t.clone())),
+                    _ => None,
+                })
+                .collect()
+        };
+        let (base_files, head_files) = (texts(true), texts(false));
+        match (base_files.is_empty(), head_files.is_empty()) {
+            (true, true) => {
+                return Err(InputError::new(
+                    &sdl[0].0.head,
+                    "file not found in base or head",
+                    "name an existing schema file",
+                ))
+            }
+            (true, false) => {
+                graphql::load(&head_files)?;
+                for (path, _) in &head_files {
+                    added(&mut eval, levels, path);
+                }
+            }
+            (false, true) => {
+                for (pair, _, _) in &sdl {
+                    removed(&mut eval, levels, &pair.head);
+                }
+            }
+            (false, false) => {
+                let b = graphql::load(&base_files)?;
+                let h = graphql::load(&head_files)?;
+                push_graphql(&mut eval, levels, &b, &h, today);
+            }
+        }
+    }
     eval.changes.sort_by(|a, b| {
         (a.level, &a.change.op, &a.change.file, a.change.line).cmp(&(
             b.level,
@@ -123,6 +160,70 @@ pub fn evaluate(
         ))
     });
     Ok(eval)
+}
+
+fn added(eval: &mut Evaluation, levels: &Levels, path: &str) {
+    eval.added.push(path.to_string());
+    let rule = rules::rule("spec-added").expect("catalogued");
+    eval.changes.push(Leveled {
+        level: levels.of(rule.id),
+        change: Change {
+            rule,
+            op: None,
+            message: format!("spec `{path}` added (nothing to compare with)"),
+            file: path.to_string(),
+            line: 1,
+            coordinate: None,
+            tool_rule: None,
+        },
+    });
+}
+
+fn removed(eval: &mut Evaluation, levels: &Levels, path: &str) {
+    let rule = rules::rule("spec-removed").expect("catalogued");
+    eval.changes.push(Leveled {
+        level: levels.of(rule.id),
+        change: Change {
+            rule,
+            op: None,
+            message: format!("spec `{path}` deleted"),
+            file: path.to_string(),
+            line: 1,
+            coordinate: None,
+            tool_rule: None,
+        },
+    });
+}
+
+/// The GraphQL changes as the gate's changes: grouped by their type (or `@directive`,
+/// `schema`), located in the head file that defines the spot.
+fn push_graphql(
+    eval: &mut Evaluation,
+    levels: &Levels,
+    base: &graphql::Schema,
+    head: &graphql::Schema,
+    today: &str,
+) {
+    for c in graphql::diff::compare(base, head, today) {
+        let group = c
+            .coordinate
+            .split(['.', '('])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        eval.changes.push(Leveled {
+            level: levels.of(c.rule.id),
+            change: Change {
+                rule: c.rule,
+                op: Some(group),
+                message: c.message,
+                file: head.files.get(c.at.file).cloned().unwrap_or_default(),
+                line: c.at.line,
+                coordinate: Some(c.coordinate),
+                tool_rule: Some(c.kind),
+            },
+        });
+    }
 }
 
 /// The gate's metrics in the result file.
@@ -186,7 +287,7 @@ pub fn outcome(
                 rules::level_name(c.level),
                 c.change.rule.id
             )),
-            tool_rule: None,
+            tool_rule: c.change.tool_rule.map(str::to_string),
         })
         .collect();
     let metrics = gates_core::result_file::metrics_map(&Metrics {

@@ -1,5 +1,5 @@
 //! The ignore file: accepted breaking changes, each keyed by rule id and operation
-//! (`GET /pets/{id}`), with a required reason and an optional expiry day. An expired entry no
+//! (`GET /pets/{id}`) or GraphQL schema coordinate (`Query.user(id:)`), with a required reason and an optional expiry day. An expired entry no
 //! longer applies; it and an entry that matches nothing (stale) are reported, so the file
 //! does not silently outlive the changes it was written for.
 //!
@@ -9,6 +9,9 @@
 //!     operation: GET /pets
 //!     reason: v1 clients never sent it (see #123)
 //!     expires: 2027-01-31
+//!   - rule: graphql-field-removed
+//!     coordinate: User.login
+//!     reason: announced in the March changelog
 //! ```
 
 use std::path::Path;
@@ -26,6 +29,9 @@ pub struct Entry {
     pub rule: String,
     /// `METHOD /path` as the finding names it; absent for changes with no operation.
     pub operation: Option<String>,
+    /// A GraphQL schema coordinate as the finding names it (`Type.field`,
+    /// `Type.field(arg:)`, `Enum.VALUE`, `@directive(arg:)`); instead of `operation`.
+    pub coordinate: Option<String>,
     /// Why the change is accepted (required, not empty).
     pub reason: String,
     /// Last day (YYYY-MM-DD, UTC) the entry applies.
@@ -46,7 +52,7 @@ pub fn load(path: &Path) -> Result<Vec<Entry>, InputError> {
         let err = InputError::new(
             path,
             gates_core::config::friendly(&e.to_string()),
-            "each entry has rule, operation, reason and optionally expires (YYYY-MM-DD)",
+            "each entry has rule, operation (or coordinate), reason and optionally expires (YYYY-MM-DD)",
         );
         match e.location() {
             Some(l) => err.at(l.line() as u64, Some(l.column() as u64)),
@@ -61,6 +67,9 @@ pub fn load(path: &Path) -> Result<Vec<Entry>, InputError> {
                 "give every entry a reason, and expires as YYYY-MM-DD",
             )
         };
+        if e.operation.is_some() && e.coordinate.is_some() {
+            return Err(bad("give operation or coordinate, not both"));
+        }
         if e.reason.trim().is_empty() {
             return Err(bad("the reason is empty"));
         }
@@ -86,7 +95,13 @@ pub fn apply(eval: &mut Evaluation, entries: &[Entry], today: &str) -> Vec<Strin
         let hit = entries.iter().enumerate().find(|(i, e)| {
             active[*i]
                 && (e.rule == c.change.rule.id || e.rule == short)
-                && e.operation.as_deref() == c.change.op.as_deref()
+                && match &e.coordinate {
+                    Some(coord) => c.change.coordinate.as_deref() == Some(coord.as_str()),
+                    None => {
+                        c.change.coordinate.is_none()
+                            && e.operation.as_deref() == c.change.op.as_deref()
+                    }
+                }
         });
         match hit {
             Some((i, _)) => {
@@ -101,7 +116,10 @@ pub fn apply(eval: &mut Evaluation, entries: &[Entry], today: &str) -> Vec<Strin
         let what = format!(
             "{} {}",
             e.rule,
-            e.operation.as_deref().unwrap_or("(no operation)")
+            e.coordinate
+                .as_deref()
+                .or(e.operation.as_deref())
+                .unwrap_or("(no operation)")
         );
         if !active[i] {
             notes.push(format!(

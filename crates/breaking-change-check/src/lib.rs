@@ -8,6 +8,7 @@
 pub mod config;
 pub mod diff;
 pub mod gate;
+pub mod graphql;
 pub mod ignore;
 pub mod json;
 pub mod rules;

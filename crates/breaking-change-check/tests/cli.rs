@@ -615,3 +615,71 @@ components:
         ]
     );
 }
+
+/// A GraphQL SDL pair end to end: a removed field fails at the head line of its type, an
+/// ignore entry keyed by the schema coordinate accepts it, and invalid SDL is exit 2 naming
+/// the file, line and column.
+#[test]
+fn a_graphql_field_removal_fails_is_ignorable_by_coordinate_and_bad_sdl_is_exit_2() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    write(
+        p,
+        "base.graphql",
+        "type Query {\n  user(id: ID!): User\n}\n\ntype User {\n  id: ID!\n  login: String!\n}\n",
+    );
+    write(
+        p,
+        "schema.graphql",
+        "type Query {\n  user(id: ID!): User\n}\n\ntype User {\n  id: ID!\n}\n",
+    );
+    let args = [
+        "--base-file",
+        "base.graphql",
+        "schema.graphql",
+        "--result",
+        "r.json",
+    ];
+    let o = run(p, &args);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r = result(p);
+    assert_eq!(r["metrics"]["breaking"], 1, "{r}");
+    let f = &r["findings"][0];
+    assert_eq!(f["rule"], "breaking-change/graphql-field-removed", "{r}");
+    assert_eq!(
+        (f["path"].as_str(), f["start_line"].as_u64()),
+        (Some("schema.graphql"), Some(5)),
+        "{r}"
+    );
+    assert!(f["message"].as_str().unwrap().contains("User.login"), "{r}");
+
+    write(
+        p,
+        "ignore.yaml",
+        "ignore:\n  - rule: graphql-field-removed\n    coordinate: User.login\n    reason: announced in March\n",
+    );
+    let mut with_ignore = args.to_vec();
+    with_ignore.extend(["--ignore", "ignore.yaml"]);
+    let o = run(p, &with_ignore);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(result(p)["metrics"]["ignored"], 1);
+
+    write(
+        p,
+        "ignore.yaml",
+        "ignore:\n  - rule: graphql-field-removed\n    coordinate: User.login\n    operation: GET /a\n    reason: both\n",
+    );
+    let o = run(p, &with_ignore);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("not both"), "{}", text(&o));
+
+    write(
+        p,
+        "schema.graphql",
+        "type Query {\n  user(id: ID!): User\n}\n\ntype User {\n  id: ID!\n  id: String\n}\n",
+    );
+    let o = run(p, &args);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("schema.graphql:"), "{}", text(&o));
+    assert_eq!(result(p)["verdict"], "error");
+}
