@@ -218,7 +218,7 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
             c.change * 100.0,
             c.method.name()
         );
-        checks.push(match c.verdict {
+        let check = match c.verdict {
             Verdict::Inconclusive => Check::unanswered(
                 rules::REGRESSION,
                 format!(
@@ -235,6 +235,14 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
                 ),
             ),
             v => Check::new(rules::REGRESSION, true, format!("{what}: {}", v.name())),
+        };
+        // The annotation goes on the benchmark's source when the format names it.
+        let at = head_index
+            .get(&c.name)
+            .and_then(|&i| report.metrics[i].location.as_ref());
+        checks.push(match at {
+            Some(l) => check.at(&l.file, l.line.and_then(|n| u32::try_from(n).ok())),
+            None => check,
         });
     }
     inputs.levels.apply(&mut checks);

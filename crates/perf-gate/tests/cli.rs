@@ -73,6 +73,14 @@ fn a_real_slowdown_regresses_and_a_rerun_of_the_same_code_does_not() {
     assert_eq!(sorted["verdict"], "regressed");
     assert_eq!(sorted["method"], "mann-whitney");
     assert_eq!(outputs["regressions"], "1");
+    // The annotation sits on the benchmark's test file, which pytest's node id names.
+    let finding = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["message"].as_str().unwrap().contains("test_sorted"))
+        .unwrap();
+    assert_eq!(finding["path"], "bench_fast.py", "{finding}");
 
     let (code, out, r, outputs) = run(&[
         "f/pytest-benchmark/rerun.json",
