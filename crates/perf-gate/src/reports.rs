@@ -57,6 +57,7 @@ fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
             ));
         }
         inside.sort();
+        formats::criterion::choose_in_directory(&mut inside);
         out.extend(inside);
     }
     Ok(out)

@@ -383,3 +383,21 @@ fn interleaved_rounds_are_pooled() {
         (Some("regressed"), Some("mann-whitney"))
     );
 }
+
+/// A criterion `new/` and `base/` directory, as criterion leaves them: the raw samples are
+/// compared (not the estimates beside them, nor benchmark.json and tukey.json).
+#[test]
+fn criterion_directories_compare_their_raw_samples() {
+    let (code, out, r, _) = run(&[
+        "f/criterion/sort_500/new",
+        "--baseline",
+        "f/criterion/sort_500/base",
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    let rows = r["metrics"]["benchmarks"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{r}");
+    assert_eq!(
+        (rows[0]["name"].as_str(), rows[0]["method"].as_str()),
+        (Some("sort_500"), Some("mann-whitney"))
+    );
+}
