@@ -5,7 +5,7 @@
 //! `alpha` is inconclusive, never a pass. p-values are Holm-corrected across benchmarks.
 
 use rand_core::SeedableRng;
-use rand_distr::{Beta, Distribution};
+use rand_distr::{Beta, Distribution, Open01};
 use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 use statrs::function::gamma::ln_gamma;
@@ -235,8 +235,9 @@ struct Resampler {
     sorted: Vec<f64>,
     /// The law of the lower middle draw's order statistic (rank ⌊(n − 1)/2⌋ + 1).
     lower: Beta<f64>,
-    /// The law of the next order statistic's relative step, when n is even.
-    next: Option<Beta<f64>>,
+    /// n − k, the draws above the lower middle one, when n is even (the upper middle draw is
+    /// the least of them).
+    above: Option<f64>,
 }
 
 impl Resampler {
@@ -245,10 +246,9 @@ impl Resampler {
         sorted.sort_by(f64::total_cmp);
         let n = sorted.len();
         let k = (n - 1) / 2 + 1;
-        let beta = |a: usize, b: usize| Beta::new(a as f64, b as f64).expect("positive shapes");
         Resampler {
-            lower: beta(k, n + 1 - k),
-            next: (n % 2 == 0).then(|| beta(1, n - k)),
+            lower: Beta::new(k as f64, (n + 1 - k) as f64).expect("positive shapes"),
+            above: (n % 2 == 0).then(|| (n - k) as f64),
             sorted,
         }
     }
@@ -258,9 +258,13 @@ impl Resampler {
         let n = self.sorted.len();
         let at = |u: f64| self.sorted[((u * n as f64) as usize).min(n - 1)];
         let u = self.lower.sample(rng);
-        match &self.next {
+        match self.above {
             None => at(u),
-            Some(step) => (at(u) + at(u + (1.0 - u) * step.sample(rng))) / 2.0,
+            // Beta(1, m) in closed form: 1 − V^(1/m) for V uniform on (0, 1).
+            Some(m) => {
+                let v: f64 = Open01.sample(rng);
+                (at(u) + at(u + (1.0 - u) * (1.0 - v.powf(1.0 / m)))) / 2.0
+            }
         }
     }
 }
