@@ -57,13 +57,15 @@ pub struct Evaluation {
 /// Load `pair` from the two sources and compare; a spec missing in base is reported as added,
 /// one missing in head as one breaking finding. GraphQL SDL files (`.graphql`, `.gql`) named
 /// in one run are one schema (a type may be extended in another file); an introspection
-/// result or an OpenAPI description is a spec of its own.
+/// result or an OpenAPI description is a spec of its own. `grace_days` is the config's
+/// `deprecation-grace-days` ([`diff::compare_with_grace`]).
 pub fn evaluate(
     pairs: &[Pair],
     base: &Source,
     head: &Source,
     levels: &Levels,
     today: &str,
+    grace_days: Option<u32>,
 ) -> Result<Evaluation, InputError> {
     let mut eval = Evaluation::default();
     let mut sdl = Vec::new();
@@ -105,7 +107,7 @@ pub fn evaluate(
             (Read::Text(_), Read::Text(_)) => {
                 let b = Spec::load(&pair.base, &|p| base.require(p))?;
                 let h = Spec::load(&pair.head, &|p| head.require(p))?;
-                for change in diff::compare(&b, &h, today) {
+                for change in diff::compare_with_grace(&b, &h, today, grace_days) {
                     eval.changes.push(Leveled {
                         level: levels.of(change.rule.id),
                         change,

@@ -184,7 +184,14 @@ fn run(
         Some(p) => breaking_change_check::ignore::load(p)?,
         None => Vec::new(),
     };
-    let mut eval = gate::evaluate(&pairs, &base, &head, &levels, &today)?;
+    let mut eval = gate::evaluate(
+        &pairs,
+        &base,
+        &head,
+        &levels,
+        &today,
+        cfg.deprecation_grace_days,
+    )?;
     let notes = breaking_change_check::ignore::apply(&mut eval, &entries, &today);
     let mut outcome = gate::outcome(
         &eval,
