@@ -8,7 +8,8 @@
 //! equal `$ref` is no change. Recursive schemas are safe: each (base, head, side) pair is
 //! compared once per operation and descent stops at [`MAX_DEPTH`].
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use gates_core::rules::Rule;
 
@@ -85,6 +86,9 @@ struct Cmp<'a> {
     out: Vec<Change>,
     op: Option<String>,
     memo: HashSet<(usize, usize, Side)>,
+    /// [`equal`]'s answers for node pairs, across operations: GitHub's REST description
+    /// shares each component schema among hundreds of operations.
+    same: RefCell<Same>,
 }
 
 /// Compare `base` with `head`; `today` (YYYY-MM-DD) decides whether an x-sunset has passed.
@@ -119,6 +123,7 @@ pub fn compare_with_grace(
         out: Vec::new(),
         op: None,
         memo: HashSet::new(),
+        same: RefCell::new(Same::default()),
     };
     c.paths();
     c.webhooks();
@@ -185,6 +190,11 @@ impl<'a> Cmp<'a> {
             coordinate: None,
             tool_rule: None,
         });
+    }
+
+    /// [`equal`] from the top, remembered.
+    fn equal(&self, b: At<'a>, h: At<'a>) -> bool {
+        equal(self.base, b, self.head, h, 0, &mut self.same.borrow_mut())
     }
 
     fn removal(&self, v: &Value) -> Removal {
@@ -774,7 +784,7 @@ impl<'a> Cmp<'a> {
                 h.v as *const Value as usize,
                 side,
             ))
-            || equal(self.base, b, self.head, h, 0)
+            || self.equal(b, h)
         {
             return;
         }
@@ -894,18 +904,15 @@ impl<'a> Cmp<'a> {
             if side == Side::ReqParam
                 && b.v.get("default").is_some()
                 && h.v.get("default").is_some()
-                && !equal(
-                    self.base,
+                && !self.equal(
                     At {
                         doc: b.doc,
                         v: b.v.get("default").unwrap_or(b.v),
                     },
-                    self.head,
                     At {
                         doc: h.doc,
                         v: h.v.get("default").unwrap_or(h.v),
                     },
-                    0,
                 )
             {
                 self.emit(
@@ -1025,18 +1032,13 @@ impl<'a> Cmp<'a> {
                     .map(|v| At { doc: h.doc, v })
                     .collect();
             let line = (h.doc, h.v.get(key).map_or(h.v.line, |x| x.line));
-            let in_head =
-                |c: &Self, x: &At<'a>| hb.iter().any(|y| equal(c.base, *x, c.head, *y, 0));
-            let in_base =
-                |c: &Self, y: &At<'a>| bb.iter().any(|x| equal(c.base, *x, c.head, *y, 0));
+            let in_head = |c: &Self, x: &At<'a>| hb.iter().any(|y| c.equal(*x, *y));
+            let in_base = |c: &Self, y: &At<'a>| bb.iter().any(|x| c.equal(*x, *y));
             let removed = bb.iter().filter(|x| !in_head(self, x)).count();
             // A head subschema equal to the whole base schema is the base itself, wrapped.
             let added: Vec<At> = hb
                 .iter()
-                .filter(|y| {
-                    !(in_base(self, y)
-                        || (key == "allOf" && equal(self.base, b, self.head, **y, 0)))
-                })
+                .filter(|y| !(in_base(self, y) || (key == "allOf" && self.equal(b, **y))))
                 .copied()
                 .collect();
             if key == "allOf" {
@@ -1271,12 +1273,32 @@ fn annotation(k: &str) -> bool {
 /// Whether two nodes mean the same, following `$ref`s, ignoring key order and annotations,
 /// and treating `required`, `enum` and `type` lists as sets. Past the depth bound (a recursive
 /// schema) they count as equal: what lies below was compared at the levels above.
-fn equal(bs: &Spec, b: At, hs: &Spec, h: At, depth: usize) -> bool {
+fn equal(bs: &Spec, b: At, hs: &Spec, h: At, depth: usize, same: &mut Same) -> bool {
     if depth > MAX_DEPTH {
         return true;
     }
     let b = bs.deref(b);
     let h = hs.deref(h);
+    if let (V::Str(x), V::Str(y)) = (&b.v.v, &h.v.v) {
+        return x == y;
+    }
+    let key = (b.v as *const Value as usize, h.v as *const Value as usize);
+    // Starting deeper only stops sooner (counting more as equal): a pair equal from depth d
+    // is equal from any deeper start, one unequal from d unequal from any shallower one.
+    match same.get(&key) {
+        Some(&(true, d)) if depth >= d => return true,
+        Some(&(false, d)) if depth <= d => return false,
+        _ => {}
+    }
+    let answer = equal_nodes(bs, b, hs, h, depth, same);
+    same.insert(key, (answer, depth));
+    answer
+}
+
+/// Remembered [`equal`] answers: (base node, head node) -> (equal, the depth it was asked at).
+type Same = HashMap<(usize, usize), (bool, usize)>;
+
+fn equal_nodes(bs: &Spec, b: At, hs: &Spec, h: At, depth: usize, same: &mut Same) -> bool {
     match (&b.v.v, &h.v.v) {
         (V::Str(x), V::Str(y)) => x == y,
         (V::Seq(x), V::Seq(y)) => {
@@ -1288,6 +1310,7 @@ fn equal(bs: &Spec, b: At, hs: &Spec, h: At, depth: usize) -> bool {
                         hs,
                         At { doc: h.doc, v: y },
                         depth + 1,
+                        same,
                     )
                 })
         }
@@ -1324,6 +1347,7 @@ fn equal(bs: &Spec, b: At, hs: &Spec, h: At, depth: usize) -> bool {
                         hs,
                         At { doc: h.doc, v: yv },
                         depth + 1,
+                        same,
                     ),
                 })
         }

@@ -94,25 +94,33 @@ pub fn evaluate(
                 if graphql {
                     graphql::load(&[(pair.head.clone(), t)])?;
                 } else {
-                    Spec::load(&pair.head, &|p| head.require(p))?;
+                    load_spec(&pair.head, t, head)?;
                 }
                 added(&mut eval, levels, &pair.head);
             }
             (Read::Text(_), Read::Missing) => removed(&mut eval, levels, &pair.head),
             (Read::Text(bt), Read::Text(ht)) if graphql => {
-                let b = graphql::load(&[(pair.base.clone(), bt)])?;
-                let h = graphql::load(&[(pair.head.clone(), ht)])?;
-                push_graphql(&mut eval, levels, &b, &h, today);
+                let (b, h) = side_by_side(
+                    || graphql::load(&[(pair.base.clone(), bt)]),
+                    || graphql::load(&[(pair.head.clone(), ht)]),
+                );
+                push_graphql(&mut eval, levels, &b?, &h?, today);
             }
-            (Read::Text(_), Read::Text(_)) => {
-                let b = Spec::load(&pair.base, &|p| base.require(p))?;
-                let h = Spec::load(&pair.head, &|p| head.require(p))?;
+            (Read::Text(bt), Read::Text(ht)) => {
+                let (b, h) = side_by_side(
+                    || load_spec(&pair.base, bt, base),
+                    || load_spec(&pair.head, ht, head),
+                );
+                let (b, h) = (b?, h?);
                 for change in diff::compare_with_grace(&b, &h, today, grace_days) {
                     eval.changes.push(Leveled {
                         level: levels.of(change.rule.id),
                         change,
                     });
                 }
+                // Freeing two trees of a million nodes each takes about as long as comparing
+                // them: it is done beside what follows (and cut short when the process ends).
+                std::thread::spawn(move || drop((b, h)));
             }
         }
     }
@@ -147,9 +155,9 @@ pub fn evaluate(
                 }
             }
             (false, false) => {
-                let b = graphql::load(&base_files)?;
-                let h = graphql::load(&head_files)?;
-                push_graphql(&mut eval, levels, &b, &h, today);
+                let (b, h) =
+                    side_by_side(|| graphql::load(&base_files), || graphql::load(&head_files));
+                push_graphql(&mut eval, levels, &b?, &h?, today);
             }
         }
     }
@@ -162,6 +170,33 @@ pub fn evaluate(
         ))
     });
     Ok(eval)
+}
+
+/// `a()` and `b()` at once, `a` on a second thread: base and head parse side by side (GitHub's
+/// REST pair is two 11 MB files, its GraphQL pair two 1.3 MB schemas).
+fn side_by_side<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|s| {
+        let a = s.spawn(a);
+        let b = b();
+        (
+            a.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            b,
+        )
+    })
+}
+
+/// Load the spec at `path` whose text was read already; the files its `$ref`s name are read
+/// from `src`.
+fn load_spec(path: &str, text: String, src: &Source) -> Result<Spec, InputError> {
+    let text = std::cell::Cell::new(Some(text));
+    Spec::load(path, &|p| match text.take() {
+        Some(t) if p == path => Ok(t),
+        other => {
+            text.set(other);
+            src.require(p)
+        }
+    })
 }
 
 fn added(eval: &mut Evaluation, levels: &Levels, path: &str) {
