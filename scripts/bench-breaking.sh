@@ -6,8 +6,9 @@
 #  - GitHub's GraphQL schema pair fixtures/graphql/github-15.12.0.graphql -> github-15.18.1.graphql
 #    against the real `graphql-inspector diff` (@graphql-inspector/cli); budget: 20x faster.
 # The npm packages go into target/bench-npm (git-ignored), installed once.
-# Each command runs ROUNDS times (default 5); the fastest round's time and its peak memory
-# (/usr/bin/time) are reported, which is the least disturbed by other work on the machine.
+# Each command runs ROUNDS times (default 5); the fastest round's wall time, its CPU time (user +
+# system, every thread) and its peak memory (/usr/bin/time) are reported: the fastest round is the
+# least disturbed by other work on the machine, and CPU time is disturbed less than wall time.
 # Usage: scripts/bench-breaking.sh [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,28 +38,30 @@ echo "@octokit/openapi $(node -p "require('./$npm_dir/node_modules/@octokit/open
   "$(python3 --version), $rounds rounds each" >&2
 ls -l "$base" "$head" fixtures/graphql/github-15.12.0.graphql fixtures/graphql/github-15.18.1.graphql >&2
 
-measure() { # label, command...: prints "fastest-wall-seconds peak-KiB-of-that-round"
+measure() { # label, command...: prints "fastest-wall-seconds peak-KiB-of-that-round least-cpu-seconds"
   local label=$1; shift
-  local best="" best_rss="" all=""
+  local best="" best_rss="" cpu="" all=""
   for _ in $(seq "$rounds"); do
-    /usr/bin/time -f "%e %M" -o "$dir/time" "$@" > "$dir/out" 2>&1 || true
-    read -r wall rss < <(tail -n 1 "$dir/time")
+    /usr/bin/time -f "%e %M %U %S" -o "$dir/time" "$@" > "$dir/out" 2>&1 || true
+    read -r wall rss user sys < <(tail -n 1 "$dir/time")
     all="$all $wall"
     if [ -z "$best" ] || python3 -c 'import sys; sys.exit(not float(sys.argv[1]) < float(sys.argv[2]))' "$wall" "$best"; then
       best=$wall best_rss=$rss
     fi
+    cpu=$(python3 -c 'import sys; c = float(sys.argv[1]) + float(sys.argv[2]); print(f"{min(c, float(sys.argv[3] or c)):.2f}")' "$user" "$sys" "$cpu")
   done
-  printf '%-62s %6s s  %5s MiB  (rounds:%s)\n' "$label" "$best" "$((best_rss / 1024))" "$all" >&2
-  echo "$best $best_rss"
+  printf '%-62s %6s s  %5s MiB  cpu %5s s  (rounds:%s)\n' "$label" "$best" "$((best_rss / 1024))" "$cpu" "$all" >&2
+  echo "$best $best_rss $cpu"
 }
 verdict() { # label, ours, peer, wanted ratio, budget MiB (or 0): prints the ratio and whether it meets the budget
   python3 - "$@" <<'PY' >&2
 import sys
 label, ours, peer, want, mib = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), float(sys.argv[4]), int(sys.argv[5])
 r = float(peer[0]) / float(ours[0])
+cpu = float(peer[2]) / max(float(ours[2]), 0.01)
 rss = int(ours[1]) // 1024
 ok = r >= want and (mib == 0 or rss <= mib)
-print(f"ratio: {label} = {r:.1f}x (budget >= {want:g}x{f', <= {mib} MiB' if mib else ''}): {'met' if ok else 'NOT met'}")
+print(f"ratio: {label} = {r:.1f}x wall, {cpu:.1f}x cpu (budget >= {want:g}x{f', <= {mib} MiB' if mib else ''}): {'met' if ok else 'NOT met'} (wall)")
 PY
 }
 

@@ -104,7 +104,9 @@ pub fn evaluate(
                     || graphql::load(&[(pair.base.clone(), bt)]),
                     || graphql::load(&[(pair.head.clone(), ht)]),
                 );
-                push_graphql(&mut eval, levels, &b?, &h?, today);
+                let (b, h) = (b?, h?);
+                push_graphql(&mut eval, levels, &b, &h, today);
+                std::thread::spawn(move || drop((b, h)));
             }
             (Read::Text(bt), Read::Text(ht)) => {
                 let (b, h) = side_by_side(
@@ -157,7 +159,9 @@ pub fn evaluate(
             (false, false) => {
                 let (b, h) =
                     side_by_side(|| graphql::load(&base_files), || graphql::load(&head_files));
-                push_graphql(&mut eval, levels, &b?, &h?, today);
+                let (b, h) = (b?, h?);
+                push_graphql(&mut eval, levels, &b, &h, today);
+                std::thread::spawn(move || drop((b, h)));
             }
         }
     }
