@@ -137,6 +137,9 @@ pub struct Check {
     pub message: String,
     /// What failing it does (set from the user's levels by [`crate::rules::Levels::apply`]).
     pub level: crate::rules::RuleLevel,
+    /// The file (and line) the check is about, when the report names it: its annotation
+    /// goes there.
+    pub at: Option<(String, Option<u32>)>,
 }
 
 impl Check {
@@ -148,6 +151,7 @@ impl Check {
             answered: true,
             message: message.into(),
             level: crate::rules::RuleLevel::Deny,
+            at: None,
         }
     }
 
@@ -159,7 +163,14 @@ impl Check {
             answered: false,
             message: message.into(),
             level: crate::rules::RuleLevel::Deny,
+            at: None,
         }
+    }
+
+    /// The same check about `path` (and `line`).
+    pub fn at(mut self, path: impl Into<String>, line: Option<u32>) -> Check {
+        self.at = Some((path.into(), line));
+        self
     }
 
     /// The annotation of a failed check: an error (a warning when the gate is informational
@@ -176,9 +187,9 @@ impl Check {
                 RuleLevel::Deny => Level::Error,
             },
             message: self.message.clone(),
-            path: None,
-            start_line: None,
-            end_line: None,
+            path: self.at.as_ref().map(|(p, _)| p.clone()),
+            start_line: self.at.as_ref().and_then(|(_, l)| *l),
+            end_line: self.at.as_ref().and_then(|(_, l)| *l),
             title: Some(if self.answered {
                 format!("{} failed", self.rule)
             } else {

@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use gates_core::outcome::Check;
 use gates_core::InputError;
 
@@ -97,17 +99,22 @@ fn compared(format: Format, m: &Metric) -> bool {
 
 /// Run the policy.
 pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
-    let report = crate::reports::read_all(&inputs.reports, inputs.format)?;
+    // The two sides are read side by side: parsing is most of a large pair's time.
+    let (report, base) = rayon::join(
+        || crate::reports::read_all(&inputs.reports, inputs.format),
+        || {
+            (!inputs.baseline.is_empty())
+                .then(|| crate::reports::read_all(&inputs.baseline, inputs.format))
+        },
+    );
+    let report = report?;
     let mut thresholds = Vec::new();
     for (t, origin) in &inputs.thresholds {
         thresholds.push(threshold::evaluate(t, &report, origin)?);
     }
     let mut comparisons = Vec::new();
     let (mut added, mut removed) = (Vec::new(), Vec::new());
-    let base = match inputs.baseline.is_empty() {
-        true => None,
-        false => Some(crate::reports::read_all(&inputs.baseline, inputs.format)?),
-    };
+    let base = base.transpose()?;
     // Name lookups, so thousands of benchmarks stay linear.
     let by_name = |r: &'_ Report| -> HashMap<String, usize> {
         r.metrics
@@ -130,14 +137,21 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
                 "give a baseline made by the same tool with the same command on the base commit",
             ));
         }
-        for m in report.metrics.iter().filter(|m| compared(report.format, m)) {
-            match base_index.get(&m.name) {
-                Some(&b) => {
-                    comparisons.push(compare::compare_one(&base.metrics[b], m, &inputs.settings))
-                }
-                None => added.push(m.name.clone()),
-            }
-        }
+        let pairs: Vec<(&Metric, Option<&Metric>)> = report
+            .metrics
+            .iter()
+            .filter(|m| compared(report.format, m))
+            .map(|m| (m, base_index.get(&m.name).map(|&b| &base.metrics[b])))
+            .collect();
+        added = pairs
+            .iter()
+            .filter(|(_, b)| b.is_none())
+            .map(|(m, _)| m.name.clone())
+            .collect();
+        comparisons = pairs
+            .par_iter()
+            .filter_map(|(m, b)| Some(compare::compare_one(b.as_ref()?, m, &inputs.settings)))
+            .collect();
         removed = base
             .metrics
             .iter()
@@ -204,7 +218,7 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
             c.change * 100.0,
             c.method.name()
         );
-        checks.push(match c.verdict {
+        let check = match c.verdict {
             Verdict::Inconclusive => Check::unanswered(
                 rules::REGRESSION,
                 format!(
@@ -221,6 +235,14 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
                 ),
             ),
             v => Check::new(rules::REGRESSION, true, format!("{what}: {}", v.name())),
+        };
+        // The annotation goes on the benchmark's source when the format names it.
+        let at = head_index
+            .get(&c.name)
+            .and_then(|&i| report.metrics[i].location.as_ref());
+        checks.push(match at {
+            Some(l) => check.at(&l.file, l.line.and_then(|n| u32::try_from(n).ok())),
+            None => check,
         });
     }
     inputs.levels.apply(&mut checks);

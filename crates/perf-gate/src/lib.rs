@@ -1,5 +1,7 @@
-//! perf-gate: k6-style absolute limits and statistically sound regressions against a baseline,
-//! over k6 (JSON-lines and summary export), pytest-benchmark and hyperfine reports.
+//! perf-gate: k6-style absolute limits and statistically sound regressions against a baseline
+//! or a history, over k6 (JSON-lines, summary export, handleSummary data), locust (CSV, JSON),
+//! pytest-benchmark, hyperfine, criterion, Google Benchmark, Go, JMH, BenchmarkDotNet,
+//! github-action-benchmark and Bencher reports (see [`formats`]).
 
 pub mod changepoint;
 pub mod compare;

@@ -11,8 +11,10 @@ use perf_gate::config::PerfConfig;
 use perf_gate::gate::{self, HistoryInput, Inputs};
 use perf_gate::model::Format;
 
-/// Gate performance reports: k6-style limits (`p(95) < 500ms`) on k6, pytest-benchmark and
-/// hyperfine results, and regressions against a baseline report judged by a significance test.
+/// Gate performance reports: k6-style limits (`p(95) < 500ms`) on load tests and benchmarks
+/// (k6, locust, pytest-benchmark, hyperfine, criterion, Google Benchmark, Go, JMH,
+/// BenchmarkDotNet, github-action-benchmark, Bencher), and regressions against a baseline
+/// report or a history, judged by a significance test.
 ///
 /// Exit codes: 0 pass or warn, 1 a limit failed, a benchmark regressed or a comparison was
 /// inconclusive, 2 the gate could not run (a bad report, a threshold the report cannot answer).

@@ -9,6 +9,50 @@ use crate::gate::{num, Evaluation};
 use crate::history::{Series, Step};
 use crate::metrics::{BenchmarkRow, HistoryMetrics, PerfMetrics, StepRow, ThresholdRow};
 
+/// Rows the summary and terminal tables show; a run over thousands of benchmarks lists the
+/// rest in the result file, not in the log or the summary (which GitHub caps at 1 MiB).
+const MAX_ROWS: usize = 100;
+
+/// The comparisons the tables show, and a line for those left out. Up to [`MAX_ROWS`] all
+/// are shown in report order; beyond, the most telling first: regressions, inconclusive,
+/// improvements, then the largest changes.
+fn shown(all: &[Comparison]) -> (Vec<&Comparison>, Option<String>) {
+    if all.len() <= MAX_ROWS {
+        return (all.iter().collect(), None);
+    }
+    let rank = |v: Cmp| match v {
+        Cmp::Regressed => 0,
+        Cmp::Inconclusive => 1,
+        Cmp::Improved => 2,
+        Cmp::Unchanged => 3,
+    };
+    let mut order: Vec<&Comparison> = all.iter().collect();
+    order.sort_by(|a, b| {
+        rank(a.verdict)
+            .cmp(&rank(b.verdict))
+            .then(b.change.abs().total_cmp(&a.change.abs()))
+    });
+    let hidden = &order[MAX_ROWS..];
+    let count = |v: Cmp| hidden.iter().filter(|c| c.verdict == v).count();
+    let kinds: Vec<String> = [
+        Cmp::Regressed,
+        Cmp::Inconclusive,
+        Cmp::Improved,
+        Cmp::Unchanged,
+    ]
+    .into_iter()
+    .filter(|&v| count(v) > 0)
+    .map(|v| format!("{} {}", count(v), v.name()))
+    .collect();
+    let line = format!(
+        "… and {} more benchmarks ({}); the result file lists every one",
+        hidden.len(),
+        kinds.join(", ")
+    );
+    order.truncate(MAX_ROWS);
+    (order, Some(line))
+}
+
 fn pct(x: f64) -> String {
     format!("{:+.1}%", x * 100.0)
 }
@@ -160,8 +204,8 @@ fn sections(eval: &Evaluation) -> Vec<Section> {
         });
     }
     if eval.has_baseline && !eval.comparisons.is_empty() {
-        let mut rows: Vec<Vec<String>> = eval
-            .comparisons
+        let (listed, more) = shown(&eval.comparisons);
+        let mut rows: Vec<Vec<String>> = listed
             .iter()
             .map(|c| {
                 vec![
@@ -199,6 +243,9 @@ fn sections(eval: &Evaluation) -> Vec<Section> {
             &[false, true, true, true, false, false, false],
             &rows,
         );
+        if let Some(more) = more {
+            body.push_str(&format!("\n{more}.\n"));
+        }
         body.push_str(&format!(
             "\nα = {} (Holm-corrected), allowed regression {}%.\n",
             eval.settings.alpha,
@@ -394,7 +441,8 @@ fn terminal_table(eval: &Evaluation) -> Vec<String> {
         ]
         .map(String::from);
         let mut rows = vec![head.to_vec()];
-        for c in &eval.comparisons {
+        let (listed, more) = shown(&eval.comparisons);
+        for c in listed {
             rows.push(vec![
                 c.name.clone(),
                 format!("{} {}", num(c.base), c.unit),
@@ -427,6 +475,7 @@ fn terminal_table(eval: &Evaluation) -> Vec<String> {
                 .collect();
             lines.push(cells.join("  ").trim_end().to_string());
         }
+        lines.extend(more);
         for n in &eval.added {
             lines.push(format!("added (not compared): {n}"));
         }
@@ -457,4 +506,55 @@ fn terminal_table(eval: &Evaluation) -> Vec<String> {
         }
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::Method;
+    use crate::model::Direction;
+
+    fn cmp(i: usize, verdict: Cmp, change: f64) -> Comparison {
+        Comparison {
+            name: format!("b{i}"),
+            unit: "s".into(),
+            base: 1.0,
+            head: 1.0 + change,
+            change,
+            ci: None,
+            p_value: Some(0.5),
+            raw_p: Some(0.5),
+            method: Method::MannWhitney,
+            verdict,
+            direction: Direction::LowerIsBetter,
+            n: (10, 10),
+        }
+    }
+
+    /// A small run lists every benchmark in report order; a large one lists regressions
+    /// first and says how many of which it left to the result file.
+    #[test]
+    fn large_runs_list_the_telling_rows_and_count_the_rest() {
+        let few: Vec<Comparison> = (0..MAX_ROWS).map(|i| cmp(i, Cmp::Unchanged, 0.0)).collect();
+        let (listed, more) = shown(&few);
+        assert_eq!((listed.len(), more), (MAX_ROWS, None));
+        assert_eq!(listed[0].name, "b0");
+
+        let mut many: Vec<Comparison> = (0..MAX_ROWS + 50)
+            .map(|i| cmp(i, Cmp::Unchanged, i as f64 / 1e4))
+            .collect();
+        many[120] = cmp(120, Cmp::Regressed, 0.3);
+        many[5] = cmp(5, Cmp::Improved, -0.2);
+        let (listed, more) = shown(&many);
+        assert_eq!(listed.len(), MAX_ROWS);
+        assert_eq!(
+            (listed[0].name.as_str(), listed[1].name.as_str()),
+            ("b120", "b5")
+        );
+        assert_eq!(listed[2].name, "b149", "then the largest changes");
+        assert_eq!(
+            more.as_deref(),
+            Some("… and 50 more benchmarks (50 unchanged); the result file lists every one")
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! formats checked to agree, and a benchmark that appears in several reports (interleaved A/B
 //! rounds, repeated runs) pooled into one.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use gates_core::InputError;
@@ -56,6 +57,7 @@ fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
             ));
         }
         inside.sort();
+        formats::criterion::choose_in_directory(&mut inside);
         out.extend(inside);
     }
     Ok(out)
@@ -75,13 +77,23 @@ fn merge(o: &mut Report, r: Report, path: &Path) -> Result<(), InputError> {
     }
     let shift = o.tag_sets.len() as u32;
     o.tag_sets.extend(r.tag_sets);
+    // By name, so pooling rounds of thousands of benchmarks stays linear.
+    let mut index: HashMap<String, usize> = o
+        .metrics
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.name.clone(), i))
+        .collect();
     for mut m in r.metrics {
         for t in &mut m.sample_tags {
             *t += shift;
         }
-        match o.metrics.iter_mut().find(|x| x.name == m.name) {
-            None => o.metrics.push(m),
-            Some(x) => pool(x, m, path)?,
+        match index.get(&m.name) {
+            None => {
+                index.insert(m.name.clone(), o.metrics.len());
+                o.metrics.push(m);
+            }
+            Some(&i) => pool(&mut o.metrics[i], m, path)?,
         }
     }
     Ok(())

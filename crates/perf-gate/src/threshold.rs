@@ -251,8 +251,11 @@ pub fn evaluate(t: &Threshold, report: &Report, origin: &Path) -> Result<Evaluat
             raw * seconds(&m.unit) / s
         }
         LimitUnit::Time(_) => return Err(unit_err(&format!("{:?} is not a time", m.name))),
+        LimitUnit::OpsPerSec if m.unit == Unit::OpsPerSec => raw,
         LimitUnit::OpsPerSec if m.unit.is_time() && raw > 0.0 => 1.0 / (raw * seconds(&m.unit)),
-        LimitUnit::OpsPerSec => return Err(unit_err("ops/s is for per-operation times")),
+        LimitUnit::OpsPerSec => {
+            return Err(unit_err("ops/s is for throughputs and per-operation times"))
+        }
         LimitUnit::Bytes(b) if m.unit == Unit::Bytes => raw / b,
         LimitUnit::Bytes(_) => return Err(unit_err(&format!("{:?} is not a size", m.name))),
     };
@@ -297,6 +300,31 @@ mod tests {
         let py = one("bench.py::test_sorted: med < 50us");
         assert_eq!(py.metric, "bench.py::test_sorted");
         assert_eq!(one("x: avg===3").op, Op::Eq);
+    }
+
+    /// ops/s limits hold a throughput as it is and a per-operation time inverted; on a size
+    /// they are an error.
+    #[test]
+    fn ops_per_second_limits_fit_throughputs_and_times() {
+        let report = |unit: Unit, samples: Vec<f64>| Report {
+            format: Format::Jmh,
+            metrics: vec![{
+                let mut m = crate::model::Metric::new("b", Kind::Trend, unit);
+                m.has_samples = true;
+                m.samples = samples;
+                m
+            }],
+            tag_sets: Vec::new(),
+        };
+        let t = one("b: avg > 1000ops/s");
+        let at = |r: &Report| evaluate(&t, r, Path::new("x")).map(|e| (e.actual, e.ok));
+        assert_eq!(
+            at(&report(Unit::OpsPerSec, vec![900.0, 1300.0])).unwrap(),
+            (1100.0, true)
+        );
+        let (per_op, ok) = at(&report(Unit::Millis, vec![2.0])).unwrap();
+        assert!((per_op - 500.0).abs() < 1e-9 && !ok);
+        assert!(at(&report(Unit::Bytes, vec![2.0])).is_err());
     }
 
     #[test]

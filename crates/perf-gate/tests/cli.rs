@@ -73,6 +73,14 @@ fn a_real_slowdown_regresses_and_a_rerun_of_the_same_code_does_not() {
     assert_eq!(sorted["verdict"], "regressed");
     assert_eq!(sorted["method"], "mann-whitney");
     assert_eq!(outputs["regressions"], "1");
+    // The annotation sits on the benchmark's test file, which pytest's node id names.
+    let finding = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["message"].as_str().unwrap().contains("test_sorted"))
+        .unwrap();
+    assert_eq!(finding["path"], "bench_fast.py", "{finding}");
 
     let (code, out, r, outputs) = run(&[
         "f/pytest-benchmark/rerun.json",
@@ -373,5 +381,23 @@ fn interleaved_rounds_are_pooled() {
     assert_eq!(
         (b["verdict"].as_str(), b["method"].as_str()),
         (Some("regressed"), Some("mann-whitney"))
+    );
+}
+
+/// A criterion `new/` and `base/` directory, as criterion leaves them: the raw samples are
+/// compared (not the estimates beside them, nor benchmark.json and tukey.json).
+#[test]
+fn criterion_directories_compare_their_raw_samples() {
+    let (code, out, r, _) = run(&[
+        "f/criterion/sort_500/new",
+        "--baseline",
+        "f/criterion/sort_500/base",
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    let rows = r["metrics"]["benchmarks"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{r}");
+    assert_eq!(
+        (rows[0]["name"].as_str(), rows[0]["method"].as_str()),
+        (Some("sort_500"), Some("mann-whitney"))
     );
 }

@@ -191,3 +191,22 @@ fn bench_name(path: &Path) -> String {
         .unwrap_or("criterion")
         .to_string()
 }
+
+/// The files of one criterion directory (`<bench>/new/`, `base/`) the gate reads when the
+/// directory is given: `sample.json` (the raw samples) when present, else `estimates.json`.
+/// `benchmark.json` and `tukey.json` hold no measurements, and reading both sample and
+/// estimates would count the benchmark twice. Other directories are left as they are.
+pub fn choose_in_directory(files: &mut Vec<std::path::PathBuf>) {
+    let name = |f: &std::path::PathBuf| f.file_name().and_then(|n| n.to_str()).map(str::to_owned);
+    let has =
+        |files: &[std::path::PathBuf], n: &str| files.iter().any(|f| name(f).as_deref() == Some(n));
+    if !has(files, "benchmark.json") {
+        return;
+    }
+    let keep = if has(files, "sample.json") {
+        "sample.json"
+    } else {
+        "estimates.json"
+    };
+    files.retain(|f| name(f).as_deref() == Some(keep));
+}

@@ -33,7 +33,7 @@ const KNOWN: &str = "give a report of k6 (`--out json=`, `--summary-export`, han
 
 /// Read one report, recognising its format from its content (or using `forced`).
 pub fn read(path: &Path, forced: Option<Format>) -> Result<Report, InputError> {
-    let (file, _) =
+    let (file, len) =
         gates_core::input::open_regular_file(path, gates_core::input::MAX_REPORT_BYTES)?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
     // The first block tells a text format (streamed) from a JSON document (parsed whole).
@@ -61,10 +61,16 @@ pub fn read(path: &Path, forced: Option<Format>) -> Result<Report, InputError> {
             _ => unreachable!("is_text"),
         };
     }
-    let mut text = Vec::new();
+    // Sized once: a report of tens of megabytes otherwise grows by copying.
+    let mut text = Vec::with_capacity(len as usize + 1);
     reader
         .read_to_end(&mut text)
         .map_err(|e| InputError::io(path, &e))?;
+    if matches!(forced, None | Some(Format::PytestBenchmark)) && pytest::sniff_head(&head) {
+        if let Some(r) = pytest::read_typed(path, &text) {
+            return r;
+        }
+    }
     let v: Value =
         serde_json::from_slice(&text).map_err(|e| InputError::json(path, "not JSON", &e, KNOWN))?;
     let format =
