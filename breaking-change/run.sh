@@ -8,6 +8,7 @@ flag --fail-on "$INPUT_FAIL_ON"
 flag --ignore "$INPUT_IGNORE"
 flag --config "$INPUT_CONFIG"
 flag --result "$INPUT_RESULT"
+flag --sarif "$INPUT_SARIF"
 switch --informational "$INPUT_INFORMATIONAL"
 base_files=()
 read -r -d '' -a base_files <<< "$INPUT_BASE_FILE" || true

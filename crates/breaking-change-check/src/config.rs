@@ -17,6 +17,12 @@ pub struct BreakingConfig {
     /// `--allow/--warn/--deny` override them.
     #[serde(default)]
     pub levels: BTreeMap<String, gates_core::rules::RuleLevel>,
+    /// Days a deprecated operation, parameter or property must stay before it may be removed:
+    /// whatever this change deprecates must name an `x-sunset` (YYYY-MM-DD) at least this many
+    /// days ahead, and removing a deprecated thing is INFO once its x-sunset has passed, ERR
+    /// before it or when it has none. Unset: removing a deprecated thing without an x-sunset
+    /// is INFO (oasdiff's default).
+    pub deprecation_grace_days: Option<u32>,
 }
 
 impl BreakingConfig {

@@ -8,7 +8,8 @@
 //! equal `$ref` is no change. Recursive schemas are safe: each (base, head, side) pair is
 //! compared once per operation and descent stops at [`MAX_DEPTH`].
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use gates_core::rules::Rule;
 
@@ -79,20 +80,50 @@ struct Cmp<'a> {
     base: &'a Spec,
     head: &'a Spec,
     today: &'a str,
+    /// `deprecation-grace-days`, and the earliest x-sunset it allows for a thing deprecated
+    /// today.
+    grace: Option<(u32, String)>,
     out: Vec<Change>,
     op: Option<String>,
     memo: HashSet<(usize, usize, Side)>,
+    /// [`equal`]'s answers for node pairs, across operations: GitHub's REST description
+    /// shares each component schema among hundreds of operations.
+    same: RefCell<Same>,
 }
 
 /// Compare `base` with `head`; `today` (YYYY-MM-DD) decides whether an x-sunset has passed.
 pub fn compare(base: &Spec, head: &Spec, today: &str) -> Vec<Change> {
+    compare_with_grace(base, head, today, None)
+}
+
+/// [`compare`] under a deprecation grace period of `grace_days` (`deprecation-grace-days`):
+/// what is deprecated in this change must name an x-sunset at least that many days after
+/// `today`, and a deprecated thing without an x-sunset may not be removed (nothing shows its
+/// grace period has passed). Without one, removing a deprecated thing without an x-sunset is
+/// INFO, as in oasdiff.
+pub fn compare_with_grace(
+    base: &Spec,
+    head: &Spec,
+    today: &str,
+    grace_days: Option<u32>,
+) -> Vec<Change> {
+    let grace = grace_days.map(|n| {
+        let earliest = today
+            .parse::<jiff::civil::Date>()
+            .ok()
+            .and_then(|d| d.checked_add(jiff::Span::new().days(i64::from(n))).ok())
+            .map_or_else(|| today.to_string(), |d| d.to_string());
+        (n, earliest)
+    });
     let mut c = Cmp {
         base,
         head,
         today,
+        grace,
         out: Vec::new(),
         op: None,
         memo: HashSet::new(),
+        same: RefCell::new(Same::default()),
     };
     c.paths();
     c.webhooks();
@@ -129,6 +160,17 @@ fn is_deprecated(v: &Value) -> bool {
     v.flag("deprecated")
 }
 
+/// What removing a thing amounts to, by its deprecation and x-sunset in base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Removal {
+    /// It was not deprecated.
+    Live,
+    /// Deprecated, but its sunset has not come: the message says why.
+    Early(&'static str),
+    /// Deprecated and past its sunset (or with no sunset and no grace period to keep).
+    Retired,
+}
+
 impl<'a> Cmp<'a> {
     fn emit(&mut self, id: &str, at: (usize, u32), message: String) {
         let Some(rule) = rules::rule(id) else {
@@ -150,8 +192,49 @@ impl<'a> Cmp<'a> {
         });
     }
 
-    fn sunset_future(&self, v: &Value) -> bool {
-        v.get_str("x-sunset").is_some_and(|s| s > self.today)
+    /// [`equal`] from the top, remembered.
+    fn equal(&self, b: At<'a>, h: At<'a>) -> bool {
+        equal(self.base, b, self.head, h, 0, &mut self.same.borrow_mut())
+    }
+
+    fn removal(&self, v: &Value) -> Removal {
+        if !is_deprecated(v) {
+            return Removal::Live;
+        }
+        match v.get_str("x-sunset") {
+            Some(s) if s > self.today => Removal::Early("removed before its sunset date"),
+            Some(_) => Removal::Retired,
+            None if self.grace.is_some() => Removal::Early(
+                "removed, but it was deprecated without an x-sunset: nothing shows its deprecation-grace-days have passed",
+            ),
+            None => Removal::Retired,
+        }
+    }
+
+    /// With a grace period configured, a thing deprecated in this change must name its
+    /// x-sunset at least that many days ahead, so its removal can be judged later.
+    fn check_sunset(&mut self, v: &Value, at: (usize, u32), ids: [&str; 2], what: &str) {
+        let Some((days, earliest)) = self.grace.clone() else {
+            return;
+        };
+        match v.get_str("x-sunset") {
+            None => self.emit(
+                ids[0],
+                at,
+                format!("{what} deprecated without an x-sunset (deprecation-grace-days: {days} needs one, {earliest} or later)"),
+            ),
+            Some(s) if s.parse::<jiff::civil::Date>().is_err() => self.emit(
+                ids[0],
+                at,
+                format!("{what} deprecated with x-sunset `{s}`, which is not a YYYY-MM-DD date"),
+            ),
+            Some(s) if s < earliest.as_str() => self.emit(
+                ids[1],
+                at,
+                format!("{what} deprecated with x-sunset {s}, less than the {days} deprecation-grace-days away (earliest {earliest})"),
+            ),
+            Some(_) => {}
+        }
     }
 
     fn paths(&mut self) {
@@ -173,21 +256,16 @@ impl<'a> Cmp<'a> {
                     for m in METHODS {
                         if let Some(op) = bitem.v.get(m) {
                             self.op = Some(format!("{} {path}", m.to_uppercase()));
-                            let (id, what) = if !is_deprecated(op) {
-                                (
+                            let (id, what) = match self.removal(op) {
+                                Removal::Live => (
                                     "api-path-removed-without-deprecation",
                                     "removed without deprecation",
-                                )
-                            } else if self.sunset_future(op) {
-                                (
-                                    "api-path-removed-before-sunset",
-                                    "removed before its sunset date",
-                                )
-                            } else {
-                                (
+                                ),
+                                Removal::Early(why) => ("api-path-removed-before-sunset", why),
+                                Removal::Retired => (
                                     "api-path-removed-with-deprecation",
                                     "removed after deprecation",
-                                )
+                                ),
                             };
                             self.emit(id, (0, hline), format!("path {what}"));
                         }
@@ -225,18 +303,15 @@ impl<'a> Cmp<'a> {
             self.memo.clear();
             match (bitem.v.get(m), hitem.v.get(m)) {
                 (Some(bop), None) => {
-                    let (id, what) = if !is_deprecated(bop) {
-                        (
+                    let (id, what) = match self.removal(bop) {
+                        Removal::Live => (
                             "api-removed-without-deprecation",
                             "removed without deprecation",
-                        )
-                    } else if self.sunset_future(bop) {
-                        (
-                            "api-removed-before-sunset",
-                            "removed before its sunset date",
-                        )
-                    } else {
-                        ("api-removed-with-deprecation", "removed after deprecation")
+                        ),
+                        Removal::Early(why) => ("api-removed-before-sunset", why),
+                        Removal::Retired => {
+                            ("api-removed-with-deprecation", "removed after deprecation")
+                        }
                     };
                     self.op = Some(format!("{} {bpath}", m.to_uppercase()));
                     self.emit(id, (hitem.doc, hitem.v.line), format!("operation {what}"));
@@ -283,6 +358,12 @@ impl<'a> Cmp<'a> {
                     "endpoint-deprecated"
                 };
                 self.emit(id, here, "operation deprecated".into());
+                self.check_sunset(
+                    hop.v,
+                    here,
+                    ["api-deprecated-sunset-missing", "api-sunset-date-too-small"],
+                    "operation",
+                );
             }
             (true, false) => self.emit("endpoint-reactivated", here, "no longer deprecated".into()),
             (true, true) if bop.v.get("x-sunset").is_some() && hop.v.get("x-sunset").is_none() => {
@@ -462,20 +543,22 @@ impl<'a> Cmp<'a> {
                 continue;
             }
             let what = format!("{} parameter `{name}`", key.0);
-            if is_deprecated(b.v) {
-                if self.sunset_future(b.v) {
-                    self.emit(
-                        "request-parameter-removed-before-sunset",
-                        opline,
-                        format!("{what} removed before its sunset date"),
-                    );
-                }
-            } else {
-                self.emit(
+            match self.removal(b.v) {
+                Removal::Live => self.emit(
                     "request-parameter-removed",
                     opline,
                     format!("{what} removed"),
-                );
+                ),
+                Removal::Early(why) => self.emit(
+                    "request-parameter-removed-before-sunset",
+                    opline,
+                    format!("{what} {why}"),
+                ),
+                Removal::Retired => self.emit(
+                    "request-parameter-removed-with-deprecation",
+                    opline,
+                    format!("{what} removed after deprecation"),
+                ),
             }
         }
         for (key, (h, from_item)) in &hp {
@@ -520,11 +603,22 @@ impl<'a> Cmp<'a> {
                 _ => {}
             }
             match (is_deprecated(b.v), is_deprecated(h.v)) {
-                (false, true) => self.emit(
-                    "request-parameter-deprecated",
-                    here,
-                    format!("{what} deprecated"),
-                ),
+                (false, true) => {
+                    self.emit(
+                        "request-parameter-deprecated",
+                        here,
+                        format!("{what} deprecated"),
+                    );
+                    self.check_sunset(
+                        h.v,
+                        here,
+                        [
+                            "request-parameter-deprecated-sunset-missing",
+                            "request-parameter-sunset-date-too-small",
+                        ],
+                        &what,
+                    );
+                }
                 (true, true) if b.v.get("x-sunset").is_some() && h.v.get("x-sunset").is_none() => {
                     self.emit(
                         "request-parameter-sunset-deleted",
@@ -690,7 +784,7 @@ impl<'a> Cmp<'a> {
                 h.v as *const Value as usize,
                 side,
             ))
-            || equal(self.base, b, self.head, h, 0)
+            || self.equal(b, h)
         {
             return;
         }
@@ -810,18 +904,15 @@ impl<'a> Cmp<'a> {
             if side == Side::ReqParam
                 && b.v.get("default").is_some()
                 && h.v.get("default").is_some()
-                && !equal(
-                    self.base,
+                && !self.equal(
                     At {
                         doc: b.doc,
                         v: b.v.get("default").unwrap_or(b.v),
                     },
-                    self.head,
                     At {
                         doc: h.doc,
                         v: h.v.get("default").unwrap_or(h.v),
                     },
-                    0,
                 )
             {
                 self.emit(
@@ -941,18 +1032,13 @@ impl<'a> Cmp<'a> {
                     .map(|v| At { doc: h.doc, v })
                     .collect();
             let line = (h.doc, h.v.get(key).map_or(h.v.line, |x| x.line));
-            let in_head =
-                |c: &Self, x: &At<'a>| hb.iter().any(|y| equal(c.base, *x, c.head, *y, 0));
-            let in_base =
-                |c: &Self, y: &At<'a>| bb.iter().any(|x| equal(c.base, *x, c.head, *y, 0));
+            let in_head = |c: &Self, x: &At<'a>| hb.iter().any(|y| c.equal(*x, *y));
+            let in_base = |c: &Self, y: &At<'a>| bb.iter().any(|x| c.equal(*x, *y));
             let removed = bb.iter().filter(|x| !in_head(self, x)).count();
             // A head subschema equal to the whole base schema is the base itself, wrapped.
             let added: Vec<At> = hb
                 .iter()
-                .filter(|y| {
-                    !(in_base(self, y)
-                        || (key == "allOf" && equal(self.base, b, self.head, **y, 0)))
-                })
+                .filter(|y| !(in_base(self, y) || (key == "allOf" && self.equal(b, **y))))
                 .copied()
                 .collect();
             if key == "allOf" {
@@ -1016,17 +1102,31 @@ impl<'a> Cmp<'a> {
             let pw = format!("{what} property `{name}`");
             match hp.iter().find(|(k, _)| k == name) {
                 None => {
-                    if request {
-                        if !flag(self.base, bv.doc, bv.v, "readOnly") {
-                            self.emit("request-property-removed", parent, format!("{pw} removed"));
+                    let pre = if request { "request" } else { "response" };
+                    let live = if request {
+                        (!flag(self.base, bv.doc, bv.v, "readOnly"))
+                            .then_some("request-property-removed")
+                    } else if flag(self.base, bv.doc, bv.v, "writeOnly") {
+                        None
+                    } else if brq.contains(name) {
+                        Some("response-required-property-removed")
+                    } else {
+                        Some("response-optional-property-removed")
+                    };
+                    if let Some(live) = live {
+                        match self.removal(self.base.deref(*bv).v) {
+                            Removal::Live => self.emit(live, parent, format!("{pw} removed")),
+                            Removal::Early(why) => self.emit(
+                                &format!("{pre}-property-removed-before-sunset"),
+                                parent,
+                                format!("{pw} {why}"),
+                            ),
+                            Removal::Retired => self.emit(
+                                &format!("{pre}-property-removed-with-deprecation"),
+                                parent,
+                                format!("{pw} removed after deprecation"),
+                            ),
                         }
-                    } else if !flag(self.base, bv.doc, bv.v, "writeOnly") {
-                        let id = if brq.contains(name) {
-                            "response-required-property-removed"
-                        } else {
-                            "response-optional-property-removed"
-                        };
-                        self.emit(id, parent, format!("{pw} removed"));
                     }
                 }
                 Some((_, hv)) => {
@@ -1064,6 +1164,15 @@ impl<'a> Cmp<'a> {
                             format!("{pre}-property-deprecated")
                         };
                         self.emit(&id, here, format!("{pw} deprecated"));
+                        self.check_sunset(
+                            hd.v,
+                            here,
+                            [
+                                &format!("{pre}-property-deprecated-sunset-missing"),
+                                &format!("{pre}-property-sunset-date-too-small"),
+                            ],
+                            &pw,
+                        );
                     }
                     self.schema(*bv, *hv, side.child(), &pw, depth + 1);
                 }
@@ -1164,12 +1273,32 @@ fn annotation(k: &str) -> bool {
 /// Whether two nodes mean the same, following `$ref`s, ignoring key order and annotations,
 /// and treating `required`, `enum` and `type` lists as sets. Past the depth bound (a recursive
 /// schema) they count as equal: what lies below was compared at the levels above.
-fn equal(bs: &Spec, b: At, hs: &Spec, h: At, depth: usize) -> bool {
+fn equal(bs: &Spec, b: At, hs: &Spec, h: At, depth: usize, same: &mut Same) -> bool {
     if depth > MAX_DEPTH {
         return true;
     }
     let b = bs.deref(b);
     let h = hs.deref(h);
+    if let (V::Str(x), V::Str(y)) = (&b.v.v, &h.v.v) {
+        return x == y;
+    }
+    let key = (b.v as *const Value as usize, h.v as *const Value as usize);
+    // Starting deeper only stops sooner (counting more as equal): a pair equal from depth d
+    // is equal from any deeper start, one unequal from d unequal from any shallower one.
+    match same.get(&key) {
+        Some(&(true, d)) if depth >= d => return true,
+        Some(&(false, d)) if depth <= d => return false,
+        _ => {}
+    }
+    let answer = equal_nodes(bs, b, hs, h, depth, same);
+    same.insert(key, (answer, depth));
+    answer
+}
+
+/// Remembered [`equal`] answers: (base node, head node) -> (equal, the depth it was asked at).
+type Same = HashMap<(usize, usize), (bool, usize)>;
+
+fn equal_nodes(bs: &Spec, b: At, hs: &Spec, h: At, depth: usize, same: &mut Same) -> bool {
     match (&b.v.v, &h.v.v) {
         (V::Str(x), V::Str(y)) => x == y,
         (V::Seq(x), V::Seq(y)) => {
@@ -1181,6 +1310,7 @@ fn equal(bs: &Spec, b: At, hs: &Spec, h: At, depth: usize) -> bool {
                         hs,
                         At { doc: h.doc, v: y },
                         depth + 1,
+                        same,
                     )
                 })
         }
@@ -1217,6 +1347,7 @@ fn equal(bs: &Spec, b: At, hs: &Spec, h: At, depth: usize) -> bool {
                         hs,
                         At { doc: h.doc, v: yv },
                         depth + 1,
+                        same,
                     ),
                 })
         }

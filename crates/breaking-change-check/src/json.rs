@@ -11,6 +11,7 @@ const MAX_NESTING: usize = 256;
 /// Parse `text` as JSON, or `None` when the YAML parser should take it.
 pub fn parse(text: &str) -> Option<Value> {
     let mut p = P {
+        s: text,
         b: text.as_bytes(),
         i: 0,
         line: 1,
@@ -22,6 +23,9 @@ pub fn parse(text: &str) -> Option<Value> {
 }
 
 struct P<'a> {
+    /// The text, for slicing out strings without validating their UTF-8 again (every cut
+    /// is at an ASCII byte, so at a character boundary).
+    s: &'a str,
     b: &'a [u8],
     i: usize,
     line: u32,
@@ -122,7 +126,7 @@ impl P<'_> {
                     }
                     self.i += 1;
                 }
-                let tok = std::str::from_utf8(&self.b[start..self.i]).ok()?;
+                let tok = self.s.get(start..self.i)?;
                 let number = !tok.is_empty()
                     && tok.bytes().all(|c| {
                         c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E')
@@ -147,9 +151,7 @@ impl P<'_> {
         while let Some(&c) = self.b.get(self.i) {
             match c {
                 b'"' => {
-                    let s = std::str::from_utf8(&self.b[start..self.i])
-                        .ok()?
-                        .to_string();
+                    let s = self.s.get(start..self.i)?.to_string();
                     self.i += 1;
                     return Some(s);
                 }
@@ -168,7 +170,7 @@ impl P<'_> {
                 _ => end += 1,
             }
         }
-        let raw = std::str::from_utf8(self.b.get(start - 1..=end)?).ok()?;
+        let raw = self.s.get(start - 1..=end)?;
         let s: String = serde_json::from_str(raw).ok()?;
         self.i = end + 1;
         Some(s)

@@ -3,7 +3,7 @@
 //!
 //! [`spec`] loads a description (YAML or JSON, local and relative-file `$ref`s checked up
 //! front), [`diff`] compares two, [`rules`] is the catalogue, [`gate`] turns the changes of
-//! every spec pair into an [`gates_core::Outcome`].
+//! every spec pair into an [`gates_core::Outcome`], [`sarif_out`] writes its findings as SARIF.
 
 pub mod config;
 pub mod diff;
@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod ignore;
 pub mod json;
 pub mod rules;
+pub mod sarif_out;
 pub mod source;
 pub mod spec;
 pub mod swagger;

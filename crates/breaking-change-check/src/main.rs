@@ -37,6 +37,10 @@ struct Cli {
     /// optional expiry day.
     #[arg(long, value_name = "FILE")]
     ignore: Option<PathBuf>,
+    /// Write the findings as SARIF here (for github/codeql-action/upload-sarif): the result
+    /// file's findings on the same head lines.
+    #[arg(long, value_name = "FILE")]
+    sarif: Option<PathBuf>,
     /// Today's date for x-sunset decisions (tests).
     #[arg(long, hide = true)]
     today: Option<String>,
@@ -180,7 +184,14 @@ fn run(
         Some(p) => breaking_change_check::ignore::load(p)?,
         None => Vec::new(),
     };
-    let mut eval = gate::evaluate(&pairs, &base, &head, &levels, &today)?;
+    let mut eval = gate::evaluate(
+        &pairs,
+        &base,
+        &head,
+        &levels,
+        &today,
+        cfg.deprecation_grace_days,
+    )?;
     let notes = breaking_change_check::ignore::apply(&mut eval, &entries, &today);
     let mut outcome = gate::outcome(
         &eval,
@@ -189,6 +200,14 @@ fn run(
         env.context(event.as_ref()),
     );
     outcome.notes.extend(notes);
+    if let Some(path) = &cli.sarif {
+        let warnings = breaking_change_check::sarif_out::write(path, &outcome.findings)
+            .map_err(|e| InputError::io(path, &e))?;
+        outcome
+            .notes
+            .extend(warnings.into_iter().map(|w| format!("warning: SARIF: {w}")));
+        outcome.outputs.push(("sarif", path.display().to_string()));
+    }
     emit::emit(&outcome, env, opts, stdout)?;
     Ok(outcome.exit_status())
 }

@@ -37,7 +37,11 @@ fn the_action_fails_on_a_break_with_outputs_and_summary() {
     };
     let run = run_composite(
         &action_dir(),
-        &[("specs", "openapi.json"), ("base-file", "base.json")],
+        &[
+            ("specs", "openapi.json"),
+            ("base-file", "base.json"),
+            ("sarif", "breaking.sarif"),
+        ],
         &job,
     );
     assert!(!run.success, "{:#?}", run.steps);
@@ -56,4 +60,11 @@ fn the_action_fails_on_a_break_with_outputs_and_summary() {
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(result).unwrap()).unwrap();
     gates_testkit::generated::assert_valid_result(&doc);
+    assert_eq!(run.outputs["sarif"], "breaking.sarif");
+    let log: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.path().join("breaking.sarif")).unwrap()).unwrap();
+    assert_eq!(
+        log["runs"][0]["results"][0]["ruleId"],
+        "breaking-change/response-required-property-removed"
+    );
 }

@@ -2,10 +2,16 @@
 //! (fixtures/graphql: npm @octokit/graphql-schema, @graphql-inspector/cli 7.0.0 / core 8.0.0;
 //! the command and versions are in fixtures/graphql/README.md, `regenerate.sh` remakes them).
 //! Every breaking and dangerous change graphql-inspector reports must be ours, at the same
-//! criticality, and we may report none it does not.
+//! criticality, and we may report none it does not. One pair is also diffed by the real
+//! graphql-inspector at test time (GRAPHQL_INSPECTOR_PREFIX, which .ci/run installs) and
+//! compared with the gate's result file.
+
+// The inspector's install prefix comes from the real environment (set by .ci/run).
+#![allow(clippy::disallowed_methods)]
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::process::Command;
 
 use breaking_change_check::graphql::{self, diff};
 use gates_core::rules::RuleLevel;
@@ -33,8 +39,12 @@ type Verdict = BTreeMap<(String, String, String), usize>;
 
 fn inspector(old: &str, new: &str) -> (Verdict, usize) {
     let file = fixtures().join(format!("github-{old}..{new}.inspector.json"));
-    let all: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(file).expect("fixture")).unwrap();
+    verdict_of(&std::fs::read_to_string(file).expect("fixture"))
+}
+
+/// graphql-inspector's changes (inspector.mjs's JSON) as a verdict, and how many there were.
+fn verdict_of(json: &str) -> (Verdict, usize) {
+    let all: Vec<serde_json::Value> = serde_json::from_str(json).unwrap();
     let mut v = Verdict::new();
     for c in &all {
         let level = c["level"].as_str().unwrap().to_string();
@@ -112,4 +122,76 @@ fn a_github_pair_diffs_the_same_every_time() {
     let first = diff::compare(&a, &b, "2026-01-01");
     assert!(!first.is_empty());
     assert_eq!(first, diff::compare(&a, &b, "2026-01-01"));
+}
+
+/// The real graphql-inspector, run now on GitHub's 14.58.0 -> 15.12.0 pair (3 breaking, 4 dangerous), against the
+/// gate's result file for the same pair: the same breaking and dangerous changes (change type
+/// and criticality, as many of each), and the same counts as the result's metrics.
+#[test]
+fn the_real_graphql_inspector_agrees_with_the_result_file() {
+    let prefix = std::env::var("GRAPHQL_INSPECTOR_PREFIX").expect("GRAPHQL_INSPECTOR_PREFIX must name the npm prefix holding @graphql-inspector/cli and graphql (.ci/run installs them)");
+    let (old, new) = (
+        fixtures().join("github-14.58.0.graphql"),
+        fixtures().join("github-15.12.0.graphql"),
+    );
+    let live = Command::new("node")
+        .arg(fixtures().join("inspector.mjs"))
+        .args([&old, &new])
+        .env("INSPECTOR_PREFIX", &prefix)
+        .output()
+        .expect("node runs");
+    assert!(
+        live.status.success(),
+        "{}",
+        String::from_utf8_lossy(&live.stderr)
+    );
+    let (want, total) = verdict_of(&String::from_utf8(live.stdout).unwrap());
+    assert!(
+        total > 0 && !want.is_empty(),
+        "graphql-inspector found nothing"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let result = dir.path().join("r.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_breaking-change-check"))
+        .arg("--base-file")
+        .args([&old, &new])
+        // No removal day GitHub names has passed: the levels are graphql-inspector's.
+        .args(["--today", "1970-01-01", "--print", "human", "--result"])
+        .arg(&result)
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_EVENT_PATH")
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some_and(|c| c < 2), "{out:?}");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    let by_type = |v: &Verdict, level: &str| -> BTreeMap<String, usize> {
+        let mut m = BTreeMap::new();
+        for ((kind, _, l), n) in v {
+            if l == level {
+                *m.entry(kind.clone()).or_default() += n;
+            }
+        }
+        m
+    };
+    let ours = |level: &str| -> BTreeMap<String, usize> {
+        let mut m = BTreeMap::new();
+        for f in r["findings"].as_array().unwrap() {
+            if f["level"] == level {
+                *m.entry(f["tool_rule"].as_str().unwrap().to_string())
+                    .or_default() += 1;
+            }
+        }
+        m
+    };
+    assert_eq!(ours("error"), by_type(&want, "BREAKING"));
+    assert_eq!(ours("warning"), by_type(&want, "DANGEROUS"));
+    let count = |level: &str| {
+        want.iter()
+            .filter(|(k, _)| k.2 == level)
+            .map(|(_, n)| n)
+            .sum::<usize>()
+    };
+    assert_eq!(r["metrics"]["breaking"], count("BREAKING"));
+    assert_eq!(r["metrics"]["warnings"], count("DANGEROUS"));
 }

@@ -4,7 +4,9 @@
 //! its file, line and column.
 
 use apollo_compiler::ast;
-use apollo_compiler::parser::{SourceMap, SourceSpan};
+use std::collections::HashMap;
+
+use apollo_compiler::parser::{FileId, SourceSpan};
 use apollo_compiler::schema::{self, ExtendedType};
 use gates_core::InputError;
 
@@ -32,8 +34,15 @@ pub fn load(files: &[(String, String)]) -> Result<Schema, InputError> {
     let s: &apollo_compiler::Schema = &valid;
     let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
     let cx = Cx {
-        sources: &s.sources,
-        paths: &paths,
+        files: s
+            .sources
+            .iter()
+            .map(|(id, f)| {
+                let p = f.path().to_string_lossy();
+                let index = paths.iter().position(|q| *q == p).unwrap_or(0);
+                (*id, (index, line_starts(f.source_text())))
+            })
+            .collect(),
     };
     let mut out = Schema {
         files: paths.clone(),
@@ -121,6 +130,9 @@ pub fn load(files: &[(String, String)]) -> Result<Schema, InputError> {
         }
         out.types.insert(t.name.clone(), t);
     }
+    // The compiler's schema (GitHub's: some hundred thousand nodes) is freed beside the
+    // comparison rather than before it.
+    std::thread::spawn(move || drop(valid));
     Ok(out)
 }
 
@@ -147,29 +159,35 @@ fn first_error(errors: &apollo_compiler::validation::DiagnosticList) -> InputErr
     }
 }
 
-struct Cx<'a> {
-    sources: &'a SourceMap,
-    paths: &'a [String],
+/// The byte offset each line of `text` starts at. GraphQL ends a line with `\n`, `\r\n` or `\r`.
+fn line_starts(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut starts = vec![0];
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
+            starts.push(i + 1);
+        }
+    }
+    starts
 }
 
-impl Cx<'_> {
+struct Cx {
+    /// Per source file: its index in the schema's files and where its lines start (the
+    /// compiler's own line lookup builds a heavier index than a line number needs).
+    files: HashMap<FileId, (usize, Vec<usize>)>,
+}
+
+impl Cx {
     fn loc(&self, span: Option<SourceSpan>) -> Loc {
         let Some(span) = span else {
             return Loc { file: 0, line: 1 };
         };
-        let file = self
-            .sources
-            .get(&span.file_id())
-            .and_then(|f| {
-                let p = f.path().to_string_lossy();
-                self.paths.iter().position(|q| *q == p)
-            })
-            .unwrap_or(0);
-        let line = span
-            .line_column(self.sources)
-            .map(|lc| lc.line as u32)
-            .unwrap_or(1);
-        Loc { file, line }
+        let Some((file, starts)) = self.files.get(&span.file_id()) else {
+            return Loc { file: 0, line: 1 };
+        };
+        // How many lines start at or before the offset: its 1-based line.
+        let line = starts.partition_point(|&s| s <= span.offset()) as u32;
+        Loc { file: *file, line }
     }
 
     fn field(&self, f: &schema::Component<ast::FieldDefinition>) -> Field {
@@ -226,6 +244,36 @@ pub fn type_ref(t: &ast::Type) -> TypeRef {
         ast::Type::List(t) => TypeRef::List(Box::new(type_ref(t))),
         ast::Type::NonNullList(t) => {
             TypeRef::NonNull(Box::new(TypeRef::List(Box::new(type_ref(t)))))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lines end at `\n`, `\r\n` and a lone `\r`, as GraphQL says; a removed field is reported
+    /// on its type's line in head, whichever ending the file uses.
+    #[test]
+    fn lines_are_counted_with_every_graphql_line_ending() {
+        assert_eq!(super::line_starts("a\nb\r\nc\rd"), [0, 2, 5, 7]);
+        for nl in ["\n", "\r\n", "\r"] {
+            let base = [
+                "type Query {",
+                "  a: Int",
+                "}",
+                "type T {",
+                "  x: Int",
+                "  y: Int",
+                "}",
+            ]
+            .join(nl);
+            let head = base.replace(&format!("{nl}  y: Int"), "");
+            let load = |t: &str| super::load(&[("s.graphql".into(), t.to_string())]).unwrap();
+            let changes = super::super::diff::compare(&load(&base), &load(&head), "2026-01-01");
+            let lines: Vec<(&str, u32)> = changes
+                .iter()
+                .map(|c| (c.coordinate.as_str(), c.at.line))
+                .collect();
+            assert_eq!(lines, [("T.y", 4)], "{nl:?}");
         }
     }
 }
