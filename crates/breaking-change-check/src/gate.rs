@@ -106,7 +106,7 @@ pub fn evaluate(
                 );
                 let (b, h) = (b?, h?);
                 push_graphql(&mut eval, levels, &b, &h, today);
-                std::thread::spawn(move || drop((b, h)));
+                gates_core::drop_in_background((b, h));
             }
             (Read::Text(bt), Read::Text(ht)) => {
                 let (b, h) = side_by_side(
@@ -122,7 +122,7 @@ pub fn evaluate(
                 }
                 // Freeing two trees of a million nodes each takes about as long as comparing
                 // them: it is done beside what follows (and cut short when the process ends).
-                std::thread::spawn(move || drop((b, h)));
+                gates_core::drop_in_background((b, h));
             }
         }
     }
@@ -161,7 +161,7 @@ pub fn evaluate(
                     side_by_side(|| graphql::load(&base_files), || graphql::load(&head_files));
                 let (b, h) = (b?, h?);
                 push_graphql(&mut eval, levels, &b, &h, today);
-                std::thread::spawn(move || drop((b, h)));
+                gates_core::drop_in_background((b, h));
             }
         }
     }

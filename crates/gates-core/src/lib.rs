@@ -31,3 +31,10 @@ pub use emit::{emit, EmitOptions};
 pub use env::ActionsEnv;
 pub use error::{ExitStatus, InputError};
 pub use outcome::{Check, Context, Finding, Level, Outcome, Section, Verdict};
+
+/// Free `value` on a thread of its own: a large parsed report (millions of nodes or samples)
+/// takes tens of milliseconds to free piece by piece, time the gate's answer need not wait
+/// for. When the process exits first, the operating system reclaims it whole.
+pub fn drop_in_background<T: Send + 'static>(value: T) {
+    std::thread::spawn(move || drop(value));
+}

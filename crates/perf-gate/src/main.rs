@@ -142,6 +142,7 @@ fn run(
         h.updated.write(&h.path)?;
     }
     let outcome = perf_gate::render::outcome(&eval, cli.common.informational, context);
+    gates_core::drop_in_background(eval);
     emit::emit(&outcome, env, opts, stdout)?;
     Ok(outcome.exit_status())
 }

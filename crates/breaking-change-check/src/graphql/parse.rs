@@ -132,7 +132,7 @@ pub fn load(files: &[(String, String)]) -> Result<Schema, InputError> {
     }
     // The compiler's schema (GitHub's: some hundred thousand nodes) is freed beside the
     // comparison rather than before it.
-    std::thread::spawn(move || drop(valid));
+    gates_core::drop_in_background(valid);
     Ok(out)
 }
 
