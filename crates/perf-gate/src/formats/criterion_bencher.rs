@@ -37,24 +37,13 @@ fn parse(line: &str) -> Result<(String, f64), String> {
 }
 
 /// Read bencher text.
-pub fn read(path: &Path, mut reader: impl BufRead) -> Result<Report, InputError> {
+pub fn read(path: &Path, reader: impl BufRead) -> Result<Report, InputError> {
     let fix = "give the output of `cargo bench -- --output-format bencher`, whole";
     let mut metrics: Vec<Metric> = Vec::new();
-    let mut buf = String::new();
-    let mut line_no = 0u64;
-    loop {
-        buf.clear();
-        if reader
-            .read_line(&mut buf)
-            .map_err(|e| InputError::io(path, &e).at(line_no + 1, None))?
-            == 0
-        {
-            break;
-        }
-        line_no += 1;
-        let line = buf.trim_end();
+    crate::formats::each_line(path, reader, |line_no, line| {
+        let line = line.trim_end();
         if !(line.starts_with("test ") && line.contains(" ... bench:")) {
-            continue;
+            return Ok(());
         }
         let bad = |what: String| InputError::new(path, what, fix).at(line_no, None);
         let (name, x) = parse(line).map_err(&bad)?;
@@ -67,7 +56,8 @@ pub fn read(path: &Path, mut reader: impl BufRead) -> Result<Report, InputError>
         m.given.insert("med".into(), x);
         m.given.insert("value".into(), x);
         metrics.push(m);
-    }
+        Ok(())
+    })?;
     if metrics.is_empty() {
         return Err(InputError::new(path, "no `test … bench:` lines", fix));
     }

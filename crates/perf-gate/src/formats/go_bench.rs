@@ -66,29 +66,18 @@ fn unit_of(u: &str) -> (Unit, bool) {
 }
 
 /// Read `go test -bench` output.
-pub fn read(path: &Path, mut reader: impl BufRead) -> Result<Report, InputError> {
+pub fn read(path: &Path, reader: impl BufRead) -> Result<Report, InputError> {
     let fix = "give the output of `go test -run '^$' -bench . [-count N] [-benchmem]`, whole";
     // (pkg, name, unit) → samples, in first-seen order.
     let mut series: Vec<(String, String, String, Vec<f64>)> = Vec::new();
     let mut index: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     let mut better: BTreeMap<String, Direction> = BTreeMap::new();
     let mut pkg = String::new();
-    let mut buf = String::new();
-    let mut line_no = 0u64;
-    loop {
-        buf.clear();
-        if reader
-            .read_line(&mut buf)
-            .map_err(|e| InputError::io(path, &e).at(line_no + 1, None))?
-            == 0
-        {
-            break;
-        }
-        line_no += 1;
-        let line = buf.trim_end();
+    crate::formats::each_line(path, reader, |line_no, line| {
+        let line = line.trim_end();
         if let Some(p) = line.strip_prefix("pkg:") {
             pkg = p.trim().to_string();
-            continue;
+            return Ok(());
         }
         if let Some(meta) = line.strip_prefix("Unit ") {
             // benchfmt: `Unit <unit> better=higher|lower [assume=...]`.
@@ -102,9 +91,9 @@ pub fn read(path: &Path, mut reader: impl BufRead) -> Result<Report, InputError>
                     };
                 }
             }
-            continue;
+            return Ok(());
         }
-        let Some(r) = result(line) else { continue };
+        let Some(r) = result(line) else { return Ok(()) };
         let bad = |what: String| InputError::new(path, what, fix).at(line_no, None);
         let (name, pairs) = r.map_err(bad)?;
         for (x, unit) in pairs {
@@ -123,7 +112,8 @@ pub fn read(path: &Path, mut reader: impl BufRead) -> Result<Report, InputError>
             });
             series[at].3.push(x);
         }
-    }
+        Ok(())
+    })?;
     if series.is_empty() {
         return Err(InputError::new(path, "no benchmark result lines", fix));
     }

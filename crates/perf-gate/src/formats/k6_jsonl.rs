@@ -53,21 +53,10 @@ pub fn read(path: &Path, reader: impl BufRead) -> Result<Report, InputError> {
     let mut tag_index: HashMap<String, u32> = HashMap::new();
     let mut tag_sets: Vec<Tags> = Vec::new();
     let fix = "regenerate it with `k6 run --out json=<file>`; the file must be complete (k6 writes it to the end only when the run ends)";
-    let mut line_no = 0u64;
-    let mut buf = String::new();
-    let mut reader = reader;
-    loop {
-        buf.clear();
-        let n = reader
-            .read_line(&mut buf)
-            .map_err(|e| InputError::io(path, &e).at(line_no + 1, None))?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        let text = buf.trim_end();
+    crate::formats::each_line(path, reader, |line_no, line| {
+        let text = line.trim_end();
         if text.is_empty() {
-            continue;
+            return Ok(());
         }
         let bad = |what: String| InputError::new(path, what, fix).at(line_no, None);
         // serde counts lines within the record: the file's line is ours, the column serde's.
@@ -143,7 +132,8 @@ pub fn read(path: &Path, reader: impl BufRead) -> Result<Report, InputError> {
             }
             other => return Err(bad(format!("unknown record type {other:?}"))),
         }
-    }
+        Ok(())
+    })?;
     if metrics.is_empty() {
         return Err(InputError::new(path, "no k6 metrics in the file", fix));
     }

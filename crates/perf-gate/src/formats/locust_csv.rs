@@ -69,26 +69,16 @@ struct Row {
 }
 
 /// Read `_stats.csv` or `_stats_history.csv`.
-pub fn read(path: &Path, mut reader: impl BufRead, format: Format) -> Result<Report, InputError> {
+pub fn read(path: &Path, reader: impl BufRead, format: Format) -> Result<Report, InputError> {
     let fix = "give the file locust wrote with `--csv <prefix>` (`<prefix>_stats.csv` or `<prefix>_stats_history.csv`), whole";
-    let mut buf = String::new();
-    let mut line_no = 0u64;
     let mut header: Vec<String> = Vec::new();
     // Last row per name (the history repeats each name every second).
     let mut rows: Vec<Row> = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    loop {
-        buf.clear();
-        let n = reader
-            .read_line(&mut buf)
-            .map_err(|e| InputError::io(path, &e).at(line_no + 1, None))?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        let text = buf.trim_end_matches(['\r', '\n']);
+    crate::formats::each_line(path, reader, |line_no, line| {
+        let text = line;
         if text.is_empty() {
-            continue;
+            return Ok(());
         }
         let bad = |what: String| InputError::new(path, what, fix).at(line_no, None);
         if header.is_empty() {
@@ -96,7 +86,7 @@ pub fn read(path: &Path, mut reader: impl BufRead, format: Format) -> Result<Rep
                 return Err(bad(format!("not a {} header", format.name())));
             }
             header = split(text.trim_start_matches('\u{feff}'));
-            continue;
+            return Ok(());
         }
         let fields = split(text);
         if fields.len() != header.len() {
@@ -144,7 +134,8 @@ pub fn read(path: &Path, mut reader: impl BufRead, format: Format) -> Result<Rep
                 rows.push(Row { name: full, cols });
             }
         }
-    }
+        Ok(())
+    })?;
     if header.is_empty() {
         return Err(InputError::new(path, "the file is empty", fix));
     }
