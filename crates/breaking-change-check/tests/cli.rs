@@ -2,37 +2,10 @@
 //! and `--base` reading the base (and its `$ref`d files) from git's object store.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_breaking-change-check");
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_EVENT_PATH")
-        .env_remove("GITHUB_OUTPUT")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn write(dir: &Path, name: &str, body: &str) {
-    std::fs::write(dir.join(name), body).unwrap();
-}
-
-fn result(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("r.json")).unwrap()).unwrap()
-}
+mod common;
+use common::{result, run, run_with, text, write};
 
 const BASE: &str = "openapi: 3.0.3
 info: {title: t, version: '1'}
@@ -391,14 +364,11 @@ paths:
         ),
     )
     .unwrap();
-    let o = Command::new(BIN)
-        .args(["docs/openapi.yaml", "--result", "r2.json"])
-        .current_dir(p)
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_REF")
-        .env("GITHUB_EVENT_PATH", &event)
-        .output()
-        .unwrap();
+    let o = run_with(
+        p,
+        &["docs/openapi.yaml", "--result", "r2.json"],
+        &[("GITHUB_EVENT_PATH", event.to_str().unwrap())],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let r2: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(p.join("r2.json")).unwrap()).unwrap();
@@ -474,15 +444,14 @@ fn hostile_spec_text_never_becomes_a_workflow_command() {
     write(d.path(), "base.json", &spec(true));
     write(d.path(), "head.json", &spec(false));
     let summary = d.path().join("summary.md");
-    let out = Command::new(BIN)
-        .args(["--base-file", "base.json", "head.json", "--print", "github"])
-        .current_dir(d.path())
-        .env("GITHUB_ACTIONS", "true")
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .env_remove("GITHUB_EVENT_PATH")
-        .env_remove("GITHUB_OUTPUT")
-        .output()
-        .unwrap();
+    let out = run_with(
+        d.path(),
+        &["--base-file", "base.json", "head.json", "--print", "github"],
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+        ],
+    );
     assert!(assert_run_inert("hostile spec", &out), "it judged");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
