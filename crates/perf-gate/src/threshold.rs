@@ -216,11 +216,11 @@ pub fn evaluate(t: &Threshold, report: &Report, origin: &Path) -> Result<Evaluat
             format!("a {} has {}", m.kind.name(), m.kind.stats())
         };
         let export = match report.format {
-            Format::K6Summary if m.kind == Kind::Trend => format!(
+            Format::K6Summary | Format::K6HandleSummary if m.kind == Kind::Trend => format!(
                 "; add \"{}\" to the script's summaryTrendStats, or give the gate `k6 run --out json=<file>` (raw samples)",
                 t.stat.key()
             ),
-            Format::K6Summary if !t.tags.is_empty() => "; declare a threshold on that submetric in the script so k6 exports it, or give the gate `k6 run --out json=<file>`".into(),
+            Format::K6Summary | Format::K6HandleSummary if !t.tags.is_empty() => "; declare a threshold on that submetric in the script so k6 exports it, or give the gate `k6 run --out json=<file>`".into(),
             _ => String::new(),
         };
         return Err(InputError::new(

@@ -150,6 +150,14 @@ fn bad_input_is_exit_2_with_an_error_result() {
             "summaryTrendStats",
         ),
         (
+            &[
+                "f/k6-handle-summary/handle-summary.json",
+                "--threshold",
+                "http_req_duration: p(99.9)<500",
+            ],
+            "summaryTrendStats",
+        ),
+        (
             &["f/k6/k6.jsonl", "--threshold", "http_req_duration p95"],
             "--threshold",
         ),
