@@ -100,7 +100,7 @@ pub fn evaluate(
             }
             (Read::Text(_), Read::Missing) => removed(&mut eval, levels, &pair.head),
             (Read::Text(bt), Read::Text(ht)) if graphql => {
-                let (b, h) = side_by_side(
+                let (b, h) = gates_core::side_by_side(
                     || graphql::load(&[(pair.base.clone(), bt)]),
                     || graphql::load(&[(pair.head.clone(), ht)]),
                 );
@@ -109,7 +109,7 @@ pub fn evaluate(
                 gates_core::drop_in_background((b, h));
             }
             (Read::Text(bt), Read::Text(ht)) => {
-                let (b, h) = side_by_side(
+                let (b, h) = gates_core::side_by_side(
                     || load_spec(&pair.base, bt, base),
                     || load_spec(&pair.head, ht, head),
                 );
@@ -157,8 +157,10 @@ pub fn evaluate(
                 }
             }
             (false, false) => {
-                let (b, h) =
-                    side_by_side(|| graphql::load(&base_files), || graphql::load(&head_files));
+                let (b, h) = gates_core::side_by_side(
+                    || graphql::load(&base_files),
+                    || graphql::load(&head_files),
+                );
                 let (b, h) = (b?, h?);
                 push_graphql(&mut eval, levels, &b, &h, today);
                 gates_core::drop_in_background((b, h));
@@ -174,20 +176,6 @@ pub fn evaluate(
         ))
     });
     Ok(eval)
-}
-
-/// `a()` and `b()` at once, `a` on a second thread: base and head parse side by side (GitHub's
-/// REST pair is two 11 MB files, its GraphQL pair two 1.3 MB schemas).
-fn side_by_side<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
-    std::thread::scope(|s| {
-        let a = s.spawn(a);
-        let b = b();
-        (
-            a.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            b,
-        )
-    })
 }
 
 /// Load the spec at `path` whose text was read already; the files its `$ref`s name are read

@@ -38,3 +38,17 @@ pub use outcome::{Check, Context, Finding, Level, Outcome, Section, Verdict};
 pub fn drop_in_background<T: Send + 'static>(value: T) {
     std::thread::spawn(move || drop(value));
 }
+
+/// `a()` and `b()` at once, `a` on a second thread and `b` on this one: the two sides of a
+/// comparison (base and head) parse side by side. A panic in `a` resumes here.
+pub fn side_by_side<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|s| {
+        let a = s.spawn(a);
+        let b = b();
+        (
+            a.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            b,
+        )
+    })
+}
