@@ -52,3 +52,21 @@ pub fn side_by_side<A: Send, B>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    /// Both results come back in order, and a panic on the second thread is this thread's.
+    #[test]
+    fn side_by_side_returns_both_and_resumes_a_panic() {
+        let here = std::thread::current().id();
+        let (a, b) = super::side_by_side(
+            || std::thread::current().id(),
+            || std::thread::current().id(),
+        );
+        assert_ne!(a, here, "a runs on a second thread");
+        assert_eq!(b, here, "b runs on this one");
+        let caught = std::panic::catch_unwind(|| super::side_by_side(|| panic!("in a"), || 1));
+        let msg = caught.unwrap_err();
+        assert_eq!(msg.downcast_ref::<&str>(), Some(&"in a"));
+    }
+}
