@@ -1,6 +1,5 @@
 //! The `breaking-change` composite action run the way the runner runs it, against this build.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use gates_testkit::action::{check_readme, run_composite, Job};
@@ -21,20 +20,7 @@ fn the_action_fails_on_a_break_with_outputs_and_summary() {
         .join("tests/conformance/oasdiff/061-response-required-property-removed");
     std::fs::copy(case.join("base.json"), ws.path().join("base.json")).unwrap();
     std::fs::copy(case.join("revision.json"), ws.path().join("openapi.json")).unwrap();
-    let mut env = BTreeMap::new();
-    env.insert(
-        "GATES_LOCAL_BIN".to_string(),
-        Path::new(env!("CARGO_BIN_EXE_breaking-change-check"))
-            .parent()
-            .unwrap()
-            .display()
-            .to_string(),
-    );
-    let job = Job {
-        workspace: ws.path().to_path_buf(),
-        env,
-        token: "ghs_action_test".into(),
-    };
+    let job = Job::local(ws.path(), env!("CARGO_BIN_EXE_breaking-change-check"));
     let run = run_composite(
         &action_dir(),
         &[

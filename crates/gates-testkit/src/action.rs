@@ -24,6 +24,21 @@ pub struct Job {
     pub token: String,
 }
 
+impl Job {
+    /// A job in `workspace` whose actions use the gate binary built for this test run
+    /// (`GATES_LOCAL_BIN` = the folder of `binary`, e.g. `env!("CARGO_BIN_EXE_perf-gate")`).
+    pub fn local(workspace: &Path, binary: &str) -> Job {
+        let dir = Path::new(binary)
+            .parent()
+            .expect("a binary path has a folder");
+        Job {
+            workspace: workspace.to_path_buf(),
+            env: [("GATES_LOCAL_BIN".to_string(), dir.display().to_string())].into(),
+            token: "ghs_action_test".into(),
+        }
+    }
+}
+
 /// One step's run.
 #[derive(Debug, Clone)]
 pub struct StepRun {

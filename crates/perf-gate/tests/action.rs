@@ -2,8 +2,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use gates_testkit::action::{check_readme, run_composite, ActionRun, Job};
 
@@ -19,20 +18,7 @@ fn action_readme_lists_every_input_and_output() {
 fn action(given: &[(&str, &str)]) -> (ActionRun, tempfile::TempDir) {
     let ws = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(common::fixture(""), ws.path().join("f")).unwrap();
-    let mut env = BTreeMap::new();
-    env.insert(
-        "GATES_LOCAL_BIN".to_string(),
-        Path::new(env!("CARGO_BIN_EXE_perf-gate"))
-            .parent()
-            .unwrap()
-            .display()
-            .to_string(),
-    );
-    let job = Job {
-        workspace: ws.path().to_path_buf(),
-        env,
-        token: "ghs_action_test".into(),
-    };
+    let job = Job::local(ws.path(), env!("CARGO_BIN_EXE_perf-gate"));
     (run_composite(&action_dir(), given, &job), ws)
 }
 

@@ -4,7 +4,6 @@
 #![allow(clippy::disallowed_methods)]
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Command;
 
 mod common;
@@ -288,16 +287,7 @@ fn security_action_passes_fails_and_writes_sarif() {
     for f in ["bandit.json", "semgrep.json"] {
         std::fs::copy(fixture(f), ws.path().join("reports").join(f)).unwrap();
     }
-    let bin = Path::new(env!("CARGO_BIN_EXE_security-gate"))
-        .parent()
-        .unwrap()
-        .display()
-        .to_string();
-    let job = Job {
-        workspace: ws.path().to_path_buf(),
-        env: [("GATES_LOCAL_BIN".to_string(), bin)].into_iter().collect(),
-        token: "t".into(),
-    };
+    let job = Job::local(ws.path(), env!("CARGO_BIN_EXE_security-gate"));
     let action = root().join("security");
     let pass = run_composite(
         &action,
