@@ -1,7 +1,6 @@
 //! The `coverage` composite action run the way the runner runs it, against this build, and the
 //! installer's download path against a local "release".
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use gates_testkit::action::{check_readme, run_composite, Job};
@@ -12,26 +11,11 @@ fn repo_root() -> PathBuf {
     crate::fixtures().join("..").canonicalize().unwrap()
 }
 
-fn local_bin() -> String {
-    Path::new(env!("CARGO_BIN_EXE_coverage-gate"))
-        .parent()
-        .unwrap()
-        .display()
-        .to_string()
-}
-
 fn job(workspace: &Path, extra: &[(&str, &str)]) -> Job {
-    let mut env: BTreeMap<String, String> = extra
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    env.entry("GATES_LOCAL_BIN".into())
-        .or_insert_with(local_bin);
-    Job {
-        workspace: workspace.to_path_buf(),
-        env,
-        token: "ghs_action_test".into(),
-    }
+    let mut j = Job::local(workspace, env!("CARGO_BIN_EXE_coverage-gate"));
+    j.env
+        .extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    j
 }
 
 #[test]
