@@ -193,29 +193,34 @@ fn load_spec(path: &str, text: String, src: &Source) -> Result<Spec, InputError>
 
 fn added(eval: &mut Evaluation, levels: &Levels, path: &str) {
     eval.added.push(path.to_string());
-    let rule = rules::rule("spec-added").expect("catalogued");
-    eval.changes.push(Leveled {
-        level: levels.of(rule.id),
-        change: Change {
-            rule,
-            op: None,
-            message: format!("spec `{path}` added (nothing to compare with)"),
-            file: path.to_string(),
-            line: 1,
-            coordinate: None,
-            tool_rule: None,
-        },
-    });
+    whole_spec(
+        eval,
+        levels,
+        "spec-added",
+        path,
+        format!("spec `{path}` added (nothing to compare with)"),
+    );
 }
 
 fn removed(eval: &mut Evaluation, levels: &Levels, path: &str) {
-    let rule = rules::rule("spec-removed").expect("catalogued");
+    whole_spec(
+        eval,
+        levels,
+        "spec-removed",
+        path,
+        format!("spec `{path}` deleted"),
+    );
+}
+
+/// A change to a spec as a whole (added or deleted), at its first line.
+fn whole_spec(eval: &mut Evaluation, levels: &Levels, id: &str, path: &str, message: String) {
+    let rule = rules::rule(id).expect("catalogued");
     eval.changes.push(Leveled {
         level: levels.of(rule.id),
         change: Change {
             rule,
             op: None,
-            message: format!("spec `{path}` deleted"),
+            message,
             file: path.to_string(),
             line: 1,
             coordinate: None,

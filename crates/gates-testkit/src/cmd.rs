@@ -60,3 +60,23 @@ pub fn run_gate(
     c.output()
         .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"))
 }
+
+/// Validate the SARIF log at `sarif` with Microsoft's SARIF multitool and GitHub's rules
+/// (`validate --rule-kind Gh;Sarif`, its report written beside the log), panicking with every
+/// error it reports. The tool is the
+/// binary `SARIF_MULTITOOL` names (`.ci/run` installs npm `@microsoft/sarif-multitool`).
+pub fn assert_sarif_valid(sarif: &Path) {
+    let tool = std::env::var("SARIF_MULTITOOL").expect(
+        "SARIF_MULTITOOL must name the Sarif.Multitool binary (.ci/run installs npm @microsoft/sarif-multitool)",
+    );
+    let v = Command::new(&tool)
+        .args(["validate", "--rule-kind", "Gh;Sarif", "--output"])
+        .arg(sarif.with_extension("validation.sarif"))
+        .arg(sarif)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {tool}: {e}"));
+    let text = String::from_utf8_lossy(&v.stdout);
+    assert!(v.status.success(), "{text}");
+    let errors: Vec<&str> = text.lines().filter(|l| l.contains(": error ")).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
