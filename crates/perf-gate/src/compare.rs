@@ -242,8 +242,7 @@ struct Resampler {
 
 impl Resampler {
     fn new(values: &[f64]) -> Self {
-        let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
+        let sorted = sorted(values);
         let n = sorted.len();
         let k = (n - 1) / 2 + 1;
         Resampler {

@@ -1,6 +1,5 @@
 //! The policy: every threshold evaluated, every benchmark compared with the baseline, as checks.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -120,16 +119,8 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
     let mut comparisons = Vec::new();
     let (mut added, mut removed) = (Vec::new(), Vec::new());
     let base = base.transpose()?;
-    // Name lookups, so thousands of benchmarks stay linear.
-    let by_name = |r: &'_ Report| -> HashMap<String, usize> {
-        r.metrics
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.name.clone(), i))
-            .collect()
-    };
-    let head_index = by_name(&report);
-    let base_index = base.as_ref().map(by_name).unwrap_or_default();
+    let head_index = report.index_by_name();
+    let base_index = base.as_ref().map(Report::index_by_name).unwrap_or_default();
     if let Some(base) = &base {
         if base.format != report.format {
             return Err(InputError::new(

@@ -2,7 +2,7 @@
 //! a pytest benchmark, a hyperfine command), each with its raw samples when the format has them
 //! and the tool's own statistics when it has only those.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What a metric measures, which decides its statistics (k6's metric types; a benchmark is a
 /// trend of per-iteration times).
@@ -489,6 +489,15 @@ pub struct Report {
 }
 
 impl Report {
+    /// Each metric's index by name, so lookups over thousands of benchmarks stay linear.
+    pub fn index_by_name(&self) -> HashMap<String, usize> {
+        self.metrics
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.name.clone(), i))
+            .collect()
+    }
+
     /// The metric of that name.
     pub fn get(&self, name: &str) -> Option<&Metric> {
         self.metrics.iter().find(|m| m.name == name)

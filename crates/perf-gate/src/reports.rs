@@ -2,7 +2,6 @@
 //! formats checked to agree, and a benchmark that appears in several reports (interleaved A/B
 //! rounds, repeated runs) pooled into one.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use gates_core::InputError;
@@ -57,7 +56,7 @@ fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
             ));
         }
         inside.sort();
-        formats::criterion::choose_in_directory(&mut inside);
+        formats::choose_in_directory(&mut inside);
         out.extend(inside);
     }
     Ok(out)
@@ -77,13 +76,7 @@ fn merge(o: &mut Report, r: Report, path: &Path) -> Result<(), InputError> {
     }
     let shift = o.tag_sets.len() as u32;
     o.tag_sets.extend(r.tag_sets);
-    // By name, so pooling rounds of thousands of benchmarks stays linear.
-    let mut index: HashMap<String, usize> = o
-        .metrics
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.name.clone(), i))
-        .collect();
+    let mut index = o.index_by_name();
     for mut m in r.metrics {
         for t in &mut m.sample_tags {
             *t += shift;

@@ -409,3 +409,30 @@ fn criterion_directories_compare_their_raw_samples() {
         (Some("sort_500"), Some("mann-whitney"))
     );
 }
+
+/// A `--csv` folder as locust leaves it: only `_stats.csv` is read (the history holds the
+/// same requests, the failures and exceptions files no statistics), so the folder gives what
+/// the stats file alone gives.
+#[test]
+fn a_locust_csv_folder_reads_its_stats_file_once() {
+    let d = tempfile::tempdir().unwrap();
+    let folder = d.path().join("locust");
+    std::fs::create_dir(&folder).unwrap();
+    for f in [
+        "locust_stats.csv",
+        "locust_stats_history.csv",
+        "locust_failures.csv",
+        "locust_exceptions.csv",
+    ] {
+        std::fs::copy(common::fixture("locust").join(f), folder.join(f)).unwrap();
+    }
+    let limit = "Aggregated: count<0";
+    let folder_arg = folder.display().to_string();
+    let (_, out, whole, _) = run(&[&folder_arg, "--threshold", limit]);
+    let (_, _, alone, _) = run(&["f/locust/locust_stats.csv", "--threshold", limit]);
+    assert_eq!(
+        whole["metrics"]["thresholds"][0]["value"], alone["metrics"]["thresholds"][0]["value"],
+        "{out}"
+    );
+    assert!(whole["metrics"]["thresholds"][0]["value"].as_f64().unwrap() > 0.0);
+}

@@ -196,10 +196,8 @@ fn bench_name(path: &Path) -> String {
 /// directory is given: `sample.json` (the raw samples) when present, else `estimates.json`.
 /// `benchmark.json` and `tukey.json` hold no measurements, and reading both sample and
 /// estimates would count the benchmark twice. Other directories are left as they are.
-pub fn choose_in_directory(files: &mut Vec<std::path::PathBuf>) {
-    let name = |f: &std::path::PathBuf| f.file_name().and_then(|n| n.to_str()).map(str::to_owned);
-    let has =
-        |files: &[std::path::PathBuf], n: &str| files.iter().any(|f| name(f).as_deref() == Some(n));
+pub fn choose_in_directory(files: &mut Vec<PathBuf>) {
+    let has = |files: &[PathBuf], n: &str| files.iter().any(|f| super::file_name(f) == n);
     if !has(files, "benchmark.json") {
         return;
     }
@@ -208,5 +206,5 @@ pub fn choose_in_directory(files: &mut Vec<std::path::PathBuf>) {
     } else {
         "estimates.json"
     };
-    files.retain(|f| name(f).as_deref() == Some(keep));
+    files.retain(|f| super::file_name(f) == keep);
 }

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use gates_core::InputError;
 
@@ -39,6 +39,27 @@ pub fn companion(first: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// The files of a `--csv <prefix>` directory the gate reads when the directory is given:
+/// `<prefix>_stats.csv`, or `<prefix>_stats_history.csv` when it is alone (both hold the same
+/// requests, and reading both would count them twice); the failures and exceptions files hold
+/// no statistics.
+pub fn choose_in_directory(files: &mut Vec<PathBuf>) {
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| super::file_name(f).to_owned())
+        .collect();
+    let keep = |name: &str| {
+        if name.ends_with("_failures.csv") || name.ends_with("_exceptions.csv") {
+            return false;
+        }
+        match name.strip_suffix("_stats_history.csv") {
+            Some(prefix) => !names.iter().any(|n| *n == format!("{prefix}_stats.csv")),
+            None => true,
+        }
+    };
+    files.retain(|f| keep(super::file_name(f)));
 }
 
 /// Split one CSV record (RFC 4180 quoting; locust quotes names that hold commas).

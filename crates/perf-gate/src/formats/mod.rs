@@ -21,7 +21,7 @@ pub mod locust_json;
 pub mod pytest;
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use gates_core::InputError;
 use serde_json::Value;
@@ -192,6 +192,19 @@ pub fn sniff_json_as(v: &Value, format: Format) -> bool {
         | Format::GoBench
         | Format::CriterionBencher => false,
     }
+}
+
+/// The files of a directory the gate reads when the directory is given: the tools that write
+/// a folder of files (criterion, locust `--csv`) say which of theirs hold the measurements;
+/// other files stay.
+pub fn choose_in_directory(files: &mut Vec<PathBuf>) {
+    criterion::choose_in_directory(files);
+    locust_csv::choose_in_directory(files);
+}
+
+/// A path's file name ("" when it has none or it is not UTF-8).
+fn file_name(p: &Path) -> &str {
+    p.file_name().and_then(|n| n.to_str()).unwrap_or("")
 }
 
 /// Each line of a streamed text report, without its line ending, with its 1-based number.

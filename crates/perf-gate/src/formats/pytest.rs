@@ -38,23 +38,16 @@ pub fn read_typed(path: &Path, text: &[u8]) -> Option<Result<Report, InputError>
     let f: File = serde_json::from_slice(text).ok()?;
     let mut benches = Vec::with_capacity(f.benchmarks.len());
     for b in f.benchmarks {
-        let s = b.stats;
-        let data = match s.data {
+        let data = match b.stats.data {
             Some(raw) => Some(numbers(raw.get())?),
             None => None,
         };
-        let stats = Stats {
-            min: s.min,
-            max: s.max,
-            mean: s.mean,
-            stddev: s.stddev,
-            median: s.median,
-            rounds: s.rounds,
-            data,
-        };
         benches.push(Ok(Bench {
             fullname: b.fullname,
-            stats,
+            stats: Stats {
+                data,
+                ..b.stats.without_data()
+            },
         }));
     }
     Some(build(path, benches.into_iter()))
@@ -107,6 +100,22 @@ struct Stats<D> {
     data: Option<D>,
 }
 
+impl<D> Stats<D> {
+    /// The statistics with the rounds left out, to take rounds of another type.
+    fn without_data<E>(self) -> Stats<E> {
+        Stats {
+            min: self.min,
+            max: self.max,
+            mean: self.mean,
+            stddev: self.stddev,
+            median: self.median,
+            rounds: self.rounds,
+            data: None,
+        }
+    }
+}
+
+// `#[serde(default)]` would require `D: Default`.
 fn none<D>() -> Option<D> {
     None
 }
