@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use itertools::{EitherOrBoth, Itertools};
+
 use crate::formats::{self, Format};
 use crate::model::{FileCoverage, Headline, Report};
 use crate::paths::{Resolved, Resolver};
@@ -13,8 +15,9 @@ use crate::paths::{Resolved, Resolver};
 pub struct Merged {
     /// Files by repository path (or by the report's path when unresolved).
     pub files: BTreeMap<String, FileCoverage>,
-    /// Report paths not found in the checkout, with the report that named them.
-    pub unresolved: Vec<(String, PathBuf)>,
+    /// Report paths not found in the checkout, with the report that named them (an index
+    /// into `reports`).
+    pub unresolved: Vec<(String, usize)>,
     /// Things a user should know (disagreeing reports).
     pub warnings: Vec<String>,
     /// The producers' headline, when every report has one of the same kind.
@@ -30,12 +33,17 @@ const MAX_DISAGREEMENTS: usize = 5;
 
 /// Merge reports: within a report repeated records were already combined; across reports a line
 /// is covered if any report covered it.
+///
+/// Each report's files are resolved, sorted by key and then merged with the files so far in one
+/// linear pass, so a report of a hundred thousand files costs a sort, not a hundred thousand
+/// keyed inserts.
 pub fn merge(reports: Vec<Report>, resolver: &Resolver) -> Merged {
     let mut out = Merged::default();
-    let mut owner: BTreeMap<String, PathBuf> = BTreeMap::new();
+    // Key → (the first report that had it, by index into `out.reports`; its coverage).
+    let mut acc: Vec<(String, (usize, FileCoverage))> = Vec::new();
     let mut headline: Option<Option<Headline>> = None;
     let mut disagreements = 0usize;
-    for report in reports {
+    for (index, report) in reports.into_iter().enumerate() {
         out.formats.extend(report.format);
         out.reports.push(report.origin.clone());
         headline = Some(match (headline, report.headline) {
@@ -49,38 +57,38 @@ pub fn merge(reports: Vec<Report>, resolver: &Resolver) -> Merged {
             }
             _ => None,
         });
-        // Resolve first, combining two report paths that name the same file as repeats.
-        let mut this: BTreeMap<String, FileCoverage> = BTreeMap::new();
+        let mut this: Vec<(String, FileCoverage)> = Vec::with_capacity(report.files.len());
         for (raw, fc) in report.files {
             let key = match resolver.resolve(&raw, &report.sources) {
                 Resolved::Repo(p) => p,
                 Resolved::Unresolved(p) => {
-                    out.unresolved.push((raw, report.origin.clone()));
+                    out.unresolved.push((raw, index));
                     p
                 }
             };
-            match this.get_mut(&key) {
-                Some(existing) => {
-                    for (n, l) in fc.lines {
-                        existing.record(n, l);
-                    }
-                    for (k, h) in fc.functions {
-                        existing.record_function(k, h);
-                    }
-                }
-                None => {
-                    this.insert(key, fc);
+            this.push((key, fc));
+        }
+        // Stable, so two report paths that name the same file combine in the report's order.
+        if !this.is_sorted_by(|a, b| a.0 <= b.0) {
+            this.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        let mut this = combine_repeats(this);
+        if report.format == Some(Format::Simplecov) {
+            for (key, fc) in &mut this {
+                if let Ok(src) = std::fs::read_to_string(resolver.root().join(&*key)) {
+                    formats::apply_nocov(fc, &src);
                 }
             }
         }
-        for (key, mut fc) in this {
-            if report.format == Some(Format::Simplecov) {
-                if let Ok(src) = std::fs::read_to_string(resolver.root().join(&key)) {
-                    formats::apply_nocov(&mut fc, &src);
-                }
-            }
-            match out.files.get_mut(&key) {
-                Some(existing) => {
+        if acc.is_empty() {
+            acc = this.into_iter().map(|(k, fc)| (k, (index, fc))).collect();
+            continue;
+        }
+        let before = std::mem::take(&mut acc);
+        acc.reserve(before.len().max(this.len()));
+        for pair in before.into_iter().merge_join_by(this, |a, b| a.0.cmp(&b.0)) {
+            acc.push(match pair {
+                EitherOrBoth::Both((key, (owner, mut existing)), (_, fc)) => {
                     let a = existing.lines();
                     let b = fc.lines();
                     if a.total > 0
@@ -91,21 +99,42 @@ pub fn merge(reports: Vec<Report>, resolver: &Resolver) -> Merged {
                         disagreements += 1;
                         out.warnings.push(format!(
                             "{} and {} disagree on which lines of {key} can be covered ({} vs {} lines): were they made from different commits?",
-                            owner[&key].display(),
-                            report.origin.display(),
+                            out.reports[owner].display(),
+                            out.reports[index].display(),
                             a.total,
                             b.total
                         ));
                     }
                     existing.merge(fc);
+                    (key, (owner, existing))
                 }
-                None => {
-                    owner.insert(key.clone(), report.origin.clone());
-                    out.files.insert(key, fc);
-                }
-            }
+                EitherOrBoth::Left(kept) => kept,
+                EitherOrBoth::Right((key, fc)) => (key, (index, fc)),
+            });
         }
     }
+    // Sorted and unique already: the map is built in one pass.
+    out.files = acc.into_iter().map(|(k, (_, fc))| (k, fc)).collect();
     out.headline = headline.flatten();
+    out
+}
+
+/// Two report paths of one report that resolve to the same file are repeats of it, combined
+/// as repeated records are (`list` is sorted by key).
+fn combine_repeats(list: Vec<(String, FileCoverage)>) -> Vec<(String, FileCoverage)> {
+    let mut out: Vec<(String, FileCoverage)> = Vec::with_capacity(list.len());
+    for (key, fc) in list {
+        match out.last_mut() {
+            Some((k, existing)) if *k == key => {
+                for (n, l) in fc.lines {
+                    existing.record(n, l);
+                }
+                for (k, h) in fc.functions {
+                    existing.record_function(k, h);
+                }
+            }
+            _ => out.push((key, fc)),
+        }
+    }
     out
 }

@@ -36,8 +36,9 @@ impl Counter {
 /// One source line's measurement.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LineCov {
-    /// Times executed (0 = coverable but not run).
-    pub hits: u64,
+    /// Times executed (0 = coverable but not run), saturating: only "ran or not" is ever
+    /// reported, and 32 bits keep a 100 MB report's millions of lines compact.
+    pub hits: u32,
     /// Branch outcomes taken on this line.
     pub branches_covered: u32,
     /// Branch outcomes on this line.
@@ -48,6 +49,27 @@ pub struct LineCov {
 }
 
 impl LineCov {
+    /// A line that ran `hits` times, or not at all.
+    pub fn ran(hits: u64) -> Self {
+        LineCov {
+            hits: saturate(hits),
+            ..Default::default()
+        }
+    }
+
+    /// Record `hits` more runs.
+    pub fn add_hits(&mut self, hits: u64) {
+        self.hits = self.hits.saturating_add(saturate(hits));
+    }
+
+    /// A line measured only for its branches.
+    pub fn branch_only() -> Self {
+        LineCov {
+            branch_only: true,
+            ..Default::default()
+        }
+    }
+
     /// Combine two measurements of the same line from the same report (a line repeated under
     /// several classes or methods): the larger of each.
     pub fn absorb(&mut self, other: LineCov) {
@@ -70,11 +92,150 @@ pub struct SummaryCounts {
     pub functions: Counter,
 }
 
+/// A hit count in 32 bits.
+pub fn saturate(hits: u64) -> u32 {
+    u32::try_from(hits).unwrap_or(u32::MAX)
+}
+
+/// The coverable lines of a file by number. Producers write a file's lines in order, so they
+/// are kept in a sorted Vec (a third of a `BTreeMap`'s memory on big reports, and read in one
+/// linear scan); a line that comes out of order goes to a side map, so a hostile order costs
+/// O(log n) per line instead of shifting the Vec.
+#[derive(Debug, Clone, Default)]
+pub struct Lines {
+    sorted: Vec<(u32, LineCov)>,
+    late: BTreeMap<u32, LineCov>,
+}
+
+impl Lines {
+    /// The measurement of `line`, inserted as `new` when absent.
+    pub fn entry_or(&mut self, line: u32, new: LineCov) -> &mut LineCov {
+        let last = self.sorted.last().map(|&(n, _)| n);
+        if last.is_none_or(|n| n < line) {
+            self.sorted.push((line, new));
+            return &mut self.sorted.last_mut().expect("pushed above").1;
+        }
+        match self.sorted.binary_search_by_key(&line, |&(n, _)| n) {
+            Ok(i) => &mut self.sorted[i].1,
+            Err(_) => self.late.entry(line).or_insert(new),
+        }
+    }
+
+    /// The measurement of `line`, inserted empty when absent.
+    pub fn entry(&mut self, line: u32) -> &mut LineCov {
+        self.entry_or(line, LineCov::default())
+    }
+
+    /// The measurement of `line`.
+    pub fn get(&self, line: u32) -> Option<&LineCov> {
+        match self.sorted.binary_search_by_key(&line, |&(n, _)| n) {
+            Ok(i) => Some(&self.sorted[i].1),
+            Err(_) => self.late.get(&line),
+        }
+    }
+
+    /// Forget `line` (an excluded line).
+    pub fn remove(&mut self, line: u32) {
+        match self.sorted.binary_search_by_key(&line, |&(n, _)| n) {
+            Ok(i) => {
+                self.sorted.remove(i);
+            }
+            Err(_) => {
+                self.late.remove(&line);
+            }
+        }
+    }
+
+    /// Lines in order of their number.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &LineCov)> + '_ {
+        use itertools::Itertools;
+        self.sorted
+            .iter()
+            .map(|(n, l)| (*n, l))
+            .merge_by(self.late.iter().map(|(n, l)| (*n, l)), |a, b| a.0 < b.0)
+    }
+
+    /// Measurements in order of their line.
+    pub fn values(&self) -> impl Iterator<Item = &LineCov> + '_ {
+        self.iter().map(|(_, l)| l)
+    }
+
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.sorted.len() + self.late.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Fold the out-of-order lines in and free spare capacity: called once a file is read.
+    pub fn compact(&mut self) {
+        if !self.late.is_empty() {
+            let late = std::mem::take(&mut self.late);
+            let sorted = std::mem::take(&mut self.sorted);
+            self.sorted =
+                itertools::Itertools::merge_by(sorted.into_iter(), late, |a, b| a.0 < b.0)
+                    .collect();
+        }
+        self.sorted.shrink_to_fit();
+    }
+
+    /// Take in `other`'s lines, combining a line both have with `both(mine, theirs)`: one
+    /// linear merge of the two sorted lists.
+    pub fn merge(&mut self, other: Lines, both: impl Fn(&mut LineCov, LineCov)) {
+        self.compact();
+        if self.sorted.is_empty() {
+            *self = other;
+            return;
+        }
+        let mine = std::mem::take(&mut self.sorted).into_iter();
+        let mut out = Vec::with_capacity(mine.len().max(other.len()));
+        use itertools::{EitherOrBoth, Itertools};
+        for pair in mine.merge_join_by(other, |a, b| a.0.cmp(&b.0)) {
+            out.push(match pair {
+                EitherOrBoth::Both((n, mut e), (_, l)) => {
+                    both(&mut e, l);
+                    (n, e)
+                }
+                EitherOrBoth::Left(x) | EitherOrBoth::Right(x) => x,
+            });
+        }
+        self.sorted = out;
+    }
+
+    /// Lines from a list already sorted by number with no repeats.
+    pub fn from_sorted(sorted: Vec<(u32, LineCov)>) -> Self {
+        debug_assert!(sorted.windows(2).all(|w| w[0].0 < w[1].0));
+        Lines {
+            sorted,
+            late: BTreeMap::new(),
+        }
+    }
+}
+
+impl PartialEq for Lines {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl IntoIterator for Lines {
+    type Item = (u32, LineCov);
+    type IntoIter = std::vec::IntoIter<(u32, LineCov)>;
+
+    fn into_iter(mut self) -> Self::IntoIter {
+        self.compact();
+        self.sorted.into_iter()
+    }
+}
+
 /// Coverage of one source file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileCoverage {
     /// Coverable lines by number.
-    pub lines: BTreeMap<u32, LineCov>,
+    pub lines: Lines,
     /// Functions by a key unique within the file (name, or name and line), with their hits.
     pub functions: BTreeMap<String, u64>,
     /// Totals only, when the format has no line data.
@@ -84,12 +245,8 @@ pub struct FileCoverage {
 impl FileCoverage {
     /// Record a line, merging with an earlier record of it in the same report.
     pub fn record(&mut self, line: u32, cov: LineCov) {
-        match self.lines.entry(line) {
-            std::collections::btree_map::Entry::Vacant(v) => {
-                v.insert(cov);
-            }
-            std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().absorb(cov),
-        }
+        // Absorbing a fresh copy of itself leaves it as it is.
+        self.lines.entry_or(line, cov).absorb(cov);
     }
 
     /// Record a function's hits, merging repeats within a report.
@@ -138,16 +295,12 @@ impl FileCoverage {
     /// covered it, branch outcomes take the larger count (reports do not name their branches
     /// consistently enough to union them).
     pub fn merge(&mut self, other: FileCoverage) {
-        for (n, l) in other.lines {
-            let Some(e) = self.lines.get_mut(&n) else {
-                self.lines.insert(n, l);
-                continue;
-            };
+        self.lines.merge(other.lines, |e, l| {
             e.hits = e.hits.saturating_add(l.hits);
             e.branches_covered = e.branches_covered.max(l.branches_covered);
             e.branches_total = e.branches_total.max(l.branches_total);
             e.branch_only &= l.branch_only;
-        }
+        });
         for (k, h) in other.functions {
             let e = self.functions.entry(k).or_default();
             *e = e.saturating_add(h);
@@ -261,7 +414,49 @@ impl Totals {
 
 #[cfg(test)]
 mod tests {
-    use super::Rounding;
+    use super::{LineCov, Lines, Rounding};
+
+    fn numbers(l: &Lines) -> Vec<(u32, u32)> {
+        l.iter().map(|(n, c)| (n, c.hits)).collect()
+    }
+
+    #[test]
+    fn lines_out_of_order_are_found_kept_in_order_and_folded_in() {
+        let mut l = Lines::default();
+        for n in [5, 7, 9] {
+            l.entry(n).hits = n;
+        }
+        // Out of order: a new line, then the same line again, then an existing one.
+        l.entry_or(6, LineCov::ran(60)).add_hits(1);
+        l.entry(6).add_hits(1);
+        l.entry(7).add_hits(1);
+        l.entry(1).hits = 1;
+        assert_eq!(l.len(), 5);
+        assert_eq!(numbers(&l), [(1, 1), (5, 5), (6, 62), (7, 8), (9, 9)]);
+        assert_eq!(l.get(6).map(|c| c.hits), Some(62));
+        let before = l.clone();
+        l.compact();
+        assert_eq!(l, before);
+        l.remove(6);
+        l.remove(4);
+        assert_eq!(numbers(&l), [(1, 1), (5, 5), (7, 8), (9, 9)]);
+        let mut other = Lines::default();
+        other.entry(2).hits = 2;
+        other.entry(7).hits = 3;
+        l.merge(other, |mine, theirs| mine.hits += theirs.hits);
+        assert_eq!(
+            l.into_iter().map(|(n, c)| (n, c.hits)).collect::<Vec<_>>(),
+            [(1, 1), (2, 2), (5, 5), (7, 11), (9, 9)]
+        );
+    }
+
+    #[test]
+    fn hits_saturate_instead_of_wrapping() {
+        let mut c = LineCov::ran(u64::MAX);
+        assert_eq!(c.hits, u32::MAX);
+        c.add_hits(5);
+        assert_eq!(c.hits, u32::MAX);
+    }
 
     #[test]
     fn headlines_round_as_their_producers_print_them() {

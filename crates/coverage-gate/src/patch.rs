@@ -60,7 +60,7 @@ pub fn measure(
         // Consecutive uncovered lines join one range when nothing coverable that is either
         // covered or unchanged lies between them.
         let mut open: Option<(u32, u32)> = None;
-        for (&n, l) in fc.lines.iter().filter(|(_, l)| !l.branch_only) {
+        for (n, l) in fc.lines.iter().filter(|(_, l)| !l.branch_only) {
             let changed_here = lines.contains(&n);
             if changed_here {
                 counter.count(l.hits > 0);

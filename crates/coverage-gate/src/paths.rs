@@ -122,6 +122,14 @@ impl RepoIndex {
 
 /// `\` → `/`, no `./` segments, no `file://`, trimmed.
 pub fn normalize(p: &str) -> String {
+    if is_normal(p) {
+        return p.to_string();
+    }
+    rebuild(p)
+}
+
+/// [`normalize`] the long way: split, drop and join.
+fn rebuild(p: &str) -> String {
     let p = p.trim().trim_start_matches('\u{feff}');
     let p = p.strip_prefix("file://").unwrap_or(p);
     let p = p.replace('\\', "/");
@@ -137,6 +145,18 @@ pub fn normalize(p: &str) -> String {
         }
     }
     out.join("/")
+}
+
+/// True when [`normalize`] would return `p` unchanged: the common case, checked in one scan
+/// instead of splitting and joining every path of a big report.
+fn is_normal(p: &str) -> bool {
+    p.trim().len() == p.len()
+        && !p.starts_with('\u{feff}')
+        && !p.starts_with("file://")
+        && !p.contains('\\')
+        && p.split('/')
+            .enumerate()
+            .all(|(i, seg)| seg != "." && seg != ".." && (i == 0 || !seg.is_empty()))
 }
 
 fn is_absolute(p: &str) -> bool {
@@ -192,26 +212,27 @@ impl Resolver {
                 }
             }
         }
-        let mut candidates = vec![p.clone()];
+        // The path itself, then under each declared source root.
+        let mut rooted = Vec::new();
         if !is_absolute(&p) {
             for s in sources {
                 let s = normalize(s);
                 if !s.is_empty() {
-                    candidates.push(normalize(&format!("{s}/{p}")));
+                    rooted.push(normalize(&format!("{s}/{p}")));
                 }
             }
         }
         let fold = raw.contains('\\') || is_windows_drive(&p);
-        for c in &candidates {
+        for c in std::iter::once(&p).chain(&rooted) {
             let rel = self.strip_root(c);
             match (&self.index, rel) {
-                (Some(idx), Some(r)) if idx.contains(&r) => return Resolved::Repo(r),
-                (None, Some(r)) => return Resolved::Repo(r),
+                (Some(idx), Some(r)) if idx.contains(r) => return Resolved::Repo(r.to_string()),
+                (None, Some(r)) => return Resolved::Repo(r.to_string()),
                 _ => {}
             }
         }
         if let Some(idx) = &self.index {
-            for c in &candidates {
+            for c in std::iter::once(&p).chain(&rooted) {
                 if let Some(hit) = idx.by_suffix(c, fold) {
                     return Resolved::Repo(hit.to_string());
                 }
@@ -220,13 +241,11 @@ impl Resolver {
         Resolved::Unresolved(p)
     }
 
-    fn strip_root(&self, p: &str) -> Option<String> {
+    fn strip_root<'a>(&self, p: &'a str) -> Option<&'a str> {
         if !is_absolute(p) {
-            return Some(p.to_string());
+            return Some(p);
         }
-        let rest = p.strip_prefix(&self.root)?;
-        let rest = rest.strip_prefix('/')?;
-        Some(rest.to_string())
+        p.strip_prefix(&self.root)?.strip_prefix('/')
     }
 }
 
@@ -296,5 +315,38 @@ mod tests {
     fn normalisation() {
         assert_eq!(normalize(" .\\src\\.\\a/../b.c "), "src/b.c");
         assert_eq!(normalize("file:///x//y.c"), "/x/y.c");
+    }
+
+    /// The fast path must agree with the full normalisation on every path it takes.
+    #[test]
+    fn paths_taken_as_they_are_are_already_normal() {
+        let mut taken = 0;
+        for p in [
+            "src/a.c",
+            "/abs/a.c",
+            "a",
+            "",
+            "C:/x/y.c",
+            "dir/",
+            "a//b",
+            "./a",
+            "a/./b",
+            "a/..",
+            "../a",
+            " a",
+            "a ",
+            "\u{feff}a",
+            "file:///a",
+            "a\\b",
+            "/",
+            "a/b.c/",
+            "a/.b/c..",
+        ] {
+            if is_normal(p) {
+                taken += 1;
+                assert_eq!(rebuild(p), p, "{p:?}");
+            }
+        }
+        assert_eq!(taken, 6);
     }
 }

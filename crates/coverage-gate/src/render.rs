@@ -333,7 +333,7 @@ fn sections(eval: &Evaluation, policy: &Policy, delta: Option<f64>) -> Vec<Secti
             body.push_str(&format!(
                 "- {} (from {})\n",
                 escape(p),
-                escape(&origin.display().to_string())
+                escape(&eval.merged.reports[*origin].display().to_string())
             ));
         }
         out.push(Section {

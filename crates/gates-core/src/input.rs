@@ -87,6 +87,71 @@ pub fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, InputError>
     Ok(bytes)
 }
 
+/// Call `f` with each line of `reader` and its 1-based number, without the line ending
+/// (`\n` or `\r\n`). Lines are borrowed from the reader's buffer; only a line that spans two
+/// buffer fills is copied. Bytes, not `str`: a line-oriented parser validates UTF-8 only where
+/// it keeps text (a path, a name), not on every line.
+pub fn each_line<R: std::io::BufRead>(
+    path: &Path,
+    mut reader: R,
+    mut f: impl FnMut(u64, &[u8]) -> Result<(), InputError>,
+) -> Result<(), InputError> {
+    fn strip_cr(l: &[u8]) -> &[u8] {
+        l.strip_suffix(b"\r").unwrap_or(l)
+    }
+    let mut carry: Vec<u8> = Vec::new();
+    let mut n = 0u64;
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(InputError::io(path, &e).at(n + 1, None)),
+        };
+        if buf.is_empty() {
+            break;
+        }
+        let filled = buf.len();
+        let mut pos = 0;
+        for end in memchr::memchr_iter(b'\n', buf) {
+            n += 1;
+            if carry.is_empty() {
+                f(n, strip_cr(&buf[pos..end]))?;
+            } else {
+                carry.extend_from_slice(&buf[pos..end]);
+                f(n, strip_cr(&carry))?;
+                carry.clear();
+            }
+            pos = end + 1;
+        }
+        carry.extend_from_slice(&buf[pos..]);
+        reader.consume(filled);
+    }
+    if !carry.is_empty() {
+        f(n + 1, strip_cr(&carry))?;
+    }
+    Ok(())
+}
+
+/// [`each_line`] for text formats: each line as `str`, and a line that is not UTF-8 is an
+/// error naming it.
+pub fn each_text_line<R: std::io::BufRead>(
+    path: &Path,
+    reader: R,
+    mut f: impl FnMut(u64, &str) -> Result<(), InputError>,
+) -> Result<(), InputError> {
+    each_line(path, reader, |n, l| {
+        let l = std::str::from_utf8(l).map_err(|_| {
+            InputError::new(
+                path,
+                "the line is not UTF-8 text",
+                "regenerate the report; it may have been truncated or written in another encoding",
+            )
+            .at(n, None)
+        })?;
+        f(n, l)
+    })
+}
+
 /// Expand the report arguments every gate takes the same way: whitespace-separated words, each a
 /// path (kept as given, so a missing file is reported by name; a directory is the gate's to
 /// walk) or a glob, expanded here and relative to the working directory. A glob matching no
@@ -118,4 +183,45 @@ pub fn expand(patterns: &[String]) -> Result<Vec<PathBuf>, InputError> {
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    fn lines(text: &[u8], capacity: usize) -> Vec<(u64, Vec<u8>)> {
+        let reader = std::io::BufReader::with_capacity(capacity, text);
+        let mut out = Vec::new();
+        each_line(Path::new("t"), reader, |n, l| {
+            out.push((n, l.to_vec()));
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    /// Lines that span buffer fills (a buffer of 1 to 7 bytes splits every line somewhere)
+    /// come out whole, numbered, without `\n` or `\r\n`, and a last line without one counts.
+    #[test]
+    fn lines_are_whole_across_buffer_fills() {
+        let text = b"first\r\nsecond line\n\nlast";
+        let want: Vec<(u64, Vec<u8>)> = [&b"first"[..], b"second line", b"", b"last"]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i as u64 + 1, l.to_vec()))
+            .collect();
+        for capacity in 1..8 {
+            assert_eq!(lines(text, capacity), want, "capacity {capacity}");
+        }
+        assert_eq!(lines(text, 4096), want);
+        assert!(lines(b"", 16).is_empty());
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_named() {
+        let e =
+            each_text_line(Path::new("r.txt"), &b"ok\n\xff\xfe\n"[..], |_, _| Ok(())).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("UTF-8"), "{}", e.message);
+    }
 }

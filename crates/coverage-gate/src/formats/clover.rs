@@ -10,7 +10,7 @@ use gates_core::InputError;
 use quick_xml::events::Event;
 
 use super::xml::{self, XmlReader};
-use crate::model::{Counter, LineCov, Report};
+use crate::model::{saturate, Counter, LineCov, Report};
 
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let mut r = XmlReader::new(input, path);
@@ -111,7 +111,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                             (u32::from(t > 0) + u32::from(fl > 0), 2)
                         };
                         let cov = LineCov {
-                            hits: cnt,
+                            hits: saturate(cnt),
                             branches_covered: covered,
                             branches_total: total,
                             branch_only: false,
@@ -121,7 +121,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                     _ => report.file(f).record(
                         num,
                         LineCov {
-                            hits: cnt,
+                            hits: saturate(cnt),
                             ..Default::default()
                         },
                     ),

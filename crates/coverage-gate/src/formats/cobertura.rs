@@ -12,7 +12,7 @@ use gates_core::InputError;
 use quick_xml::events::Event;
 
 use super::xml::{self, XmlReader};
-use crate::model::{FileCoverage, LineCov, Report};
+use crate::model::{saturate, FileCoverage, LineCov, Report};
 
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let mut r = XmlReader::new(input, path);
@@ -119,7 +119,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                 let (branches_covered, branches_total) =
                     if branch { cc.unwrap_or((0, 0)) } else { (0, 0) };
                 let cov = LineCov {
-                    hits,
+                    hits: saturate(hits),
                     branches_covered,
                     branches_total,
                     branch_only: false,

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use gates_core::InputError;
 
-use crate::model::{Counter, Headline, Report, Rounding};
+use crate::model::{saturate, Counter, Headline, Report, Rounding};
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Span {
@@ -120,8 +120,8 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
                 last -= 1;
             }
             for ln in span.start_line..=last {
-                let l = fc.lines.entry(ln).or_default();
-                l.hits = l.hits.max(count);
+                let l = fc.lines.entry(ln);
+                l.hits = l.hits.max(saturate(count));
             }
         }
     }

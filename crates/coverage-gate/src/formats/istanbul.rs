@@ -11,7 +11,7 @@ use std::path::Path;
 use gates_core::InputError;
 use serde::Deserialize;
 
-use crate::model::{Counter, Headline, LineCov, Report, Rounding, SummaryCounts};
+use crate::model::{saturate, Counter, Headline, LineCov, Report, Rounding, SummaryCounts};
 
 #[derive(Deserialize)]
 struct Pos {
@@ -85,7 +85,7 @@ pub fn parse_final<R: BufRead>(input: R, path: &Path) -> Result<Report, InputErr
             fc.record(
                 line,
                 LineCov {
-                    hits,
+                    hits: saturate(hits),
                     ..Default::default()
                 },
             );
@@ -99,10 +99,7 @@ pub fn parse_final<R: BufRead>(input: R, path: &Path) -> Result<Report, InputErr
             let Some(line) = line.filter(|&l| l > 0) else {
                 continue;
             };
-            let l = fc.lines.entry(line).or_insert(LineCov {
-                branch_only: true,
-                ..Default::default()
-            });
+            let l = fc.lines.entry_or(line, LineCov::branch_only());
             for &c in counts {
                 l.branches_total += 1;
                 l.branches_covered += u32::from(count(c, path, &name)? > 0);

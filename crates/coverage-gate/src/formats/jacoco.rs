@@ -9,7 +9,7 @@ use gates_core::InputError;
 use quick_xml::events::Event;
 
 use super::xml::{self, XmlReader};
-use crate::model::{Counter, Headline, LineCov, Report, Rounding};
+use crate::model::{saturate, Counter, Headline, LineCov, Report, Rounding};
 
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let mut r = XmlReader::new(input, path);
@@ -93,7 +93,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                     })
                 };
                 let cov = LineCov {
-                    hits: ci,
+                    hits: saturate(ci),
                     branches_covered: small(cb)?,
                     branches_total: small(mb.saturating_add(cb))?,
                     branch_only: mi == 0 && ci == 0,

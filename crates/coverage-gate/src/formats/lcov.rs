@@ -10,143 +10,130 @@ use std::path::Path;
 
 use gates_core::InputError;
 
-use crate::model::{FileCoverage, LineCov, Report};
+use crate::model::{FileCoverage, LineCov, Lines, Report};
 
+/// One file of the tracefile, as read so far.
+struct FileEntry {
+    name: String,
+    coverage: FileCoverage,
+    /// The file's branch ids (a hash of block and branch id, the low bit set when taken),
+    /// ordered by line and id in step with the branch totals of `coverage`'s lines. Kept only
+    /// while reading, to union a file's repeated SF blocks exactly as lcov does.
+    branch_ids: Vec<u64>,
+}
+
+/// The SF block being read. Its buffers are reused from block to block, so a record
+/// allocates nothing unless it names a new function.
 #[derive(Default)]
-struct FileAcc {
-    /// (line, hits) in file order; sorted and combined at the end (a Vec is a third of a map's
-    /// memory on big tracefiles).
+struct Block {
+    /// Index into `files` of the file the block is about.
+    file: Option<usize>,
+    /// (line, hits) in file order.
     lines: Vec<(u32, u64)>,
-    /// (line, hash of block and branch id, taken); sorted and combined at the end, so the hot
-    /// path allocates nothing per branch.
-    branches: Vec<(u32, u64, u64)>,
+    /// (line, branch id) in file order.
+    branches: Vec<(u32, u64)>,
     /// function name → hits
     functions: HashMap<String, u64>,
+    /// Scratch for the block's merged lines.
+    merged: Vec<(u32, LineCov)>,
 }
 
-impl FileAcc {
-    fn absorb(&mut self, other: FileAcc) {
-        self.lines.extend(other.lines);
-        self.branches.extend(other.branches);
-        for (k, h) in other.functions {
-            let e = self.functions.entry(k).or_default();
-            *e = e.saturating_add(h);
-        }
-    }
-}
-
-/// FNV-1a over the block and branch ids (which may contain commas).
-fn branch_id(block: &str, branch: &str) -> u64 {
+/// FNV-1a over the block and branch ids (which may contain commas), with the low bit left for
+/// "taken".
+fn branch_id(block: &[u8], branch: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in block.bytes().chain([0xff]).chain(branch.bytes()) {
+    for &b in block.iter().chain(&[0xff]).chain(branch) {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    h
+    h & !1
 }
 
-fn flush(files: &mut BTreeMap<String, FileAcc>, current: &mut Option<(String, FileAcc)>) {
-    if let Some((name, acc)) = current.take() {
-        match files.get_mut(&name) {
-            Some(existing) => existing.absorb(acc),
-            None => {
-                files.insert(name, acc);
-            }
-        }
-    }
+#[derive(Default)]
+struct Reader {
+    files: Vec<FileEntry>,
+    by_name: HashMap<String, usize>,
+    block: Block,
+    records: usize,
 }
 
-pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError> {
-    let mut files: BTreeMap<String, FileAcc> = BTreeMap::new();
-    // The SF block being read, kept out of the map so records are not a lookup each.
-    let mut current: Option<(String, FileAcc)> = None;
-    let mut line = String::new();
-    let mut n: u64 = 0;
-    let mut records = 0usize;
-    loop {
-        line.clear();
-        let read = input
-            .read_line(&mut line)
-            .map_err(|e| InputError::io(path, &e).at(n + 1, None))?;
-        if read == 0 {
-            break;
-        }
-        n += 1;
-        let l = line
-            .trim_end_matches(['\n', '\r'])
-            .trim_start_matches('\u{feff}');
-        if l.trim().is_empty() {
-            continue;
+impl Reader {
+    fn record(&mut self, path: &Path, n: u64, raw: &[u8]) -> Result<(), InputError> {
+        let l = raw.strip_prefix("\u{feff}".as_bytes()).unwrap_or(raw);
+        if l.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
         }
         let bad = |what: &str| {
             InputError::new(
                 path,
-                format!("{what}: {:?}", truncate(l)),
+                format!("{what}: {:?}", truncate(&String::from_utf8_lossy(l))),
                 "the tracefile is damaged; regenerate it with your coverage tool",
             )
             .at(n, None)
         };
-        if l == "end_of_record" {
-            flush(&mut files, &mut current);
-            continue;
+        if l == b"end_of_record" {
+            self.flush();
+            return Ok(());
         }
-        let Some((key, value)) = l.split_once(':') else {
+        let Some(colon) = memchr::memchr(b':', l) else {
             return Err(bad("not an LCOV record"));
         };
-        if key == "SF" {
-            flush(&mut files, &mut current);
-            current = Some((value.to_string(), FileAcc::default()));
-            records += 1;
-            continue;
-        }
-        if matches!(
-            key,
-            "TN" | "VER" | "LF" | "LH" | "BRF" | "BRH" | "FNF" | "FNH" | "MCF" | "MCH" | "MCDC"
-        ) {
-            continue;
-        }
-        if !key.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(bad("not an LCOV record"));
-        }
-        let Some((_, file)) = current.as_mut() else {
-            return Err(bad("record outside an SF block"));
-        };
+        let (key, value) = (&l[..colon], &l[colon + 1..]);
+        let text = |v| std::str::from_utf8(v).map_err(|_| bad("not UTF-8 text"));
         match key {
-            "DA" => {
-                let mut parts = value.splitn(3, ',');
+            b"DA" => {
+                let block = self.open(&bad)?;
+                let mut parts = value.splitn(3, |&b| b == b',');
                 let ln = parts
                     .next()
-                    .and_then(super::parse_line)
+                    .and_then(line_number)
                     .ok_or_else(|| bad("DA line number is not a line"))?;
                 let hits = parts
                     .next()
-                    .and_then(super::parse_count)
+                    .and_then(count)
                     .ok_or_else(|| bad("DA count is not a non-negative number"))?;
-                file.lines.push((ln, hits));
+                block.lines.push((ln, hits));
             }
-            "BRDA" => {
+            b"BRDA" => {
+                let block = self.open(&bad)?;
                 // line,[e|f|U]block,branch,taken — the branch id may itself contain commas.
-                let (ln, rest) = value
-                    .split_once(',')
-                    .ok_or_else(|| bad("BRDA needs line,block,branch,taken"))?;
-                let (block, rest) = rest
-                    .split_once(',')
-                    .ok_or_else(|| bad("BRDA needs line,block,branch,taken"))?;
-                let (branch, taken) = rest
-                    .rsplit_once(',')
-                    .ok_or_else(|| bad("BRDA needs line,block,branch,taken"))?;
-                let ln =
-                    super::parse_line(ln).ok_or_else(|| bad("BRDA line number is not a line"))?;
-                let taken = if taken.trim() == "-" {
+                let need = || bad("BRDA needs line,block,branch,taken");
+                let (ln, rest) = split_once(value, b',').ok_or_else(need)?;
+                let (blk, rest) = split_once(rest, b',').ok_or_else(need)?;
+                let (branch, taken) = rsplit_once(rest, b',').ok_or_else(need)?;
+                let ln = line_number(ln).ok_or_else(|| bad("BRDA line number is not a line"))?;
+                let taken = if taken.trim_ascii() == b"-" {
                     0
                 } else {
-                    super::parse_count(taken)
-                        .ok_or_else(|| bad("BRDA taken count is not a number or -"))?
+                    count(taken).ok_or_else(|| bad("BRDA taken count is not a number or -"))?
                 };
-                file.branches.push((ln, branch_id(block, branch), taken));
+                block
+                    .branches
+                    .push((ln, branch_id(blk, branch) | u64::from(taken > 0)));
             }
-            "FN" => {
+            b"SF" => {
+                self.flush();
+                let name = text(value)?;
+                let idx = match self.by_name.get(name) {
+                    Some(&i) => i,
+                    None => {
+                        let i = self.files.len();
+                        self.files.push(FileEntry {
+                            name: name.to_string(),
+                            coverage: FileCoverage::default(),
+                            branch_ids: Vec::new(),
+                        });
+                        self.by_name.insert(name.to_string(), i);
+                        i
+                    }
+                };
+                self.block.file = Some(idx);
+                self.records += 1;
+            }
+            b"FN" => {
+                let block = self.open(&bad)?;
                 // FN:start[,end],name — the name is what follows the last numeric field.
+                let value = text(value)?;
                 let mut fields = value.splitn(3, ',');
                 let _start = fields.next();
                 let second = fields.next().unwrap_or("");
@@ -155,75 +142,214 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
                     Some(rest) => format!("{second},{rest}"),
                     None => second.to_string(),
                 };
-                file.functions.entry(name).or_default();
+                block.functions.entry(name).or_default();
             }
-            "FNDA" => {
-                let (count, name) = value
-                    .split_once(',')
-                    .ok_or_else(|| bad("FNDA needs count,name"))?;
-                let hits = super::parse_count(count)
-                    .ok_or_else(|| bad("FNDA count is not a non-negative number"))?;
-                let e = file.functions.entry(name.to_string()).or_default();
-                *e = e.saturating_add(hits);
-            }
-            "FNA" => {
-                let mut parts = value.splitn(3, ',');
-                let (Some(_index), Some(count), Some(name)) =
-                    (parts.next(), parts.next(), parts.next())
-                else {
-                    return Err(bad("FNA needs index,count,name"));
+            b"FNDA" | b"FNA" => {
+                let block = self.open(&bad)?;
+                let value = text(value)?;
+                let (hits, name) = if key == b"FNDA" {
+                    value
+                        .split_once(',')
+                        .ok_or_else(|| bad("FNDA needs count,name"))?
+                } else {
+                    let mut parts = value.splitn(3, ',');
+                    let (Some(_index), Some(hits), Some(name)) =
+                        (parts.next(), parts.next(), parts.next())
+                    else {
+                        return Err(bad("FNA needs index,count,name"));
+                    };
+                    (hits, name)
                 };
-                let hits = super::parse_count(count)
-                    .ok_or_else(|| bad("FNA count is not a non-negative number"))?;
-                let e = file.functions.entry(name.to_string()).or_default();
+                let hits = super::parse_count(hits).ok_or_else(|| {
+                    bad(if key == b"FNDA" {
+                        "FNDA count is not a non-negative number"
+                    } else {
+                        "FNA count is not a non-negative number"
+                    })
+                })?;
+                let e = match block.functions.get_mut(name) {
+                    Some(e) => e,
+                    None => block.functions.entry(name.to_string()).or_default(),
+                };
                 *e = e.saturating_add(hits);
             }
+            b"TN" | b"VER" | b"LF" | b"LH" | b"BRF" | b"BRH" | b"FNF" | b"FNH" | b"MCF"
+            | b"MCH" | b"MCDC" => {}
+            _ if !key.iter().all(u8::is_ascii_uppercase) => return Err(bad("not an LCOV record")),
             // Records added by later lcov versions are skipped rather than refused.
-            _ => {}
+            _ => {
+                self.open(&bad)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The open block, or the error for a record outside one.
+    fn open(&mut self, bad: &dyn Fn(&str) -> InputError) -> Result<&mut Block, InputError> {
+        match self.block.file {
+            Some(_) => Ok(&mut self.block),
+            None => Err(bad("record outside an SF block")),
         }
     }
-    flush(&mut files, &mut current);
-    if records == 0 {
+
+    /// End the open block: its records become the file's coverage (or are added to the
+    /// file's earlier blocks).
+    fn flush(&mut self) {
+        let Some(idx) = self.block.file.take() else {
+            return;
+        };
+        let b = &mut self.block;
+        // Repeated DA records of a line add up, as lcov merges them.
+        if !b.lines.is_sorted_by_key(|&(ln, _)| ln) {
+            b.lines.sort_by_key(|&(ln, _)| ln);
+        }
+        if !b.branches.is_sorted() {
+            b.branches.sort_unstable();
+        }
+        // A branch listed twice in one block is taken if either listing was.
+        b.branches.dedup_by(|later, kept| {
+            let same = later.0 == kept.0 && later.1 >> 1 == kept.1 >> 1;
+            kept.1 |= later.1 & u64::from(same);
+            same
+        });
+        let entry = &mut self.files[idx];
+        if entry.coverage.lines.is_empty() && entry.branch_ids.is_empty() {
+            merge_lines(&b.lines, &b.branches, &mut b.merged);
+            entry.coverage.lines = Lines::from_sorted(b.merged.as_slice().to_vec());
+            entry.branch_ids = b.branches.iter().map(|&(_, id)| id).collect();
+        } else {
+            // The file's earlier blocks: hits add up, and a branch is taken if any block took
+            // it. The earlier branches are rebuilt from their ids, which follow the lines.
+            let mut branches: Vec<(u32, u64)> = Vec::with_capacity(entry.branch_ids.len());
+            let mut ids = entry.branch_ids.iter();
+            let mut lines: Vec<(u32, u64)> = Vec::with_capacity(entry.coverage.lines.len());
+            for (ln, l) in entry.coverage.lines.iter() {
+                if !l.branch_only {
+                    lines.push((ln, u64::from(l.hits)));
+                }
+                branches.extend(
+                    ids.by_ref()
+                        .take(l.branches_total as usize)
+                        .map(|&id| (ln, id)),
+                );
+            }
+            lines.extend_from_slice(&b.lines);
+            lines.sort_by_key(|&(ln, _)| ln);
+            branches.extend_from_slice(&b.branches);
+            branches.sort_unstable();
+            branches.dedup_by(|later, kept| {
+                let same = later.0 == kept.0 && later.1 >> 1 == kept.1 >> 1;
+                kept.1 |= later.1 & u64::from(same);
+                same
+            });
+            merge_lines(&lines, &branches, &mut b.merged);
+            entry.coverage.lines = Lines::from_sorted(b.merged.as_slice().to_vec());
+            entry.branch_ids = branches.iter().map(|&(_, id)| id).collect();
+        }
+        for (name, hits) in b.functions.drain() {
+            let e = entry.coverage.functions.entry(name).or_default();
+            *e = e.saturating_add(hits);
+        }
+        b.lines.clear();
+        b.branches.clear();
+    }
+}
+
+/// Lines sorted by number (repeats add up) and branches sorted by line, as one sorted list of
+/// measurements into `out`.
+fn merge_lines(lines: &[(u32, u64)], branches: &[(u32, u64)], out: &mut Vec<(u32, LineCov)>) {
+    out.clear();
+    let mut b = branches.iter().peekable();
+    let mut push_branches = |out: &mut Vec<(u32, LineCov)>, upto: u32| {
+        while let Some(&&(ln, id)) = b.peek() {
+            if ln > upto {
+                break;
+            }
+            b.next();
+            // Branch-only lines (istanbul's JSX) carry no DA; lcov counts their branches but
+            // not the line, and so do we.
+            if out.last().is_none_or(|&(n, _)| n != ln) {
+                out.push((ln, LineCov::branch_only()));
+            }
+            let e = &mut out.last_mut().expect("pushed above").1;
+            e.branches_total += 1;
+            e.branches_covered += (id & 1) as u32;
+        }
+    };
+    for &(ln, hits) in lines {
+        match out.last_mut() {
+            Some((n, e)) if *n == ln => e.add_hits(hits),
+            _ => {
+                push_branches(out, ln - 1);
+                out.push((ln, LineCov::ran(hits)));
+            }
+        }
+        push_branches(out, ln);
+    }
+    push_branches(out, u32::MAX);
+}
+
+fn split_once(s: &[u8], c: u8) -> Option<(&[u8], &[u8])> {
+    let i = memchr::memchr(c, s)?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
+fn rsplit_once(s: &[u8], c: u8) -> Option<(&[u8], &[u8])> {
+    let i = memchr::memrchr(c, s)?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
+/// A count: plain digits directly, anything else (floats, exponents) as the other formats
+/// read counts.
+fn count(s: &[u8]) -> Option<u64> {
+    match digits(s) {
+        Some(v) => Some(v),
+        None => super::parse_count(std::str::from_utf8(s).ok()?),
+    }
+}
+
+fn line_number(s: &[u8]) -> Option<u32> {
+    match digits(s) {
+        Some(v) => u32::try_from(v).ok().filter(|&n| n > 0),
+        None => super::parse_line(std::str::from_utf8(s).ok()?),
+    }
+}
+
+/// 1 to 19 ASCII digits (never overflowing u64); `None` sends the caller to the general parse.
+fn digits(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in s {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u64::from(d);
+    }
+    Some(v)
+}
+
+pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
+    let mut r = Reader::default();
+    gates_core::input::each_line(path, input, |n, l| r.record(path, n, l))?;
+    r.flush();
+    if r.records == 0 {
         return Err(InputError::new(
             path,
             "no SF records: not an LCOV tracefile",
             "pass --format to choose the right format",
         ));
     }
-    let mut report = Report::default();
-    for (name, acc) in files {
-        let mut fc = FileCoverage::default();
-        // Repeated DA records of a line (repeated SF blocks) add up, as lcov merges them.
-        let mut lines = acc.lines;
-        lines.sort_unstable_by_key(|&(ln, _)| ln);
-        for (ln, hits) in lines {
-            let e = fc.lines.entry(ln).or_default();
-            e.hits = e.hits.saturating_add(hits);
-        }
-        let mut branches = acc.branches;
-        branches.sort_unstable_by_key(|&(ln, id, _)| (ln, id));
-        // Repeated SF blocks list a branch again: it is taken if any block took it.
-        branches.dedup_by(|later, kept| {
-            let same = later.0 == kept.0 && later.1 == kept.1;
-            if same {
-                kept.2 = kept.2.saturating_add(later.2);
-            }
-            same
-        });
-        for (ln, _, taken) in branches {
-            // Branch-only lines (istanbul's JSX) carry no DA; lcov counts their branches but not
-            // the line, and so do we.
-            let e = fc.lines.entry(ln).or_insert(LineCov {
-                branch_only: true,
-                ..Default::default()
-            });
-            e.branches_total += 1;
-            e.branches_covered += u32::from(taken > 0);
-        }
-        fc.functions = acc.functions.into_iter().collect();
-        report.files.insert(name, fc);
-    }
-    Ok(report)
+    Ok(Report {
+        files: r
+            .files
+            .into_iter()
+            .map(|f| (f.name, f.coverage))
+            .collect::<BTreeMap<_, _>>(),
+        ..Default::default()
+    })
 }
 
 fn truncate(s: &str) -> String {
@@ -249,11 +375,28 @@ mod tests {
         assert_eq!((f.functions().covered, f.functions().total), (1, 2));
     }
 
+    /// lcov unions a branch by its id: taken in one block and not in the other is taken, and a
+    /// branch only the later block lists is added; branch-only lines survive the merge.
+    #[test]
+    fn repeated_sf_blocks_union_branches_by_id() {
+        let text = "SF:a.c\nDA:2,1\nBRDA:2,0,0,1\nBRDA:2,0,1,0\nBRDA:3,0,0,0\nend_of_record\n\
+            TN:second\nSF:a.c\nDA:2,0\nBRDA:2,0,0,0\nBRDA:2,0,1,4\nBRDA:2,0,2,0\nBRDA:3,0,0,0\nDA:1,1\nend_of_record\n";
+        let r = parse(text.as_bytes(), Path::new("t.info")).unwrap();
+        let f = &r.files["a.c"];
+        let l = *f.lines.get(2).unwrap();
+        assert_eq!((l.hits, l.branches_covered, l.branches_total), (1, 2, 3));
+        let only = *f.lines.get(3).unwrap();
+        assert!(only.branch_only);
+        assert_eq!((only.branches_covered, only.branches_total), (0, 1));
+        assert_eq!((f.lines().covered, f.lines().total), (2, 2));
+        assert_eq!((f.branches().covered, f.branches().total), (2, 4));
+    }
+
     #[test]
     fn repeated_sf_blocks_add_hits_and_union_branches() {
         let text = "SF:a.c\nDA:1,0\nBRDA:1,0,0,0\nBRDA:1,0,1,-\nend_of_record\nSF:a.c\nDA:1,3\nBRDA:1,0,0,2\nBRDA:1,0,1,0\nend_of_record\n";
         let r = parse(text.as_bytes(), Path::new("t.info")).unwrap();
-        let l = r.files["a.c"].lines[&1];
+        let l = *r.files["a.c"].lines.get(1).unwrap();
         assert_eq!((l.hits, l.branches_covered, l.branches_total), (3, 1, 2));
     }
 }

@@ -11,7 +11,7 @@ use gates_core::InputError;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::{Counter, Headline, LineCov, Report, Rounding};
+use crate::model::{saturate, Counter, Headline, LineCov, Report, Rounding};
 
 #[derive(Deserialize)]
 struct Doc {
@@ -117,7 +117,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                 fc.record(
                     line,
                     LineCov {
-                        hits,
+                        hits: saturate(hits),
                         ..Default::default()
                     },
                 );
@@ -132,10 +132,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                     .ok()
                     .filter(|&l| l > 0)
                     .ok_or_else(|| bad(&f.filename, "branch on line 0"))?;
-                let l = fc.lines.entry(line).or_insert(LineCov {
-                    branch_only: true,
-                    ..Default::default()
-                });
+                let l = fc.lines.entry_or(line, LineCov::branch_only());
                 l.branches_total += 2;
                 l.branches_covered += u32::from(t > 0) + u32::from(fl > 0);
             }

@@ -10,7 +10,7 @@ use gates_core::InputError;
 use quick_xml::events::Event;
 
 use super::xml::{self, XmlReader};
-use crate::model::{Counter, Headline, LineCov, Report, Rounding};
+use crate::model::{saturate, Counter, Headline, LineCov, Report, Rounding};
 
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let mut r = XmlReader::new(input, path);
@@ -98,16 +98,13 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                         fc.record(
                             ln,
                             LineCov {
-                                hits: vc,
+                                hits: saturate(vc),
                                 ..Default::default()
                             },
                         );
                     }
                 } else {
-                    let l = fc.lines.entry(sl).or_insert(LineCov {
-                        branch_only: true,
-                        ..Default::default()
-                    });
+                    let l = fc.lines.entry_or(sl, LineCov::branch_only());
                     l.branches_total += 1;
                     l.branches_covered += u32::from(vc > 0);
                 }

@@ -14,7 +14,7 @@ use gates_core::InputError;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::{FileCoverage, LineCov, Report};
+use crate::model::{saturate, FileCoverage, LineCov, Report};
 
 #[derive(Deserialize)]
 struct Run {
@@ -73,7 +73,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                 fc.record(
                     i as u32 + 1,
                     LineCov {
-                        hits,
+                        hits: saturate(hits),
                         ..Default::default()
                     },
                 );
@@ -89,10 +89,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                     let Some(hits) = b.get("coverage").and_then(Value::as_u64) else {
                         continue;
                     };
-                    let l = fc.lines.entry(line).or_insert(LineCov {
-                        branch_only: true,
-                        ..Default::default()
-                    });
+                    let l = fc.lines.entry_or(line, LineCov::branch_only());
                     l.branches_total += 1;
                     l.branches_covered += u32::from(hits > 0);
                 }
@@ -100,10 +97,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
             if let Some(Value::Object(conds)) = branches {
                 for (cond, outcomes) in conds {
                     let line = branch_line(cond).ok_or_else(|| bad("branch key without a line"))?;
-                    let l = fc.lines.entry(line).or_insert(LineCov {
-                        branch_only: true,
-                        ..Default::default()
-                    });
+                    let l = fc.lines.entry_or(line, LineCov::branch_only());
                     for hits in outcomes.as_object().into_iter().flat_map(|o| o.values()) {
                         l.branches_total += 1;
                         l.branches_covered += u32::from(hits.as_u64().unwrap_or(0) > 0);
@@ -139,7 +133,7 @@ pub fn apply_nocov(fc: &mut FileCoverage, source: &str) {
             skipping = !skipping;
         }
         if marker || skipping {
-            fc.lines.remove(&(i as u32 + 1));
+            fc.lines.remove(i as u32 + 1);
         }
     }
 }

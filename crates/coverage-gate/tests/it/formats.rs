@@ -228,7 +228,7 @@ fn llvm_cov_json_matches_llvm_cov_report_and_its_lcov_export() {
         f.lines
             .iter()
             .filter(|(_, l)| !l.branch_only)
-            .map(|(n, l)| (*n, l.hits))
+            .map(|(n, l)| (n, l.hits))
             .collect::<Vec<_>>()
     };
     assert_eq!(hits(a), hits(b));

@@ -40,7 +40,7 @@ fn parse(line: &str) -> Result<(String, f64), String> {
 pub fn read(path: &Path, reader: impl BufRead) -> Result<Report, InputError> {
     let fix = "give the output of `cargo bench -- --output-format bencher`, whole";
     let mut metrics: Vec<Metric> = Vec::new();
-    crate::formats::each_line(path, reader, |line_no, line| {
+    gates_core::input::each_text_line(path, reader, |line_no, line| {
         let line = line.trim_end();
         if !(line.starts_with("test ") && line.contains(" ... bench:")) {
             return Ok(());

@@ -73,7 +73,7 @@ pub fn read(path: &Path, reader: impl BufRead) -> Result<Report, InputError> {
     let mut index: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     let mut better: BTreeMap<String, Direction> = BTreeMap::new();
     let mut pkg = String::new();
-    crate::formats::each_line(path, reader, |line_no, line| {
+    gates_core::input::each_text_line(path, reader, |line_no, line| {
         let line = line.trim_end();
         if let Some(p) = line.strip_prefix("pkg:") {
             pkg = p.trim().to_string();

@@ -53,7 +53,7 @@ pub fn read(path: &Path, reader: impl BufRead) -> Result<Report, InputError> {
     let mut tag_index: HashMap<String, u32> = HashMap::new();
     let mut tag_sets: Vec<Tags> = Vec::new();
     let fix = "regenerate it with `k6 run --out json=<file>`; the file must be complete (k6 writes it to the end only when the run ends)";
-    crate::formats::each_line(path, reader, |line_no, line| {
+    gates_core::input::each_text_line(path, reader, |line_no, line| {
         let text = line.trim_end();
         if text.is_empty() {
             return Ok(());

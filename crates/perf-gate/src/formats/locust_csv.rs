@@ -96,7 +96,7 @@ pub fn read(path: &Path, reader: impl BufRead, format: Format) -> Result<Report,
     // Last row per name (the history repeats each name every second).
     let mut rows: Vec<Row> = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    crate::formats::each_line(path, reader, |line_no, line| {
+    gates_core::input::each_text_line(path, reader, |line_no, line| {
         let text = line;
         if text.is_empty() {
             return Ok(());

@@ -207,29 +207,6 @@ fn file_name(p: &Path) -> &str {
     p.file_name().and_then(|n| n.to_str()).unwrap_or("")
 }
 
-/// Each line of a streamed text report, without its line ending, with its 1-based number.
-/// One buffer serves every line, so a file of millions of lines allocates once; a read error
-/// names the line it stopped at.
-pub(crate) fn each_line(
-    path: &Path,
-    mut reader: impl BufRead,
-    mut f: impl FnMut(u64, &str) -> Result<(), InputError>,
-) -> Result<(), InputError> {
-    let mut buf = String::new();
-    let mut line_no = 0u64;
-    loop {
-        buf.clear();
-        let n = reader
-            .read_line(&mut buf)
-            .map_err(|e| InputError::io(path, &e).at(line_no + 1, None))?;
-        if n == 0 {
-            return Ok(());
-        }
-        line_no += 1;
-        f(line_no, buf.trim_end_matches(['\r', '\n']))?;
-    }
-}
-
 /// k6's direction for a metric: its `checks` rate is a success share (higher is better);
 /// every other k6 metric (times, sizes, `http_req_failed`) is lower-is-better.
 pub(crate) fn k6_direction(kind: Kind, name: &str) -> Direction {
