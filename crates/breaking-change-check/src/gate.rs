@@ -225,6 +225,8 @@ fn whole_spec(eval: &mut Evaluation, levels: &Levels, id: &str, path: &str, mess
             line: 1,
             coordinate: None,
             tool_rule: None,
+            pointer: None,
+            base_pointer: None,
         },
     });
 }
@@ -255,6 +257,8 @@ fn push_graphql(
                 line: c.at.line,
                 coordinate: Some(c.coordinate),
                 tool_rule: Some(c.kind),
+                pointer: None,
+                base_pointer: None,
             },
         });
     }
