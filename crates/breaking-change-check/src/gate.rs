@@ -326,6 +326,8 @@ pub fn outcome(
                 c.change.rule.id
             )),
             tool_rule: c.change.tool_rule.map(str::to_string),
+            pointer: c.change.pointer.clone(),
+            base_pointer: c.change.base_pointer.clone(),
         })
         .collect();
     let metrics = gates_core::result_file::metrics_map(&Metrics {
