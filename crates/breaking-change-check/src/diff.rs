@@ -7,12 +7,22 @@
 //! following `$ref`s, ignoring key order and annotations, so an inline schema replaced by an
 //! equal `$ref` is no change. Recursive schemas are safe: each (base, head, side) pair is
 //! compared once per operation and descent stops at [`MAX_DEPTH`].
+//!
+//! Each OpenAPI change also names its spot by JSON pointer ([`Change::pointer`], the node its
+//! line is taken from) and, for a removal, the removed thing's pointer in base
+//! ([`Change::base_pointer`]). A node reached through a `$ref` is named by the pointer of the
+//! definition the reference ends at (`/components/schemas/Pet/properties/name`), as its line
+//! is: so the pointer of a node does not depend on the path that reached it, and a schema pair
+//! compared once per operation (the memo) reports what any other path to it would have. The
+//! comparison keeps only a trail of steps (key, index or reference, linked to their parent);
+//! the text is built when a change is emitted.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use gates_core::rules::Rule;
 
+use crate::pointer;
 use crate::rules;
 use crate::spec::{At, Spec, Value, V};
 
@@ -38,6 +48,14 @@ pub struct Change {
     pub line: u32,
     /// The GraphQL schema coordinate (`Type.field`, `Type.field(arg:)`) of a GraphQL change.
     pub coordinate: Option<String>,
+    /// The JSON pointer (RFC 6901) of the spot in `file` that `line` is taken from, for an
+    /// OpenAPI change (a removal: the nearest surviving parent in head). For a Swagger 2.0 file
+    /// it is the OpenAPI 3 form the file is read as (`/components/schemas/Pet` for
+    /// `/definitions/Pet`).
+    pub pointer: Option<String>,
+    /// For a removal, the removed thing's JSON pointer in the base document that held it (the
+    /// member removed: a `$ref`d property is named in the `properties` that listed it).
+    pub base_pointer: Option<String>,
     /// The peer tool's own name for the change (graphql-inspector's `FIELD_REMOVED`).
     pub tool_rule: Option<&'static str>,
 }
@@ -76,6 +94,178 @@ impl Side {
     }
 }
 
+/// A node's JSON pointer, kept as a step on the [`Trail`] (its index) until a change needs it
+/// as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct P(u32);
+
+impl P {
+    /// The document's root, the empty pointer.
+    const ROOT: P = P(u32::MAX);
+}
+
+/// One step from a node to its child.
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    /// A mapping member.
+    Key(&'a str),
+    /// A sequence item.
+    Index(usize),
+    /// A `$ref` followed: its fragment (`/components/schemas/Pet`) names the node afresh.
+    Ref(&'a str),
+}
+
+/// The steps taken to the nodes being compared, each linked to its parent: pushing one is all
+/// a descent costs, and the text of a pointer is built only for the changes emitted.
+#[derive(Debug, Default)]
+struct Trail<'a> {
+    steps: Vec<(P, Step<'a>)>,
+}
+
+impl<'a> Trail<'a> {
+    fn push(&mut self, parent: P, step: Step<'a>) -> P {
+        self.steps.push((parent, step));
+        P(self.steps.len() as u32 - 1)
+    }
+
+    /// The member `key` of the node at `p`.
+    fn key(&mut self, p: P, key: &'a str) -> P {
+        self.push(p, Step::Key(key))
+    }
+
+    /// Item `i` of the sequence at `p`.
+    fn index(&mut self, p: P, i: usize) -> P {
+        self.push(p, Step::Index(i))
+    }
+
+    /// [`Spec::deref`], and the pointer of the node it ends at: that of the definition the
+    /// last `$ref` names (where its line is), or `n`'s own when it is no reference.
+    fn deref(&mut self, spec: &'a Spec, n: Node<'a>) -> Node<'a> {
+        match spec.deref_naming(n.at) {
+            (at, None) => Node { at, p: n.p },
+            (at, Some(r)) => {
+                let fragment = r.split_once('#').map_or("", |(_, f)| f);
+                Node {
+                    at,
+                    p: self.push(P::ROOT, Step::Ref(fragment)),
+                }
+            }
+        }
+    }
+
+    /// The member `key` of `n`, as it is written (no `$ref` followed).
+    fn child(&mut self, n: Node<'a>, key: &'a str) -> Option<Node<'a>> {
+        let v = n.v.get(key)?;
+        Some(Node {
+            at: At { doc: n.doc, v },
+            p: self.key(n.p, key),
+        })
+    }
+
+    /// The member `key` of `n` whose value `v` the caller has in hand, `$ref`s followed.
+    fn entry(&mut self, spec: &'a Spec, n: Node<'a>, key: &'a str, v: &'a Value) -> Node<'a> {
+        let c = Node {
+            at: At { doc: n.doc, v },
+            p: self.key(n.p, key),
+        };
+        self.deref(spec, c)
+    }
+
+    /// The pointer at `p` as text.
+    fn text(&self, p: P) -> String {
+        let mut steps = Vec::new();
+        let mut cur = p;
+        while cur != P::ROOT {
+            let (parent, step) = self.steps[cur.0 as usize];
+            steps.push(step);
+            cur = parent;
+        }
+        let mut out = String::new();
+        for step in steps.iter().rev() {
+            match step {
+                Step::Key(k) => pointer::push_token(&mut out, k),
+                Step::Index(i) => pointer::push_index(&mut out, *i),
+                Step::Ref(f) => pointer::push_fragment(&mut out, f),
+            }
+        }
+        out
+    }
+
+    /// Forget the steps from `mark` on (those of an operation compared).
+    fn truncate(&mut self, mark: usize) {
+        self.steps.truncate(mark);
+    }
+}
+
+/// A node being compared and its pointer. It derefs to its [`At`], so that its document and
+/// node read as `n.doc` and `n.v`, as before pointers were kept.
+#[derive(Debug, Clone, Copy)]
+struct Node<'a> {
+    at: At<'a>,
+    p: P,
+}
+
+impl<'a> std::ops::Deref for Node<'a> {
+    type Target = At<'a>;
+    fn deref(&self) -> &At<'a> {
+        &self.at
+    }
+}
+
+impl<'a> Node<'a> {
+    /// A document's root.
+    fn root(spec: &'a Spec) -> Node<'a> {
+        Node {
+            at: spec.root(),
+            p: P::ROOT,
+        }
+    }
+}
+
+/// Where a change is located: the head node its line is taken from (or a member `key` of it),
+/// and for a removal the removed thing's place in base.
+#[derive(Debug, Clone, Copy)]
+struct Spot<'a> {
+    doc: usize,
+    line: u32,
+    p: P,
+    key: Option<&'a str>,
+    gone: Option<P>,
+}
+
+impl<'a> Spot<'a> {
+    /// At the node `n`.
+    fn at(n: Node<'a>) -> Spot<'a> {
+        Spot {
+            doc: n.doc,
+            line: n.v.line,
+            p: n.p,
+            key: None,
+            gone: None,
+        }
+    }
+
+    /// At the member `key` of `n` when it has one, else at `n` (its nearest parent).
+    fn key(n: Node<'a>, key: &'a str) -> Spot<'a> {
+        match n.v.get(key) {
+            Some(v) => Spot {
+                line: v.line,
+                key: Some(key),
+                ..Spot::at(n)
+            },
+            None => Spot::at(n),
+        }
+    }
+
+    /// The same spot, for the removal of what base has at `gone`.
+    fn gone(self, gone: P) -> Spot<'a> {
+        Spot {
+            gone: Some(gone),
+            ..self
+        }
+    }
+}
+
 struct Cmp<'a> {
     base: &'a Spec,
     head: &'a Spec,
@@ -89,6 +279,8 @@ struct Cmp<'a> {
     /// [`equal`]'s answers for node pairs, across operations: GitHub's REST description
     /// shares each component schema among hundreds of operations.
     same: RefCell<Same>,
+    /// The pointers of the nodes being compared.
+    trail: Trail<'a>,
 }
 
 /// Compare `base` with `head`; `today` (YYYY-MM-DD) decides whether an x-sunset has passed.
@@ -124,6 +316,7 @@ pub fn compare_with_grace(
         op: None,
         memo: HashSet::new(),
         same: RefCell::new(Same::default()),
+        trail: Trail::default(),
     };
     c.paths();
     c.webhooks();
@@ -160,6 +353,16 @@ fn is_deprecated(v: &Value) -> bool {
     v.flag("deprecated")
 }
 
+/// An operation's parameter, `$ref`s followed.
+#[derive(Debug, Clone, Copy)]
+struct Param<'a> {
+    node: Node<'a>,
+    /// Its place in the `parameters` list that names it.
+    listed: P,
+    /// Whether that list is the path item's.
+    from_item: bool,
+}
+
 /// What removing a thing amounts to, by its deprecation and x-sunset in base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Removal {
@@ -172,7 +375,7 @@ enum Removal {
 }
 
 impl<'a> Cmp<'a> {
-    fn emit(&mut self, id: &str, at: (usize, u32), message: String) {
+    fn emit(&mut self, id: &str, at: Spot<'a>, message: String) {
         let Some(rule) = rules::rule(id) else {
             debug_assert!(false, "rule {id} is not in the catalogue");
             return;
@@ -181,14 +384,20 @@ impl<'a> Cmp<'a> {
             Some(op) => format!("{op}: {message}"),
             None => message,
         };
+        let mut pointer = self.trail.text(at.p);
+        if let Some(k) = at.key {
+            pointer::push_token(&mut pointer, k);
+        }
         self.out.push(Change {
             rule,
             op: self.op.clone(),
             message,
-            file: self.head.docs[at.0].path.clone(),
-            line: at.1,
+            file: self.head.docs[at.doc].path.clone(),
+            line: at.line,
             coordinate: None,
             tool_rule: None,
+            pointer: Some(pointer),
+            base_pointer: at.gone.map(|g| self.trail.text(g)),
         });
     }
 
@@ -213,7 +422,7 @@ impl<'a> Cmp<'a> {
 
     /// With a grace period configured, a thing deprecated in this change must name its
     /// x-sunset at least that many days ahead, so its removal can be judged later.
-    fn check_sunset(&mut self, v: &Value, at: (usize, u32), ids: [&str; 2], what: &str) {
+    fn check_sunset(&mut self, v: &Value, at: Spot<'a>, ids: [&str; 2], what: &str) {
         let Some((days, earliest)) = self.grace.clone() else {
             return;
         };
@@ -238,15 +447,16 @@ impl<'a> Cmp<'a> {
     }
 
     fn paths(&mut self) {
-        let (b, h) = (self.base.root(), self.head.root());
-        let bp = b.v.get("paths");
-        let hp = h.v.get("paths");
-        let hline = hp.map_or(h.v.line, |p| p.line);
-        let bentries: &'a [(String, Value)] = bp.map_or(&[], |p| p.entries());
-        let hentries: &'a [(String, Value)] = hp.map_or(&[], |p| p.entries());
+        let (b, h) = (Node::root(self.base), Node::root(self.head));
+        // A spec without paths compares as one with none.
+        let bp = self.trail.child(b, "paths").unwrap_or(b);
+        let hp = self.trail.child(h, "paths").unwrap_or(h);
+        let parent = Spot::key(h, "paths");
+        let bentries: &'a [(String, Value)] = b.v.get("paths").map_or(&[], |p| p.entries());
+        let hentries: &'a [(String, Value)] = h.v.get("paths").map_or(&[], |p| p.entries());
         let mut matched = HashSet::new();
         for (path, bitem) in bentries {
-            let bitem = self.base.deref(At { doc: 0, v: bitem });
+            let bitem = self.trail.entry(self.base, bp, path, bitem);
             let hfound = hentries
                 .iter()
                 .find(|(p, _)| p == path)
@@ -267,13 +477,14 @@ impl<'a> Cmp<'a> {
                                     "removed after deprecation",
                                 ),
                             };
-                            self.emit(id, (0, hline), format!("path {what}"));
+                            let gone = self.trail.key(bitem.p, m);
+                            self.emit(id, parent.gone(gone), format!("path {what}"));
                         }
                     }
                 }
                 Some((hpath, hitem)) => {
                     matched.insert(hpath.clone());
-                    let hitem = self.head.deref(At { doc: 0, v: hitem });
+                    let hitem = self.trail.entry(self.head, hp, hpath, hitem);
                     self.path_item(path, hpath, bitem, hitem);
                 }
             }
@@ -282,13 +493,13 @@ impl<'a> Cmp<'a> {
             if matched.contains(path) {
                 continue;
             }
-            let hitem = self.head.deref(At { doc: 0, v: hitem });
+            let hitem = self.trail.entry(self.head, hp, path, hitem);
             for m in METHODS {
-                if let Some(op) = hitem.v.get(m) {
+                if hitem.v.get(m).is_some() {
                     self.op = Some(format!("{} {path}", m.to_uppercase()));
                     self.emit(
                         "endpoint-added",
-                        (hitem.doc, op.line),
+                        Spot::key(hitem, m),
                         "operation added".into(),
                     );
                 }
@@ -297,13 +508,15 @@ impl<'a> Cmp<'a> {
         self.op = None;
     }
 
-    fn path_item(&mut self, bpath: &str, hpath: &str, bitem: At<'a>, hitem: At<'a>) {
+    fn path_item(&mut self, bpath: &str, hpath: &str, bitem: Node<'a>, hitem: Node<'a>) {
         for m in METHODS {
             self.op = Some(format!("{} {hpath}", m.to_uppercase()));
             self.memo.clear();
-            match (bitem.v.get(m), hitem.v.get(m)) {
+            // The steps below an operation are not needed once it is compared.
+            let mark = self.trail.steps.len();
+            match (self.trail.child(bitem, m), self.trail.child(hitem, m)) {
                 (Some(bop), None) => {
-                    let (id, what) = match self.removal(bop) {
+                    let (id, what) = match self.removal(bop.v) {
                         Removal::Live => (
                             "api-removed-without-deprecation",
                             "removed without deprecation",
@@ -314,29 +527,15 @@ impl<'a> Cmp<'a> {
                         }
                     };
                     self.op = Some(format!("{} {bpath}", m.to_uppercase()));
-                    self.emit(id, (hitem.doc, hitem.v.line), format!("operation {what}"));
+                    self.emit(id, Spot::at(hitem).gone(bop.p), format!("operation {what}"));
                 }
-                (None, Some(hop)) => self.emit(
-                    "endpoint-added",
-                    (hitem.doc, hop.line),
-                    "operation added".into(),
-                ),
-                (Some(bop), Some(hop)) => self.operation(
-                    bpath,
-                    hpath,
-                    bitem,
-                    hitem,
-                    At {
-                        doc: bitem.doc,
-                        v: bop,
-                    },
-                    At {
-                        doc: hitem.doc,
-                        v: hop,
-                    },
-                ),
+                (None, Some(hop)) => {
+                    self.emit("endpoint-added", Spot::at(hop), "operation added".into())
+                }
+                (Some(bop), Some(hop)) => self.operation(bpath, hpath, bitem, hitem, bop, hop),
                 (None, None) => {}
             }
+            self.trail.truncate(mark);
         }
     }
 
@@ -344,12 +543,12 @@ impl<'a> Cmp<'a> {
         &mut self,
         bpath: &str,
         hpath: &str,
-        bitem: At<'a>,
-        hitem: At<'a>,
-        bop: At<'a>,
-        hop: At<'a>,
+        bitem: Node<'a>,
+        hitem: Node<'a>,
+        bop: Node<'a>,
+        hop: Node<'a>,
     ) {
-        let here = (hop.doc, hop.v.line);
+        let here = Spot::at(hop);
         match (is_deprecated(bop.v), is_deprecated(hop.v)) {
             (false, true) => {
                 let id = if hop.v.get("x-sunset").is_some() {
@@ -376,13 +575,15 @@ impl<'a> Cmp<'a> {
             _ => {}
         }
         let unstable = matches!(bop.v.get_str("x-stability-level"), Some("alpha" | "draft"));
-        self.security(bop.v.get("security"), hop.v.get("security"), here, false);
+        self.security(bop, hop, false);
         self.parameters(bpath, hpath, bitem, hitem, bop, hop, unstable);
         self.request_body(bop, hop);
         self.responses(bop, hop);
     }
 
-    fn security(&mut self, b: Option<&Value>, h: Option<&Value>, here: (usize, u32), global: bool) {
+    /// The `security` of `bn` and `hn` (two operations, or the roots when `global`).
+    fn security(&mut self, bn: Node<'a>, hn: Node<'a>, global: bool) {
+        let (b, h) = (bn.v.get("security"), hn.v.get("security"));
         let reqs =
             |v: Option<&Value>| -> BTreeMap<BTreeSet<String>, BTreeMap<String, BTreeSet<String>>> {
                 v.map(|s| s.items())
@@ -407,7 +608,7 @@ impl<'a> Cmp<'a> {
                     .collect()
             };
         let (br, hr) = (reqs(b), reqs(h));
-        let line = h.map_or(here.1, |v| v.line);
+        let at = Spot::key(hn, "security");
         let (added, removed) = if global {
             ("api-global-security-added", "api-global-security-removed")
         } else {
@@ -417,7 +618,7 @@ impl<'a> Cmp<'a> {
             match br.get(names) {
                 None => self.emit(
                     added,
-                    (here.0, line),
+                    at,
                     format!("security requirement {} added", join(names)),
                 ),
                 Some(bs) if !global => {
@@ -426,14 +627,14 @@ impl<'a> Cmp<'a> {
                         for gone in old.difference(s) {
                             self.emit(
                                 "api-security-scope-removed",
-                                (here.0, line),
+                                at,
                                 format!("scope `{gone}` removed from security scheme `{scheme}`"),
                             );
                         }
                         for new in s.difference(&old) {
                             self.emit(
                                 "api-security-scope-added",
-                                (here.0, line),
+                                at,
                                 format!("scope `{new}` added to security scheme `{scheme}`"),
                             );
                         }
@@ -444,9 +645,10 @@ impl<'a> Cmp<'a> {
         }
         for names in br.keys() {
             if !hr.contains_key(names) {
+                let gone = self.trail.key(bn.p, "security");
                 self.emit(
                     removed,
-                    (here.0, line),
+                    at.gone(gone),
                     format!("security requirement {} removed", join(names)),
                 );
             }
@@ -454,56 +656,68 @@ impl<'a> Cmp<'a> {
     }
 
     fn global_security(&mut self) {
-        let (b, h) = (self.base.root(), self.head.root());
         self.op = None;
-        self.security(
-            b.v.get("security"),
-            h.v.get("security"),
-            (0, h.v.line),
-            true,
-        );
+        self.security(Node::root(self.base), Node::root(self.head), true);
     }
 
     fn webhooks(&mut self) {
-        let (b, h) = (self.base.root(), self.head.root());
+        let (b, h) = (Node::root(self.base), Node::root(self.head));
         self.op = None;
         let bw = b.v.get("webhooks");
         let hw = h.v.get("webhooks");
-        let line = hw.map_or(h.v.line, |w| w.line);
+        let parent = Spot::key(h, "webhooks");
         for (name, _) in bw.map_or(&[][..], |w| w.entries()) {
             if hw.and_then(|w| w.get(name)).is_none() {
+                let webhooks = self.trail.key(P::ROOT, "webhooks");
+                let gone = self.trail.key(webhooks, name);
                 self.emit(
                     "webhook-removed",
-                    (0, line),
+                    parent.gone(gone),
                     format!("webhook `{name}` removed"),
                 );
             }
         }
-        for (name, v) in hw.map_or(&[][..], |w| w.entries()) {
+        for (name, _) in hw.map_or(&[][..], |w| w.entries()) {
             if bw.and_then(|w| w.get(name)).is_none() {
-                self.emit(
-                    "webhook-added",
-                    (0, v.line),
-                    format!("webhook `{name}` added"),
-                );
+                if let Some(w) = self.trail.child(h, "webhooks") {
+                    self.emit(
+                        "webhook-added",
+                        Spot::key(w, name),
+                        format!("webhook `{name}` added"),
+                    );
+                }
             }
         }
     }
 
     /// The effective parameters of an operation, keyed by (in, name) — path parameters by their
     /// position in the template, so a rename is recognised — with whether each came from the
-    /// path item.
+    /// path item, and where it is listed (a removal names that spot in base).
     fn params(
+        trail: &mut Trail<'a>,
         spec: &'a Spec,
         path: &str,
-        item: At<'a>,
-        op: At<'a>,
-    ) -> BTreeMap<(String, String), (At<'a>, bool)> {
+        item: Node<'a>,
+        op: Node<'a>,
+    ) -> BTreeMap<(String, String), Param<'a>> {
         let names = path_params(path);
         let mut out = BTreeMap::new();
         for (src, from_item) in [(item, true), (op, false)] {
-            for p in src.v.get("parameters").map_or(&[][..], |p| p.items()) {
-                let p = spec.deref(At { doc: src.doc, v: p });
+            let Some(list) = trail.child(src, "parameters") else {
+                continue;
+            };
+            for (i, p) in list.v.items().iter().enumerate() {
+                let listed = trail.index(list.p, i);
+                let p = trail.deref(
+                    spec,
+                    Node {
+                        at: At {
+                            doc: list.doc,
+                            v: p,
+                        },
+                        p: listed,
+                    },
+                );
                 let (Some(inn), Some(name)) = (p.v.get_str("in"), p.v.get_str("name")) else {
                     continue;
                 };
@@ -517,10 +731,28 @@ impl<'a> Cmp<'a> {
                 } else {
                     name.to_string()
                 };
-                out.insert((inn.to_string(), key), (p, from_item));
+                out.insert(
+                    (inn.to_string(), key),
+                    Param {
+                        node: p,
+                        listed,
+                        from_item,
+                    },
+                );
             }
         }
         out
+    }
+
+    /// A parameter's schema: its `schema`, or that of its (first) `content` media type.
+    fn param_schema(&mut self, p: Node<'a>) -> Option<Node<'a>> {
+        if let Some(s) = self.trail.child(p, "schema") {
+            return Some(s);
+        }
+        let content = self.trail.child(p, "content")?;
+        let (mt, _) = content.v.entries().first()?;
+        let mt = self.trail.child(content, mt)?;
+        self.trail.child(mt, "schema")
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -528,21 +760,22 @@ impl<'a> Cmp<'a> {
         &mut self,
         bpath: &str,
         hpath: &str,
-        bitem: At<'a>,
-        hitem: At<'a>,
-        bop: At<'a>,
-        hop: At<'a>,
+        bitem: Node<'a>,
+        hitem: Node<'a>,
+        bop: Node<'a>,
+        hop: Node<'a>,
         unstable: bool,
     ) {
-        let bp = Self::params(self.base, bpath, bitem, bop);
-        let hp = Self::params(self.head, hpath, hitem, hop);
-        let opline = (hop.doc, hop.v.line);
-        for (key, (b, _)) in &bp {
-            let name = b.v.get_str("name").unwrap_or("");
+        let bp = Self::params(&mut self.trail, self.base, bpath, bitem, bop);
+        let hp = Self::params(&mut self.trail, self.head, hpath, hitem, hop);
+        for (key, b) in &bp {
+            let name = b.node.v.get_str("name").unwrap_or("");
             if hp.contains_key(key) || unstable {
                 continue;
             }
             let what = format!("{} parameter `{name}`", key.0);
+            let opline = Spot::at(hop).gone(b.listed);
+            let b = b.node;
             match self.removal(b.v) {
                 Removal::Live => self.emit(
                     "request-parameter-removed",
@@ -561,12 +794,13 @@ impl<'a> Cmp<'a> {
                 ),
             }
         }
-        for (key, (h, from_item)) in &hp {
+        for (key, h) in &hp {
+            let (from_item, h) = (h.from_item, h.node);
             let name = h.v.get_str("name").unwrap_or("");
             let what = format!("{} parameter `{name}`", key.0);
-            let here = (h.doc, h.v.line);
+            let here = Spot::at(h);
             let required = h.v.flag("required");
-            let Some((b, _)) = bp.get(key) else {
+            let Some(b) = bp.get(key).map(|b| b.node) else {
                 let id = match (key.0 == "path", from_item, required) {
                     (true, _, _) => "new-request-path-parameter",
                     (false, true, true) => {
@@ -628,42 +862,36 @@ impl<'a> Cmp<'a> {
                 }
                 _ => {}
             }
-            let schema = |p: &At<'a>| {
-                p.v.get("schema")
-                    .or_else(|| {
-                        p.v.get("content")
-                            .and_then(|c| c.entries().first())
-                            .and_then(|(_, mt)| mt.get("schema"))
-                    })
-                    .map(|s| At { doc: p.doc, v: s })
-            };
-            if let (Some(bs), Some(hs)) = (schema(b), schema(h)) {
+            if let (Some(bs), Some(hs)) = (self.param_schema(b), self.param_schema(h)) {
                 self.schema(bs, hs, Side::ReqParam, &what, 0);
             }
         }
     }
 
-    fn request_body(&mut self, bop: At<'a>, hop: At<'a>) {
-        let here = (hop.doc, hop.v.line);
-        let b = bop
-            .v
-            .get("requestBody")
-            .map(|v| self.base.deref(At { doc: bop.doc, v }));
-        let h = hop
-            .v
-            .get("requestBody")
-            .map(|v| self.head.deref(At { doc: hop.doc, v }));
+    fn request_body(&mut self, bop: Node<'a>, hop: Node<'a>) {
+        let here = Spot::at(hop);
+        let listed = self.trail.child(bop, "requestBody");
+        let b = listed.map(|b| self.trail.deref(self.base, b));
+        let h = self
+            .trail
+            .child(hop, "requestBody")
+            .map(|h| self.trail.deref(self.head, h));
         match (b, h) {
             (None, Some(h)) if h.v.flag("required") => self.emit(
                 "request-body-added-required",
-                (h.doc, h.v.line),
+                Spot::at(h),
                 "required request body added".into(),
             ),
             (Some(_), None) => {
-                self.emit("request-body-removed", here, "request body removed".into())
+                let gone = listed.map_or(bop.p, |l| l.p);
+                self.emit(
+                    "request-body-removed",
+                    here.gone(gone),
+                    "request body removed".into(),
+                )
             }
             (Some(b), Some(h)) => {
-                let hl = (h.doc, h.v.line);
+                let hl = Spot::at(h);
                 match (b.v.flag("required"), h.v.flag("required")) {
                     (false, true) => self.emit(
                         "request-body-became-required",
@@ -683,11 +911,10 @@ impl<'a> Cmp<'a> {
         }
     }
 
-    fn content(&mut self, b: At<'a>, h: At<'a>, side: Side, label: &str) {
+    fn content(&mut self, b: Node<'a>, h: Node<'a>, side: Side, label: &str) {
         let bc = b.v.get("content").map_or(&[][..], |c| c.entries());
-        let hc_node = h.v.get("content");
-        let hc = hc_node.map_or(&[][..], |c| c.entries());
-        let line = (h.doc, hc_node.map_or(h.v.line, |c| c.line));
+        let hc = h.v.get("content").map_or(&[][..], |c| c.entries());
+        let line = Spot::key(h, "content");
         let added: Vec<&String> = hc
             .iter()
             .filter(|(k, _)| bc.iter().all(|(b, _)| b != k))
@@ -713,41 +940,59 @@ impl<'a> Cmp<'a> {
                             format!("{label} media type `{mt}` removed"),
                         ),
                     };
-                    self.emit(id, line, what);
+                    let content = self.trail.key(b.p, "content");
+                    let gone = self.trail.key(content, mt);
+                    self.emit(id, line.gone(gone), what);
                 }
-                Some((_, hm)) => {
-                    if let (Some(bs), Some(hs)) = (bm.get("schema"), hm.get("schema")) {
-                        self.schema(
-                            At { doc: b.doc, v: bs },
-                            At { doc: h.doc, v: hs },
-                            side,
-                            &format!("{label} {mt}"),
-                            0,
-                        );
+                Some((hmt, hm)) => {
+                    if bm.get("schema").is_none() || hm.get("schema").is_none() {
+                        continue;
+                    }
+                    let schema = |t: &mut Trail<'a>, n: Node<'a>, mt: &'a str| {
+                        let c = t.child(n, "content")?;
+                        let m = t.child(c, mt)?;
+                        t.child(m, "schema")
+                    };
+                    if let (Some(bs), Some(hs)) = (
+                        schema(&mut self.trail, b, mt),
+                        schema(&mut self.trail, h, hmt),
+                    ) {
+                        self.schema(bs, hs, side, &format!("{label} {mt}"), 0);
                     }
                 }
             }
         }
     }
 
-    fn responses(&mut self, bop: At<'a>, hop: At<'a>) {
-        let Some(br) = bop.v.get("responses") else {
+    fn responses(&mut self, bop: Node<'a>, hop: Node<'a>) {
+        let Some(brn) = self.trail.child(bop, "responses") else {
             return;
         };
-        let hr = hop.v.get("responses");
-        let line = (hop.doc, hr.map_or(hop.v.line, |r| r.line));
-        for (status, b) in br.entries() {
-            let b = self.base.deref(At { doc: bop.doc, v: b });
-            let Some(h) = hr.and_then(|r| r.get(status)) else {
+        let hrn = self.trail.child(hop, "responses");
+        let line = Spot::key(hop, "responses");
+        for (status, b) in brn.v.entries() {
+            let listed = self.trail.key(brn.p, status);
+            let b = self.trail.deref(
+                self.base,
+                Node {
+                    at: At { doc: brn.doc, v: b },
+                    p: listed,
+                },
+            );
+            let Some((hrn, h)) = hrn.and_then(|r| r.v.get(status).map(|h| (r, h))) else {
                 let (id, what) = if status.starts_with('2') {
                     ("response-success-status-removed", "success")
                 } else {
                     ("response-non-success-status-removed", "non-success")
                 };
-                self.emit(id, line, format!("{what} response `{status}` removed"));
+                self.emit(
+                    id,
+                    line.gone(listed),
+                    format!("{what} response `{status}` removed"),
+                );
                 continue;
             };
-            let h = self.head.deref(At { doc: hop.doc, v: h });
+            let h = self.trail.entry(self.head, hrn, status, h);
             let hh = h.v.get("headers");
             for (name, bh) in b.v.get("headers").map_or(&[][..], |x| x.entries()) {
                 if hh
@@ -764,9 +1009,11 @@ impl<'a> Cmp<'a> {
                     } else {
                         "optional-response-header-removed"
                     };
+                    let headers = self.trail.key(b.p, "headers");
+                    let gone = self.trail.key(headers, name);
                     self.emit(
                         id,
-                        (h.doc, h.v.line),
+                        Spot::at(h).gone(gone),
                         format!("response `{status}` header `{name}` removed"),
                     );
                 }
@@ -775,23 +1022,23 @@ impl<'a> Cmp<'a> {
         }
     }
 
-    fn schema(&mut self, b: At<'a>, h: At<'a>, side: Side, what: &str, depth: usize) {
-        let b = self.base.deref(b);
-        let h = self.head.deref(h);
+    fn schema(&mut self, b: Node<'a>, h: Node<'a>, side: Side, what: &str, depth: usize) {
+        let b = self.trail.deref(self.base, b);
+        let h = self.trail.deref(self.head, h);
         if depth > MAX_DEPTH
             || !self.memo.insert((
                 b.v as *const Value as usize,
                 h.v as *const Value as usize,
                 side,
             ))
-            || self.equal(b, h)
+            || self.equal(*b, *h)
         {
             return;
         }
         let p = side.prefix();
         let id = |s: &str| format!("{p}-{s}");
-        let here = (h.doc, h.v.line);
-        let at_key = |k: &str| (h.doc, h.v.get(k).map_or(h.v.line, |x| x.line));
+        let here = Spot::at(h);
+        let at_key = |k: &'static str| Spot::key(h, k);
         // Wrapped into a oneOf: one finding, the branches are not compared further.
         if b.v.get("oneOf").is_none() && h.v.get("oneOf").is_some() && b.v.get("type").is_some() {
             self.emit(
@@ -881,7 +1128,7 @@ impl<'a> Cmp<'a> {
             _ => {}
         }
         if side.request() {
-            self.bounds(b.v, h.v, side, what, h.doc);
+            self.bounds(b.v, h, side, what);
             let any = |p: &str| matches!(p, ".*" | "^.*$" | "^(?:.*)$" | "(.*)");
             match (b.v.get_str("pattern"), h.v.get_str("pattern")) {
                 (None, Some(hp)) if !any(hp) => self.emit(
@@ -924,24 +1171,23 @@ impl<'a> Cmp<'a> {
         }
         self.compositions(b, h, side, what, depth);
         self.properties(b, h, side, what, depth);
-        if let (Some(bi), Some(hi)) = (b.v.get("items"), h.v.get("items")) {
+        if b.v.get("items").is_some() && h.v.get("items").is_some() {
             // oasdiff reports a parameter's items under the parameter's own ids.
             let items_side = if side == Side::ReqParam {
                 side
             } else {
                 side.child()
             };
-            self.schema(
-                At { doc: b.doc, v: bi },
-                At { doc: h.doc, v: hi },
-                items_side,
-                &format!("{what} items"),
-                depth + 1,
-            );
+            if let (Some(bi), Some(hi)) =
+                (self.trail.child(b, "items"), self.trail.child(h, "items"))
+            {
+                self.schema(bi, hi, items_side, &format!("{what} items"), depth + 1);
+            }
         }
     }
 
-    fn bounds(&mut self, b: &Value, h: &Value, side: Side, what: &str, doc: usize) {
+    fn bounds(&mut self, b: &Value, hn: Node<'a>, side: Side, what: &str) {
+        let h = hn.v;
         let p = side.prefix();
         let num = |v: &Value, k: &str| v.get_str(k).and_then(|s| s.parse::<f64>().ok());
         // 3.0 spells an exclusive bound as a flag beside it, 3.1 as the bound itself.
@@ -953,7 +1199,7 @@ impl<'a> Cmp<'a> {
                 _ => None,
             }
         };
-        let line = |k: &str| (doc, h.get(k).map_or(h.line, |x| x.line));
+        let line = |k: &'static str| Spot::key(hn, k);
         match (
             bound(b, "maximum", "exclusiveMaximum"),
             bound(h, "maximum", "exclusiveMaximum"),
@@ -1012,7 +1258,7 @@ impl<'a> Cmp<'a> {
         }
     }
 
-    fn compositions(&mut self, b: At<'a>, h: At<'a>, side: Side, what: &str, _depth: usize) {
+    fn compositions(&mut self, b: Node<'a>, h: Node<'a>, side: Side, what: &str, _depth: usize) {
         let p = side.prefix();
         for (key, name) in [
             ("oneOf", "one-of"),
@@ -1031,14 +1277,14 @@ impl<'a> Cmp<'a> {
                     .iter()
                     .map(|v| At { doc: h.doc, v })
                     .collect();
-            let line = (h.doc, h.v.get(key).map_or(h.v.line, |x| x.line));
+            let line = Spot::key(h, key);
             let in_head = |c: &Self, x: &At<'a>| hb.iter().any(|y| c.equal(*x, *y));
             let in_base = |c: &Self, y: &At<'a>| bb.iter().any(|x| c.equal(*x, *y));
             let removed = bb.iter().filter(|x| !in_head(self, x)).count();
             // A head subschema equal to the whole base schema is the base itself, wrapped.
             let added: Vec<At> = hb
                 .iter()
-                .filter(|y| !(in_base(self, y) || (key == "allOf" && self.equal(b, **y))))
+                .filter(|y| !(in_base(self, y) || (key == "allOf" && self.equal(*b, **y))))
                 .copied()
                 .collect();
             if key == "allOf" {
@@ -1088,13 +1334,12 @@ impl<'a> Cmp<'a> {
         }
     }
 
-    fn properties(&mut self, b: At<'a>, h: At<'a>, side: Side, what: &str, depth: usize) {
+    fn properties(&mut self, b: Node<'a>, h: Node<'a>, side: Side, what: &str, depth: usize) {
         // Properties and `required` merged over allOf: wrapping a schema in an allOf with
         // another one moves properties without removing them.
-        let (bp, brq) = view(self.base, b, 0);
-        let (hp, hrq) = view(self.head, h, 0);
-        let hp_node = h.v.get("properties");
-        let parent = (h.doc, hp_node.map_or(h.v.line, |x| x.line));
+        let (bp, brq) = view(&mut self.trail, self.base, b, 0);
+        let (hp, hrq) = view(&mut self.trail, self.head, h, 0);
+        let parent = Spot::key(h, "properties");
         let request = side.request();
         let flag =
             |spec: &Spec, doc: usize, v: &Value, k: &str| spec.deref(At { doc, v }).v.flag(k);
@@ -1108,33 +1353,35 @@ impl<'a> Cmp<'a> {
                             .then_some("request-property-removed")
                     } else if flag(self.base, bv.doc, bv.v, "writeOnly") {
                         None
-                    } else if brq.contains(name) {
+                    } else if brq.contains(*name) {
                         Some("response-required-property-removed")
                     } else {
                         Some("response-optional-property-removed")
                     };
                     if let Some(live) = live {
-                        match self.removal(self.base.deref(*bv).v) {
-                            Removal::Live => self.emit(live, parent, format!("{pw} removed")),
+                        let at = parent.gone(bv.p);
+                        match self.removal(self.base.deref(**bv).v) {
+                            Removal::Live => self.emit(live, at, format!("{pw} removed")),
                             Removal::Early(why) => self.emit(
                                 &format!("{pre}-property-removed-before-sunset"),
-                                parent,
+                                at,
                                 format!("{pw} {why}"),
                             ),
                             Removal::Retired => self.emit(
                                 &format!("{pre}-property-removed-with-deprecation"),
-                                parent,
+                                at,
                                 format!("{pw} removed after deprecation"),
                             ),
                         }
                     }
                 }
                 Some((_, hv)) => {
-                    let hd = self.head.deref(*hv);
-                    let bd = self.base.deref(*bv);
-                    let here = (hd.doc, hv.v.line);
+                    let hd = self.head.deref(**hv);
+                    let bd = self.base.deref(**bv);
+                    // At the property as its parent lists it, whatever it refers to.
+                    let here = Spot::at(*hv);
                     let pre = if request { "request" } else { "response" };
-                    match (brq.contains(name), hrq.contains(name)) {
+                    match (brq.contains(*name), hrq.contains(*name)) {
                         (false, true) if request && !hd.v.flag("readOnly") => self.emit(
                             "request-property-became-required",
                             here,
@@ -1182,10 +1429,10 @@ impl<'a> Cmp<'a> {
             if bp.iter().any(|(k, _)| k == name) {
                 continue;
             }
-            let hd = self.head.deref(*hv);
-            let here = (hd.doc, hv.v.line);
+            let hd = self.head.deref(**hv);
+            let here = Spot::at(*hv);
             let pw = format!("{what} property `{name}`");
-            let required = hrq.contains(name);
+            let required = hrq.contains(*name);
             if request {
                 if hd.v.flag("readOnly") {
                     continue;
@@ -1208,19 +1455,28 @@ impl<'a> Cmp<'a> {
     }
 }
 
-/// The properties of a schema with those of its allOf subschemas (bounded depth), and the
-/// union of their `required` lists.
-type View<'s> = (Vec<(String, At<'s>)>, BTreeSet<String>);
+/// The properties of a schema with those of its allOf subschemas (bounded depth), each with
+/// its pointer, and the union of their `required` lists.
+type View<'s> = (Vec<(&'s str, Node<'s>)>, BTreeSet<String>);
 
-fn view<'s>(spec: &'s Spec, at: At<'s>, depth: usize) -> View<'s> {
-    let at = spec.deref(at);
-    let mut props: Vec<(String, At<'s>)> = Vec::new();
+fn view<'s>(trail: &mut Trail<'s>, spec: &'s Spec, n: Node<'s>, depth: usize) -> View<'s> {
+    let at = trail.deref(spec, n);
+    let mut props: Vec<(&'s str, Node<'s>)> = Vec::new();
     let mut req = BTreeSet::new();
     if depth > 8 {
         return (props, req);
     }
-    for (k, v) in at.v.get("properties").map_or(&[][..], |x| x.entries()) {
-        props.push((k.clone(), At { doc: at.doc, v }));
+    if let Some(list) = trail.child(at, "properties") {
+        for (k, v) in list.v.entries() {
+            let p = trail.key(list.p, k);
+            props.push((
+                k,
+                Node {
+                    at: At { doc: at.doc, v },
+                    p,
+                },
+            ));
+        }
     }
     req.extend(
         at.v.get("required")
@@ -1228,8 +1484,15 @@ fn view<'s>(spec: &'s Spec, at: At<'s>, depth: usize) -> View<'s> {
             .iter()
             .filter_map(|x| x.str().map(str::to_string)),
     );
-    for br in at.v.get("allOf").map_or(&[][..], |x| x.items()) {
-        let (p, r) = view(spec, At { doc: at.doc, v: br }, depth + 1);
+    let Some(all_of) = trail.child(at, "allOf") else {
+        return (props, req);
+    };
+    for (i, br) in all_of.v.items().iter().enumerate() {
+        let branch = Node {
+            at: At { doc: at.doc, v: br },
+            p: trail.index(all_of.p, i),
+        };
+        let (p, r) = view(trail, spec, branch, depth + 1);
         for (k, v) in p {
             if !props.iter().any(|(x, _)| *x == k) {
                 props.push((k, v));
@@ -1352,5 +1615,207 @@ fn equal_nodes(bs: &Spec, b: At, hs: &Spec, h: At, depth: usize, same: &mut Same
                 })
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(text: &str) -> Spec {
+        Spec::load("openapi.yaml", &|_| Ok(text.to_string())).expect("a valid spec")
+    }
+
+    /// (rule id without the gate prefix, pointer, base pointer) of every change.
+    fn pointers(base: &str, head: &str) -> Vec<(String, String, Option<String>)> {
+        let mut out: Vec<_> = compare(&spec(base), &spec(head), "2026-01-01")
+            .into_iter()
+            .map(|c| {
+                (
+                    c.rule.id.trim_start_matches("breaking-change/").to_string(),
+                    c.pointer.expect("an OpenAPI change has a pointer"),
+                    c.base_pointer,
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn row(rule: &str, pointer: &str, base: Option<&str>) -> (String, String, Option<String>) {
+        (rule.into(), pointer.into(), base.map(str::to_string))
+    }
+
+    /// `Pet` is recursive (`parent`) and shared by two operations: its change is named at the
+    /// component each time, whichever operation, path or depth reached it.
+    const SHARED: &str = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /pets/{id}:
+    get:
+      parameters:
+        - {in: path, name: id, required: true, schema: {type: string}}
+        - $ref: '#/components/parameters/Limit'
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Pet'}
+  /pets:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Pet'}
+      responses:
+        '200': {description: ok}
+components:
+  parameters:
+    Limit: {in: query, name: limit, schema: {type: integer, maximum: MAX}}
+  schemas:
+    Pet:
+      type: object
+      properties:
+        name: {type: string, maxLength: LEN}
+        parent: {$ref: '#/components/schemas/Pet'}
+"#;
+
+    #[test]
+    fn a_shared_recursive_schema_is_named_at_its_definition() {
+        let base = SHARED.replace("MAX", "100").replace("LEN", "50");
+        let head = SHARED.replace("MAX", "10").replace("LEN", "20");
+        assert_eq!(
+            pointers(&base, &head),
+            vec![
+                row(
+                    "request-parameter-max-decreased",
+                    "/components/parameters/Limit/schema/maximum",
+                    None
+                ),
+                row(
+                    "request-property-max-length-decreased",
+                    "/components/schemas/Pet/properties/name/maxLength",
+                    None
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_removal_names_the_surviving_parent_in_head_and_the_removed_member_in_base() {
+        let base = SHARED.replace("MAX", "10").replace("LEN", "20");
+        let head = base
+            .replace("        - $ref: '#/components/parameters/Limit'\n", "")
+            .replace("        name: {type: string, maxLength: 20}\n", "")
+            .replace("      requestBody:", "      x-body:");
+        assert_eq!(
+            pointers(&base, &head),
+            vec![
+                row(
+                    "request-body-removed",
+                    "/paths/~1pets/post",
+                    Some("/paths/~1pets/post/requestBody")
+                ),
+                row(
+                    "request-parameter-removed",
+                    "/paths/~1pets~1{id}/get",
+                    Some("/paths/~1pets~1{id}/get/parameters/1")
+                ),
+                // Twice: the response's `Pet` and its `parent`'s are compared as two sides
+                // (body, property), each naming the same spot.
+                row(
+                    "response-optional-property-removed",
+                    "/components/schemas/Pet/properties",
+                    Some("/components/schemas/Pet/properties/name")
+                ),
+                row(
+                    "response-optional-property-removed",
+                    "/components/schemas/Pet/properties",
+                    Some("/components/schemas/Pet/properties/name")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_property_is_named_where_its_parent_lists_it_and_allof_branches_by_index() {
+        let spec = |extra: &str| {
+            format!(
+                r#"
+openapi: 3.0.3
+info: {{title: t, version: '1'}}
+paths:
+  /a:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              allOf:
+                - {{$ref: '#/components/schemas/Base'}}
+                - type: object
+                  properties:
+                    tag: {{type: string}}
+                    owner: {{$ref: '#/components/schemas/Owner'}}
+                  {extra}
+      responses:
+        '200': {{description: ok}}
+components:
+  schemas:
+    Base: {{type: object, properties: {{id: {{type: string}}}}}}
+    Owner: {{type: object}}
+"#
+            )
+        };
+        let body = "/paths/~1a/post/requestBody/content/application~1json/schema";
+        // The changed branch no longer equals any base branch: allOf is compared by value.
+        assert_eq!(
+            pointers(&spec(""), &spec("required: [owner]")),
+            vec![
+                row("request-body-all-of-added", &format!("{body}/allOf"), None),
+                row(
+                    "request-body-all-of-removed",
+                    &format!("{body}/allOf"),
+                    None
+                ),
+                row(
+                    "request-property-became-required",
+                    &format!("{body}/allOf/1/properties/owner"),
+                    None
+                ),
+            ]
+        );
+    }
+
+    /// A property that refers to another file is located where its parent lists it: in that
+    /// parent's file, at the parent's line and pointer (the other file holds neither).
+    #[test]
+    fn a_property_referring_to_another_file_is_located_in_its_parents_file() {
+        let spec = |required: &str| {
+            let main = format!(
+                "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                type: object\n                {required}\n                properties:\n                  owner: {{$ref: 'other.yaml#/Owner'}}\n"
+            );
+            Spec::load("openapi.yaml", &move |p| match p {
+                "openapi.yaml" => Ok(main.clone()),
+                _ => Ok("Owner: {type: object}\n".to_string()),
+            })
+            .expect("a valid spec")
+        };
+        let changes = compare(&spec(""), &spec("required: [owner]"), "2026-01-01");
+        let got: Vec<_> = changes
+            .iter()
+            .map(|c| (c.rule.id, c.file.as_str(), c.line, c.pointer.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(
+                "breaking-change/response-property-became-required",
+                "openapi.yaml",
+                15,
+                Some("/paths/~1a/get/responses/200/content/application~1json/schema/properties/owner")
+            )]
+        );
     }
 }

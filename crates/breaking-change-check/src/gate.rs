@@ -225,6 +225,8 @@ fn whole_spec(eval: &mut Evaluation, levels: &Levels, id: &str, path: &str, mess
             line: 1,
             coordinate: None,
             tool_rule: None,
+            pointer: None,
+            base_pointer: None,
         },
     });
 }
@@ -255,6 +257,8 @@ fn push_graphql(
                 line: c.at.line,
                 coordinate: Some(c.coordinate),
                 tool_rule: Some(c.kind),
+                pointer: None,
+                base_pointer: None,
             },
         });
     }
@@ -322,6 +326,8 @@ pub fn outcome(
                 c.change.rule.id
             )),
             tool_rule: c.change.tool_rule.map(str::to_string),
+            pointer: c.change.pointer.clone(),
+            base_pointer: c.change.base_pointer.clone(),
         })
         .collect();
     let metrics = gates_core::result_file::metrics_map(&Metrics {

@@ -11,6 +11,7 @@ pub mod gate;
 pub mod graphql;
 pub mod ignore;
 pub mod json;
+pub mod pointer;
 pub mod rules;
 pub mod sarif_out;
 pub mod source;

@@ -33,8 +33,8 @@ struct Cli {
     /// Lowest level that fails the gate.
     #[arg(long, value_enum)]
     fail_on: Option<FailOn>,
-    /// Ignore file: accepted changes by rule id and `METHOD /path`, each with a reason and an
-    /// optional expiry day.
+    /// Ignore file: accepted changes by rule id and `METHOD /path`, JSON pointer into the spec
+    /// or GraphQL schema coordinate, each with a reason and an optional expiry day.
     #[arg(long, value_name = "FILE")]
     ignore: Option<PathBuf>,
     /// Write the findings as SARIF here (for github/codeql-action/upload-sarif): the result

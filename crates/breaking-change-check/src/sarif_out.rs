@@ -1,7 +1,8 @@
 //! The gate's findings as SARIF, through the suite's SARIF emitter ([`gates_core::sarif`]):
 //! this file says how an API change reads as SARIF. The results are the outcome's findings
 //! (the ones the result file holds, after the ignore file and `--informational`), on the same
-//! head file and line; each rule carries its catalogue doc line.
+//! head file and line, with the finding's JSON pointers in the result's `properties`
+//! (`pointer`, `basePointer`); each rule carries its catalogue doc line.
 
 use std::path::Path;
 
@@ -69,12 +70,22 @@ impl SarifFinding for Item<'_> {
             short: doc.to_string(),
             full: format!("{doc} Default level {default}. Example: {example}"),
             help: format!(
-                "{doc}\nIf the change is intended, accept it in the ignore file (rule `{}` with the operation or schema coordinate and a reason), or change the rule's level with --allow/--warn/--deny.",
+                "{doc}\nIf the change is intended, accept it in the ignore file (rule `{}` with the operation, JSON pointer or schema coordinate and a reason), or change the rule's level with --allow/--warn/--deny.",
                 self.0.rule.trim_start_matches("breaking-change/")
             ),
             tags: vec!["api", "breaking-change"],
             security_severity: None,
         }
+    }
+    fn properties(&self) -> Vec<(&'static str, &str)> {
+        // The pointers an ignore entry can name, for copying from the log as from the result.
+        [
+            ("pointer", self.0.pointer.as_deref()),
+            ("basePointer", self.0.base_pointer.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect()
     }
 }
 

@@ -388,6 +388,24 @@ impl Spec {
         cur
     }
 
+    /// [`Spec::deref`], and the last `$ref` followed (none when `at` is no reference): the
+    /// reference that names the node it ends at.
+    pub fn deref_naming<'a>(&'a self, at: At<'a>) -> (At<'a>, Option<&'a str>) {
+        let mut cur = at;
+        let mut last = None;
+        for _ in 0..=MAX_REF_CHAIN {
+            let Some(r) = cur.v.reference() else { break };
+            match self.target(cur.doc, r) {
+                Some((doc, v)) => {
+                    cur = At { doc, v };
+                    last = Some(r);
+                }
+                None => break,
+            }
+        }
+        (cur, last)
+    }
+
     /// The entry document's root.
     pub fn root(&self) -> At<'_> {
         At {

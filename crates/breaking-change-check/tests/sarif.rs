@@ -93,6 +93,8 @@ fn sarif_holds_the_result_files_findings_on_the_same_lines() {
                 &loc["artifactLocation"]["uri"],
                 &loc["region"]["startLine"],
                 &loc["region"]["endLine"],
+                &r["properties"]["pointer"],
+                &r["properties"]["basePointer"],
             ),
             (
                 &f["rule"],
@@ -101,6 +103,8 @@ fn sarif_holds_the_result_files_findings_on_the_same_lines() {
                 &f["path"],
                 &f["start_line"],
                 &f["end_line"],
+                &f["pointer"],
+                &f["base_pointer"],
             )
         );
     }
@@ -108,6 +112,14 @@ fn sarif_holds_the_result_files_findings_on_the_same_lines() {
     assert_eq!(
         (levels("error"), levels("warning"), levels("note")),
         (4, 6, 66)
+    );
+    // The OpenAPI results carry their pointers (GraphQL's have none).
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| r["properties"]["pointer"].is_string())
+            .count(),
+        5
     );
     // The REST break on its head line, as the action test sees it annotated.
     assert!(results.iter().any(|r| {

@@ -146,6 +146,8 @@ fn findings(eval: &Evaluation, policy: &Policy) -> Vec<Finding> {
                 end_line: Some(e),
                 title: Some("Not covered".into()),
                 tool_rule: None,
+                pointer: None,
+                base_pointer: None,
             });
         }
     }

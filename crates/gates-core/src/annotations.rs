@@ -98,6 +98,8 @@ mod tests {
             end_line: None,
             title: None,
             tool_rule: None,
+            pointer: None,
+            base_pointer: None,
         }
     }
 

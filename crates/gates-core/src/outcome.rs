@@ -196,6 +196,8 @@ impl Check {
                 format!("{} could not be checked", self.rule)
             }),
             tool_rule: None,
+            pointer: None,
+            base_pointer: None,
         }
     }
 
@@ -294,6 +296,15 @@ pub struct Finding {
     /// id), beside the gate's `rule`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_rule: Option<String>,
+    /// For a finding in a JSON or YAML document (an API description): the JSON pointer
+    /// (RFC 6901, `/paths/~1pets/get`) of its spot in the file at `path`, the node its line is
+    /// taken from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// For a finding about something removed from such a document: the removed thing's JSON
+    /// pointer in the base revision (the head no longer has it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_pointer: Option<String>,
 }
 
 /// A titled block of markdown for the job summary and the PR comment.
@@ -408,6 +419,8 @@ impl Outcome {
                 end_line: None,
                 title: Some(format!("{} could not run", gate.binary)),
                 tool_rule: None,
+                pointer: None,
+                base_pointer: None,
             }],
             sections: vec![Section {
                 heading: "Error".into(),

@@ -60,6 +60,11 @@ pub trait SarifFinding {
     fn suppression(&self) -> Option<&str>;
     /// The rule's description, asked for the first finding of each rule.
     fn rule(&self) -> RuleInfo;
+    /// Facts for the result's property bag (`properties`), by name: a JSON pointer to the
+    /// spot, say. None unless the gate has some.
+    fn properties(&self) -> Vec<(&'static str, &str)> {
+        Vec::new()
+    }
 }
 
 /// What GitHub code scanning accepts in one upload.
@@ -159,6 +164,28 @@ struct SarifResult<'a> {
     partial_fingerprints: Fingerprints,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressions: Option<[Suppression<'a>; 1]>,
+    #[serde(skip_serializing_if = "Props::is_empty")]
+    properties: Props<'a>,
+}
+
+/// A result's property bag, written as a JSON object.
+struct Props<'a>(Vec<(&'static str, &'a str)>);
+
+impl Props<'_> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Props<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -300,6 +327,7 @@ fn build<'a, F: SarifFinding>(
                         justification: why,
                     }]
                 }),
+                properties: Props(f.properties()),
             });
         }
         runs.push(Run {

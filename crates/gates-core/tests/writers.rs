@@ -77,7 +77,7 @@ proptest! {
     fn annotation_budget_holds_for_any_mix(levels in proptest::collection::vec(0u8..3, 0..60)) {
         let findings: Vec<Finding> = levels.iter().enumerate().map(|(i, l)| Finding {
             rule: "r/x".into(), level: [Level::Error, Level::Warning, Level::Notice][*l as usize], message: i.to_string(),
-            path: None, start_line: None, end_line: None, title: None, tool_rule: None,
+            path: None, start_line: None, end_line: None, title: None, tool_rule: None, pointer: None, base_pointer: None,
         }).collect();
         let s = select(&findings);
         for l in [Level::Error, Level::Warning, Level::Notice] {
@@ -152,6 +152,8 @@ fn the_terminal_report_lists_the_worst_findings_and_counts_the_rest() {
             end_line: None,
             title: None,
             tool_rule: None,
+            pointer: None,
+            base_pointer: None,
         })
         .collect();
     let mut out = Vec::new();

@@ -115,6 +115,8 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
                 end_line: f.end_line.or(f.start_line),
                 title: Some(title),
                 tool_rule: Some(f.rule.to_string()),
+                pointer: None,
+                base_pointer: None,
             }
         }))
         .collect();
