@@ -26,6 +26,7 @@ pub mod sarif;
 pub mod summary;
 pub mod terminal;
 pub mod text;
+pub mod yaml;
 
 pub use emit::{emit, EmitOptions};
 pub use env::ActionsEnv;

@@ -1,0 +1,20 @@
+//! The Kubernetes deploy gate: manifests read from files, directories or stdin, `${VAR}`
+//! templates filled in strictly, images substituted by repository, and a lint whose findings
+//! land on the manifest's own line.
+//!
+//! - [`manifest`]: reading and checking the objects, with each node's line.
+//! - [`template`]: `${VAR}` in scalar values.
+//! - [`images`]: `--image NAME=REF` across every pod spec.
+//! - [`workload`]: where each kind keeps its pods, and which kinds are cluster-wide.
+//! - [`lint`] and [`rules`]: the checks and their catalogue.
+//! - [`gate`]: the outcome, metrics and summary; [`sarif_out`]: the findings as SARIF.
+
+pub mod config;
+pub mod gate;
+pub mod images;
+pub mod lint;
+pub mod manifest;
+pub mod rules;
+pub mod sarif_out;
+pub mod template;
+pub mod workload;

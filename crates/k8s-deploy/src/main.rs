@@ -1,0 +1,147 @@
+//! `k8s-deploy`: the command line.
+
+use std::io::Write;
+
+use gates_core::cli::CommonArgs;
+use gates_core::emit::{self, EmitOptions};
+use gates_core::error::Origin;
+use gates_core::{ActionsEnv, ExitStatus, InputError};
+use k8s_deploy::config::DeployConfig;
+use k8s_deploy::gate::{self, RenderOptions};
+use k8s_deploy::images::Substitution;
+use k8s_deploy::lint::Settings;
+use k8s_deploy::template::Vars;
+use k8s_deploy::{manifest, rules};
+
+/// Render Kubernetes manifests (files, directories, `-` for stdin; `${VAR}` templates; image
+/// substitution) and lint them, each finding on its manifest line.
+///
+/// Commands: `lint` checks the manifests (no cluster needed); `render` prints them as they
+/// would be applied (Secret values redacted); `rules` lists the lint's rules.
+///
+/// Exit codes: 0 pass or warnings, 1 lint errors, 2 the gate could not run (a manifest that
+/// does not parse, an undefined variable, an --image that matched nothing).
+#[derive(clap::Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// What to do.
+    #[arg(value_enum)]
+    command: Command,
+    /// Manifest files, directories (their .yaml/.yml/.json files) or globs; `-` reads stdin.
+    #[arg(value_name = "MANIFESTS")]
+    manifests: Vec<String>,
+    /// Namespace of the objects that name none; an object naming another one is an error.
+    #[arg(long, short = 'n')]
+    namespace: Option<String>,
+    /// Replace the image of every container whose repository is NAME (repeatable), e.g.
+    /// `org/app=ghcr.io/org/app:1.2`; REF without a tag keeps the manifest's tag.
+    #[arg(long, value_name = "NAME=REF")]
+    image: Vec<String>,
+    /// A template variable (repeatable); the environment is the fallback.
+    #[arg(long, value_name = "KEY=VALUE")]
+    var: Vec<String>,
+    /// Write the lint's findings as SARIF here (for github/codeql-action/upload-sarif).
+    #[arg(long, value_name = "FILE")]
+    sarif: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Command {
+    /// Check the manifests against the lint's rules.
+    Lint,
+    /// Print the rendered manifests.
+    Render,
+    /// List the lint's rules.
+    Rules,
+}
+
+gates_core::gate_main!(Cli, name = "k8s-deploy", binary = "k8s-deploy", run);
+
+/// A template variable from the process environment: the documented fallback of `--var`
+/// (ActionsEnv keeps only the runner's own variables).
+fn process_var(name: &str) -> Option<String> {
+    #[allow(clippy::disallowed_methods)]
+    std::env::var(name).ok()
+}
+
+fn run(
+    cli: &Cli,
+    env: &ActionsEnv,
+    opts: &EmitOptions,
+    stdout: &mut impl Write,
+) -> Result<ExitStatus, InputError> {
+    let out_err = |e: std::io::Error| InputError::io("(stdout)", &e);
+    if cli.command == Command::Rules {
+        for r in rules::CATALOGUE.rules {
+            writeln!(stdout, "{:<40} {:<5} {}", r.id, r.level.name(), r.doc).map_err(out_err)?;
+        }
+        return Ok(ExitStatus::Success);
+    }
+    if cli.manifests.is_empty() {
+        return Err(InputError::new(
+            Origin::command_line(),
+            "no manifests given",
+            "name the manifest files or directories, or `-` for stdin",
+        ));
+    }
+    let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
+    let config_path = cli.common.config_path(&cwd);
+    let cfg = DeployConfig::load(&config_path, cli.common.config_required())?;
+    let levels = gates_core::rules::Levels::new(
+        &rules::CATALOGUE,
+        &cfg.levels,
+        &config_path,
+        &cli.common.levels,
+    )?;
+    let vars = Vars::new(&cli.var, &process_var)
+        .map_err(|e| InputError::new(Origin::Flag("--var".into()), e, "fix the flag"))?;
+    let images = cfg
+        .images
+        .iter()
+        .chain(&cli.image)
+        .map(|e| Substitution::parse(e))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| InputError::new(Origin::Flag("--image".into()), e, "fix the flag"))?;
+    let rendered = gate::render(
+        &RenderOptions {
+            inputs: &cli.manifests,
+            vars: &vars,
+            images: &images,
+            namespace: cli.namespace.as_deref().or(cfg.namespace.as_deref()),
+        },
+        &mut std::io::stdin().lock(),
+    )?;
+    if cli.command == Command::Render {
+        stdout
+            .write_all(manifest::render(&rendered.manifests).as_bytes())
+            .map_err(out_err)?;
+        return Ok(ExitStatus::Success);
+    }
+    let settings = match cfg.production_namespaces {
+        Some(production_namespaces) => Settings {
+            production_namespaces,
+        },
+        None => Settings::default(),
+    };
+    let event = env.event()?;
+    let mut outcome = gate::lint_outcome(
+        &rendered,
+        &settings,
+        &levels,
+        cli.common.informational,
+        env.context(event.as_ref()),
+    );
+    if let Some(path) = &cli.sarif {
+        let warnings = k8s_deploy::sarif_out::write(path, &outcome.findings)
+            .map_err(|e| InputError::write(path, &e))?;
+        outcome
+            .notes
+            .extend(warnings.into_iter().map(|w| format!("warning: SARIF: {w}")));
+        outcome.outputs.push(("sarif", path.display().to_string()));
+    }
+    gates_core::drop_in_background(rendered);
+    emit::emit(&outcome, env, opts, stdout)?;
+    Ok(outcome.exit_status())
+}
