@@ -1,2 +1,75 @@
-//! Placeholder replaced below.
-fn main() {}
+//! Rendering and linting 1,000 objects (the budget is under a second): the seeds' production
+//! manifests repeated under distinct names, so every object is shaped like a real one.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use k8s_deploy::gate::{self, RenderOptions};
+use k8s_deploy::images::Substitution;
+use k8s_deploy::lint::Settings;
+use k8s_deploy::template::Vars;
+
+/// The seeds' production directory as one stream of about `objects` objects.
+fn stream(objects: usize) -> String {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/k8s/seeds/production"
+    );
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let one: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    let per_copy = 5; // Deployment, two Services, HPA, Ingress (the Namespace once)
+    let mut out = one[0].clone();
+    for i in 0..objects / per_copy {
+        for text in &one[1..] {
+            out.push_str("\n---\n");
+            out.push_str(&text.replace("name: gateway", &format!("name: gateway-{i}")));
+        }
+    }
+    out
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("all.yaml");
+    let text = stream(1000);
+    std::fs::write(&path, &text).unwrap();
+    let inputs = vec![path.to_str().unwrap().to_string()];
+    let flags = vec![
+        "REPLICAS=3".to_string(),
+        "ENVIRONMENT=production".to_string(),
+    ];
+    let vars = Vars::new(&flags, &|_| None).unwrap();
+    let images =
+        vec![Substitution::parse("medical-kg-rev/gateway=ghcr.io/org/gateway:abc").unwrap()];
+    let levels = gates_core::rules::Levels::new(
+        &k8s_deploy::rules::CATALOGUE,
+        &Default::default(),
+        std::path::Path::new("none"),
+        &Default::default(),
+    )
+    .unwrap();
+    let mut g = c.benchmark_group("k8s");
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.bench_function("render_and_lint_1000_objects", |b| {
+        b.iter(|| {
+            let opts = RenderOptions {
+                inputs: &inputs,
+                vars: &vars,
+                images: &images,
+                namespace: None,
+            };
+            let r = gate::render(&opts, &mut std::io::empty()).unwrap();
+            assert!(r.manifests.len() >= 1000);
+            gate::lint_outcome(&r, &Settings::default(), &levels, false, Default::default())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

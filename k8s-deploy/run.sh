@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Maps the action's inputs (INPUT_* env, never interpolated into code) to k8s-deploy flags.
+set -euo pipefail
+# shellcheck source=../actions/setup/inputs.sh
+. "$GITHUB_ACTION_PATH/../actions/setup/inputs.sh"
+case "$INPUT_COMMAND" in
+  lint | render) ;;
+  *) echo "::error title=gates input::command must be lint or render"; exit 2 ;;
+esac
+flag --namespace "$INPUT_NAMESPACE"
+flag --config "$INPUT_CONFIG"
+switch --informational "$INPUT_INFORMATIONAL"
+each_line --image "$INPUT_IMAGES"
+each_line --var "$INPUT_VARS"
+if [ "$INPUT_COMMAND" = lint ]; then
+  flag --result "$INPUT_RESULT"
+  flag --sarif "$INPUT_SARIF"
+fi
+read -r -d '' -a manifests <<< "$INPUT_MANIFESTS" || true
+# The ${a[@]+...} form keeps bash 3.2 (macOS) from calling an empty array unbound.
+exec k8s-deploy "$INPUT_COMMAND" --print github ${args[@]+"${args[@]}"} -- ${manifests[@]+"${manifests[@]}"}
