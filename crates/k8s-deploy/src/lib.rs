@@ -7,13 +7,19 @@
 //! - [`images`]: `--image NAME=REF` across every pod spec.
 //! - [`workload`]: where each kind keeps its pods, and which kinds are cluster-wide.
 //! - [`lint`] and [`rules`]: the checks and their catalogue.
+//! - [`rollout`]: when a rollout is done or doomed; [`order`]: the apply order; [`diff`]: the
+//!   plan's diff; [`field_path`]: the server's field paths as pointers.
 //! - [`gate`]: the outcome, metrics and summary; [`sarif_out`]: the findings as SARIF.
 
 pub mod config;
+pub mod diff;
+pub mod field_path;
 pub mod gate;
 pub mod images;
 pub mod lint;
 pub mod manifest;
+pub mod order;
+pub mod rollout;
 pub mod rules;
 pub mod sarif_out;
 pub mod template;
