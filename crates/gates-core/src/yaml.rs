@@ -80,9 +80,14 @@ pub struct Error {
 /// scalar's text and position and returns the text to use, or what is wrong.
 pub type ScalarHook<'h> = dyn FnMut(&str, Pos) -> Result<Cow<'_, str>, String> + 'h;
 
-/// Most nodes one stream may expand to through aliases (a "billion laughs" document is refused
-/// before it exhausts memory). A thousand Kubernetes objects are about 100,000 nodes.
-pub const MAX_NODES: usize = 4_000_000;
+/// How deeply a document may nest: deeper is refused before the tree is built, since freeing
+/// or walking it would overflow the stack.
+pub const MAX_DEPTH: usize = 512;
+
+/// Most nodes one stream may expand to through aliases, unless its text is longer (a node takes
+/// at least a byte to write, so only aliases can pass it): a "billion laughs" document is
+/// refused before it exhausts memory. A thousand Kubernetes objects are about 100,000 nodes.
+pub const MAX_NODES: usize = 1_000_000;
 
 /// Read every document of `text`. Empty documents (a trailing `---`, comments only) are left
 /// out, as `kubectl` does. `hook` sees every scalar value first.
@@ -97,6 +102,7 @@ pub fn load_all(text: &str, hook: &mut ScalarHook<'_>) -> Result<Vec<Document>, 
         anchors: HashMap::new(),
         index: 0,
         nodes: 0,
+        max_nodes: MAX_NODES.max(text.len()),
         error: None,
     };
     let mut parser = Parser::new_from_str(text);
@@ -136,6 +142,7 @@ struct Builder<'a, 'h> {
     anchors: HashMap<usize, Value>,
     index: usize,
     nodes: usize,
+    max_nodes: usize,
     error: Option<Error>,
 }
 
@@ -164,10 +171,11 @@ impl Builder<'_, '_> {
                     return self.key(text, style, pos);
                 }
                 self.open_value(pos)?;
-                let value = match (self.hook)(&text, pos)? {
-                    Cow::Borrowed(_) => resolve(text, style, tag.as_ref())?,
-                    Cow::Owned(t) => resolve(t, style, tag.as_ref())?,
+                let text = match (self.hook)(&text, pos)? {
+                    Cow::Borrowed(_) => text,
+                    Cow::Owned(t) => t,
                 };
+                let value = resolve(text, style, tag.as_ref())?;
                 self.count(1)?;
                 self.close_value(value, anchor)?;
             }
@@ -293,6 +301,11 @@ impl Builder<'_, '_> {
     }
 
     fn open_container(&mut self, pos: Pos) -> Result<(), String> {
+        if self.frames.len() >= MAX_DEPTH {
+            return Err(format!(
+                "nested more than {MAX_DEPTH} levels deep: flatten the document"
+            ));
+        }
         if self.is_key_slot() {
             return Err("a mapping or sequence as a mapping key is not supported".into());
         }
@@ -333,9 +346,10 @@ impl Builder<'_, '_> {
 
     fn count(&mut self, n: usize) -> Result<(), String> {
         self.nodes += n;
-        if self.nodes > MAX_NODES {
+        if self.nodes > self.max_nodes {
             return Err(format!(
-                "the YAML expands to more than {MAX_NODES} nodes (aliases of aliases?): write it out or split it"
+                "the YAML expands to more than {} nodes (aliases of aliases?): write it out or split it",
+                self.max_nodes
             ));
         }
         Ok(())
@@ -382,10 +396,12 @@ fn check_tag(tag: Option<&Tag>, want: &str) -> Result<(), String> {
     match tag_name(tag) {
         None => Ok(()),
         Some(t) if t == want => Ok(()),
-        Some(t) => Err(format!(
-            "the tag !{t} is not supported here (Kubernetes reads plain YAML): remove it"
-        )),
+        Some(t) => Err(unsupported_tag(&t)),
     }
+}
+
+fn unsupported_tag(t: &str) -> String {
+    format!("the tag !{t} is not supported here: remove it")
 }
 
 /// A scalar's value: quoted and block scalars are strings, plain ones resolve to null, a
@@ -401,9 +417,7 @@ fn resolve(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Result<Value
             v @ Value::Null if t == "null" => Ok(v),
             _ => Err(format!("{text:?} is not a valid !!{t}")),
         },
-        Some(t) => Err(format!(
-            "the tag !{t} is not supported here (Kubernetes reads plain YAML): remove it"
-        )),
+        Some(t) => Err(unsupported_tag(t)),
     }
 }
 
@@ -555,6 +569,17 @@ mod tests {
         }
         let e = load_all(&laughs, &mut |s, _| Ok(Cow::Borrowed(s))).unwrap_err();
         assert!(e.message.contains("nodes"), "{e:?}");
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let deep = "[".repeat(100_000);
+        // The parser's own recursion limit or ours, before any tree exists.
+        let e = load_all(&deep, &mut |s, _| Ok(Cow::Borrowed(s))).unwrap_err();
+        assert!(
+            e.message.contains("recursion limit") || e.message.contains("levels deep"),
+            "{e:?}"
+        );
     }
 
     #[test]
