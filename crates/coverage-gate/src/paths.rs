@@ -150,13 +150,25 @@ fn rebuild(p: &str) -> String {
 /// True when [`normalize`] would return `p` unchanged: the common case, checked in one scan
 /// instead of splitting and joining every path of a big report.
 fn is_normal(p: &str) -> bool {
-    p.trim().len() == p.len()
-        && !p.starts_with('\u{feff}')
-        && !p.starts_with("file://")
-        && !p.contains('\\')
-        && p.split('/')
-            .enumerate()
-            .all(|(i, seg)| seg != "." && seg != ".." && (i == 0 || !seg.is_empty()))
+    let ends_trimmed = !p.starts_with(char::is_whitespace) && !p.ends_with(char::is_whitespace);
+    if !ends_trimmed
+        || p.starts_with('\u{feff}')
+        || p.starts_with("file://")
+        || memchr::memchr(b'\\', p.as_bytes()).is_some()
+    {
+        return false;
+    }
+    // One byte scan over the segments: no `.`, no `..`, no empty one after the first.
+    let b = p.as_bytes();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'/', b).chain(std::iter::once(b.len())) {
+        let seg = &b[start..end];
+        if seg == b"." || seg == b".." || (start > 0 && seg.is_empty()) {
+            return false;
+        }
+        start = end + 1;
+    }
+    true
 }
 
 fn is_absolute(p: &str) -> bool {

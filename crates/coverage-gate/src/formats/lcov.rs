@@ -49,6 +49,61 @@ fn branch_id(block: &[u8], branch: &[u8]) -> u64 {
     h & !1
 }
 
+impl FileEntry {
+    /// Add one block's sorted, deduplicated lines and branches to what the file has: hits add
+    /// up, and a branch is taken if any block took it (lcov's union by branch id).
+    fn absorb(
+        &mut self,
+        lines: &[(u32, u64)],
+        branches: &[(u32, u64)],
+        scratch: &mut Vec<(u32, LineCov)>,
+    ) {
+        if self.coverage.lines.is_empty() && self.branch_ids.is_empty() {
+            merge_lines(lines, branches, scratch);
+            self.coverage.lines = Lines::from_sorted(scratch.as_slice().to_vec());
+            self.branch_ids = branches.iter().map(|&(_, id)| id).collect();
+            return;
+        }
+        // The earlier branches are rebuilt from their ids, which follow the lines.
+        let (mut all_lines, mut all_branches) = self.records();
+        all_lines.extend_from_slice(lines);
+        all_lines.sort_by_key(|&(ln, _)| ln);
+        all_branches.extend_from_slice(branches);
+        all_branches.sort_unstable();
+        dedup_branches(&mut all_branches);
+        merge_lines(&all_lines, &all_branches, scratch);
+        self.coverage.lines = Lines::from_sorted(scratch.as_slice().to_vec());
+        self.branch_ids = all_branches.iter().map(|&(_, id)| id).collect();
+    }
+
+    /// The file's data back as (line, hits) and (line, branch id) records.
+    fn records(&self) -> (Vec<(u32, u64)>, Vec<(u32, u64)>) {
+        let mut branches: Vec<(u32, u64)> = Vec::with_capacity(self.branch_ids.len());
+        let mut ids = self.branch_ids.iter();
+        let mut lines: Vec<(u32, u64)> = Vec::with_capacity(self.coverage.lines.len());
+        for (ln, l) in self.coverage.lines.iter() {
+            if !l.branch_only {
+                lines.push((ln, u64::from(l.hits)));
+            }
+            branches.extend(
+                ids.by_ref()
+                    .take(l.branches_total as usize)
+                    .map(|&id| (ln, id)),
+            );
+        }
+        (lines, branches)
+    }
+}
+
+/// A branch listed twice (same line and id) is taken if either listing was.
+fn dedup_branches(branches: &mut Vec<(u32, u64)>) {
+    branches.dedup_by(|later, kept| {
+        let same = later.0 == kept.0 && later.1 >> 1 == kept.1 >> 1;
+        kept.1 |= later.1 & u64::from(same);
+        same
+    });
+}
+
 #[derive(Default)]
 struct Reader {
     files: Vec<FileEntry>,
@@ -206,46 +261,9 @@ impl Reader {
         if !b.branches.is_sorted() {
             b.branches.sort_unstable();
         }
-        // A branch listed twice in one block is taken if either listing was.
-        b.branches.dedup_by(|later, kept| {
-            let same = later.0 == kept.0 && later.1 >> 1 == kept.1 >> 1;
-            kept.1 |= later.1 & u64::from(same);
-            same
-        });
+        dedup_branches(&mut b.branches);
         let entry = &mut self.files[idx];
-        if entry.coverage.lines.is_empty() && entry.branch_ids.is_empty() {
-            merge_lines(&b.lines, &b.branches, &mut b.merged);
-            entry.coverage.lines = Lines::from_sorted(b.merged.as_slice().to_vec());
-            entry.branch_ids = b.branches.iter().map(|&(_, id)| id).collect();
-        } else {
-            // The file's earlier blocks: hits add up, and a branch is taken if any block took
-            // it. The earlier branches are rebuilt from their ids, which follow the lines.
-            let mut branches: Vec<(u32, u64)> = Vec::with_capacity(entry.branch_ids.len());
-            let mut ids = entry.branch_ids.iter();
-            let mut lines: Vec<(u32, u64)> = Vec::with_capacity(entry.coverage.lines.len());
-            for (ln, l) in entry.coverage.lines.iter() {
-                if !l.branch_only {
-                    lines.push((ln, u64::from(l.hits)));
-                }
-                branches.extend(
-                    ids.by_ref()
-                        .take(l.branches_total as usize)
-                        .map(|&id| (ln, id)),
-                );
-            }
-            lines.extend_from_slice(&b.lines);
-            lines.sort_by_key(|&(ln, _)| ln);
-            branches.extend_from_slice(&b.branches);
-            branches.sort_unstable();
-            branches.dedup_by(|later, kept| {
-                let same = later.0 == kept.0 && later.1 >> 1 == kept.1 >> 1;
-                kept.1 |= later.1 & u64::from(same);
-                same
-            });
-            merge_lines(&lines, &branches, &mut b.merged);
-            entry.coverage.lines = Lines::from_sorted(b.merged.as_slice().to_vec());
-            entry.branch_ids = branches.iter().map(|&(_, id)| id).collect();
-        }
+        entry.absorb(&b.lines, &b.branches, &mut b.merged);
         for (name, hits) in b.functions.drain() {
             let e = entry.coverage.functions.entry(name).or_default();
             *e = e.saturating_add(hits);
@@ -331,10 +349,19 @@ fn digits(s: &[u8]) -> Option<u64> {
     Some(v)
 }
 
+/// Parse a tracefile from a reader.
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
+    report(read(input, path)?, path)
+}
+
+fn read<R: BufRead>(input: R, path: &Path) -> Result<Reader, InputError> {
     let mut r = Reader::default();
     gates_core::input::each_line(path, input, |n, l| r.record(path, n, l))?;
     r.flush();
+    Ok(r)
+}
+
+fn report(r: Reader, path: &Path) -> Result<Report, InputError> {
     if r.records == 0 {
         return Err(InputError::new(
             path,
@@ -350,6 +377,133 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
             .collect::<BTreeMap<_, _>>(),
         ..Default::default()
     })
+}
+
+/// Below this size a tracefile is read on one thread (splitting costs more than it saves).
+pub const PARALLEL_FROM: u64 = 8 << 20;
+
+/// Parse the tracefile at `path` (`size` bytes) on every core: the file is cut after an
+/// `end_of_record` line near each 1/n mark, so no block spans two parts; each part streams
+/// through its own reader, and the parts' files are combined in file order (a file whose
+/// blocks fall in two parts is unioned as repeated blocks are).
+pub fn parse_parallel(path: &Path, size: u64, threads: usize) -> Result<Report, InputError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io = |e: std::io::Error| InputError::io(path, &e);
+    let mut cuts = vec![0u64];
+    for k in 1..threads as u64 {
+        match next_record_end(path, size * k / threads as u64)? {
+            Some(c) if c > *cuts.last().unwrap_or(&0) && c < size => cuts.push(c),
+            _ => {}
+        }
+    }
+    cuts.push(size);
+    let parts: Vec<Result<Reader, InputError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = cuts
+            .windows(2)
+            .map(|w| {
+                let (start, end) = (w[0], w[1]);
+                s.spawn(move || -> Result<Reader, InputError> {
+                    let mut f = std::fs::File::open(path).map_err(io)?;
+                    f.seek(SeekFrom::Start(start)).map_err(io)?;
+                    let reader = std::io::BufReader::with_capacity(256 * 1024, f.take(end - start));
+                    read(reader, path).map_err(|mut e| {
+                        // Lines are counted within the part: add the lines before it.
+                        if let (Some(line), true) = (e.line, start > 0) {
+                            e.line = Some(line + lines_before(path, start).unwrap_or(0));
+                        }
+                        e
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a parser thread panicked"))
+            .collect()
+    });
+    let mut parts = parts.into_iter();
+    let mut all = parts.next().expect("at least one part")?;
+    let mut scratch = Vec::new();
+    for part in parts {
+        let part = part?;
+        all.records += part.records;
+        for f in part.files {
+            match all.by_name.get(&f.name) {
+                Some(&i) => {
+                    let (lines, branches) = f.records();
+                    let e = &mut all.files[i];
+                    e.absorb(&lines, &branches, &mut scratch);
+                    for (name, hits) in f.coverage.functions {
+                        let h = e.coverage.functions.entry(name).or_default();
+                        *h = h.saturating_add(hits);
+                    }
+                }
+                None => {
+                    all.by_name.insert(f.name.clone(), all.files.len());
+                    all.files.push(f);
+                }
+            }
+        }
+    }
+    report(all, path)
+}
+
+/// The offset just after the first `end_of_record` line at or after `from`, if any.
+fn next_record_end(path: &Path, from: u64) -> Result<Option<u64>, InputError> {
+    use std::io::{Read, Seek, SeekFrom};
+    const MARK: &[u8] = b"\nend_of_record";
+    let io = |e: std::io::Error| InputError::io(path, &e);
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    // Start one byte early so a mark right at `from` is seen whole.
+    let start = from.saturating_sub(1);
+    f.seek(SeekFrom::Start(start)).map_err(io)?;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut window: Vec<u8> = Vec::new();
+    let mut offset = start;
+    loop {
+        let n = f.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        window.extend_from_slice(&buf[..n]);
+        if let Some(i) = memchr::memmem::find(&window, MARK) {
+            let after = i + MARK.len();
+            // The mark must end its line (`\n` or `\r\n`); read on until that byte is here.
+            match window.get(after..) {
+                Some([b'\n', ..]) => return Ok(Some(offset + after as u64 + 1)),
+                Some([b'\r', b'\n', ..]) => return Ok(Some(offset + after as u64 + 2)),
+                Some([] | [b'\r']) => continue,
+                Some(_) => {
+                    // `end_of_recordX`: not the mark; look after it.
+                    let drop = after;
+                    window.drain(..drop);
+                    offset += drop as u64;
+                }
+                None => unreachable!("after is within the window"),
+            }
+        } else {
+            // Keep the tail that could begin a mark.
+            let keep = window.len().min(MARK.len());
+            let drop = window.len() - keep;
+            window.drain(..drop);
+            offset += drop as u64;
+        }
+    }
+}
+
+/// Lines before byte `end` of the file (for an error's line in a later part).
+fn lines_before(path: &Path, end: u64) -> std::io::Result<u64> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?.take(end);
+    let mut buf = vec![0u8; 1 << 16];
+    let mut n = 0u64;
+    loop {
+        let got = f.read(&mut buf)?;
+        if got == 0 {
+            return Ok(n);
+        }
+        n += memchr::memchr_iter(b'\n', &buf[..got]).count() as u64;
+    }
 }
 
 fn truncate(s: &str) -> String {
@@ -398,5 +552,33 @@ mod tests {
         let r = parse(text.as_bytes(), Path::new("t.info")).unwrap();
         let l = *r.files["a.c"].lines.get(1).unwrap();
         assert_eq!((l.hits, l.branches_covered, l.branches_total), (3, 1, 2));
+    }
+
+    /// Cut into parts anywhere, a tracefile parses to exactly what one pass gives: a file
+    /// whose blocks fall on both sides of a cut is unioned, and an error in a later part is
+    /// reported at its line in the whole file.
+    #[test]
+    fn parts_parse_to_what_one_pass_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.info");
+        let mut text = String::new();
+        for i in 0..40 {
+            // a.c repeats in every block group, so every cut splits its blocks.
+            text.push_str(&format!(
+                "TN:\nSF:a.c\nFN:1,f{i}\nFNDA:{i},f{i}\nDA:{},1\nDA:2,{i}\nBRDA:2,0,{i},1\nend_of_record\r\nSF:b{i}.c\nDA:1,0\nend_of_record\n",
+                i + 3
+            ));
+        }
+        std::fs::write(&path, &text).unwrap();
+        let one = parse(text.as_bytes(), &path).unwrap();
+        for threads in [2, 3, 7] {
+            let parts = parse_parallel(&path, text.len() as u64, threads).unwrap();
+            assert_eq!(parts.files, one.files, "{threads} parts");
+        }
+        let bad = format!("{text}SF:c.c\nDA:x,1\nend_of_record\n");
+        std::fs::write(&path, &bad).unwrap();
+        let want = bad.lines().count() as u64 - 1;
+        let e = parse_parallel(&path, bad.len() as u64, 3).unwrap_err();
+        assert_eq!(e.line, Some(want), "{e:?}");
     }
 }

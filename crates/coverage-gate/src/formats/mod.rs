@@ -167,7 +167,7 @@ pub fn reports_in(dir: &Path) -> Result<Vec<std::path::PathBuf>, InputError> {
 /// Parse the report at `path`, sniffing the format unless `forced`.
 pub fn parse_file(path: &Path, forced: Option<Format>) -> Result<Report, InputError> {
     // Regular files only, checked before opening: a FIFO would block, /dev/zero never end.
-    let (file, _) =
+    let (file, size) =
         gates_core::input::open_regular_file(path, gates_core::input::MAX_REPORT_BYTES)?;
     // A file growing while it is read stops at the limit too.
     let file = file.take(gates_core::input::MAX_REPORT_BYTES);
@@ -177,7 +177,7 @@ pub fn parse_file(path: &Path, forced: Option<Format>) -> Result<Report, InputEr
             // A forced format that does not fit says what the file looks like instead, rather
             // than calling a sound report of another format damaged.
             let looks_like = detect(&peek(&mut reader, path)?).filter(|d| *d != f);
-            return match (parse_reader(f, reader, path), looks_like) {
+            return match (parse_sized(f, reader, path, size), looks_like) {
                 (Ok(mut report), _) => {
                     report.origin = path.to_path_buf();
                     report.format = Some(f);
@@ -220,7 +220,7 @@ pub fn parse_file(path: &Path, forced: Option<Format>) -> Result<Report, InputEr
             })?
         }
     };
-    let mut report = parse_reader(format, reader, path)?;
+    let mut report = parse_sized(format, reader, path, size)?;
     report.origin = path.to_path_buf();
     report.format = Some(format);
     Ok(report)
@@ -230,6 +230,22 @@ fn peek(reader: &mut impl BufRead, path: &Path) -> Result<Vec<u8>, InputError> {
     // fill_buf returns what one read gave; keep the bytes in the reader for the parser.
     let buf = reader.fill_buf().map_err(|e| InputError::io(path, &e))?;
     Ok(buf[..buf.len().min(SNIFF)].to_vec())
+}
+
+/// [`parse_reader`] for a file of `size` bytes: a large LCOV tracefile is read on every core.
+fn parse_sized<R: BufRead>(
+    format: Format,
+    reader: R,
+    path: &Path,
+    size: u64,
+) -> Result<Report, InputError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if format == Format::Lcov && size >= lcov::PARALLEL_FROM && threads > 1 {
+        return lcov::parse_parallel(path, size, threads);
+    }
+    parse_reader(format, reader, path)
 }
 
 /// Parse a report of a known format from any reader.

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The 100 MB LCOV budget: coverage-gate beside `lcov --summary` on the same file, in one run, with
+# the ratio. The input is a real geninfo tracefile (fixtures/lcov/) repeated under distinct file
+# names (scripts/real-lcov.py). Both run outside the repository, so path resolution has no
+# checkout to match against. Needs: apt install lcov.
+# Usage: scripts/bench-lcov.sh [SIZE_MB]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${1:-100}
+dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
+cargo build -q --release -p coverage-gate
+gate_bin=$PWD/target/release/coverage-gate
+python3 scripts/real-lcov.py "$size" "$dir/big.info"
+ls -l "$dir/big.info"
+lcov --version
+measure() { # label, command...: prints "label wall-seconds peak-KiB"
+  local label=$1; shift
+  (cd "$dir" && /usr/bin/time -f "%e %M" -o "$dir/time" "$@" > /dev/null 2>&1) || true
+  read -r wall rss < "$dir/time"
+  echo "$label $wall $rss"
+  printf '%-32s %6s s  %7s MiB\n' "$label" "$wall" "$((rss / 1024))" >&2
+}
+gate=$(measure "coverage-gate" "$gate_bin" big.info --print human)
+peer=$(measure "lcov --summary" lcov --summary big.info)
+python3 - "$gate" "$peer" <<'PY'
+import sys
+g = float(sys.argv[1].split()[-2]); p = float(sys.argv[2].split()[-2])
+print(f"ratio: lcov / coverage-gate = {p / g:.1f}x")
+PY
