@@ -22,6 +22,11 @@ struct FileEntry {
     branch_ids: Vec<u64>,
 }
 
+/// (line, hits) of a `DA` record.
+type LineRecord = (u32, u64);
+/// (line, branch id with the low bit set when taken) of a `BRDA` record.
+type BranchRecord = (u32, u64);
+
 /// The SF block being read. Its buffers are reused from block to block, so a record
 /// allocates nothing unless it names a new function.
 #[derive(Default)]
@@ -77,10 +82,10 @@ impl FileEntry {
     }
 
     /// The file's data back as (line, hits) and (line, branch id) records.
-    fn records(&self) -> (Vec<(u32, u64)>, Vec<(u32, u64)>) {
-        let mut branches: Vec<(u32, u64)> = Vec::with_capacity(self.branch_ids.len());
+    fn records(&self) -> (Vec<LineRecord>, Vec<BranchRecord>) {
+        let mut branches: Vec<BranchRecord> = Vec::with_capacity(self.branch_ids.len());
         let mut ids = self.branch_ids.iter();
-        let mut lines: Vec<(u32, u64)> = Vec::with_capacity(self.coverage.lines.len());
+        let mut lines: Vec<LineRecord> = Vec::with_capacity(self.coverage.lines.len());
         for (ln, l) in self.coverage.lines.iter() {
             if !l.branch_only {
                 lines.push((ln, u64::from(l.hits)));
