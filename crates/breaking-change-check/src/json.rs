@@ -182,9 +182,8 @@ mod tests {
     use crate::spec::Value;
 
     fn yaml(text: &str) -> Value {
-        let node = marked_yaml::parse_yaml(0, text).unwrap();
         // The slow path, forced: the YAML parser on the same text.
-        crate::spec::convert_for_tests(&node)
+        crate::spec::parse_yaml_for_tests(text)
     }
 
     #[test]

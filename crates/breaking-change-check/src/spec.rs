@@ -2,9 +2,10 @@
 //! local and relative-file `$ref`s checked up front (missing file, missing pointer, a cycle of
 //! references) so the comparison can follow them without failing.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
-use gates_core::InputError;
+use gates_core::{yaml, InputError};
 
 /// How deep a document may nest before it is refused (a hostile file must not exhaust the stack).
 const MAX_NESTING: usize = 256;
@@ -101,13 +102,8 @@ pub struct At<'a> {
     pub v: &'a Value,
 }
 
-fn convert(node: &marked_yaml::Node, depth: usize, path: &str) -> Result<Value, InputError> {
-    let line = node
-        .span()
-        .start()
-        .map(|m| m.line() as u32)
-        .unwrap_or(1)
-        .max(1);
+fn convert(node: yaml::Node, depth: usize, path: &str) -> Result<Value, InputError> {
+    let line = node.pos.line;
     if depth > MAX_NESTING {
         return Err(InputError::new(
             path,
@@ -116,38 +112,28 @@ fn convert(node: &marked_yaml::Node, depth: usize, path: &str) -> Result<Value, 
         )
         .at(u64::from(line), None));
     }
-    let v = match node {
-        marked_yaml::Node::Scalar(s) => V::Str(s.as_str().to_string()),
-        marked_yaml::Node::Sequence(s) => V::Seq(
-            s.iter()
+    let v = match node.kind {
+        yaml::NodeKind::Scalar(s) => V::Str(s.text),
+        yaml::NodeKind::Seq(items) => V::Seq(
+            items
+                .into_iter()
                 .map(|n| convert(n, depth + 1, path))
                 .collect::<Result<_, _>>()?,
         ),
-        marked_yaml::Node::Mapping(m) => V::Map(
-            m.iter()
-                .map(|(k, n)| {
-                    let mut child = convert(n, depth + 1, path)?;
-                    // A member is located at its key: a block mapping's own span starts at
-                    // its first child, one line too late for `properties:`.
-                    if let Some(m) = k.span().start() {
-                        child.line = (m.line() as u32).max(1);
-                    }
-                    Ok((k.as_str().to_string(), child))
-                })
+        yaml::NodeKind::Map(members) => V::Map(
+            members
+                .into_iter()
+                .map(|(k, n)| Ok((k, convert(n, depth + 1, path)?)))
                 .collect::<Result<_, InputError>>()?,
         ),
     };
     Ok(Value { line, v })
 }
 
-/// The YAML path's tree for a parsed node, for the test that the JSON fast path agrees with it.
+/// The YAML reader's tree for `text`, for the test that the JSON fast path agrees with it.
 #[cfg(test)]
-pub(crate) fn convert_for_tests(node: &marked_yaml::Node) -> Value {
-    convert(node, 0, "test").expect("shallow")
-}
-
-fn marker_error(path: &str, what: &str, m: &marked_yaml::Marker, help: &str) -> InputError {
-    InputError::new(path, what, help).at(m.line() as u64, Some(m.column() as u64))
+pub(crate) fn parse_yaml_for_tests(text: &str) -> Value {
+    parse_yaml("test", text).expect("valid YAML")
 }
 
 /// Parse one YAML or JSON text (JSON is YAML) into a [`Value`] tree.
@@ -157,39 +143,28 @@ pub fn parse(path: &str, text: &str) -> Result<Value, InputError> {
             return Ok(v);
         }
     }
-    use marked_yaml::LoadError as E;
-    let opts = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true);
-    let help = "fix the YAML/JSON syntax of the spec";
-    let node = marked_yaml::parse_yaml_with_options(0, text, opts).map_err(|e| match &e {
-        E::TopLevelMustBeMapping(m) => marker_error(
-            path,
-            "the document is not a mapping",
-            m,
-            "an OpenAPI description is a mapping with `openapi:` at the top",
-        ),
-        E::UnexpectedAnchor(m) => marker_error(
-            path,
-            "YAML anchors and aliases are not supported",
-            m,
-            "use $ref instead of YAML anchors",
-        ),
-        E::MappingKeyMustBeScalar(m) => {
-            marker_error(path, "a mapping key is not a scalar", m, help)
-        }
-        E::UnexpectedTag(m) => marker_error(path, "explicit YAML tags are not supported", m, help),
-        E::ScanError(m, s) => marker_error(path, &format!("invalid YAML/JSON: {s}"), m, help),
-        E::DuplicateKey(d) => match d.key.span().start() {
-            Some(m) => marker_error(
-                path,
-                &format!("duplicate key {:?}", d.key.as_str()),
-                m,
-                "remove one of the two",
-            ),
-            None => InputError::new(path, format!("duplicate key {:?}", d.key.as_str()), help),
-        },
-        other => InputError::new(path, format!("invalid YAML/JSON: {other}"), help),
+    parse_yaml(path, text)
+}
+
+/// The YAML path of [`parse`]: anchors, aliases and merge keys expand (each expanded node on the
+/// line of its alias), duplicate keys and non-core tags are refused.
+fn parse_yaml(path: &str, text: &str) -> Result<Value, InputError> {
+    let docs = yaml::load_nodes(text, &mut |s, _| Ok(Cow::Borrowed(s))).map_err(|e| {
+        InputError::new(path, e.message, "fix the YAML/JSON syntax of the spec")
+            .at(u64::from(e.pos.line), Some(u64::from(e.pos.column)))
     })?;
-    convert(&node, 0, path)
+    match docs.into_iter().next() {
+        Some((_, node)) if matches!(node.kind, yaml::NodeKind::Map(_)) => convert(node, 0, path),
+        other => {
+            let line = other.map_or(1, |(_, n)| n.pos.line);
+            Err(InputError::new(
+                path,
+                "the document is not a mapping",
+                "an OpenAPI description is a mapping with `openapi:` at the top",
+            )
+            .at(u64::from(line), None))
+        }
+    }
 }
 
 /// Join a relative `$ref` file part onto the directory of `from`, resolving `.` and `..`.

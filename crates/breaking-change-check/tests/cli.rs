@@ -174,6 +174,91 @@ components:
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 }
 
+#[test]
+fn yaml_anchors_aliases_and_merge_keys_are_read_and_a_break_lands_on_the_alias_line() {
+    // A shared response schema written once with an anchor, reused by alias and merge key, as
+    // hand-kept specs do.
+    let base = "openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /pets:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: &pet
+                type: object
+                required: [id, name]
+                properties:
+                  id: {type: string}
+                  name: {type: string}
+  /owners:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: *pet
+  /vets:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                <<: *pet
+                description: a vet
+";
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "base.yaml", base);
+    write(
+        d.path(),
+        "head.yaml",
+        &base
+            .replace("                  name: {type: string}\n", "")
+            .replace("[id, name]", "[id]"),
+    );
+    let o = run(
+        d.path(),
+        &[
+            "--base-file",
+            "base.yaml",
+            "head.yaml",
+            "--result",
+            "r.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r = result(d.path());
+    let mut at: Vec<(String, u64)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "breaking-change/response-required-property-removed")
+        .map(|f| {
+            let m = f["message"].as_str().unwrap();
+            (
+                m[..m.find(':').unwrap()].to_string(),
+                f["start_line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    at.sort();
+    assert_eq!(
+        at,
+        [
+            ("GET /owners".to_string(), 23),
+            ("GET /pets".to_string(), 14),
+            ("GET /vets".to_string(), 32),
+        ],
+        "head's lines: the anchor's own `properties:`, the alias's, the merging schema's"
+    );
+}
+
 /// Bad input ends in exit 2 naming the file and line, with an `error` result and no findings
 /// but the one saying so.
 fn bad(name: &str, files: &[(&str, &str)], want: &str) {
@@ -250,6 +335,27 @@ fn bad_input_is_exit_2_naming_the_spot() {
             "openapi: 3.0.3\npaths: {}\ncomponents:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {$ref: '#/components/schemas/A'}\n",
         )],
         "cycle",
+    );
+    bad(
+        "unknown tag",
+        &[(
+            "malformed-tag.yaml",
+            "openapi: 3.0.3\npaths: !include paths.yaml\n",
+        )],
+        "malformed-tag.yaml:2",
+    );
+    let mut laughs =
+        String::from("openapi: 3.0.3\npaths: {}\nx-a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        laughs.push_str(&format!(
+            "x-a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    bad(
+        "billion laughs",
+        &[("hostile-aliases.yaml", &laughs)],
+        "hostile-aliases.yaml:",
     );
     bad(
         "unknown version",

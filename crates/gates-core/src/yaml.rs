@@ -9,7 +9,7 @@
 //! manifest means here what it means to `kubectl apply`.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
@@ -45,9 +45,9 @@ pub struct Document {
 }
 
 impl Document {
-    /// Where the node at `pointer` is; for a node the document does not have (a field a
-    /// finding says is missing, a member reached through an alias), where its nearest
-    /// ancestor is.
+    /// Where the node at `pointer` is (a node reached through an alias or a merge key is where
+    /// that alias or `<<` is); for a node the document does not have (a field a finding says is
+    /// missing), where its nearest ancestor is.
     pub fn pos(&self, pointer: &str) -> Pos {
         let mut p = pointer;
         loop {
@@ -89,16 +89,109 @@ pub const MAX_DEPTH: usize = 512;
 /// refused before it exhausts memory. A thousand Kubernetes objects are about 100,000 nodes.
 pub const MAX_NODES: usize = 1_000_000;
 
+/// A node as written, before its scalars resolve: mappings keep their members in document order
+/// and scalars their text, for readers that compare text as written (OpenAPI) rather than as
+/// Kubernetes types it. Anchors, aliases and merge keys are already expanded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Where it is; a mapping member is where its key is, and a node reached through an alias
+    /// or a merge key is where that alias or `<<` is.
+    pub pos: Pos,
+    /// What it is.
+    pub kind: NodeKind,
+}
+
+/// The shape of a [`Node`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    /// A mapping's members, in document order (merged members after the mapping's own).
+    Map(Vec<(String, Node)>),
+    /// A sequence's items.
+    Seq(Vec<Node>),
+    /// A scalar.
+    Scalar(Scalar),
+}
+
+/// A scalar as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scalar {
+    /// Its text, after the [`ScalarHook`].
+    pub text: String,
+    /// True for a plain (unquoted, non-block) scalar: only those resolve to non-strings.
+    pub plain: bool,
+    /// Its core tag's name (`str`, `int`, ...), if it has one; other tags are refused.
+    pub tag: Option<String>,
+}
+
+impl Node {
+    /// True for a plain null scalar (`~`, `null`, nothing).
+    fn is_null(&self) -> bool {
+        matches!(&self.kind, NodeKind::Scalar(s) if s.tag.is_none() && s.plain
+            && matches!(s.text.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+    }
+
+    /// This node and everything under it moved to `pos`.
+    fn moved_to(mut self, pos: Pos) -> Node {
+        self.pos = pos;
+        match &mut self.kind {
+            NodeKind::Map(m) => m
+                .iter_mut()
+                .for_each(|(_, n)| *n = std::mem::replace(n, Node::null(pos)).moved_to(pos)),
+            NodeKind::Seq(items) => items
+                .iter_mut()
+                .for_each(|n| *n = std::mem::replace(n, Node::null(pos)).moved_to(pos)),
+            NodeKind::Scalar(_) => {}
+        }
+        self
+    }
+
+    fn null(pos: Pos) -> Node {
+        Node {
+            pos,
+            kind: NodeKind::Scalar(Scalar {
+                text: String::new(),
+                plain: true,
+                tag: None,
+            }),
+        }
+    }
+
+    fn count(&self) -> usize {
+        1 + match &self.kind {
+            NodeKind::Map(m) => m.iter().map(|(_, n)| n.count()).sum(),
+            NodeKind::Seq(items) => items.iter().map(Node::count).sum(),
+            NodeKind::Scalar(_) => 0,
+        }
+    }
+}
+
 /// Read every document of `text`. Empty documents (a trailing `---`, comments only) are left
 /// out, as `kubectl` does. `hook` sees every scalar value first.
 pub fn load_all(text: &str, hook: &mut ScalarHook<'_>) -> Result<Vec<Document>, Error> {
+    let mut docs = Vec::new();
+    for (index, node) in load_nodes(text, hook)? {
+        if node.is_null() {
+            continue;
+        }
+        let mut spans = HashMap::new();
+        let mut path = String::new();
+        let value = to_value(node, &mut path, &mut spans)?;
+        docs.push(Document {
+            value,
+            index,
+            spans,
+        });
+    }
+    Ok(docs)
+}
+
+/// Read every document of `text` as written, with its place in the stream (empty documents
+/// included, as null scalars). `hook` sees every scalar value first.
+pub fn load_nodes(text: &str, hook: &mut ScalarHook<'_>) -> Result<Vec<(usize, Node)>, Error> {
     let mut b = Builder {
         hook,
         docs: Vec::new(),
         frames: Vec::new(),
-        path: String::new(),
-        seg_lens: Vec::new(),
-        spans: HashMap::new(),
         anchors: HashMap::new(),
         index: 0,
         nodes: 0,
@@ -118,28 +211,89 @@ pub fn load_all(text: &str, hook: &mut ScalarHook<'_>) -> Result<Vec<Document>, 
     }
 }
 
+/// A node's value, its own span and its descendants' recorded by pointer under `path`.
+fn to_value(
+    node: Node,
+    path: &mut String,
+    spans: &mut HashMap<String, Pos>,
+) -> Result<Value, Error> {
+    spans.insert(path.clone(), node.pos);
+    Ok(match node.kind {
+        NodeKind::Scalar(s) => {
+            resolve(s.text, s.plain, s.tag.as_deref()).map_err(|message| Error {
+                message,
+                pos: node.pos,
+            })?
+        }
+        NodeKind::Seq(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, n) in items.into_iter().enumerate() {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&i.to_string());
+                out.push(to_value(n, path, spans)?);
+                path.truncate(len);
+            }
+            Value::Array(out)
+        }
+        NodeKind::Map(members) => {
+            let mut out = Map::new();
+            for (k, n) in members {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&escape(&k));
+                let v = to_value(n, path, spans)?;
+                path.truncate(len);
+                out.insert(k, v);
+            }
+            Value::Object(out)
+        }
+    })
+}
+
+/// A mapping key waiting for its value.
+struct Key {
+    text: String,
+    pos: Pos,
+    /// A plain `<<`: a merge key (a quoted one is an ordinary key).
+    merge: bool,
+}
+
 enum Frame {
     Map {
-        map: Map<String, Value>,
-        key: Option<(String, Pos)>,
-        merges: Vec<(Value, Pos)>,
+        pos: Pos,
+        members: Vec<(String, Node)>,
+        /// The keys so far, once the mapping is too long to search.
+        index: Option<HashSet<String>>,
+        key: Option<Key>,
+        merges: Vec<(Node, Pos)>,
         anchor: usize,
     },
     Seq {
-        items: Vec<Value>,
+        pos: Pos,
+        items: Vec<Node>,
         anchor: usize,
     },
 }
 
+/// Mappings up to this many members are searched for a duplicate key; longer ones keep a set.
+const SEARCHED_KEYS: usize = 16;
+
+impl Frame {
+    fn has_key(&self, k: &str) -> bool {
+        match self {
+            Frame::Map { index: Some(i), .. } => i.contains(k),
+            Frame::Map { members, .. } => members.iter().any(|(m, _)| m == k),
+            Frame::Seq { .. } => false,
+        }
+    }
+}
+
 struct Builder<'a, 'h> {
     hook: &'a mut ScalarHook<'h>,
-    docs: Vec<Document>,
+    docs: Vec<(usize, Node)>,
     frames: Vec<Frame>,
-    /// The pointer of the node being built, and the length of each of its segments.
-    path: String,
-    seg_lens: Vec<usize>,
-    spans: HashMap<String, Pos>,
-    anchors: HashMap<usize, Value>,
+    anchors: HashMap<usize, Node>,
     index: usize,
     nodes: usize,
     max_nodes: usize,
@@ -161,42 +315,54 @@ impl MarkedEventReceiver for Builder<'_, '_> {
 impl Builder<'_, '_> {
     fn event(&mut self, ev: Event, pos: Pos) -> Result<(), String> {
         match ev {
-            Event::DocumentStart => {
-                self.spans.clear();
-                self.anchors.clear();
-            }
+            Event::DocumentStart => self.anchors.clear(),
             Event::DocumentEnd => self.index += 1,
             Event::Scalar(text, style, anchor, tag) => {
                 if self.is_key_slot() {
                     return self.key(text, style, pos);
                 }
-                self.open_value(pos)?;
+                self.open_value()?;
                 let text = match (self.hook)(&text, pos)? {
                     Cow::Borrowed(_) => text,
                     Cow::Owned(t) => t,
                 };
-                let value = resolve(text, style, tag.as_ref())?;
+                let tag = tag_name(tag.as_ref());
+                if let Some(t) = &tag {
+                    if !matches!(t.as_str(), "str" | "int" | "float" | "bool" | "null") {
+                        return Err(unsupported_tag(t));
+                    }
+                }
                 self.count(1)?;
-                self.close_value(value, anchor)?;
+                let node = Node {
+                    pos,
+                    kind: NodeKind::Scalar(Scalar {
+                        text,
+                        plain: style == TScalarStyle::Plain,
+                        tag,
+                    }),
+                };
+                self.close_value(node, anchor)?;
             }
             Event::Alias(id) => {
                 if self.is_key_slot() {
                     return Err("an alias as a mapping key is not supported: write the key".into());
                 }
-                self.open_value(pos)?;
-                let value = self
+                self.open_value()?;
+                let node = self
                     .anchors
                     .get(&id)
                     .cloned()
                     .ok_or("an alias to an anchor that is not defined before it")?;
-                self.count(count_nodes(&value))?;
-                self.close_value(value, 0)?;
+                self.count(node.count())?;
+                self.close_value(node.moved_to(pos), 0)?;
             }
             Event::MappingStart(anchor, tag) => {
                 check_tag(tag.as_ref(), "map")?;
-                self.open_container(pos)?;
+                self.open_container()?;
                 self.frames.push(Frame::Map {
-                    map: Map::new(),
+                    pos,
+                    members: Vec::new(),
+                    index: None,
                     key: None,
                     merges: Vec::new(),
                     anchor,
@@ -204,16 +370,18 @@ impl Builder<'_, '_> {
             }
             Event::SequenceStart(anchor, tag) => {
                 check_tag(tag.as_ref(), "seq")?;
-                self.open_container(pos)?;
+                self.open_container()?;
                 self.frames.push(Frame::Seq {
+                    pos,
                     items: Vec::new(),
                     anchor,
                 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
-                let (value, anchor) = match self.frames.pop() {
+                let (node, anchor) = match self.frames.pop() {
                     Some(Frame::Map {
-                        mut map,
+                        pos,
+                        mut members,
                         merges,
                         anchor,
                         ..
@@ -221,35 +389,37 @@ impl Builder<'_, '_> {
                         // `<<: *base` members fill in what the mapping does not set itself,
                         // whatever the order (YAML 1.1 merge keys, as go-yaml reads them).
                         for (merged, at) in merges {
-                            let sources = match merged {
-                                Value::Object(m) => vec![m],
-                                Value::Array(items) => items
+                            let sources = match merged.kind {
+                                NodeKind::Map(m) => vec![m],
+                                NodeKind::Seq(items) => items
                                     .into_iter()
-                                    .map(|i| match i {
-                                        Value::Object(m) => Ok(m),
+                                    .map(|i| match i.kind {
+                                        NodeKind::Map(m) => Ok(m),
                                         _ => Err(()),
                                     })
                                     .collect::<Result<_, _>>()
                                     .map_err(|()| merge_error(at))?,
-                                _ => return Err(merge_error(at)),
+                                NodeKind::Scalar(_) => return Err(merge_error(at)),
                             };
                             for m in sources {
-                                for (k, v) in m {
-                                    if !map.contains_key(&k) {
-                                        let at_key = format!("{}/{}", self.path, escape(&k));
-                                        self.spans.entry(at_key).or_insert(at);
-                                        map.insert(k, v);
+                                for (k, n) in m {
+                                    if !members.iter().any(|(have, _)| *have == k) {
+                                        members.push((k, n.moved_to(at)));
                                     }
                                 }
                             }
                         }
-                        (Value::Object(map), anchor)
+                        let kind = NodeKind::Map(members);
+                        (Node { pos, kind }, anchor)
                     }
-                    Some(Frame::Seq { items, anchor }) => (Value::Array(items), anchor),
+                    Some(Frame::Seq { pos, items, anchor }) => {
+                        let kind = NodeKind::Seq(items);
+                        (Node { pos, kind }, anchor)
+                    }
                     None => return Err("unbalanced YAML events".into()),
                 };
                 self.count(1)?;
-                self.close_value(value, anchor)?;
+                self.close_value(node, anchor)?;
             }
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
         }
@@ -262,84 +432,69 @@ impl Builder<'_, '_> {
     }
 
     fn key(&mut self, text: String, style: TScalarStyle, pos: Pos) -> Result<(), String> {
-        let Some(Frame::Map { key, map, .. }) = self.frames.last_mut() else {
-            unreachable!("is_key_slot checked");
-        };
-        // A plain `<<` is a merge key; a quoted one is an ordinary key.
-        if !(text == "<<" && style == TScalarStyle::Plain) && map.contains_key(&text) {
+        let merge = text == "<<" && style == TScalarStyle::Plain;
+        let frame = self.frames.last_mut().expect("is_key_slot checked");
+        if !merge && frame.has_key(&text) {
             return Err(format!(
-                "the key {text:?} appears twice in this mapping (Kubernetes refuses it): keep one"
+                "the key {text:?} appears twice in this mapping: keep one"
             ));
         }
-        *key = Some((text, pos));
-        Ok(())
-    }
-
-    /// A value starts at `pos`: its pointer is the parent's plus its key or index.
-    fn open_value(&mut self, pos: Pos) -> Result<(), String> {
-        let (segment, at) = match self.frames.last() {
-            None => {
-                self.seg_lens.push(0);
-                self.spans.insert(String::new(), pos);
-                return Ok(());
-            }
-            Some(Frame::Map {
-                key: Some((k, kpos)),
-                ..
-            }) => (escape(k), *kpos),
-            Some(Frame::Map { key: None, .. }) => {
-                return Err("a mapping or sequence as a mapping key is not supported".into())
-            }
-            Some(Frame::Seq { items, .. }) => (Cow::Owned(items.len().to_string()), pos),
+        let Frame::Map { key, .. } = frame else {
+            unreachable!("is_key_slot checked");
         };
-        let before = self.path.len();
-        self.path.push('/');
-        self.path.push_str(&segment);
-        self.seg_lens.push(self.path.len() - before);
-        self.spans.insert(self.path.clone(), at);
+        *key = Some(Key { text, pos, merge });
         Ok(())
     }
 
-    fn open_container(&mut self, pos: Pos) -> Result<(), String> {
+    /// A value starts: it must not be a mapping key itself.
+    fn open_value(&mut self) -> Result<(), String> {
+        match self.frames.last() {
+            Some(Frame::Map { key: None, .. }) => {
+                Err("a mapping or sequence as a mapping key is not supported".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn open_container(&mut self) -> Result<(), String> {
         if self.frames.len() >= MAX_DEPTH {
             return Err(format!(
                 "nested more than {MAX_DEPTH} levels deep: flatten the document"
             ));
         }
-        if self.is_key_slot() {
-            return Err("a mapping or sequence as a mapping key is not supported".into());
-        }
-        self.open_value(pos)
+        self.open_value()
     }
 
-    /// A value is complete: it goes into its parent (or is the document).
-    fn close_value(&mut self, value: Value, anchor: usize) -> Result<(), String> {
+    /// A node is complete: it goes into its parent (or is the document).
+    fn close_value(&mut self, mut node: Node, anchor: usize) -> Result<(), String> {
         if anchor != 0 {
-            self.anchors.insert(anchor, value.clone());
+            self.anchors.insert(anchor, node.clone());
         }
-        let len = self.seg_lens.pop().unwrap_or(0);
-        self.path.truncate(self.path.len() - len);
         match self.frames.last_mut() {
-            None => {
-                if !value.is_null() {
-                    self.docs.push(Document {
-                        value,
-                        index: self.index,
-                        spans: std::mem::take(&mut self.spans),
-                    });
-                }
-            }
+            None => self.docs.push((self.index, node)),
             Some(Frame::Map {
-                map, key, merges, ..
+                members,
+                index,
+                key,
+                merges,
+                ..
             }) => {
-                let (k, kpos) = key.take().expect("a value follows its key");
-                if k == "<<" && !map.contains_key("<<") {
-                    merges.push((value, kpos));
-                } else {
-                    map.insert(k, value);
+                let k = key.take().expect("a value follows its key");
+                if k.merge {
+                    merges.push((node, k.pos));
+                    return Ok(());
                 }
+                node.pos = k.pos;
+                if let Some(i) = index {
+                    i.insert(k.text.clone());
+                } else if members.len() >= SEARCHED_KEYS {
+                    let mut i: HashSet<String> = members.iter().map(|(m, _)| m.clone()).collect();
+                    i.insert(k.text.clone());
+                    *index = Some(i);
+                }
+                members.push((k.text, node));
             }
-            Some(Frame::Seq { items, .. }) => items.push(value),
+            Some(Frame::Seq { items, .. }) => items.push(node),
         }
         Ok(())
     }
@@ -361,14 +516,6 @@ fn merge_error(at: Pos) -> String {
         "line {}: a merge key `<<` takes a mapping or a list of mappings",
         at.line
     )
-}
-
-fn count_nodes(v: &Value) -> usize {
-    1 + match v {
-        Value::Object(m) => m.values().map(count_nodes).sum(),
-        Value::Array(a) => a.iter().map(count_nodes).sum(),
-        _ => 0,
-    }
 }
 
 /// RFC 6901: `~` is `~0`, `/` is `~1`.
@@ -406,9 +553,9 @@ fn unsupported_tag(t: &str) -> String {
 
 /// A scalar's value: quoted and block scalars are strings, plain ones resolve to null, a
 /// boolean, an integer or a float as go-yaml v2 resolves them; `!!str` and friends decide.
-fn resolve(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Result<Value, String> {
-    match tag_name(tag).as_deref() {
-        None if style == TScalarStyle::Plain => Ok(resolve_plain(text)),
+fn resolve(text: String, plain: bool, tag: Option<&str>) -> Result<Value, String> {
+    match tag {
+        None if plain => Ok(resolve_plain(text)),
         None | Some("str") => Ok(Value::String(text)),
         Some(t @ ("int" | "float" | "bool" | "null")) => match resolve_plain(text.clone()) {
             v @ Value::Number(_) if t == "int" && v.is_i64() || v.is_u64() => Ok(v),
@@ -541,6 +688,43 @@ mod tests {
         assert_eq!(d.value["copy"], serde_json::json!({"x": 1, "y": 2}));
         assert_eq!(d.value["merged"], serde_json::json!({"x": 1, "y": 3}));
         assert_eq!(d.line("/merged/x"), 6, "a merged member is where `<<` is");
+    }
+
+    #[test]
+    fn nodes_keep_order_text_and_the_alias_line() {
+        let text = "z: &p\n  b: 0755\n  a: 'yes'\nm:\n  <<: *p\n  c: 1\ny: *p\n";
+        let docs = load_nodes(text, &mut |s, _| Ok(Cow::Borrowed(s))).unwrap();
+        let NodeKind::Map(top) = &docs[0].1.kind else {
+            panic!("{docs:?}")
+        };
+        let keys: Vec<&str> = top.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["z", "m", "y"], "document order, not sorted");
+        let NodeKind::Map(z) = &top[0].1.kind else {
+            panic!()
+        };
+        assert_eq!(
+            z[0].1.kind,
+            NodeKind::Scalar(Scalar {
+                text: "0755".into(),
+                plain: true,
+                tag: None
+            }),
+            "text as written"
+        );
+        let NodeKind::Map(m) = &top[1].1.kind else {
+            panic!()
+        };
+        let keys: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["c", "b", "a"], "own members, then merged ones");
+        assert_eq!(m[1].1.pos.line, 5, "merged members are where `<<` is");
+        let NodeKind::Map(y) = &top[2].1.kind else {
+            panic!()
+        };
+        assert_eq!(
+            y[1].1.pos.line, 7,
+            "an alias's members are where the alias is"
+        );
+        assert_eq!(z[1].1.pos.line, 3, "the anchored original keeps its lines");
     }
 
     #[test]
