@@ -4,7 +4,10 @@
 //! (several `TN:` sections, concatenated files): hits add up and a branch is taken if any block
 //! took it, as lcov itself merges them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+// Seeded per process, so a hostile report cannot aim for collisions.
+use foldhash::HashMap;
 use std::io::BufRead;
 use std::path::Path;
 
