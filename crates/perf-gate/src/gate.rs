@@ -146,7 +146,7 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
             .collect();
         comparisons = pairs
             .par_iter()
-            .filter_map(|(m, b)| Some(compare::compare_one(b.as_ref()?, m, &inputs.settings)))
+            .filter_map(|(m, b)| Some(compare::compare_one(b.as_ref()?, m)))
             .collect();
         removed = base
             .metrics

@@ -528,6 +528,7 @@ mod tests {
             verdict,
             direction: Direction::LowerIsBetter,
             n: (10, 10),
+            floor: None,
         }
     }
 

@@ -436,3 +436,52 @@ fn a_locust_csv_folder_reads_its_stats_file_once() {
     );
     assert!(whole["metrics"]["thresholds"][0]["value"].as_f64().unwrap() > 0.0);
 }
+
+/// Each of `report`'s numbers named in `fields` multiplied by `factor`, as a slower (or, for
+/// a rate, faster) build would write them.
+fn scaled(report: &str, fields: &[&str], factor: f64) -> String {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture(report)).unwrap()).unwrap();
+    for b in v["benchmarks"].as_array_mut().unwrap() {
+        for f in fields {
+            if let Some(x) = b[*f].as_f64() {
+                b[*f] = serde_json::json!(x * factor);
+            }
+        }
+    }
+    v.to_string()
+}
+
+/// Regression (audit 2026-12-04): every benchmark of the real Google Benchmark run twice as
+/// slow passed as "unchanged", because five repetitions can reach p < 0.05 alone but not after
+/// Holm's correction over the run's nine series. It must not pass.
+#[test]
+fn a_doubling_too_few_repetitions_cannot_confirm_fails_as_inconclusive() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("head.json"),
+        scaled("gbench/gbench.json", &["real_time", "cpu_time"], 2.0),
+    )
+    .unwrap();
+    std::fs::copy(fixture("gbench/gbench.json"), d.path().join("base.json")).unwrap();
+    let o = gate(
+        d.path(),
+        &["head.json", "--baseline", "base.json", "--result", "r.json"],
+        &[],
+    );
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    let r = read_json(&d.path().join("r.json"));
+    let verdicts: Vec<&str> = r["metrics"]["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["verdict"].as_str().unwrap())
+        .collect();
+    assert!(!verdicts.is_empty());
+    assert!(
+        verdicts.iter().all(|v| *v != "unchanged"),
+        "a doubling is never unchanged: {verdicts:?}"
+    );
+    assert!(verdicts.contains(&"inconclusive"), "{verdicts:?}");
+}

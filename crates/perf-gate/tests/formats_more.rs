@@ -837,7 +837,7 @@ fn criterion_samples_compare_by_mann_whitney_and_find_the_real_slowdown() {
     let s = Settings::default();
     let base = read("criterion/sum_squares/base/sample.json");
     let head = read("criterion/sum_squares/new/sample.json");
-    let mut c = vec![compare_one(&base.metrics[0], &head.metrics[0], &s)];
+    let mut c = vec![compare_one(&base.metrics[0], &head.metrics[0])];
     decide(&mut c, &s);
     assert_eq!(
         (c[0].method, c[0].verdict),
@@ -849,7 +849,7 @@ fn criterion_samples_compare_by_mann_whitney_and_find_the_real_slowdown() {
     let base = read("criterion/sum_squares/base/estimates.json");
     let head = read("criterion/sum_squares/new/estimates.json");
     assert_eq!(
-        compare_one(&base.metrics[0], &head.metrics[0], &s).method,
+        compare_one(&base.metrics[0], &head.metrics[0]).method,
         Method::Ratio
     );
 }
@@ -869,7 +869,7 @@ fn jmh_throughput_direction_reaches_the_verdict() {
         let mut head = base.clone();
         // Every sample 30% lower.
         head.set_samples(base.samples.iter().map(|x| x * 0.7).collect());
-        let mut c = vec![compare_one(base, &head, &s)];
+        let mut c = vec![compare_one(base, &head)];
         decide(&mut c, &s);
         assert_eq!(c[0].verdict, want, "{name}");
     }

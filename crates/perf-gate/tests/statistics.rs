@@ -34,7 +34,7 @@ fn run(trials: usize, shift: f64, max_regression: f64) -> (usize, usize) {
     for _ in 0..trials {
         let base = bench(normal(&mut rng, 20, 1.0, 0.05));
         let head = bench(normal(&mut rng, 20, 1.0 + shift, 0.05));
-        let mut c = vec![compare::compare_one(&base, &head, &s)];
+        let mut c = vec![compare::compare_one(&base, &head)];
         compare::decide(&mut c, &s);
         if c[0].p_value.unwrap() < s.alpha {
             significant += 1;
@@ -78,7 +78,7 @@ fn holm_keeps_the_family_wise_rate_near_alpha() {
             .map(|_| {
                 let base = bench(normal(&mut rng, 15, 1.0, 0.05));
                 let head = bench(normal(&mut rng, 15, 1.0, 0.05));
-                compare::compare_one(&base, &head, &s)
+                compare::compare_one(&base, &head)
             })
             .collect();
         compare::decide(&mut all, &s);
