@@ -445,12 +445,18 @@ pub fn decide(all: &mut [Comparison], s: &Settings) {
     }
 }
 
-/// Geometric mean of `head/base` over the comparisons with positive centres, as a change.
+/// Geometric mean of each comparison's cost ratio (`head/base` where lower is better,
+/// `base/head` where higher is), as a change: +10% is 10% worse on average, whatever mix of
+/// times and throughputs the run has (a throughput halving and its time doubling add up rather
+/// than cancel).
 pub fn geomean(all: &[Comparison]) -> Option<f64> {
     let logs: Vec<f64> = all
         .iter()
         .filter(|c| c.base > 0.0 && c.head > 0.0)
-        .map(|c| (c.head / c.base).ln())
+        .map(|c| match c.direction {
+            Direction::LowerIsBetter => (c.head / c.base).ln(),
+            Direction::HigherIsBetter => (c.base / c.head).ln(),
+        })
         .collect();
     (!logs.is_empty()).then(|| (logs.iter().sum::<f64>() / logs.len() as f64).exp() - 1.0)
 }
@@ -619,6 +625,31 @@ mod tests {
         assert_eq!(all[0].verdict, Verdict::Regressed, "{:?}", all[0]);
         assert_eq!(all[4].verdict, Verdict::Unchanged);
         assert_eq!(all[4].p_value, None);
+    }
+
+    #[test]
+    fn the_geomean_counts_a_worse_throughput_as_worse() {
+        let mk = |head: f64, direction| Comparison {
+            name: String::new(),
+            unit: String::new(),
+            base: 100.0,
+            head,
+            change: head / 100.0 - 1.0,
+            ci: None,
+            p_value: None,
+            raw_p: None,
+            method: Method::Ratio,
+            verdict: Verdict::Unchanged,
+            direction,
+            n: (1, 1),
+            floor: None,
+        };
+        // Twice the time, half the throughput: twice as costly, twice.
+        let all = [
+            mk(200.0, Direction::LowerIsBetter),
+            mk(50.0, Direction::HigherIsBetter),
+        ];
+        assert!((geomean(&all).unwrap() - 1.0).abs() < 1e-12);
     }
 
     #[test]

@@ -14,7 +14,8 @@ pub struct PerfMetrics {
     pub thresholds: Vec<ThresholdRow>,
     /// Every benchmark compared with the baseline (empty without `--baseline`).
     pub benchmarks: Vec<BenchmarkRow>,
-    /// The geometric mean of head/base over the compared benchmarks (`name` "geomean",
+    /// The geometric mean of the compared benchmarks' cost ratios (head/base where lower is
+    /// better, base/head where higher is: +10% is 10% worse on average; `name` "geomean",
     /// `method` "geomean"); absent without a comparison.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geomean: Option<BenchmarkRow>,
