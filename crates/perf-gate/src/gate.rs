@@ -116,6 +116,8 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
     for (t, origin) in &inputs.thresholds {
         thresholds.push(threshold::evaluate(t, &report, origin)?);
     }
+    let declared = declared_thresholds(inputs, &report, &thresholds)?;
+    thresholds.extend(declared);
     let mut comparisons = Vec::new();
     let (mut added, mut removed) = (Vec::new(), Vec::new());
     let base = base.transpose()?;
@@ -190,11 +192,21 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
     let mut checks: Vec<Check> = thresholds
         .iter()
         .map(|e| {
+            let source = if e.declared {
+                ", declared in the k6 script"
+            } else {
+                ""
+            };
+            let k6 = match e.k6_disagrees() {
+                Some(true) => "; k6 reported it held",
+                Some(false) => "; k6 reported it crossed",
+                None => "",
+            };
             Check::new(
                 rules::THRESHOLD,
                 e.ok,
                 format!(
-                    "{}: {} (is {}{})",
+                    "{}: {} (is {}{}{source}{k6})",
                     e.threshold.key,
                     e.threshold.expression,
                     num(e.actual),
@@ -350,4 +362,45 @@ pub fn num(x: f64) -> String {
 /// Where a threshold came from when it was a flag.
 pub fn flag_origin() -> &'static Path {
     Path::new("--threshold")
+}
+
+/// The thresholds the k6 script declared, re-evaluated from the report's values; one the user
+/// also `asked` for (the same metric, statistic, operator and limit, in whatever unit) is
+/// evaluated once. One the report cannot answer is an error like any other: k6 may have judged
+/// it, but the gate does not take k6's word for it.
+fn declared_thresholds(
+    inputs: &Inputs,
+    report: &Report,
+    asked: &[Evaluated],
+) -> Result<Vec<Evaluated>, InputError> {
+    let origin = inputs
+        .reports
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("the report"));
+    let same = |a: &Evaluated, b: &Evaluated| {
+        let (s, t) = (&a.threshold, &b.threshold);
+        // The limits are equal when each is the same multiple of its own reading of the value.
+        let limit = if a.actual != 0.0 && b.actual != 0.0 {
+            (s.value / a.actual - t.value / b.actual).abs() <= 1e-9 * (s.value / a.actual).abs()
+        } else {
+            s.value == t.value && s.unit_name == t.unit_name
+        };
+        s.key == t.key && s.stat == t.stat && s.op == t.op && limit
+    };
+    let mut out = Vec::new();
+    for m in &report.metrics {
+        for d in &m.declared {
+            for t in threshold::parse(&format!("{}: {}", m.name, d.expression), &origin)? {
+                let mut e = threshold::evaluate(&t, report, &origin)?;
+                if asked.iter().any(|a| same(a, &e)) {
+                    continue;
+                }
+                e.declared = true;
+                e.k6_ok = d.k6_ok;
+                out.push(e);
+            }
+        }
+    }
+    Ok(out)
 }

@@ -181,8 +181,17 @@ pub struct Metric {
     pub summary: Option<Summary>,
     /// Whether the report carries its raw samples.
     pub has_samples: bool,
-    /// The k6 thresholds the script declared (k6 JSON-lines `Metric` lines), shown for reference.
-    pub declared_thresholds: Vec<String>,
+    /// The thresholds the k6 script declared on this metric: the gate re-evaluates them.
+    pub declared: Vec<Declared>,
+}
+
+/// A threshold a k6 script declared (`thresholds: {http_req_duration: ['p(95)<500']}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declared {
+    /// The expression as the script wrote it (`p(95)<500`).
+    pub expression: String,
+    /// k6's own verdict, where the report records it (true: held).
+    pub k6_ok: Option<bool>,
 }
 
 /// Mean, standard deviation and sample count.
@@ -230,7 +239,7 @@ impl Metric {
             given: BTreeMap::new(),
             summary: None,
             has_samples: false,
-            declared_thresholds: Vec::new(),
+            declared: Vec::new(),
         }
     }
 

@@ -178,6 +178,15 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
     }
 }
 
+/// A threshold's "Met" cell: ours, and k6's beside it only when the two disagree.
+fn met(e: &crate::threshold::Evaluated) -> String {
+    let mark = |ok: bool| if ok { "✅" } else { "❌" };
+    match e.k6_disagrees() {
+        Some(k6) => format!("{} (k6: {})", mark(e.ok), mark(k6)),
+        None => mark(e.ok).into(),
+    }
+}
+
 fn sections(eval: &Evaluation) -> Vec<Section> {
     let mut out = Vec::new();
     if !eval.thresholds.is_empty() {
@@ -187,9 +196,13 @@ fn sections(eval: &Evaluation) -> Vec<Section> {
             .map(|e| {
                 vec![
                     code(&e.threshold.key),
-                    code(&e.threshold.expression),
+                    if e.declared {
+                        format!("{} (k6 script)", code(&e.threshold.expression))
+                    } else {
+                        code(&e.threshold.expression)
+                    },
                     format!("{}{}", num(e.actual), escape(e.threshold.unit_name)),
-                    if e.ok { "✅".into() } else { "❌".into() },
+                    met(e),
                 ]
             })
             .collect();
@@ -428,6 +441,16 @@ fn terminal_table(eval: &Evaluation) -> Vec<String> {
             e.threshold.unit_name,
             if e.ok { "ok" } else { "FAILED" }
         ));
+        if e.declared {
+            lines
+                .last_mut()
+                .expect("pushed")
+                .push_str(" (declared in the k6 script)");
+        }
+        if let Some(k6) = e.k6_disagrees() {
+            let said = if k6 { "held" } else { "crossed" };
+            lines.push(format!("  (k6 reported it {said})"));
+        }
     }
     if eval.has_baseline {
         let head = [

@@ -186,6 +186,17 @@ pub struct Evaluated {
     pub actual: f64,
     /// Whether it held.
     pub ok: bool,
+    /// Declared by the k6 script rather than asked by the user.
+    pub declared: bool,
+    /// k6's own verdict on a declared threshold, where the report records it.
+    pub k6_ok: Option<bool>,
+}
+
+impl Evaluated {
+    /// k6's verdict, when it differs from the gate's (then it is shown beside it).
+    pub fn k6_disagrees(&self) -> Option<bool> {
+        self.k6_ok.filter(|&k| k != self.ok)
+    }
 }
 
 /// Evaluate a threshold against a report. `Err` when the report cannot answer it.
@@ -209,6 +220,33 @@ pub fn evaluate(t: &Threshold, report: &Report, origin: &Path) -> Result<Evaluat
     // A summary export holds submetrics as their own keys; then the filter is already applied.
     let filter: &[(String, String)] = if m.name == t.key { &[] } else { &t.tags };
     let Some(raw) = m.stat(&t.stat, filter, &report.tag_sets) else {
+        if !filter.is_empty() && m.stat(&t.stat, &[], &report.tag_sets).is_some() {
+            return Err(InputError::new(
+                origin,
+                format!(
+                    "threshold {}: {}: no sample of {:?} carries the tags {}",
+                    t.key,
+                    t.expression,
+                    m.name,
+                    t.tags
+                        .iter()
+                        .map(|(k, v)| format!("{k}:{v}"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+                "check the tag names and values against the tags k6 wrote on the metric's Point lines",
+            ));
+        }
+        if report.format == Format::K6Jsonl && m.kind == Kind::Counter && t.stat == Stat::Rate {
+            return Err(InputError::new(
+                origin,
+                format!(
+                    "threshold {}: {}: a counter's rate is its count over the test's duration, which `--out json` does not record",
+                    t.key, t.expression
+                ),
+                "limit `count` instead, or give the gate the summary export (`--summary-export`) or handleSummary data, which carry k6's own rate",
+            ));
+        }
         let have: Vec<&str> = m.given.keys().map(String::as_str).collect();
         let what = if !m.has_samples && !have.is_empty() {
             format!("it has {}", have.join(", "))
@@ -263,6 +301,8 @@ pub fn evaluate(t: &Threshold, report: &Report, origin: &Path) -> Result<Evaluat
         threshold: t.clone(),
         actual,
         ok: t.op.holds(actual, t.value),
+        declared: false,
+        k6_ok: None,
     })
 }
 

@@ -48,7 +48,29 @@ fn a_k6_run_over_its_limits_fails_with_outputs_and_summary() {
     )
     .unwrap();
     gates_testkit::generated::assert_valid_result(&doc);
-    assert_eq!(doc["metrics"]["thresholds"].as_array().unwrap().len(), 2);
+    // The two asked for, and the script's own `avg<200` and `rate<0.5` (its `p(95)<500` is
+    // the first one asked for, in another unit).
+    let asked: Vec<String> = doc["metrics"]["thresholds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {}",
+                t["metric"].as_str().unwrap(),
+                t["expression"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            "http_req_duration p(95)<500ms",
+            "http_req_failed rate<0.01",
+            "http_req_duration avg<200",
+            "http_req_failed rate<0.5"
+        ]
+    );
 }
 
 #[test]

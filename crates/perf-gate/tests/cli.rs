@@ -50,7 +50,9 @@ fn k6_thresholds_are_recomputed_and_a_crossed_one_fails() {
     assert_eq!(code, Some(1), "{out}");
     assert_eq!(r["verdict"], "fail");
     let t = r["metrics"]["thresholds"].as_array().unwrap();
-    assert_eq!(t.len(), 2);
+    // The two asked, then the script's own `avg<200` and `rate<0.5` (its `p(95)<500` is the
+    // first one asked).
+    assert_eq!(t.len(), 4);
     assert_eq!(t[0]["ok"], true);
     assert_eq!(t[1]["ok"], false);
     assert_eq!(outputs["verdict"], "fail");
@@ -108,6 +110,18 @@ fn too_few_runs_are_inconclusive_and_never_pass() {
 #[test]
 fn bad_input_is_exit_2_with_an_error_result() {
     let cases: &[(&[&str], &str)] = &[
+        (
+            &["f/k6/k6.jsonl", "--threshold", "http_reqs: rate>100"],
+            "which `--out json` does not record",
+        ),
+        (
+            &[
+                "f/k6/k6.jsonl",
+                "--threshold",
+                "http_req_duration{status:500}: p(95)<100",
+            ],
+            "no sample of \"http_req_duration\" carries the tags status:500",
+        ),
         (
             &["f/malformed/malformed-truncated.k6.jsonl"],
             "malformed-truncated.k6.jsonl:",
@@ -484,4 +498,50 @@ fn a_doubling_too_few_repetitions_cannot_confirm_fails_as_inconclusive() {
         "a doubling is never unchanged: {verdicts:?}"
     );
     assert!(verdicts.contains(&"inconclusive"), "{verdicts:?}");
+}
+
+/// The thresholds a k6 script declares are the gate's to judge, from the values: a script
+/// limit the run crossed fails with no `--threshold` given, and k6's own verdict is shown only
+/// where it disagrees (summary-export's booleans mean "crossed", k6 #1498).
+#[test]
+fn the_k6_scripts_own_thresholds_are_re_evaluated_and_k6_shown_only_when_it_disagrees() {
+    let real = std::fs::read_to_string(fixture("k6/summary-export.json")).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    // The script's `avg<200` made `avg<1` (the run's average is 2.9 ms).
+    std::fs::write(
+        d.path().join("strict.json"),
+        real.replace("\"avg<200\"", "\"avg<1\""),
+    )
+    .unwrap();
+    // k6's verdict on `p(95)<500` flipped to "crossed", though p(95) is 6.15 ms.
+    std::fs::write(
+        d.path().join("flipped.json"),
+        real.replace("\"p(95)<500\": false", "\"p(95)<500\": true"),
+    )
+    .unwrap();
+    std::fs::write(d.path().join("real.json"), &real).unwrap();
+
+    let o = gate(d.path(), &["real.json", "--print", "human"], &[]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.contains("4/4 thresholds met"), "{out}");
+    assert!(
+        !out.contains("k6 reported"),
+        "k6 agrees: nothing to show: {out}"
+    );
+
+    let o = gate(d.path(), &["strict.json", "--result", "r.json"], &[]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(
+        out.contains("avg<1") && out.contains("declared in the k6 script"),
+        "{out}"
+    );
+    let r = read_json(&d.path().join("r.json"));
+    assert_eq!(r["verdict"], "fail");
+
+    let o = gate(d.path(), &["flipped.json", "--print", "human"], &[]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "ours decides: {out}{err}");
+    assert!(out.contains("k6 reported it crossed"), "{out}");
 }

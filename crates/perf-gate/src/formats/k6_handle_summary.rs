@@ -92,7 +92,14 @@ pub fn read(path: &Path, v: &Value) -> Result<Report, InputError> {
                 metric.given.insert("value".into(), r);
             }
         }
-        metric.declared_thresholds = e.thresholds.keys().cloned().collect();
+        metric.declared = e
+            .thresholds
+            .iter()
+            .map(|(expression, v)| crate::model::Declared {
+                expression: expression.clone(),
+                k6_ok: v.get("ok").and_then(Value::as_bool),
+            })
+            .collect();
         out.push(metric);
     }
     Ok(Report {

@@ -85,7 +85,15 @@ pub fn read(path: &Path, reader: impl BufRead) -> Result<Report, InputError> {
                     let direction = crate::formats::k6_direction(kind, &line.metric);
                     let mut m = Metric::new(line.metric, kind, unit).with_direction(direction);
                     m.has_samples = true;
-                    m.declared_thresholds = d.thresholds;
+                    // The JSON output records what the script declared, not k6's verdicts.
+                    m.declared = d
+                        .thresholds
+                        .into_iter()
+                        .map(|expression| crate::model::Declared {
+                            expression,
+                            k6_ok: None,
+                        })
+                        .collect();
                     metrics.push(m);
                 }
             }

@@ -1,6 +1,6 @@
 //! `k6 run --summary-export=<file>`: the legacy summary JSON, `{root_group, metrics}` with each
-//! metric a flat object of aggregates. Its `thresholds` booleans mean "crossed" (k6 #1498); the
-//! gate never reads them and evaluates the user's thresholds itself.
+//! metric a flat object of aggregates. Its `thresholds` booleans mean "crossed" (k6 #1498): they
+//! are read as k6's verdicts (inverted), shown only where the gate's own evaluation disagrees.
 
 use std::path::Path;
 
@@ -49,6 +49,15 @@ pub fn read(path: &Path, v: &Value) -> Result<Report, InputError> {
             .with_direction(crate::formats::k6_direction(kind, name));
         for (k, val) in m {
             if k == "thresholds" {
+                if let Some(t) = val.as_object() {
+                    metric.declared = t
+                        .iter()
+                        .map(|(expression, crossed)| crate::model::Declared {
+                            expression: expression.clone(),
+                            k6_ok: crossed.as_bool().map(|c| !c),
+                        })
+                        .collect();
+                }
                 continue;
             }
             let Some(x) = val.as_f64() else { continue };
