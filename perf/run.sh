@@ -5,6 +5,7 @@ set -euo pipefail
 . "$GITHUB_ACTION_PATH/../actions/setup/inputs.sh"
 flag --format "$INPUT_FORMAT"
 each_line --threshold "$INPUT_THRESHOLDS"
+each_line --direction "$INPUT_DIRECTIONS"
 flag --max-regression "${INPUT_MAX_REGRESSION%\%}"
 flag --alpha "$INPUT_ALPHA"
 flag --history "$INPUT_HISTORY"

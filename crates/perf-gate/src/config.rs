@@ -19,6 +19,10 @@ pub struct PerfConfig {
     pub alpha: Option<f64>,
     /// Runs `--history` keeps (default 100, at most 1000).
     pub history_keep: Option<usize>,
+    /// Which way is better, by benchmark name or glob (`"*throughput*": higher`), where the unit
+    /// and format do not say it right; `--direction` entries come first.
+    #[serde(default)]
+    pub direction: BTreeMap<String, crate::model::Direction>,
     /// Rule levels by rule id (`perf/regression: warn`); `--allow/--warn/--deny` override them.
     #[serde(default)]
     pub levels: BTreeMap<String, gates_core::rules::RuleLevel>,

@@ -29,8 +29,75 @@ pub struct Inputs {
     pub settings: Settings,
     /// Rule levels.
     pub levels: gates_core::rules::Levels,
+    /// Direction overrides: the first whose pattern matches a benchmark's name decides it.
+    pub directions: Vec<DirectionOverride>,
     /// `--history`, and this run's identity to record in it.
     pub history: Option<HistoryInput>,
+}
+
+/// "This benchmark is better lower (or higher)", whatever its unit says.
+#[derive(Debug, Clone)]
+pub struct DirectionOverride {
+    /// The name or glob as written.
+    pub pattern: String,
+    /// Its matcher.
+    pub matcher: globset::GlobMatcher,
+    /// The direction it sets.
+    pub direction: crate::model::Direction,
+    /// Where it was written (flag or config file), for the error when it matches nothing.
+    pub origin: PathBuf,
+}
+
+impl DirectionOverride {
+    /// An override of the benchmarks `pattern` names (a name or a glob).
+    pub fn new(
+        pattern: &str,
+        direction: crate::model::Direction,
+        origin: &Path,
+    ) -> Result<DirectionOverride, InputError> {
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(false)
+            .build()
+            .map_err(|e| {
+                InputError::new(
+                    origin,
+                    format!("direction pattern {pattern:?} is not a glob: {e}"),
+                    "write a benchmark name, or a glob such as `*throughput*`",
+                )
+            })?;
+        Ok(DirectionOverride {
+            pattern: pattern.to_string(),
+            matcher: glob.compile_matcher(),
+            direction,
+            origin: origin.to_path_buf(),
+        })
+    }
+}
+
+/// Set the direction of each of `report`'s benchmarks an override names; an override that
+/// names none is a typo, and an error.
+fn apply_directions(
+    report: &mut Report,
+    overrides: &[DirectionOverride],
+) -> Result<(), InputError> {
+    let mut used = vec![false; overrides.len()];
+    for m in &mut report.metrics {
+        if let Some(i) = overrides.iter().position(|o| o.matcher.is_match(&m.name)) {
+            m.direction = overrides[i].direction;
+            used[i] = true;
+        }
+    }
+    match overrides.iter().zip(&used).find(|(_, u)| !**u) {
+        Some((o, _)) => Err(InputError::new(
+            &o.origin,
+            format!(
+                "direction {:?} matches no benchmark of the report",
+                o.pattern
+            ),
+            "write a benchmark's name as the report gives it, or a glob matching some",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Where the history is, how much to keep, and what this run is called in it.
@@ -111,7 +178,8 @@ pub fn evaluate(inputs: &Inputs) -> Result<Evaluation, InputError> {
             (Some(b), h)
         }
     };
-    let report = report?;
+    let mut report = report?;
+    apply_directions(&mut report, &inputs.directions)?;
     let mut thresholds = Vec::new();
     for (t, origin) in &inputs.thresholds {
         thresholds.push(threshold::evaluate(t, &report, origin)?);

@@ -48,6 +48,10 @@ struct Cli {
     /// Runs the history keeps (default 100, at most 1000).
     #[arg(long, value_name = "N")]
     history_keep: Option<usize>,
+    /// Which way is better for the benchmarks a name or glob matches, `PATTERN=lower` or
+    /// `PATTERN=higher`, where the unit and format do not say it right; repeat it.
+    #[arg(long, value_name = "PATTERN=lower|higher")]
+    direction: Vec<String>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -118,6 +122,29 @@ fn run(
         commit: context.sha.clone().unwrap_or_else(|| "unknown".into()),
         run: perf_gate::history::run_id(env),
     });
+    let mut directions = Vec::new();
+    for d in &cli.direction {
+        let (pattern, way) = d.rsplit_once('=').unwrap_or((d, ""));
+        let way = match way.trim() {
+            "lower" => perf_gate::model::Direction::LowerIsBetter,
+            "higher" => perf_gate::model::Direction::HigherIsBetter,
+            _ => {
+                return Err(InputError::new(
+                    flag.clone(),
+                    format!("--direction {d:?} is not PATTERN=lower or PATTERN=higher"),
+                    "write e.g. --direction 'BM_Throughput*=higher'",
+                ))
+            }
+        };
+        directions.push(gate::DirectionOverride::new(
+            pattern.trim(),
+            way,
+            std::path::Path::new("--direction"),
+        )?);
+    }
+    for (pattern, way) in &cfg.direction {
+        directions.push(gate::DirectionOverride::new(pattern, *way, &config_path)?);
+    }
     let inputs = Inputs {
         reports: gates_core::input::expand(&cli.reports)?,
         format: cli.format,
@@ -134,6 +161,7 @@ fn run(
             &config_path,
             &cli.common.levels,
         )?,
+        directions,
         history,
     };
     let eval = gate::evaluate(&inputs)?;

@@ -134,11 +134,13 @@ pub fn is_rate_unit(unit: &str) -> bool {
 }
 
 /// Which way is better for the compared value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
 pub enum Direction {
     /// Times, sizes, error rates.
+    #[serde(rename = "lower")]
     LowerIsBetter,
     /// Throughput, success rates.
+    #[serde(rename = "higher")]
     HigherIsBetter,
 }
 

@@ -545,3 +545,45 @@ fn the_k6_scripts_own_thresholds_are_re_evaluated_and_k6_shown_only_when_it_disa
     assert_eq!(o.status.code(), Some(0), "ours decides: {out}{err}");
     assert!(out.contains("k6 reported it crossed"), "{out}");
 }
+
+/// `--direction` turns a benchmark's sense around where its unit says it wrong (a score in
+/// seconds, say), and one that names no benchmark is a typo, refused.
+#[test]
+fn a_direction_override_decides_which_way_is_worse() {
+    let (code, out, r, _) = run(&[
+        "f/pytest-benchmark/slow.json",
+        "--baseline",
+        "f/pytest-benchmark/base.json",
+        "--direction",
+        "*test_sorted=higher",
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    let sorted = r["metrics"]["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "bench_fast.py::test_sorted")
+        .unwrap();
+    assert_eq!(sorted["verdict"], "improved", "{sorted}");
+
+    let (code, out, r, _) = run(&[
+        "f/pytest-benchmark/slow.json",
+        "--baseline",
+        "f/pytest-benchmark/base.json",
+        "--direction",
+        "*test_sortd=higher",
+    ]);
+    assert_eq!(code, Some(2), "{out}");
+    assert_eq!(r["verdict"], "error");
+    assert!(
+        out.contains("\"*test_sortd\" matches no benchmark"),
+        "{out}"
+    );
+    let (code, out, _, _) = run(&[
+        "f/pytest-benchmark/slow.json",
+        "--direction",
+        "*test_sorted=up",
+    ]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("PATTERN=lower or PATTERN=higher"), "{out}");
+}
