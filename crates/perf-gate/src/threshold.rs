@@ -280,11 +280,13 @@ pub fn evaluate(t: &Threshold, report: &Report, origin: &Path) -> Result<Evaluat
             "write the limit without a unit (the metric's own), or in a unit of its kind",
         )
     };
-    let is_share = matches!(t.stat, Stat::Rate | Stat::Value) && m.kind == Kind::Rate;
+    // A rate's share, or criterion's relative change (0.05 = 5% slower), reads as a percentage.
+    let is_share = matches!(t.stat, Stat::Rate | Stat::Value) && m.kind == Kind::Rate
+        || report.format == Format::CriterionChange;
     let actual = match t.unit {
         LimitUnit::Native => raw,
         LimitUnit::Percent if is_share => raw * 100.0,
-        LimitUnit::Percent => return Err(unit_err("% is for rates")),
+        LimitUnit::Percent => return Err(unit_err("% is for rates and criterion's changes")),
         LimitUnit::Time(s) if m.unit.is_time() && !matches!(t.stat, Stat::Count) => {
             raw * seconds(&m.unit) / s
         }

@@ -587,3 +587,35 @@ fn a_direction_override_decides_which_way_is_worse() {
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("PATTERN=lower or PATTERN=higher"), "{out}");
 }
+
+/// criterion's own comparison (`change/estimates.json`) can be held to a limit in percent: the
+/// mean change criterion printed (`change: [+74.782% +97.867% +126.65%]`) fails `avg<10%`.
+#[test]
+fn criterions_change_estimate_is_limited_in_percent() {
+    let (code, out, r, _) = run(&[
+        "f/criterion/sum_squares/change/estimates.json",
+        "--threshold",
+        "sum_squares: avg<10%",
+    ]);
+    assert_eq!(code, Some(1), "{out}");
+    let printed = std::fs::read_to_string(fixture("criterion/new.txt")).unwrap();
+    let line = printed
+        .lines()
+        .find(|l| l.contains("change: [+74"))
+        .unwrap();
+    let mean: f64 = line
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .trim_end_matches('%')
+        .parse()
+        .unwrap();
+    let value = r["metrics"]["thresholds"][0]["value"].as_f64().unwrap();
+    assert!((value - mean).abs() < 5e-4, "{value} vs printed {mean}");
+    let (code, out, _, _) = run(&[
+        "f/criterion/sort_500/change/estimates.json",
+        "--threshold",
+        "sort_500: avg<10%",
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+}
