@@ -70,6 +70,7 @@ fn inputs(reports: Vec<PathBuf>, baseline: Vec<PathBuf>, threshold: &str) -> Inp
         baseline,
         settings: Settings::default(),
         levels: Default::default(),
+        directions: Vec::new(),
         history: None,
     }
 }
