@@ -142,6 +142,33 @@ impl InputError {
         }
     }
 
+    /// [`InputError::json`] for the parsed `text`, naming the Python spellings `NaN`, `Infinity`
+    /// and `-Infinity` when the error is at one: Python's `json` writes them, JSON has none.
+    pub fn json_in(
+        origin: impl Into<Origin>,
+        what: &str,
+        err: &serde_json::Error,
+        text: &[u8],
+        help: impl Into<String>,
+    ) -> Self {
+        let mut e = InputError::json(origin, what, err, help);
+        let at = text
+            .split(|&b| b == b'\n')
+            .nth(err.line().saturating_sub(1))
+            .and_then(|l| l.get(err.column().saturating_sub(1)..));
+        if let Some(rest) = at {
+            for word in ["NaN", "-Infinity", "Infinity"] {
+                if rest.starts_with(word.as_bytes()) {
+                    e.message = format!(
+                        "{what}: {word} is not a JSON number (Python's json module writes it for a value that could not be measured)"
+                    );
+                    break;
+                }
+            }
+        }
+        e
+    }
+
     /// A failure to write `path`.
     pub fn write(path: impl AsRef<Path>, err: &std::io::Error) -> Self {
         InputError::new(

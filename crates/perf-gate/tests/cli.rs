@@ -130,7 +130,10 @@ fn bad_input_is_exit_2_with_an_error_result() {
             &["f/malformed/malformed-negative.pytest.json"],
             "must be finite and not negative",
         ),
-        (&["f/malformed/malformed-nan.pytest.json"], "not JSON"),
+        (
+            &["f/malformed/malformed-nan.pytest.json"],
+            "488:25: not JSON: NaN is not a JSON number",
+        ),
         (
             &[
                 "f/malformed/malformed-renamed.pytest.json",

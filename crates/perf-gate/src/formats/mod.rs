@@ -71,8 +71,8 @@ pub fn read(path: &Path, forced: Option<Format>) -> Result<Report, InputError> {
             return r;
         }
     }
-    let v: Value =
-        serde_json::from_slice(&text).map_err(|e| InputError::json(path, "not JSON", &e, KNOWN))?;
+    let v: Value = serde_json::from_slice(&text)
+        .map_err(|e| InputError::json_in(path, "not JSON", &e, &text, KNOWN))?;
     let format =
         match forced {
             Some(f) => {
