@@ -100,3 +100,59 @@ fn the_bootstrap_is_seeded() {
     assert_eq!(ci, compare::bootstrap_ci(&a, &b, &s).unwrap());
     assert!(ci.0 > 0.05 && ci.1 < 0.40 && ci.0 < ci.1, "{ci:?}");
 }
+
+/// The same simulations through Welch's t, the test for reports that give only mean, deviation
+/// and count (Google Benchmark's aggregates, BenchmarkDotNet's statistics).
+#[test]
+fn welch_on_summaries_flags_about_alpha_and_finds_a_twenty_percent_slowdown() {
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(11);
+    let s = Settings {
+        max_regression: 0.10,
+        ..Settings::default()
+    };
+    let summary = |samples: Vec<f64>| {
+        let mut m = Metric::new("b", Kind::Trend, Unit::Seconds);
+        m.summary = perf_gate::model::Summary::of(&samples);
+        m
+    };
+    let (mut false_alarms, mut significant, mut found) = (0, 0, 0);
+    for _ in 0..400 {
+        let base = summary(normal(&mut rng, 20, 1.0, 0.05));
+        let same = summary(normal(&mut rng, 20, 1.0, 0.05));
+        let slow = summary(normal(&mut rng, 20, 1.2, 0.05));
+        let mut c = vec![compare::compare_one(&base, &same)];
+        compare::decide(&mut c, &s);
+        assert_eq!(c[0].method, compare::Method::Welch);
+        significant += usize::from(c[0].p_value.unwrap() < s.alpha);
+        false_alarms += usize::from(c[0].verdict == Verdict::Regressed);
+        let mut c = vec![compare::compare_one(&base, &slow)];
+        compare::decide(&mut c, &s);
+        found += usize::from(c[0].verdict == Verdict::Regressed);
+    }
+    assert!((6..=37).contains(&significant), "{significant} of 400");
+    assert_eq!(false_alarms, 0);
+    assert!(found >= 398, "{found} of 400");
+}
+
+/// Many series of few repetitions (the shape of a Google Benchmark or `go test -count 5` run):
+/// a real doubling of every series is never reported unchanged.
+#[test]
+fn many_series_of_few_repetitions_never_hide_a_doubling() {
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(5);
+    let s = Settings::default();
+    for series in [1usize, 3, 9, 27] {
+        let mut all: Vec<_> = (0..series)
+            .map(|_| {
+                let base = bench(normal(&mut rng, 5, 1.0, 0.02));
+                let head = bench(normal(&mut rng, 5, 2.0, 0.04));
+                compare::compare_one(&base, &head)
+            })
+            .collect();
+        compare::decide(&mut all, &s);
+        assert!(
+            all.iter().all(|c| c.verdict != Verdict::Unchanged),
+            "{series} series: {:?}",
+            all.iter().map(|c| c.verdict).collect::<Vec<_>>()
+        );
+    }
+}
