@@ -276,6 +276,9 @@ struct Cmp<'a> {
     out: Vec<Change>,
     op: Option<String>,
     memo: HashSet<(usize, usize, Side)>,
+    /// The changes emitted, by rule, operation and spot: a spot reached twice (a property seen
+    /// in an allOf's merged view and in its changed branch, a recursive schema) is one change.
+    emitted: HashSet<(&'static str, Option<String>, String, Option<String>)>,
     /// [`equal`]'s answers for node pairs, across operations: GitHub's REST description
     /// shares each component schema among hundreds of operations.
     same: RefCell<Same>,
@@ -315,6 +318,7 @@ pub fn compare_with_grace(
         out: Vec::new(),
         op: None,
         memo: HashSet::new(),
+        emitted: HashSet::new(),
         same: RefCell::new(Same::default()),
         trail: Trail::default(),
     };
@@ -388,6 +392,16 @@ impl<'a> Cmp<'a> {
         if let Some(k) = at.key {
             pointer::push_token(&mut pointer, k);
         }
+        let base_pointer = at.gone.map(|g| self.trail.text(g));
+        let key = (
+            rule.id,
+            self.op.clone(),
+            pointer.clone(),
+            base_pointer.clone(),
+        );
+        if !self.emitted.insert(key) {
+            return;
+        }
         self.out.push(Change {
             rule,
             op: self.op.clone(),
@@ -397,7 +411,7 @@ impl<'a> Cmp<'a> {
             coordinate: None,
             tool_rule: None,
             pointer: Some(pointer),
-            base_pointer: at.gone.map(|g| self.trail.text(g)),
+            base_pointer,
         });
     }
 
@@ -1258,7 +1272,54 @@ impl<'a> Cmp<'a> {
         }
     }
 
-    fn compositions(&mut self, b: Node<'a>, h: Node<'a>, side: Side, what: &str, _depth: usize) {
+    /// The alternatives of a oneOf/anyOf/allOf matched one to one, base index with head index:
+    /// those that are the `same` (equal), and the `changed` pairs whose insides are compared.
+    /// The same `$ref` is the same alternative (changed or not); then an equal schema; then the
+    /// same `title`; then the one left on each side. An inline schema and an equal `$ref` are
+    /// the same; two equal alternatives of one side stay two.
+    fn match_alternatives(&self, bb: &[At<'a>], hb: &[At<'a>]) -> MatchedAlternatives {
+        let (mut same, mut changed) = (Vec::new(), Vec::new());
+        let mut used_b = vec![false; bb.len()];
+        let mut used_h = vec![false; hb.len()];
+        for (i, x) in bb.iter().enumerate() {
+            let Some(r) = x.v.reference() else { continue };
+            if let Some(j) = (0..hb.len()).find(|&j| !used_h[j] && hb[j].v.reference() == Some(r)) {
+                (used_b[i], used_h[j]) = (true, true);
+                match self.equal(*x, hb[j]) {
+                    true => same.push((i, j)),
+                    false => changed.push((i, j)),
+                }
+            }
+        }
+        for (i, x) in bb.iter().enumerate() {
+            if used_b[i] {
+                continue;
+            }
+            if let Some(j) = (0..hb.len()).find(|&j| !used_h[j] && self.equal(*x, hb[j])) {
+                (used_b[i], used_h[j]) = (true, true);
+                same.push((i, j));
+            }
+        }
+        for (i, x) in bb.iter().enumerate() {
+            let Some(t) = x.v.get_str("title").filter(|_| !used_b[i]) else {
+                continue;
+            };
+            if let Some(j) =
+                (0..hb.len()).find(|&j| !used_h[j] && hb[j].v.get_str("title") == Some(t))
+            {
+                (used_b[i], used_h[j]) = (true, true);
+                changed.push((i, j));
+            }
+        }
+        let left_b: Vec<usize> = (0..bb.len()).filter(|&i| !used_b[i]).collect();
+        let left_h: Vec<usize> = (0..hb.len()).filter(|&j| !used_h[j]).collect();
+        if let ([i], [j]) = (left_b.as_slice(), left_h.as_slice()) {
+            changed.push((*i, *j));
+        }
+        (same, changed)
+    }
+
+    fn compositions(&mut self, b: Node<'a>, h: Node<'a>, side: Side, what: &str, depth: usize) {
         let p = side.prefix();
         for (key, name) in [
             ("oneOf", "one-of"),
@@ -1278,15 +1339,34 @@ impl<'a> Cmp<'a> {
                     .map(|v| At { doc: h.doc, v })
                     .collect();
             let line = Spot::key(h, key);
-            let in_head = |c: &Self, x: &At<'a>| hb.iter().any(|y| c.equal(*x, *y));
-            let in_base = |c: &Self, y: &At<'a>| bb.iter().any(|x| c.equal(*x, *y));
-            let removed = bb.iter().filter(|x| !in_head(self, x)).count();
+            let (same, pairs) = self.match_alternatives(&bb, &hb);
+            for &(i, j) in &pairs {
+                if let (Some(bn), Some(hn)) = (self.trail.child(b, key), self.trail.child(h, key)) {
+                    let bx = Node {
+                        at: bb[i],
+                        p: self.trail.index(bn.p, i),
+                    };
+                    let hy = Node {
+                        at: hb[j],
+                        p: self.trail.index(hn.p, j),
+                    };
+                    let label = alternative_label(hb[j].v, j);
+                    self.schema(bx, hy, side, &format!("{what} {key} {label}"), depth + 1);
+                }
+            }
+            let matched = |i: usize, j: Option<usize>| {
+                same.iter().chain(&pairs).any(|p| match j {
+                    Some(j) => p.1 == j,
+                    None => p.0 == i,
+                })
+            };
+            let gone: Vec<usize> = (0..bb.len()).filter(|&i| !matched(i, None)).collect();
             // A head subschema equal to the whole base schema is the base itself, wrapped.
-            let added: Vec<At> = hb
-                .iter()
-                .filter(|y| !(in_base(self, y) || (key == "allOf" && self.equal(*b, **y))))
-                .copied()
+            let new: Vec<usize> = (0..hb.len())
+                .filter(|&j| !(matched(0, Some(j)) || key == "allOf" && self.equal(*b, hb[j])))
                 .collect();
+            let removed = gone.len();
+            let added: Vec<At> = new.iter().map(|&j| hb[j]).collect();
             if key == "allOf" {
                 if !side.request() {
                     continue;
@@ -1536,6 +1616,18 @@ fn annotation(k: &str) -> bool {
 /// Whether two nodes mean the same, following `$ref`s, ignoring key order and annotations,
 /// and treating `required`, `enum` and `type` lists as sets. Past the depth bound (a recursive
 /// schema) they count as equal: what lies below was compared at the levels above.
+/// Alternatives matched one to one (base index, head index): the equal ones, and the changed
+/// ones.
+type MatchedAlternatives = (Vec<(usize, usize)>, Vec<(usize, usize)>);
+
+/// How a message names an alternative: its `$ref`'s last segment, its title, or its position.
+fn alternative_label(v: &Value, index: usize) -> String {
+    match v.reference().or_else(|| v.get_str("title")) {
+        Some(name) => name.rsplit('/').next().unwrap_or(name).to_string(),
+        None => format!("alternative {}", index + 1),
+    }
+}
+
 fn equal(bs: &Spec, b: At, hs: &Spec, h: At, depth: usize, same: &mut Same) -> bool {
     if depth > MAX_DEPTH {
         return true;
@@ -1723,13 +1815,8 @@ components:
                     "/paths/~1pets~1{id}/get",
                     Some("/paths/~1pets~1{id}/get/parameters/1")
                 ),
-                // Twice: the response's `Pet` and its `parent`'s are compared as two sides
-                // (body, property), each naming the same spot.
-                row(
-                    "response-optional-property-removed",
-                    "/components/schemas/Pet/properties",
-                    Some("/components/schemas/Pet/properties/name")
-                ),
+                // Once, though the response's `Pet` and its `parent`'s are compared as two
+                // sides (body, property): both name the same spot.
                 row(
                     "response-optional-property-removed",
                     "/components/schemas/Pet/properties",
@@ -1770,22 +1857,15 @@ components:
             )
         };
         let body = "/paths/~1a/post/requestBody/content/application~1json/schema";
-        // The changed branch no longer equals any base branch: allOf is compared by value.
+        // The changed branch is the same branch, changed inside: its property is reported once,
+        // not the branch as removed and added.
         assert_eq!(
             pointers(&spec(""), &spec("required: [owner]")),
-            vec![
-                row("request-body-all-of-added", &format!("{body}/allOf"), None),
-                row(
-                    "request-body-all-of-removed",
-                    &format!("{body}/allOf"),
-                    None
-                ),
-                row(
-                    "request-property-became-required",
-                    &format!("{body}/allOf/1/properties/owner"),
-                    None
-                ),
-            ]
+            vec![row(
+                "request-property-became-required",
+                &format!("{body}/allOf/1/properties/owner"),
+                None
+            ),]
         );
     }
 

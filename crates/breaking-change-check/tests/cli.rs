@@ -758,3 +758,106 @@ fn a_graphql_field_removal_fails_is_ignorable_by_coordinate_and_bad_sdl_is_exit_
     assert!(text(&o).contains("schema.graphql:"), "{}", text(&o));
     assert_eq!(result(p)["verdict"], "error");
 }
+
+/// Regression (audit 2026-12-04): a changed oneOf/anyOf alternative was reported as one removed
+/// and one added (a false ERR for an optional property added to a request alternative); it is
+/// the same alternative, and what changed inside it is what is reported.
+#[test]
+fn a_changed_composition_alternative_is_compared_inside_not_removed_and_added() {
+    let base = "openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /pets:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              oneOf:
+                - type: object
+                  properties:
+                    bark: {type: string}
+                - $ref: '#/components/schemas/Cat'
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                anyOf:
+                  - type: object
+                    required: [id]
+                    properties:
+                      id: {type: string}
+                  - {type: string}
+components:
+  schemas:
+    Cat:
+      type: object
+      properties:
+        meow: {type: string}
+";
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "base.yaml", base);
+    // An optional property added to the inline request alternative and to the response one,
+    // and one to the $ref'd alternative.
+    let head = base
+        .replace(
+            "                    bark: {type: string}\n",
+            "                    bark: {type: string}\n                    wag: {type: boolean}\n",
+        )
+        .replace(
+            "                      id: {type: string}\n",
+            "                      id: {type: string}\n                      name: {type: string}\n",
+        )
+        .replace(
+            "        meow: {type: string}\n",
+            "        meow: {type: string}\n        purr: {type: boolean}\n",
+        );
+    write(d.path(), "head.yaml", &head);
+    let o = run(
+        d.path(),
+        &[
+            "--base-file",
+            "base.yaml",
+            "head.yaml",
+            "--result",
+            "r.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r = result(d.path());
+    let rules: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.iter().all(|r| !r.contains("-of-")),
+        "no alternative was removed or added: {rules:?}"
+    );
+    assert_eq!(r["metrics"]["breaking"], 0);
+
+    // Making the inline request alternative's new property required is a break, inside it.
+    let required = head.replace(
+        "                - type: object\n                  properties:\n                    bark",
+        "                - type: object\n                  required: [wag]\n                  properties:\n                    bark",
+    );
+    write(d.path(), "head.yaml", &required);
+    let o = run(
+        d.path(),
+        &[
+            "--base-file",
+            "base.yaml",
+            "head.yaml",
+            "--result",
+            "r.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r = result(d.path());
+    let f = &r["findings"][0];
+    assert!(f["rule"].as_str().unwrap().contains("required"), "{f}");
+    assert!(f["message"].as_str().unwrap().contains("oneOf"), "{f}");
+}

@@ -1,6 +1,8 @@
 //! Conformance with oasdiff: the 99 base/revision pairs of tests/conformance/oasdiff (taken from
-//! oasdiff's own tests, see the README there) each name a rule id and level oasdiff reports
-//! (`fires: true`) or does not (`fires: false`). Ours must agree, except the cases listed in
+//! oasdiff's own tests, see the README there) each name a rule id, level and operation oasdiff
+//! reports (`fires: true`) or does not (`fires: false`), and many pin more: other findings the
+//! same test asserts (`also_expected`), ids that must stay silent (`must_not_fire`) and how many
+//! findings there are (`exact_count`). Ours must agree on all of it, except the cases listed in
 //! KNOWN_DISAGREEMENTS, which may only shrink: a listed case that starts agreeing fails the
 //! test too, so the list is kept exact.
 
@@ -33,7 +35,7 @@ fn agrees_with_oasdiff_on_every_case_but_the_known_ones() {
         let fires = case["fires"].as_bool().unwrap();
         let src = Source::Dir(dir.join(folder));
         let load = |f: &str| Spec::load(f, &|p| src.require(p));
-        let got: Vec<(String, &str)> = match (
+        let got: Vec<(String, &str, Option<String>)> = match (
             load(case["base_file"].as_str().unwrap()),
             load(case["revision_file"].as_str().unwrap()),
         ) {
@@ -43,6 +45,7 @@ fn agrees_with_oasdiff_on_every_case_but_the_known_ones() {
                     (
                         c.rule.id.trim_start_matches("breaking-change/").to_string(),
                         rules::level_name(c.rule.level),
+                        c.op,
                     )
                 })
                 .collect(),
@@ -58,19 +61,18 @@ fn agrees_with_oasdiff_on_every_case_but_the_known_ones() {
                 continue;
             }
         };
-        let ok = if fires {
-            got.iter().any(|(i, l)| i == id && *l == level)
-        } else {
-            got.iter().all(|(i, _)| i != id)
-        };
+        let problems = disagreements(case, id, level, fires, &got);
+        let ok = problems.is_empty();
         let known = KNOWN_DISAGREEMENTS.contains(&folder);
         if !ok {
-            let mut ours: Vec<String> = got.iter().map(|(i, l)| format!("{i} {l}")).collect();
+            let mut ours: Vec<String> = got
+                .iter()
+                .map(|(i, l, op)| format!("{i} {l} {}", op.as_deref().unwrap_or("-")))
+                .collect();
             ours.sort();
-            ours.dedup();
             table.push(format!(
-                "{folder}: oasdiff {} {id} {level}; ours: [{}]",
-                if fires { "fires" } else { "does not fire" },
+                "{folder}: {}; ours: [{}]",
+                problems.join("; "),
                 ours.join(", ")
             ));
         }
@@ -98,4 +100,75 @@ fn agrees_with_oasdiff_on_every_case_but_the_known_ones() {
         unexpected.is_empty(),
         "unexpected conformance results: {unexpected:#?}"
     );
+}
+
+/// What of `case` our findings `got` (id, level, operation) do not bear out; empty when they
+/// agree.
+fn disagreements(
+    case: &serde_json::Value,
+    id: &str,
+    level: &str,
+    fires: bool,
+    got: &[(String, &str, Option<String>)],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let found = |id: &str, level: &str, op: Option<&str>| {
+        got.iter()
+            .any(|(i, l, o)| i == id && *l == level && (op.is_none() || o.as_deref() == op))
+    };
+    let op = case["operation"].as_str();
+    if fires && !found(id, level, op) {
+        out.push(format!(
+            "oasdiff reports {id} {level} on {}",
+            op.unwrap_or("the document")
+        ));
+    }
+    if !fires && got.iter().any(|(i, _, _)| i == id) {
+        out.push(format!("oasdiff does not report {id}"));
+    }
+    let mut ids = vec![id.to_string()];
+    for also in case["also_expected"].as_array().into_iter().flatten() {
+        let (a, l) = (
+            also["oasdiff_id"].as_str().unwrap(),
+            also["level"].as_str().unwrap(),
+        );
+        ids.push(a.to_string());
+        if !found(a, l, also["operation"].as_str()) {
+            out.push(format!("oasdiff also reports {a} {l}"));
+        }
+    }
+    for silent in case["must_not_fire"].as_array().into_iter().flatten() {
+        let silent = silent.as_str().unwrap();
+        if got.iter().any(|(i, _, _)| i == silent) {
+            out.push(format!("oasdiff does not report {silent}"));
+        }
+    }
+    if let Some(n) = case["exact_count"].as_u64() {
+        // A test of one oasdiff check counts that check's findings (the ids it asserts); a test
+        // of every check counts all findings at the levels it collected.
+        let rank = |l: &str| {
+            ["INFO", "WARN", "ERR"]
+                .iter()
+                .position(|x| *x == l)
+                .unwrap_or(0)
+        };
+        let min = rank(case["min_level"].as_str().unwrap_or("INFO"));
+        let single = case["oasdiff_scope"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("single-check"));
+        let ours = got
+            .iter()
+            .filter(|(i, l, _)| {
+                if single {
+                    ids.contains(i)
+                } else {
+                    rank(l) >= min
+                }
+            })
+            .count() as u64;
+        if ours != n && !(single && !fires && n == 0 && ours == 0) {
+            out.push(format!("oasdiff reports {n} finding(s) there, ours {ours}"));
+        }
+    }
+    out
 }
