@@ -590,6 +590,7 @@ impl<'a> Cmp<'a> {
         }
         let unstable = matches!(bop.v.get_str("x-stability-level"), Some("alpha" | "draft"));
         self.security(bop, hop, false);
+        self.security_required(bop, hop);
         self.parameters(bpath, hpath, bitem, hitem, bop, hop, unstable);
         self.request_body(bop, hop);
         self.responses(bop, hop);
@@ -667,6 +668,36 @@ impl<'a> Cmp<'a> {
                 );
             }
         }
+    }
+
+    /// An operation anyone could call that now needs authentication: the effective security
+    /// (its own `security`, else the top-level one) went from open to required. Adding an
+    /// alternative to a secured operation loosens it; this tightens it.
+    fn security_required(&mut self, bop: Node<'a>, hop: Node<'a>) {
+        // No requirement, or an empty one (`- {}`: authentication optional), lets anyone in.
+        let open = |v: Option<&Value>| {
+            v.is_none_or(|s| {
+                s.items().is_empty() || s.items().iter().any(|a| a.entries().is_empty())
+            })
+        };
+        let (broot, hroot) = (Node::root(self.base), Node::root(self.head));
+        let base = bop.v.get("security").or(broot.v.get("security"));
+        if !open(base) {
+            return;
+        }
+        let (own, root) = (hop.v.get("security"), hroot.v.get("security"));
+        if open(own.or(root)) {
+            return;
+        }
+        let at = match own {
+            Some(_) => Spot::key(hop, "security"),
+            None => Spot::key(hroot, "security"),
+        };
+        self.emit(
+            "api-security-required",
+            at,
+            "anyone could call it; now it requires authentication".into(),
+        );
     }
 
     fn global_security(&mut self) {

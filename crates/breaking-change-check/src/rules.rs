@@ -192,6 +192,7 @@ pub const CATALOGUE: Catalogue = Catalogue {
         Rule { id: "breaking-change/response-media-type-name-generalized", level: Deny, doc: "A response media type was replaced by a more general one.", example: "application/problem+json -> application/json" },
         Rule { id: "breaking-change/required-response-header-removed", level: Deny, doc: "A required response header was removed.", example: "headers.X-RateLimit-Limit removed" },
         Rule { id: "breaking-change/optional-response-header-removed", level: Warn, doc: "An optional response header was removed.", example: "headers.X-Trace removed" },
+        Rule { id: "breaking-change/api-security-required", level: Deny, doc: "An operation anyone could call (no security requirement, or an empty one) now requires authentication, by its own or the top-level `security`; oasdiff reports only api-security-added (INFO).", example: "security: [{bearer: []}] on an open operation" },
         Rule { id: "breaking-change/api-security-added", level: Allow, doc: "A security requirement was added to an operation.", example: "security: [bearer]" },
         Rule { id: "breaking-change/api-security-removed", level: Allow, doc: "A security requirement was removed from an operation.", example: "security: []" },
         Rule { id: "breaking-change/api-global-security-added", level: Allow, doc: "A top-level security requirement was added.", example: "security: [bearer]" },

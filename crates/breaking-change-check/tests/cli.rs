@@ -861,3 +861,80 @@ components:
     assert!(f["rule"].as_str().unwrap().contains("required"), "{f}");
     assert!(f["message"].as_str().unwrap().contains("oneOf"), "{f}");
 }
+
+/// Requiring authentication on an operation anyone could call breaks its callers, whether the
+/// operation's own `security` or the top-level one does it; adding an alternative to one that
+/// was secured already loosens it (INFO, as oasdiff's api-security-added).
+#[test]
+fn authentication_required_where_there_was_none_is_a_break() {
+    let open = "openapi: 3.0.3
+info: {title: t, version: '1'}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+    key: {type: apiKey, in: header, name: X-Key}
+paths:
+  /pets:
+    get:
+      responses:
+        '200': {description: ok}
+";
+    let cases: &[(&str, &str, i32, &str)] = &[
+        (
+            "own security",
+            "    get:\n      security: [{bearer: []}]\n",
+            1,
+            "api-security-required",
+        ),
+        ("top-level security", "TOP", 1, "api-security-required"),
+        (
+            "optional authentication",
+            "    get:\n      security: [{bearer: []}, {}]\n",
+            0,
+            "api-security-added",
+        ),
+    ];
+    for (name, edit, code, rule) in cases {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "base.yaml", open);
+        let head = if *edit == "TOP" {
+            open.replace("paths:\n", "security: [{key: []}]\npaths:\n")
+        } else {
+            open.replace("    get:\n", edit)
+        };
+        write(d.path(), "head.yaml", &head);
+        let o = run(
+            d.path(),
+            &[
+                "--base-file",
+                "base.yaml",
+                "head.yaml",
+                "--result",
+                "r.json",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(*code), "{name}: {}", text(&o));
+        let r = result(d.path());
+        let rules: Vec<&str> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap())
+            .collect();
+        assert!(
+            rules.contains(&format!("breaking-change/{rule}").as_str()),
+            "{name}: {rules:?}"
+        );
+    }
+    // A second way in, on an operation that was secured: not a break.
+    let d = tempfile::tempdir().unwrap();
+    let secured = open.replace("    get:\n", "    get:\n      security: [{bearer: []}]\n");
+    write(d.path(), "base.yaml", &secured);
+    write(
+        d.path(),
+        "head.yaml",
+        &secured.replace("[{bearer: []}]", "[{bearer: []}, {key: []}]"),
+    );
+    let o = run(d.path(), &["--base-file", "base.yaml", "head.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
