@@ -1252,7 +1252,10 @@ impl<'a> Cmp<'a> {
             (Some(bm), Some(hm)) if hm.0 < bm.0 || (hm.0 == bm.0 && hm.1 && !bm.1) => self.emit(
                 &format!("{p}-max-decreased"),
                 line("maximum"),
-                format!("{what}: maximum decreased from {} to {}", bm.0, hm.0),
+                match hm.0 == bm.0 {
+                    true => format!("{what}: maximum {} became exclusive", hm.0),
+                    false => format!("{what}: maximum decreased from {} to {}", bm.0, hm.0),
+                },
             ),
             (None, Some(hm)) => self.emit(
                 &format!("{p}-max-set"),
@@ -1268,7 +1271,10 @@ impl<'a> Cmp<'a> {
             (Some(bm), Some(hm)) if hm.0 > bm.0 || (hm.0 == bm.0 && hm.1 && !bm.1) => self.emit(
                 &format!("{p}-min-increased"),
                 line("minimum"),
-                format!("{what}: minimum increased from {} to {}", bm.0, hm.0),
+                match hm.0 == bm.0 {
+                    true => format!("{what}: minimum {} became exclusive", hm.0),
+                    false => format!("{what}: minimum increased from {} to {}", bm.0, hm.0),
+                },
             ),
             (None, Some(hm)) => self.emit(
                 &format!("{p}-min-set"),

@@ -11,8 +11,9 @@ use gates_core::cli::CommonArgs;
 use gates_core::emit::{self, EmitOptions};
 use gates_core::{ActionsEnv, ExitStatus, InputError};
 
-/// Compare API descriptions (Swagger 2.0, OpenAPI 3.0 / 3.1) between the base and the head of a change and
-/// fail on breaking changes, each reported on the head spec's line.
+/// Compare API descriptions (Swagger 2.0, OpenAPI 3.0 / 3.1, GraphQL SDL or introspection)
+/// between the base and the head of a change and fail on breaking changes, each reported on the
+/// head spec's line.
 ///
 /// Exit codes: 0 pass or warn, 1 breaking changes at or above --fail-on, 2 the gate could not
 /// run (invalid YAML/JSON, a broken $ref, an unknown OpenAPI version, a missing base).
@@ -69,14 +70,13 @@ fn run(
 ) -> Result<ExitStatus, InputError> {
     if let Some(Command::Rules) = cli.command {
         for r in rules::CATALOGUE.rules {
-            writeln!(
+            InputError::printed(writeln!(
                 stdout,
                 "{:<72} {:<4} {}",
                 r.id,
                 rules::level_name(r.level),
                 r.doc
-            )
-            .map_err(|e| InputError::io("(stdout)", &e))?;
+            ))?;
         }
         return Ok(ExitStatus::Success);
     }
@@ -202,7 +202,7 @@ fn run(
     outcome.notes.extend(notes);
     if let Some(path) = &cli.sarif {
         let warnings = breaking_change_check::sarif_out::write(path, &outcome.findings)
-            .map_err(|e| InputError::io(path, &e))?;
+            .map_err(|e| InputError::write(path, &e))?;
         outcome
             .notes
             .extend(warnings.into_iter().map(|w| format!("warning: SARIF: {w}")));

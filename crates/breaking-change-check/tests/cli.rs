@@ -938,3 +938,75 @@ paths:
     let o = run(d.path(), &["--base-file", "base.yaml", "head.yaml"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
+
+/// A bound made exclusive at the same number tightens it, and says so (not "increased from 1
+/// to 1").
+#[test]
+fn a_bound_made_exclusive_says_so() {
+    let base = "openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /a:
+    get:
+      parameters:
+        - {in: query, name: n, schema: {type: integer, minimum: 1}}
+      responses:
+        '200': {description: ok}
+";
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "base.yaml", base);
+    write(
+        d.path(),
+        "head.yaml",
+        &base.replace("minimum: 1}", "minimum: 1, exclusiveMinimum: true}"),
+    );
+    let o = run(
+        d.path(),
+        &[
+            "--base-file",
+            "base.yaml",
+            "head.yaml",
+            "--result",
+            "r.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r = result(d.path());
+    assert_eq!(
+        r["findings"][0]["rule"],
+        "breaking-change/request-parameter-min-increased"
+    );
+    assert!(
+        r["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("minimum 1 became exclusive"),
+        "{}",
+        r["findings"][0]
+    );
+}
+
+/// Regression (audit 2026-12-04): `rules | head` printed "cannot read: Broken pipe" and exit 2.
+/// A reader that went away is no error.
+#[test]
+fn a_closed_stdout_is_no_error() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = Command::new(env!("CARGO_BIN_EXE_breaking-change-check"))
+        .arg("rules")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

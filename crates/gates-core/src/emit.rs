@@ -197,16 +197,7 @@ fn emit_channels(
     } else {
         terminal::render(stdout, outcome, terminal::Style { color: opts.color })
     };
-    // A closed pipe (`| head`) is not an error worth exit 2.
-    let printed = match printed {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(InputError::new(
-            "(stdout)",
-            format!("cannot print: {e}"),
-            "check where the output goes",
-        )),
-        _ => Ok(()),
-    };
-    step(printed)?;
+    step(InputError::printed(printed))?;
     first.map_or(Ok(()), Err)
 }
 

@@ -169,6 +169,19 @@ impl InputError {
         e
     }
 
+    /// What became of printing to stdout: a closed pipe (`| head`) is no error worth exit 2,
+    /// anything else is one.
+    pub fn printed(r: std::io::Result<()>) -> Result<(), InputError> {
+        match r {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(InputError::new(
+                "(stdout)",
+                format!("cannot print: {e}"),
+                "check where the output goes",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// A failure to write `path`.
     pub fn write(path: impl AsRef<Path>, err: &std::io::Error) -> Self {
         InputError::new(

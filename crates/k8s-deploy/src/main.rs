@@ -72,10 +72,15 @@ fn run(
     opts: &EmitOptions,
     stdout: &mut impl Write,
 ) -> Result<ExitStatus, InputError> {
-    let out_err = |e: std::io::Error| InputError::io("(stdout)", &e);
     if cli.command == Command::Rules {
         for r in rules::CATALOGUE.rules {
-            writeln!(stdout, "{:<40} {:<5} {}", r.id, r.level.name(), r.doc).map_err(out_err)?;
+            InputError::printed(writeln!(
+                stdout,
+                "{:<40} {:<5} {}",
+                r.id,
+                r.level.name(),
+                r.doc
+            ))?;
         }
         return Ok(ExitStatus::Success);
     }
@@ -114,9 +119,7 @@ fn run(
         &mut std::io::stdin().lock(),
     )?;
     if cli.command == Command::Render {
-        stdout
-            .write_all(manifest::render(&rendered.manifests).as_bytes())
-            .map_err(out_err)?;
+        InputError::printed(stdout.write_all(manifest::render(&rendered.manifests).as_bytes()))?;
         return Ok(ExitStatus::Success);
     }
     let settings = match cfg.production_namespaces {

@@ -158,7 +158,7 @@ fn run(
     );
     if let Some(path) = &cli.sarif {
         let warnings = security_gate::sarif_out::write(path, &eval.findings)
-            .map_err(|e| InputError::io(path, &e))?;
+            .map_err(|e| InputError::write(path, &e))?;
         outcome
             .notes
             .extend(warnings.into_iter().map(|w| format!("warning: SARIF: {w}")));
