@@ -21,7 +21,8 @@ pub struct BreakingConfig {
     /// whatever this change deprecates must name an `x-sunset` (YYYY-MM-DD) at least this many
     /// days ahead, and removing a deprecated thing is INFO once its x-sunset has passed, ERR
     /// before it or when it has none. Unset: removing a deprecated thing without an x-sunset
-    /// is INFO (oasdiff's default).
+    /// is INFO (oasdiff's default). In GraphQL the removal day in a `@deprecated` reason
+    /// (`Removal on 2026-07-01 UTC`) is the x-sunset.
     pub deprecation_grace_days: Option<u32>,
 }
 

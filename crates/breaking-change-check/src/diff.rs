@@ -286,6 +286,17 @@ struct Cmp<'a> {
     trail: Trail<'a>,
 }
 
+/// `deprecation-grace-days` and the earliest removal day it allows for a thing deprecated
+/// `today` (YYYY-MM-DD).
+pub(crate) fn grace_window(today: &str, days: u32) -> (u32, String) {
+    let earliest = today
+        .parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|d| d.checked_add(jiff::Span::new().days(i64::from(days))).ok())
+        .map_or_else(|| today.to_string(), |d| d.to_string());
+    (days, earliest)
+}
+
 /// Compare `base` with `head`; `today` (YYYY-MM-DD) decides whether an x-sunset has passed.
 pub fn compare(base: &Spec, head: &Spec, today: &str) -> Vec<Change> {
     compare_with_grace(base, head, today, None)
@@ -302,14 +313,7 @@ pub fn compare_with_grace(
     today: &str,
     grace_days: Option<u32>,
 ) -> Vec<Change> {
-    let grace = grace_days.map(|n| {
-        let earliest = today
-            .parse::<jiff::civil::Date>()
-            .ok()
-            .and_then(|d| d.checked_add(jiff::Span::new().days(i64::from(n))).ok())
-            .map_or_else(|| today.to_string(), |d| d.to_string());
-        (n, earliest)
-    });
+    let grace = grace_days.map(|n| grace_window(today, n));
     let mut c = Cmp {
         base,
         head,

@@ -105,7 +105,7 @@ pub fn evaluate(
                     || graphql::load(&[(pair.head.clone(), ht)]),
                 );
                 let (b, h) = (b?, h?);
-                push_graphql(&mut eval, levels, &b, &h, today);
+                push_graphql(&mut eval, levels, &b, &h, today, grace_days);
                 gates_core::drop_in_background((b, h));
             }
             (Read::Text(bt), Read::Text(ht)) => {
@@ -162,7 +162,7 @@ pub fn evaluate(
                     || graphql::load(&head_files),
                 );
                 let (b, h) = (b?, h?);
-                push_graphql(&mut eval, levels, &b, &h, today);
+                push_graphql(&mut eval, levels, &b, &h, today, grace_days);
                 gates_core::drop_in_background((b, h));
             }
         }
@@ -239,8 +239,9 @@ fn push_graphql(
     base: &graphql::Schema,
     head: &graphql::Schema,
     today: &str,
+    grace_days: Option<u32>,
 ) {
-    for c in graphql::diff::compare(base, head, today) {
+    for c in graphql::diff::compare_with_grace(base, head, today, grace_days) {
         let group = c
             .coordinate
             .split(['.', '('])

@@ -438,7 +438,35 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "directive @d(w: Int) on FIELD_DEFINITION type Query { a: Int @d(w: 2) }",
         "directive @d(w: Int) on FIELD_DEFINITION type Query { a: Int @d(w: 1) }",
     ),
+    (
+        "graphql-deprecated-removal-day-missing",
+        "type Query { a: Int b: Int }",
+        "type Query { a: Int b: Int @deprecated(reason: \"Use a\") }",
+        "type Query { a: Int b: Int @deprecated(reason: \"Use a. Removal on 2027-01-01 UTC\") }",
+    ),
+    (
+        "graphql-removal-day-too-soon",
+        "type Query { a: Int } enum E { X Y }",
+        "type Query { a: Int } enum E { X Y @deprecated(reason: \"Removal on 2026-01-15 UTC\") }",
+        "type Query { a: Int } enum E { X Y @deprecated(reason: \"Removal on 2026-06-01 UTC\") }",
+    ),
+    (
+        "graphql-field-argument-removed-after-sunset",
+        "type Query { a(x: Int @deprecated(reason: \"Removal on 2024-07-01 UTC\"), y: Int): Int }",
+        "type Query { a(y: Int): Int }",
+        "type Query { a(x: Int): Int }",
+    ),
+    (
+        "graphql-input-field-removed-after-sunset",
+        "type Query { a(i: I): Int } input I { x: Int @deprecated(reason: \"Removal on 2024-07-01 UTC\") y: Int }",
+        "type Query { a(i: I): Int } input I { y: Int }",
+        "type Query { a(i: I): Int } input I { x: Int y: Int }",
+    ),
 ];
+
+/// The grace period of the cases: it only adds the removal-day checks of deprecations made in
+/// the change.
+const GRACE_DAYS: u32 = 90;
 
 /// Removal days in the cases are in 2024; `today` is later, so sunsets have passed.
 const TODAY: &str = "2026-01-01";
@@ -448,10 +476,11 @@ fn rules_of(base: &str, head: &str) -> Vec<&'static str> {
         graphql::load(&[(p.to_string(), t.to_string())])
             .unwrap_or_else(|e| panic!("{p}: {e:?}\n{t}"))
     };
-    graphql::diff::compare(
+    graphql::diff::compare_with_grace(
         &load(base, "base.graphql"),
         &load(head, "head.graphql"),
         TODAY,
+        Some(GRACE_DAYS),
     )
     .into_iter()
     .map(|c| c.rule.id.trim_start_matches("breaking-change/"))

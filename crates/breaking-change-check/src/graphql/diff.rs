@@ -35,8 +35,21 @@ pub struct GqlChange {
 /// Compare `base` with `head`; `today` (YYYY-MM-DD) decides whether a removal day named in a
 /// deprecation reason has passed.
 pub fn compare(base: &Schema, head: &Schema, today: &str) -> Vec<GqlChange> {
+    compare_with_grace(base, head, today, None)
+}
+
+/// [`compare`] under a deprecation grace period of `grace_days` (`deprecation-grace-days`): a
+/// field or enum value deprecated in this change must name its removal day in the reason
+/// (`Removal on 2026-07-01 UTC`, as GitHub writes it), at least that many days after `today`.
+pub fn compare_with_grace(
+    base: &Schema,
+    head: &Schema,
+    today: &str,
+    grace_days: Option<u32>,
+) -> Vec<GqlChange> {
     let mut c = Cmp {
         today,
+        grace: grace_days.map(|n| crate::diff::grace_window(today, n)),
         out: Vec::new(),
     };
     c.directives(base, head);
@@ -82,6 +95,8 @@ pub fn compare(base: &Schema, head: &Schema, today: &str) -> Vec<GqlChange> {
 
 struct Cmp<'a> {
     today: &'a str,
+    /// `deprecation-grace-days` and the earliest removal day it allows.
+    grace: Option<(u32, String)>,
     out: Vec<GqlChange>,
 }
 
@@ -163,6 +178,33 @@ impl Cmp<'_> {
             message,
             at,
         });
+    }
+
+    /// Under a grace period, a deprecation added in this change must name a removal day far
+    /// enough ahead.
+    fn check_removal_day(&mut self, reason: &str, what: &str, coord: &str, at: Loc) {
+        let Some((days, earliest)) = self.grace.clone() else {
+            return;
+        };
+        match super::sunset_in(reason) {
+            None => self.emit(
+                "graphql-deprecated-removal-day-missing",
+                "DEPRECATION_WITHOUT_REMOVAL_DAY",
+                &format!("{coord}.@deprecated"),
+                coord,
+                format!("{what} `{coord}` deprecated without a removal day in its reason (deprecation-grace-days: {days} needs one, {earliest} or later)"),
+                at,
+            ),
+            Some(d) if d < earliest.as_str() => self.emit(
+                "graphql-removal-day-too-soon",
+                "DEPRECATION_REMOVAL_DAY_TOO_SOON",
+                &format!("{coord}.@deprecated"),
+                coord,
+                format!("{what} `{coord}` deprecated for removal on {d}, less than the {days} deprecation-grace-days away (earliest {earliest})"),
+                at,
+            ),
+            Some(_) => {}
+        }
     }
 
     /// Has the removal day named in a deprecation reason passed?
@@ -537,14 +579,17 @@ impl Cmp<'_> {
             );
         }
         match (&b.deprecated, &h.deprecated) {
-            (None, Some(_)) => self.emit(
-                "graphql-field-deprecation-added",
-                "FIELD_DEPRECATION_ADDED",
-                &coord,
-                &coord,
-                format!("field `{coord}` deprecated"),
-                h.at,
-            ),
+            (None, Some(reason)) => {
+                self.emit(
+                    "graphql-field-deprecation-added",
+                    "FIELD_DEPRECATION_ADDED",
+                    &coord,
+                    &coord,
+                    format!("field `{coord}` deprecated"),
+                    h.at,
+                );
+                self.check_removal_day(reason, "field", &coord, h.at);
+            }
             (Some(_), None) => self.emit(
                 "graphql-field-deprecation-removed",
                 "FIELD_DEPRECATION_REMOVED",
@@ -601,8 +646,12 @@ impl Cmp<'_> {
         }
         for ba in &b.args {
             if !h.args.iter().any(|a| a.name == ba.name) {
+                let id = match self.sunset_passed(ba.deprecated.as_deref()) {
+                    true => "graphql-field-argument-removed-after-sunset",
+                    false => "graphql-field-argument-removed",
+                };
                 self.emit(
-                    "graphql-field-argument-removed",
+                    id,
                     "FIELD_ARGUMENT_REMOVED",
                     &format!("{coord}.{}", ba.name),
                     &format!("{coord}({}:)", ba.name),
@@ -699,8 +748,12 @@ impl Cmp<'_> {
         for bf in &b.inputs {
             if !h.inputs.iter().any(|f| f.name == bf.name) {
                 let coord = format!("{name}.{}", bf.name);
+                let id = match self.sunset_passed(bf.deprecated.as_deref()) {
+                    true => "graphql-input-field-removed-after-sunset",
+                    false => "graphql-input-field-removed",
+                };
                 self.emit(
-                    "graphql-input-field-removed",
+                    id,
                     "INPUT_FIELD_REMOVED",
                     &coord,
                     &coord,
@@ -882,6 +935,9 @@ impl Cmp<'_> {
                 format!("deprecation reason of `{coord}` {what}"),
                 h.at,
             );
+            if let (None, Some(reason)) = (&b.deprecated, &h.deprecated) {
+                self.check_removal_day(reason, "enum value", coord, h.at);
+            }
         }
         self.usages(
             &b.directives,
