@@ -80,12 +80,49 @@ pub fn run_main(
     let opts = EmitOptions::new(common.result.clone(), common.print, &env);
     on_cancel(gate, &env, &opts);
     let mut stdout = io::stdout().lock();
-    let status = run(&env, &opts, &mut stdout).unwrap_or_else(|e| {
+    let panicked = on_panic();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run(&env, &opts, &mut stdout)
+    }))
+    .unwrap_or_else(|_| {
+        let what = panicked.lock().map(|m| m.clone()).unwrap_or_default();
+        Err(InputError::new(
+            crate::error::Origin::Internal,
+            format!("the gate stopped on a bug of its own: {what}"),
+            "this run decided nothing: report it with the command line and the input (or what it looks like)",
+        ))
+    });
+    let status = result.unwrap_or_else(|e| {
         fail(gate, &e, &env, &opts, &mut stdout);
         crate::ExitStatus::Error
     });
     let _ = stdout.flush();
     status.into()
+}
+
+/// A panic is a bug of the gate, yet the run still ends in an `error` outcome ([`run_main`]
+/// catches it). The default hook would print its message raw to stderr, where the runner reads
+/// workflow commands and the message may quote a report: the message and its place are kept
+/// for the outcome instead, which prints them inert.
+fn on_panic() -> std::sync::Arc<std::sync::Mutex<String>> {
+    let kept = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let slot = kept.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        if let Ok(mut s) = slot.lock() {
+            *s = format!("{message}{place}");
+        }
+    }));
+    kept
 }
 
 /// A cancelled job (the runner sends SIGINT, then SIGTERM) still ends in a result: the error

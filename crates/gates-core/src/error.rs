@@ -45,6 +45,8 @@ pub enum Origin {
     Api(String),
     /// The job was cancelled (SIGINT, SIGTERM).
     Cancelled,
+    /// A bug of the gate itself (a panic).
+    Internal,
 }
 
 impl Origin {
@@ -69,6 +71,7 @@ impl fmt::Display for Origin {
             Origin::Flag(s) | Origin::Env(s) => f.write_str(s),
             Origin::Api(s) => write!(f, "({s})"),
             Origin::Cancelled => f.write_str("(cancelled)"),
+            Origin::Internal => f.write_str("(internal error)"),
         }
     }
 }
