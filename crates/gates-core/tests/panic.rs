@@ -48,9 +48,10 @@ fn a_panic_ends_in_an_error_result_and_no_command() {
             );
         }
     }
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The annotation goes out with the outcome, on stdout.
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stderr.contains("::error title=buggy-gate could not run::"),
-        "{stderr}"
+        stdout.contains("::error title=buggy-gate could not run::"),
+        "{stdout}"
     );
 }
