@@ -3,7 +3,6 @@
 //! same tree.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use gates_core::InputError;
 
@@ -41,26 +40,10 @@ impl Source {
                     Err(e) => Err(InputError::io(path, &e)),
                 }
             }
-            Source::Git { root, sha } => {
-                let out = Command::new("git")
-                    .args(["show", &format!("{sha}:{path}")])
-                    .current_dir(root)
-                    .output()
-                    .map_err(|e| {
-                        InputError::new(root, format!("cannot run git: {e}"), "install git")
-                    })?;
-                if out.status.success() {
-                    String::from_utf8(out.stdout).map(Read::Text).map_err(|_| {
-                        InputError::new(
-                            path,
-                            format!("not UTF-8 at {sha}"),
-                            "store the spec as UTF-8",
-                        )
-                    })
-                } else {
-                    Ok(Read::Missing)
-                }
-            }
+            Source::Git { root, sha } => Ok(match gates_core::git::file_at(root, sha, path)? {
+                Some(t) => Read::Text(t),
+                None => Read::Missing,
+            }),
         }
     }
 

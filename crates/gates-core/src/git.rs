@@ -38,6 +38,48 @@ fn git(root: &Path, args: &[&str]) -> Result<String, String> {
     }
 }
 
+/// The text of `path` (relative to the repository root `root`, `/`-separated) in commit `sha`,
+/// read from git's object store (no checkout needed); `None` when the commit has no such file.
+/// A commit the clone does not have, or git failing, is an error, never "no such file".
+pub fn file_at(root: &Path, sha: &str, path: &str) -> Result<Option<String>, InputError> {
+    let out = Command::new("git")
+        .args(["cat-file", "blob", &format!("{sha}:{path}")])
+        .current_dir(root)
+        .output()
+        .map_err(|e| InputError::new(root, format!("cannot run git: {e}"), "install git"))?;
+    if out.status.success() {
+        return String::from_utf8(out.stdout).map(Some).map_err(|_| {
+            InputError::new(
+                path,
+                format!("not UTF-8 at {sha}"),
+                "store the file as UTF-8",
+            )
+        });
+    }
+    // The one failure that means "no such file" is a commit that exists without it.
+    if resolve_commit(root, sha).is_none() {
+        return Err(missing_commit(root, "commit", sha));
+    }
+    let listed = git(root, &["ls-tree", "--name-only", sha, "--", path]).map_err(|e| {
+        InputError::new(
+            root,
+            format!("git ls-tree {sha} failed: {e}"),
+            "check the clone",
+        )
+    })?;
+    match listed.trim().is_empty() {
+        true => Ok(None),
+        false => Err(InputError::new(
+            path,
+            format!(
+                "git cannot read it at {sha}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+            "check that it is a file in that commit (not a directory or a submodule)",
+        )),
+    }
+}
+
 /// The top of the git work tree containing `dir`, if any.
 pub fn git_root(dir: &Path) -> Option<std::path::PathBuf> {
     git(dir, &["rev-parse", "--show-toplevel"])
@@ -387,6 +429,46 @@ mod tests {
             fetch_command(dir.path(), "4b825dc6"),
             "git fetch --no-tags origin 4b825dc6"
         );
+    }
+
+    #[test]
+    fn a_file_at_a_commit_is_its_text_none_when_absent_and_an_error_when_the_commit_is() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("docs")).unwrap();
+        std::fs::write(dir.path().join("docs/api.yaml"), "openapi: 3.0.3\n").unwrap();
+        for args in [
+            &["init", "-q"][..],
+            &["add", "."],
+            &[
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "commit",
+                "-qm",
+                "one",
+            ],
+        ] {
+            git(dir.path(), args).unwrap();
+        }
+        let sha = git(dir.path(), &["rev-parse", "HEAD"]).unwrap();
+        let sha = sha.trim();
+        assert_eq!(
+            file_at(dir.path(), sha, "docs/api.yaml")
+                .unwrap()
+                .as_deref(),
+            Some("openapi: 3.0.3\n")
+        );
+        assert_eq!(file_at(dir.path(), sha, "docs/gone.yaml").unwrap(), None);
+        let e = file_at(dir.path(), sha, "docs").unwrap_err();
+        assert!(e.message.contains("cannot read it"), "{e:?}");
+        let e = file_at(
+            dir.path(),
+            "0123456789abcdef0123456789abcdef01234567",
+            "docs/api.yaml",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("is unknown"), "{e:?}");
     }
 
     #[test]
