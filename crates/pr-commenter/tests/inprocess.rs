@@ -62,3 +62,40 @@ fn a_template_renders_fields_inert() {
     assert!(out.starts_with("coverage: "), "{out}");
     assert!(!out.contains("@team") && !out.contains("<!--"), "{out}");
 }
+
+/// A gate that could not run shows as such, with its reason, beside the ones that passed: a
+/// broken pipeline is never a green comment (issue 9's "could not run: <reason>").
+#[test]
+fn a_gate_that_could_not_run_is_shown_with_its_reason_not_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = gates_core::InputError::new(
+        "coverage.xml",
+        "it ends early (truncated?)",
+        "regenerate the report",
+    );
+    let gate = gates_core::cli::GateId {
+        name: "coverage",
+        binary: "coverage-gate",
+    };
+    let w = |name: &str, o: &Outcome| {
+        gates_core::result_file::write(&dir.path().join(name), o).unwrap()
+    };
+    w(
+        "coverage.json",
+        &Outcome::could_not_run(gate, &err, Context::default()),
+    );
+    w(
+        "security.json",
+        &outcome("security", Verdict::Pass, "Security: nothing new"),
+    );
+    let results = pr_commenter::load(&[dir.path().to_path_buf()]).unwrap();
+    let body = gates_github::body::render(&results, &Footer::default(), 60_000);
+    let headline = body.lines().next().unwrap();
+    assert!(headline.contains("1 could not run"), "{body}");
+    assert!(headline.contains("1 passed"), "{body}");
+    assert!(body.contains("could not run"), "{body}");
+    assert!(
+        body.contains("it ends early (truncated?)"),
+        "the reason is shown: {body}"
+    );
+}

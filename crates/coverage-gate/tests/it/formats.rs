@@ -327,3 +327,37 @@ fn jacoco_written_by_gcovr_cannot_answer_min_patch() {
     let informational = crate::e2e::gate(repo, &[&args[..], &["--informational"]].concat(), &[]);
     assert_eq!(informational.status.code(), Some(0));
 }
+
+/// Regression (issue 9): a threshold on something the reports do not measure never passes.
+/// Go cover profiles have no branches: `--min-branches 50` is inconclusive and fails (unless
+/// `--informational`), while `--min-lines` on the same profile is judged.
+#[test]
+fn a_threshold_on_what_the_report_does_not_measure_is_inconclusive() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = fixtures().join("go/set.out");
+    let result = dir.path().join("result.json");
+    let args = [report.to_str().unwrap(), "--min-branches", "50"];
+    let out = crate::e2e::gate(
+        dir.path(),
+        &[&args[..], &["--result", result.to_str().unwrap()]].concat(),
+        &[],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    assert_eq!(doc["verdict"], "inconclusive", "{doc}");
+    let informational =
+        crate::e2e::gate(dir.path(), &[&args[..], &["--informational"]].concat(), &[]);
+    assert_eq!(informational.status.code(), Some(0));
+    let lines = crate::e2e::gate(
+        dir.path(),
+        &[report.to_str().unwrap(), "--min-lines", "1"],
+        &[],
+    );
+    assert_eq!(
+        lines.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&lines.stdout)
+    );
+}
