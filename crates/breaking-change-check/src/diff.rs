@@ -428,8 +428,16 @@ impl<'a> Cmp<'a> {
         if !is_deprecated(v) {
             return Removal::Live;
         }
+        // A date, or the date of an RFC 3339 time; text in another form shows nothing.
+        let day = |s: &str| {
+            s.get(..10)
+                .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+        };
         match v.get_str("x-sunset") {
-            Some(s) if s > self.today => Removal::Early("removed before its sunset date"),
+            Some(s) if day(s).is_none() => Removal::Early(
+                "removed, but its x-sunset is not a YYYY-MM-DD date: nothing shows its sunset has passed",
+            ),
+            Some(s) if &s[..10] > self.today => Removal::Early("removed before its sunset date"),
             Some(_) => Removal::Retired,
             None if self.grace.is_some() => Removal::Early(
                 "removed, but it was deprecated without an x-sunset: nothing shows its deprecation-grace-days have passed",
@@ -1113,6 +1121,11 @@ impl<'a> Cmp<'a> {
                         && it.v.get("maxLength").is_none()
                         && it.v.get("maximum").is_none()
                 });
+            // Fewer types, or integers where numbers were: a subset of the values.
+            let narrowed = bt.is_superset(&ht)
+                || (bt.contains("number")
+                    && ht.contains("integer")
+                    && ht.iter().all(|t| t == "integer" || bt.contains(t)));
             let msg = format!("{what}: type {} changed to {}", join(&bt), join(&ht));
             if side.request() {
                 if widened || array_of {
@@ -1120,11 +1133,13 @@ impl<'a> Cmp<'a> {
                         self.emit(&id("type-generalized"), at_key("type"), msg);
                     }
                 } else if side == Side::ReqParamProp {
+                    // oasdiff's name for any other change of a parameter property's type.
                     self.emit(&id("type-specialized"), at_key("type"), msg);
                 } else {
                     self.emit(&id("type-changed"), at_key("type"), msg);
                 }
-            } else if !bt.is_superset(&ht) {
+            } else if !narrowed {
+                // A response narrowed sends clients less than they handle: no break.
                 self.emit(&id("type-changed"), at_key("type"), msg);
             }
         }

@@ -231,3 +231,57 @@ fn deprecation_grace_days_in_the_config_fails_a_removal_without_a_sunset() {
         "{out}"
     );
 }
+
+/// Regression (audit 2026-12-04): x-sunset was compared as text, so `01/01/2030` counted as
+/// passed and the removal as retired (INFO). A sunset that is no date shows nothing: the removal
+/// is breaking.
+#[test]
+fn a_sunset_that_is_no_date_never_counts_as_passed() {
+    let base = |sunset: &str| {
+        format!(
+            "openapi: 3.0.3
+info: {{title: t, version: '1'}}
+paths:
+  /pets:
+    get:
+      parameters:
+        - {{in: query, name: old, deprecated: true, x-sunset: '{sunset}', schema: {{type: string}}}}
+      responses:
+        '200': {{description: ok}}
+"
+        )
+    };
+    let head = "openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /pets:
+    get:
+      responses:
+        '200': {description: ok}
+";
+    let load = |text: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("s.yaml"), text).unwrap();
+        let src = breaking_change_check::source::Source::Dir(dir.path().to_path_buf());
+        breaking_change_check::spec::Spec::load("s.yaml", &|p| src.require(p)).unwrap()
+    };
+    let rules = |sunset: &str| -> Vec<&'static str> {
+        breaking_change_check::diff::compare(&load(&base(sunset)), &load(head), "2026-06-01")
+            .into_iter()
+            .map(|c| c.rule.id)
+            .collect()
+    };
+    assert_eq!(
+        rules("01/01/2030"),
+        ["breaking-change/request-parameter-removed-before-sunset"]
+    );
+    assert_eq!(
+        rules("2026-01-01T00:00:00Z"),
+        ["breaking-change/request-parameter-removed-with-deprecation"],
+        "the date of an RFC 3339 time counts"
+    );
+    assert_eq!(
+        rules("2030-01-01"),
+        ["breaking-change/request-parameter-removed-before-sunset"]
+    );
+}
