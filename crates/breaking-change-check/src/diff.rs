@@ -1255,10 +1255,16 @@ impl<'a> Cmp<'a> {
         let p = side.prefix();
         let num = |v: &Value, k: &str| v.get_str(k).and_then(|s| s.parse::<f64>().ok());
         // 3.0 spells an exclusive bound as a flag beside it, 3.1 as the bound itself.
+        // 3.1 may write both: the tighter one is the bound.
         let bound = |v: &Value, k: &str, ex: &str| -> Option<(f64, bool)> {
+            let upper = k == "maximum";
             match (num(v, k), v.get_str(ex)) {
                 (Some(n), Some("true")) => Some((n, true)),
-                (Some(n), _) => Some((n, false)),
+                (Some(n), Some(e)) => match e.parse::<f64>() {
+                    Ok(x) if (upper && x <= n) || (!upper && x >= n) => Some((x, true)),
+                    _ => Some((n, false)),
+                },
+                (Some(n), None) => Some((n, false)),
                 (None, Some(e)) => e.parse::<f64>().ok().map(|n| (n, true)),
                 _ => None,
             }

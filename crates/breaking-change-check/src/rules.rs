@@ -39,7 +39,7 @@ pub const CATALOGUE: Catalogue = Catalogue {
         Rule { id: "breaking-change/new-required-request-default-parameter-to-existing-path", level: Deny, doc: "A required path-level (common) parameter is added to a path that has operations.", example: "paths./pets.parameters: version required" },
         Rule { id: "breaking-change/new-optional-request-parameter", level: Allow, doc: "An optional request parameter is added.", example: "query limit added" },
         Rule { id: "breaking-change/new-optional-request-default-parameter-to-existing-path", level: Allow, doc: "An optional path-level (common) parameter is added.", example: "paths./pets.parameters: limit" },
-        Rule { id: "breaking-change/new-request-path-parameter", level: Deny, doc: "A path parameter is added (the path changed).", example: "/pets -> /pets/{id}" },
+        Rule { id: "breaking-change/new-request-path-parameter", level: Deny, doc: "An operation declares a path parameter it did not declare before (a new path is an added operation, not this).", example: "parameters: [{in: path, name: id}] newly declared on /pets/{id}" },
         Rule { id: "breaking-change/request-path-parameter-renamed", level: Allow, doc: "A path parameter is renamed without changing the path's shape.", example: "/books/{bookId} -> /books/{id}" },
         Rule { id: "breaking-change/request-parameter-became-required", level: Deny, doc: "An optional request parameter became required.", example: "required: false -> true" },
         Rule { id: "breaking-change/request-parameter-became-optional", level: Allow, doc: "A required request parameter became optional.", example: "required: true -> false" },

@@ -1010,3 +1010,50 @@ fn a_closed_stdout_is_no_error() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// OpenAPI 3.1 may give `maximum` and a numeric `exclusiveMaximum` together: the tighter one is
+/// the bound, and lowering it below `maximum` is a tightening (it was ignored).
+#[test]
+fn an_openapi_3_1_exclusive_bound_beside_the_inclusive_one_counts() {
+    let base = "openapi: 3.1.0
+info: {title: t, version: '1'}
+paths:
+  /a:
+    get:
+      parameters:
+        - {in: query, name: n, schema: {type: integer, maximum: 10}}
+      responses:
+        '200': {description: ok}
+";
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "base.yaml", base);
+    write(
+        d.path(),
+        "head.yaml",
+        &base.replace("maximum: 10}", "maximum: 10, exclusiveMaximum: 5}"),
+    );
+    let o = run(
+        d.path(),
+        &[
+            "--base-file",
+            "base.yaml",
+            "head.yaml",
+            "--result",
+            "r.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r = result(d.path());
+    assert_eq!(
+        r["findings"][0]["rule"],
+        "breaking-change/request-parameter-max-decreased"
+    );
+    // An exclusive bound above the inclusive one changes nothing.
+    write(
+        d.path(),
+        "head.yaml",
+        &base.replace("maximum: 10}", "maximum: 10, exclusiveMaximum: 20}"),
+    );
+    let o = run(d.path(), &["--base-file", "base.yaml", "head.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
