@@ -977,6 +977,31 @@ impl<'a> Cmp<'a> {
             .filter(|(k, _)| bc.iter().all(|(b, _)| b != k))
             .map(|(k, _)| k)
             .collect();
+        // A media type that only replaces a more specific one is reported as that.
+        let generalizes = |g: &str| {
+            !side.request()
+                && bc.iter().any(|(mt, _)| {
+                    hc.iter().all(|(k, _)| k != mt)
+                        && mt.split_once('+').is_some_and(|(ty, sfx)| {
+                            format!("{}/{sfx}", ty.split('/').next().unwrap_or("")) == g
+                        })
+                })
+        };
+        if !bc.is_empty() {
+            if let Some(content) = self.trail.child(h, "content") {
+                for mt in added.iter().filter(|mt| !generalizes(mt)) {
+                    let id = match side.request() {
+                        true => "request-body-media-type-added",
+                        false => "response-media-type-added",
+                    };
+                    self.emit(
+                        id,
+                        Spot::key(content, mt),
+                        format!("{label} media type `{mt}` added"),
+                    );
+                }
+            }
+        }
         for (mt, bm) in bc {
             match hc.iter().find(|(k, _)| k == mt) {
                 None => {
@@ -1027,6 +1052,17 @@ impl<'a> Cmp<'a> {
         };
         let hrn = self.trail.child(hop, "responses");
         let line = Spot::key(hop, "responses");
+        if let Some(hr) = hrn {
+            for (status, _) in hr.v.entries() {
+                if status.starts_with('2') && brn.v.get(status).is_none() {
+                    self.emit(
+                        "response-success-status-added",
+                        Spot::key(hr, status),
+                        format!("success response `{status}` added"),
+                    );
+                }
+            }
+        }
         for (status, b) in brn.v.entries() {
             let listed = self.trail.key(brn.p, status);
             let b = self.trail.deref(
