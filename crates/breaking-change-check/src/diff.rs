@@ -1169,8 +1169,18 @@ impl<'a> Cmp<'a> {
                         self.emit(&id("type-generalized"), at_key("type"), msg);
                     }
                 } else if side == Side::ReqParamProp {
-                    // oasdiff's name for any other change of a parameter property's type.
-                    self.emit(&id("type-specialized"), at_key("type"), msg);
+                    // An object parameter may travel as JSON (types strict) or as text
+                    // (`params[id]=5`: anything is a string); oasdiff's three-way verdict.
+                    let as_text = ht.contains("string")
+                        || bt
+                            .iter()
+                            .all(|t| ht.contains(t) || (t == "integer" && ht.contains("number")));
+                    let which = if as_text {
+                        "type-changed"
+                    } else {
+                        "type-specialized"
+                    };
+                    self.emit(&id(which), at_key("type"), msg);
                 } else {
                     self.emit(&id("type-changed"), at_key("type"), msg);
                 }

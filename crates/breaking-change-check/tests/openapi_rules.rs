@@ -3,7 +3,7 @@
 //! `.replace` edits of it. The schema rules come in families (the same facet at each place a
 //! schema sits: a request parameter, a property of one, the request body, a property of it,
 //! the response body, a property of it), generated from one schema edit per facet. A test also
-//! checks that no OpenAPI rule of the catalogue is without its cases, but the known gaps.
+//! checks that no OpenAPI rule of the catalogue is without its cases.
 
 use std::path::Path;
 
@@ -17,21 +17,6 @@ use gates_core::rules::Levels;
 /// Sunsets are dated either long past (2024) or far ahead (9999, 2027); with
 /// `deprecation-grace-days: 90` the earliest sunset allowed is 2026-04-01.
 const TODAY: &str = "2026-01-01";
-
-/// Catalogue rules without a case: the checker never reports them, or reports them on their
-/// near miss too (see the `// KNOWN:` comments where their cases would be, and
-/// [`gap_probes`], which pins what is reported instead).
-const KNOWN_GAPS: &[&str] = &[
-    // KNOWN: request-parameter-property-type-changed: a type change in a parameter's property
-    // is reported as `-type-generalized` or `-type-specialized`, never as `-type-changed`.
-    "request-parameter-property-type-changed",
-    // KNOWN: request-parameter-type-specialized, request-body-type-specialized,
-    // request-property-type-specialized: only a parameter's property reports a narrowed type
-    // as specialized; elsewhere any narrowing (number -> integer too) is `-type-changed`.
-    "request-parameter-type-specialized",
-    "request-body-type-specialized",
-    "request-property-type-specialized",
-];
 
 /// The spec every case edits. `QUERY`, `BODY` and `RESP` are the schemas of the query
 /// parameter `q`, of the JSON request body and of the JSON 200 response.
@@ -251,12 +236,12 @@ const FACETS: &[Facet] = &[
     // integer) sends clients less than they handle, no change.
     ("type-changed", &[Resp, RespProp], "{type: number}", "{type: string}", "{type: integer}"),
     // On the request side a narrowing is `-type-changed`, a widening `-type-generalized`.
-    // KNOWN: request-parameter-property-type-changed is never reported (see KNOWN_GAPS).
     ("type-changed", &[Param, Body, BodyProp], "{type: integer}", "{type: string}", "{type: number}"),
+    // A parameter's property may travel as JSON or as text: number to string breaks only
+    // JSON clients (changed, WARN), string to number both (specialized, ERR).
+    ("type-changed", &[ParamProp], "{type: number}", "{type: string}", "{type: integer}"),
     ("type-generalized", REQUEST, "{type: integer}", "{type: number}", "{type: string}"),
-    // KNOWN: request-parameter-, request-body- and request-property-type-specialized are never
-    // reported (see KNOWN_GAPS).
-    ("type-specialized", &[ParamProp], "{type: integer}", "{type: string}", "{type: number}"),
+    ("type-specialized", &[ParamProp], "{type: string}", "{type: number}", "{type: string, description: an id}"),
     ("enum-value-removed", REQUEST, "{type: string, enum: [a, b]}", "{type: string, enum: [a]}", "{type: string, enum: [a, b, c]}"),
     ("became-enum", REQUEST, "{type: string}", "{type: string, enum: [a]}", "{type: string, maxLength: 1}"),
     ("max-decreased", REQUEST, "{type: integer, maximum: 10}", "{type: integer, maximum: 5}", "{type: integer, maximum: 20}"),
@@ -282,8 +267,6 @@ const FACETS: &[Facet] = &[
     // Only a parameter's own default is compared; a default removed is no change of it.
     ("default-value-changed", &[Param], "{type: integer, default: 1}", "{type: integer, default: 2}", "{type: integer}"),
     // On the response side what clients may receive must not grow.
-    // KNOWN: response-body-type-changed and response-property-type-changed also fire on a
-    // narrowing (number -> integer), their near miss (see KNOWN_GAPS).
     ("enum-value-removed", RESPONSE, "{type: string, enum: [a, b]}", "{type: string, enum: [a]}", "{type: string, enum: [a, b, c]}"),
     ("enum-value-added", RESPONSE, "{type: string, enum: [a, b]}", "{type: string, enum: [a, b, c]}", "{type: string, enum: [a]}"),
     ("became-nullable", RESPONSE, "{type: string}", "{type: string, nullable: true}", "{type: string, nullable: false}"),
@@ -571,7 +554,6 @@ fn every_openapi_rule_has_its_cases() {
     let missing: Vec<&str> = catalogued
         .iter()
         .copied()
-        .filter(|id| !KNOWN_GAPS.contains(id))
         .filter(|id| !covered.iter().any(|c| c == id))
         .collect();
     assert_eq!(
@@ -588,48 +570,4 @@ fn every_openapi_rule_has_its_cases() {
         Vec::<&String>::new(),
         "cases of rules the catalogue does not hold"
     );
-    // The gaps are exact: each is a catalogued rule without a case.
-    let stale: Vec<&str> = KNOWN_GAPS
-        .iter()
-        .copied()
-        .filter(|id| !catalogued.contains(id) || covered.iter().any(|c| c == id))
-        .collect();
-    assert_eq!(stale, Vec::<&str>::new(), "KNOWN_GAPS entries to drop");
-}
-
-/// For each known gap, a change that should report it and what is reported instead: when the
-/// checker starts reporting the gap's rule, this fails, and the rule moves to the table.
-#[rustfmt::skip]
-fn gap_probes() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
-    let place = |loc: Loc, b: &str, h: &str| (loc.place(b), loc.place(h));
-    let types = [
-        ("request-parameter-property-type-changed", ParamProp, "{type: integer}", "{type: string}", "request-parameter-property-type-specialized"),
-        ("request-parameter-type-specialized", Param, "{type: number}", "{type: integer}", "request-parameter-type-changed"),
-        ("request-body-type-specialized", Body, "{type: number}", "{type: integer}", "request-body-type-changed"),
-        ("request-property-type-specialized", BodyProp, "{type: number}", "{type: integer}", "request-property-type-changed"),
-    ];
-    let mut out = Vec::new();
-    for (gap, loc, b, h, instead) in types {
-        let (b, h) = place(loc, b, h);
-        out.push((gap, b, h, vec![instead]));
-    }
-    out
-}
-
-#[test]
-fn the_known_gaps_are_still_gaps() {
-    let mut failures = Vec::new();
-    let probes = gap_probes();
-    for (gap, b, h, instead) in &probes {
-        let fired = rules_of(b, h);
-        if fired != *instead {
-            failures.push(format!("{gap}: {fired:?}, not {instead:?}"));
-        }
-    }
-    let mut probed: Vec<&str> = probes.iter().map(|p| p.0).collect();
-    let mut gaps = KNOWN_GAPS.to_vec();
-    probed.sort_unstable();
-    gaps.sort_unstable();
-    assert_eq!(probed, gaps, "one probe per known gap");
-    assert!(failures.is_empty(), "{failures:#?}");
 }
