@@ -15,8 +15,16 @@ fn no_report_text_becomes_a_command_on_any_stream_in_any_print_mode() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         // Coverage fixtures only: the other gates' live beside them.
         if !dir.is_dir()
-            || ["events", "graphql", "k8s", "malformed", "perf", "projects", "security"]
-                .contains(&name.as_str())
+            || [
+                "events",
+                "graphql",
+                "k8s",
+                "malformed",
+                "perf",
+                "projects",
+                "security",
+            ]
+            .contains(&name.as_str())
         {
             continue;
         }

@@ -1,0 +1,145 @@
+//! `meta.k8s.io/v1` Tables, which `kubectl get` asks for to print its columns.
+
+use serde_json::{json, Value};
+
+use super::discovery::ResourceType;
+use super::store::State;
+
+fn col(name: &str, ty: &str) -> Value {
+    let format = if name == "Name" { "name" } else { "" };
+    json!({"name": name, "type": ty, "format": format, "description": name, "priority": 0})
+}
+
+fn n(v: &Value) -> i64 {
+    v.as_i64().unwrap_or(0)
+}
+
+type Cells = Box<dyn Fn(&Value) -> Vec<Value>>;
+
+/// A Table of `items` with kind-specific columns, each row carrying its object.
+pub fn table(typ: &ResourceType, items: &[Value], rv: u64, s: &State) -> Value {
+    let now = s.now();
+    let (cols, cells): (Vec<Value>, Cells) = match typ.kind.as_str() {
+        "Deployment" => (
+            vec![
+                col("Name", "string"),
+                col("Ready", "string"),
+                col("Up-to-date", "integer"),
+                col("Available", "integer"),
+                col("Age", "string"),
+            ],
+            Box::new(|o: &Value| {
+                let st = &o["status"];
+                vec![
+                    o["metadata"]["name"].clone(),
+                    json!(format!(
+                        "{}/{}",
+                        n(&st["readyReplicas"]),
+                        n(&o["spec"]["replicas"])
+                    )),
+                    json!(n(&st["updatedReplicas"])),
+                    json!(n(&st["availableReplicas"])),
+                ]
+            }),
+        ),
+        "Pod" => (
+            vec![
+                col("Name", "string"),
+                col("Ready", "string"),
+                col("Status", "string"),
+                col("Restarts", "string"),
+                col("Age", "string"),
+            ],
+            Box::new(|o: &Value| {
+                let cs = o["status"]["containerStatuses"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let ready = cs.iter().filter(|c| c["ready"] == true).count();
+                let total = o["spec"]["containers"].as_array().map_or(0, Vec::len);
+                let reason = cs
+                    .iter()
+                    .find_map(|c| c["state"]["waiting"]["reason"].as_str().map(str::to_string))
+                    .unwrap_or_else(|| {
+                        o["status"]["phase"]
+                            .as_str()
+                            .unwrap_or("Pending")
+                            .to_string()
+                    });
+                let restarts: i64 = cs.iter().map(|c| n(&c["restartCount"])).sum();
+                vec![
+                    o["metadata"]["name"].clone(),
+                    json!(format!("{ready}/{total}")),
+                    json!(reason),
+                    json!(restarts.to_string()),
+                ]
+            }),
+        ),
+        _ => (
+            vec![col("Name", "string"), col("Age", "string")],
+            Box::new(|o: &Value| vec![o["metadata"]["name"].clone()]),
+        ),
+    };
+    let rows: Vec<Value> = items
+        .iter()
+        .map(|o| {
+            let mut c = cells(o);
+            c.push(json!(age(
+                o["metadata"]["creationTimestamp"]
+                    .as_str()
+                    .unwrap_or_default(),
+                &now
+            )));
+            json!({"cells": c, "object": o})
+        })
+        .collect();
+    json!({
+        "kind": "Table", "apiVersion": "meta.k8s.io/v1",
+        "metadata": {"resourceVersion": rv.to_string()},
+        "columnDefinitions": cols, "rows": rows,
+    })
+}
+
+/// Seconds of an RFC 3339 UTC timestamp since the epoch.
+pub fn epoch(ts: &str) -> Option<i64> {
+    let b = ts.as_bytes();
+    if b.len() < 19 {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| ts.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    // Days from civil (Howard Hinnant).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+fn age(created: &str, now: &str) -> String {
+    let (Some(c), Some(n)) = (epoch(created), epoch(now)) else {
+        return "<unknown>".into();
+    };
+    let secs = (n - c).max(0);
+    match secs {
+        0..=119 => format!("{secs}s"),
+        120..=7199 => format!("{}m", secs / 60),
+        _ => format!("{}h", secs / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::k8s::store::rfc3339;
+
+    #[test]
+    fn epoch_inverts_rfc3339() {
+        for t in [0, 951_782_400, 1_709_210_096, 1_800_000_000] {
+            assert_eq!(epoch(&rfc3339(t)), Some(t as i64));
+        }
+    }
+}
