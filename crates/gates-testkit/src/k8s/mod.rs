@@ -104,9 +104,16 @@ impl Request {
         param(&self.query, name)
     }
 
-    /// Whether this request was a dry run (`dryRun=All`).
+    /// Whether this request was a dry run (`dryRun=All` in the query, or in a delete's
+    /// `DeleteOptions` body).
     pub fn is_dry_run(&self) -> bool {
         self.param("dryRun").is_some_and(|v| v == "All")
+            || (self.method == "DELETE"
+                && self.body.as_ref().is_some_and(|b| {
+                    b["dryRun"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|v| v == "All"))
+                }))
     }
 
     /// Whether it asked to change something (not GET, HEAD or a dry run).
