@@ -251,7 +251,11 @@ fn hash_of(v: &Value) -> String {
 /// A core v1 Event about `obj`; repeated reasons bump `count`.
 fn event(s: &mut State, obj: &Value, kind: &str, reason: &str, message: &str, component: &str) {
     let ns = ns_of(obj);
-    let name = format!("{}.{}", name_of(obj), &hash_of(&json!([reason]))[..6]);
+    let name = format!(
+        "{}.{}",
+        name_of(obj),
+        &hash_of(&json!([reason, message]))[..6]
+    );
     let key: Key = (String::new(), "Event".into(), ns.clone(), name.clone());
     let now = s.now();
     match s.objects.get(&key).cloned() {
@@ -288,10 +292,13 @@ fn top_owner(s: &State, obj: &Value) -> Option<(String, String)> {
     let mut cur = obj.clone();
     let mut top = None;
     for _ in 0..4 {
-        let r = cur["metadata"]["ownerReferences"]
+        let Some(r) = cur["metadata"]["ownerReferences"]
             .as_array()
             .and_then(|a| a.first())
-            .cloned()?;
+            .cloned()
+        else {
+            break;
+        };
         let ns = ns_of(&cur);
         let (group, _) =
             store::group_kind(&json!({"apiVersion": r["apiVersion"], "kind": r["kind"]}));
@@ -462,10 +469,14 @@ fn advance_pods(s: &mut State) {
                 ("Running", false, st)
             }
             Some(Failure::ImagePull) => {
-                let reason = if age <= 1 {
-                    "ErrImagePull"
-                } else {
+                // The first pull fails, then the kubelet backs off.
+                let pulled_before = old_statuses
+                    .iter()
+                    .any(|c| c["state"]["waiting"]["reason"].is_string());
+                let reason = if pulled_before {
                     "ImagePullBackOff"
+                } else {
+                    "ErrImagePull"
                 };
                 let st = containers
                     .iter()
@@ -489,7 +500,11 @@ fn advance_pods(s: &mut State) {
                     .and_then(|c| c["image"].as_str())
                     .unwrap_or_default()
                     .to_string();
-                if age <= 2 {
+                let last = old_statuses
+                    .first()
+                    .and_then(|c| c["state"]["waiting"]["reason"].as_str())
+                    .unwrap_or_default();
+                if last != reason {
                     if reason == "ErrImagePull" {
                         event(s, &pod, "Warning", "Failed", &format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found"), "kubelet");
                         event(
@@ -796,6 +811,18 @@ fn deployments(s: &mut State) {
             }
         };
         let new_name = name_of(&new_rs);
+        // The Deployment carries its current revision, as `kubectl rollout undo` expects.
+        if let Some(cur) = s.objects.get(&store::key_of(&d)).cloned() {
+            let rev = revision(&new_rs).to_string();
+            if cur["metadata"]["annotations"]["deployment.kubernetes.io/revision"] != rev.as_str() {
+                let mut nd = cur.clone();
+                if !nd["metadata"]["annotations"].is_object() {
+                    nd["metadata"]["annotations"] = json!({});
+                }
+                nd["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = json!(rev);
+                update(s, &cur, nd, None, MANAGER);
+            }
+        }
         let olds: Vec<Value> = owned(s, &d, "ReplicaSet")
             .into_iter()
             .filter(|r| name_of(r) != new_name)
