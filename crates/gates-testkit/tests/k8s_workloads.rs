@@ -355,7 +355,9 @@ async fn the_progress_deadline_is_exceeded_on_demand_or_by_simulated_time() {
     ctl.step();
     let d = c.get("apps/v1", "Deployment", "api");
     assert_eq!(condition(&d, "Progressing")["reason"], "ReplicaSetUpdated");
-    for _ in 0..3 {
+    // The new pod's appearing (second pass) was the last progress; past 600 simulated seconds
+    // without more, the deadline is exceeded.
+    for _ in 0..6 {
         ctl.step();
     }
     let d = c.get("apps/v1", "Deployment", "api");

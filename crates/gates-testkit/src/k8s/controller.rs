@@ -47,8 +47,9 @@ pub struct ControllerState {
     step_seconds: u64,
     /// Passes each pod has been through, by uid.
     pod_age: HashMap<String, u64>,
-    /// When (simulated seconds) a Deployment's current rollout started, by uid and hash.
-    progress: HashMap<String, (String, u64)>,
+    /// When (simulated seconds) a Deployment last made progress, by uid: template hash,
+    /// time, and the (updated, ready, available) counts then.
+    progress: HashMap<String, Progress>,
 }
 
 impl Default for ControllerState {
@@ -62,6 +63,8 @@ impl Default for ControllerState {
         }
     }
 }
+
+type Progress = (String, u64, (i64, i64, i64));
 
 /// A handle on the simulated controllers of a [`FakeKube`](super::FakeKube).
 #[derive(Clone)]
@@ -939,12 +942,15 @@ fn deployment_status(s: &mut State, d: &Value, hash: &str) {
         .unwrap_or_default()
         .to_string();
     let now_sim = sim_now(s);
+    // The deadline counts from the last progress: a new template, or pods updated, ready or
+    // available in new numbers.
+    let counts = (updated, ready, available);
     let started = match s.ctl.progress.get(&uid) {
-        Some((h, t)) if h == hash => *t,
+        Some((h, t, c)) if h == hash && *c == counts => *t,
         _ => {
             s.ctl
                 .progress
-                .insert(uid.clone(), (hash.to_string(), now_sim));
+                .insert(uid.clone(), (hash.to_string(), now_sim, counts));
             now_sim
         }
     };
