@@ -802,3 +802,149 @@ async fn faults_surface_as_api_errors_and_throttling_is_retried_by_kube() {
         .collect();
     assert_eq!(statuses, [429, 429, 200]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aggregated_discovery_lists_the_same_kinds() {
+    let fake = FakeKube::start();
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(&fake, &dir).await;
+    let d = Discovery::new(c).run_aggregated().await.unwrap();
+    let (ar, caps) = d
+        .groups()
+        .find(|g| g.name() == "apps")
+        .and_then(|g| g.recommended_kind("Deployment"))
+        .unwrap();
+    assert_eq!(ar.plural, "deployments");
+    assert!(
+        caps.subresources
+            .iter()
+            .any(|(s, _)| s.plural == "deployments/status" || s.plural == "status"),
+        "{:?}",
+        caps.subresources
+    );
+    let (pods, caps) = d
+        .groups()
+        .find(|g| g.name() == "")
+        .and_then(|g| g.recommended_kind("Pod"))
+        .unwrap();
+    assert_eq!(pods.plural, "pods");
+    assert_eq!(caps.scope, Scope::Namespaced);
+    let (ns, caps) = d
+        .groups()
+        .find(|g| g.name() == "")
+        .and_then(|g| g.recommended_kind("Namespace"))
+        .unwrap();
+    assert_eq!(
+        (ns.plural.as_str(), caps.scope),
+        ("namespaces", Scope::Cluster)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_status_subresource_and_the_main_resource_write_separate_halves() {
+    let fake = FakeKube::start();
+    let dir = tempfile::tempdir().unwrap();
+    let api: Api<Deployment> = Api::namespaced(client(&fake, &dir).await, "default");
+    let mut with_status = deployment("web", "nginx:1.25", 2);
+    with_status["status"] = json!({"replicas": 99});
+    let d: Deployment = serde_json::from_value(with_status).unwrap();
+    let created = api.create(&PostParams::default(), &d).await.unwrap();
+    assert!(created.status.is_none(), "a create drops the status");
+
+    let s = api
+        .patch_status(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"replicas": 2}, "spec": {"replicas": 7}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.status.unwrap().replicas, Some(2));
+    assert_eq!(
+        s.spec.unwrap().replicas,
+        Some(2),
+        "a status write leaves the spec"
+    );
+    assert_eq!(s.metadata.generation, Some(1));
+
+    let m = api
+        .patch(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"replicas": 5}, "spec": {"replicas": 3}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        m.status.unwrap().replicas,
+        Some(2),
+        "a main write leaves the status"
+    );
+    assert_eq!(m.spec.unwrap().replicas, Some(3));
+    assert_eq!(m.metadata.generation, Some(2));
+
+    let scale = api.get_scale("web").await.unwrap();
+    assert_eq!(scale.spec.unwrap().replicas, Some(3));
+    api.patch_scale(
+        "web",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"spec": {"replicas": 1}})),
+    )
+    .await
+    .unwrap();
+    let stored = fake
+        .get("apps/v1", "Deployment", Some("default"), "web")
+        .unwrap();
+    assert_eq!(stored["spec"]["replicas"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn orphaning_keeps_the_dependents_without_their_owner() {
+    let fake = FakeKube::start();
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(&fake, &dir).await;
+    let api: Api<Deployment> = Api::namespaced(c.clone(), "default");
+    api.patch(
+        "web",
+        &PatchParams::apply(MANAGER),
+        &Patch::Apply(deployment("web", "nginx:1.25", 1)),
+    )
+    .await
+    .unwrap();
+    fake.controller().settle();
+    api.delete("web", &DeleteParams::orphan()).await.unwrap();
+    let rss = fake.list("apps/v1", "ReplicaSet", Some("default"));
+    assert_eq!(rss.len(), 1);
+    assert!(rss[0]["metadata"]["ownerReferences"]
+        .as_array()
+        .is_none_or(|r| r.is_empty()));
+    assert_eq!(fake.list("v1", "Pod", Some("default")).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kube_s_await_condition_sees_a_rollout_complete() {
+    use kube::runtime::wait::{await_condition, conditions};
+    let fake = FakeKube::start();
+    let dir = tempfile::tempdir().unwrap();
+    let api: Api<Deployment> = Api::namespaced(client(&fake, &dir).await, "default");
+    api.patch(
+        "web",
+        &PatchParams::apply(MANAGER),
+        &Patch::Apply(deployment("web", "nginx:1.25", 3)),
+    )
+    .await
+    .unwrap();
+    let _running = fake.controller().run_every(Duration::from_millis(20));
+    let done = tokio::time::timeout(
+        Duration::from_secs(30),
+        await_condition(api.clone(), "web", conditions::is_deployment_completed()),
+    )
+    .await
+    .expect("the rollout completes")
+    .unwrap()
+    .unwrap();
+    assert_eq!(done.status.unwrap().available_replicas, Some(3));
+    // It watched with a field selector on the name.
+    assert!(fake.requests().iter().any(|r| r.param("watch").is_some()
+        && r.param("fieldSelector").as_deref() == Some("metadata.name=web")));
+}

@@ -128,9 +128,16 @@ fn apply_server_side_then_get_as_table_and_json() {
     ] {
         assert!(out.contains(line), "{out}");
     }
-    let patches: Vec<_> = k
-        .fake
-        .requests()
+    let requests = k.fake.requests();
+    // Aggregated discovery: one GET for /api and one for /apis, none per group.
+    assert!(requests
+        .iter()
+        .any(|r| r.path == "/apis" && r.accept.contains("as=APIGroupDiscoveryList")));
+    assert!(
+        !requests.iter().any(|r| r.path == "/apis/apps/v1"),
+        "{requests:?}"
+    );
+    let patches: Vec<_> = requests
         .into_iter()
         .filter(|r| r.method == "PATCH")
         .collect();
@@ -403,4 +410,81 @@ fn logs_and_events_reach_kubectl() {
         .map(|e| e["reason"].as_str().unwrap())
         .collect();
     assert!(reasons.contains(&"BackOff"), "{reasons:?}");
+}
+
+#[test]
+fn client_side_apply_scale_and_delete_work_too() {
+    let Some(k) = setup() else { return };
+    let f = k.write("m.yaml", &manifest("nginx:1.25", 2));
+    let out = k.ok(&["apply", "-f", &f]);
+    assert!(out.contains("deployment.apps/web created"), "{out}");
+    let d = k
+        .fake
+        .get("apps/v1", "Deployment", Some("default"), "web")
+        .unwrap();
+    assert!(
+        d["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+            .is_string()
+    );
+    let g = k.write("changed.yaml", &manifest("nginx:1.26", 2));
+    let out = k.ok(&["apply", "-f", &g]);
+    assert!(out.contains("deployment.apps/web configured"), "{out}");
+    assert!(out.contains("service/web unchanged"), "{out}");
+    let d = k
+        .fake
+        .get("apps/v1", "Deployment", Some("default"), "web")
+        .unwrap();
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx:1.26"
+    );
+    assert_eq!(d["metadata"]["generation"], 2);
+
+    let out = k.ok(&["scale", "deployment/web", "--replicas=4"]);
+    assert!(out.contains("deployment.apps/web scaled"), "{out}");
+    let d = k
+        .fake
+        .get("apps/v1", "Deployment", Some("default"), "web")
+        .unwrap();
+    assert_eq!(d["spec"]["replicas"], 4);
+
+    k.fake.controller().settle();
+    k.ok(&["delete", "-f", &g]);
+    assert!(k
+        .fake
+        .list("apps/v1", "ReplicaSet", Some("default"))
+        .is_empty());
+    assert!(k.fake.list("v1", "Pod", Some("default")).is_empty());
+    assert!(k
+        .fake
+        .get("v1", "Service", Some("default"), "web")
+        .is_none());
+}
+
+#[test]
+fn an_unknown_field_fails_kubectl_s_strict_validation() {
+    let Some(k) = setup() else { return };
+    let text = manifest("nginx:1.25", 2).replace(
+        "        image: nginx:1.25",
+        "        image: nginx:1.25\n        imagePullPolcy: Always",
+    );
+    let f = k.write("typo.yaml", &text);
+    let out = k.run(&["apply", "--server-side", "-f", &f]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("spec.template.spec.containers[0].imagePullPolcy"),
+        "{stderr}"
+    );
+    assert!(k
+        .fake
+        .get("apps/v1", "Deployment", Some("default"), "web")
+        .is_none());
+    let strict = k
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .all(|r| r.param("fieldValidation").as_deref() == Some("Strict"));
+    assert!(strict);
 }

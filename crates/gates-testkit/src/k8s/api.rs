@@ -34,6 +34,14 @@ fn route_inner(s: &mut State, req: &Request, raw: &str) -> Result<Reply, ApiErro
     match segs.as_slice() {
         ["version"] => return ok(discovery::version()),
         ["healthz"] | ["readyz"] | ["livez"] => return Ok(Reply::Text(200, "ok".into())),
+        ["api"] | ["apis"] if req.accept.contains("as=APIGroupDiscoveryList") => {
+            let body = discovery::aggregated(&s.types, segs[0] == "api");
+            let ct = (
+                "Content-Type".to_string(),
+                discovery::AGGREGATED.to_string(),
+            );
+            return Ok(Reply::Json(200, body, vec![ct]));
+        }
         ["api"] => return ok(discovery::core_versions(&s.addr)),
         ["apis"] => return ok(discovery::group_list(&s.types)),
         ["api", v] => {

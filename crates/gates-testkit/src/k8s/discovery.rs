@@ -156,7 +156,7 @@ pub fn resource_list(types: &[ResourceType], group: &str, version: &str) -> Opti
         resources.push(json!({
             "name": t.plural, "singularName": t.singular, "namespaced": t.namespaced,
             "kind": t.kind, "verbs": VERBS, "shortNames": t.short_names,
-            "storageVersionHash": "fake",
+            "categories": categories(t), "storageVersionHash": "fake",
         }));
         for sub in &t.subresources {
             let (kind, verbs): (&str, &[&str]) = match sub.as_str() {
@@ -187,6 +187,84 @@ pub fn resource_list(types: &[ResourceType], group: &str, version: &str) -> Opti
         "kind": "APIResourceList", "apiVersion": "v1",
         "groupVersion": gv, "resources": resources,
     }))
+}
+
+/// `all` for the kinds `kubectl get all` lists.
+fn categories(t: &ResourceType) -> Vec<&'static str> {
+    let all = [
+        "Pod",
+        "Service",
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "ReplicaSet",
+        "Job",
+        "CronJob",
+        "HorizontalPodAutoscaler",
+    ];
+    if t.group.contains('.') && !t.group.ends_with("k8s.io") || !all.contains(&t.kind.as_str()) {
+        Vec::new()
+    } else {
+        vec!["all"]
+    }
+}
+
+/// The content type of aggregated discovery, which kubectl and kube-rs ask for first.
+pub const AGGREGATED: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+/// `APIGroupDiscoveryList` (aggregated discovery, v2) for `/api` (`core`) or `/apis`.
+pub fn aggregated(types: &[ResourceType], core: bool) -> Value {
+    let mut groups: Vec<(String, Vec<String>)> = if core {
+        vec![(String::new(), vec!["v1".to_string()])]
+    } else {
+        self::groups(types)
+    };
+    groups.retain(|(g, _)| g.is_empty() == core);
+    let items: Vec<Value> = groups
+        .into_iter()
+        .map(|(g, vs)| {
+            let versions: Vec<Value> = vs
+                .iter()
+                .map(|v| {
+                    let resources: Vec<Value> = types
+                        .iter()
+                        .filter(|t| t.group == g && t.version == *v)
+                        .map(|t| {
+                            let kind = json!({"group": t.group, "version": t.version, "kind": t.kind});
+                            let subs: Vec<Value> = t
+                                .subresources
+                                .iter()
+                                .map(|sub| {
+                                    let (rk, verbs): (Value, &[&str]) = match sub.as_str() {
+                                        "scale" => (
+                                            json!({"group": "autoscaling", "version": "v1", "kind": "Scale"}),
+                                            &["get", "patch", "update"],
+                                        ),
+                                        "log" => (json!({"group": "", "version": "v1", "kind": "Pod"}), &["get"]),
+                                        _ => (kind.clone(), &["get", "patch", "update"]),
+                                    };
+                                    json!({"subresource": sub, "responseKind": rk, "verbs": verbs})
+                                })
+                                .collect();
+                            json!({
+                                "resource": t.plural, "responseKind": kind,
+                                "scope": if t.namespaced { "Namespaced" } else { "Cluster" },
+                                "singularResource": t.singular, "verbs": VERBS,
+                                "shortNames": t.short_names, "categories": categories(t),
+                                "subresources": subs,
+                            })
+                        })
+                        .collect();
+                    json!({"version": v, "resources": resources, "freshness": "Current"})
+                })
+                .collect();
+            json!({"metadata": {"name": g}, "versions": versions})
+        })
+        .collect();
+    json!({
+        "kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2",
+        "metadata": {}, "items": items,
+    })
 }
 
 /// The groups and their versions, in first-seen order.
