@@ -948,3 +948,45 @@ async fn kube_s_await_condition_sees_a_rollout_complete() {
     assert!(fake.requests().iter().any(|r| r.param("watch").is_some()
         && r.param("fieldSelector").as_deref() == Some("metadata.name=web")));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_streaming_list_watcher_gets_initial_events_then_changes() {
+    let fake = FakeKube::start();
+    let dir = tempfile::tempdir().unwrap();
+    let api: Api<ConfigMap> = Api::namespaced(client(&fake, &dir).await, "default");
+    let cm = |name: &str| {
+        serde_json::from_value::<ConfigMap>(json!({"metadata": {"name": name}})).unwrap()
+    };
+    api.create(&PostParams::default(), &cm("a")).await.unwrap();
+    let mut stream = watcher(api.clone(), watcher::Config::default().streaming_lists()).boxed();
+    let mut seen = Vec::new();
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        match ev {
+            watcher::Event::Init => {}
+            watcher::Event::InitApply(o) => seen.push(o.metadata.name.unwrap()),
+            watcher::Event::InitDone => break,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(seen, ["a"]);
+    api.create(&PostParams::default(), &cm("b")).await.unwrap();
+    let ev = tokio::time::timeout(Duration::from_secs(10), stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(matches!(ev, watcher::Event::Apply(o) if o.metadata.name.as_deref() == Some("b")));
+    assert!(fake
+        .requests()
+        .iter()
+        .any(|r| r.param("sendInitialEvents").as_deref() == Some("true")));
+    // No list request: the watch carried the initial state.
+    assert!(!fake.requests().iter().any(|r| r.method == "GET"
+        && r.path.ends_with("/configmaps")
+        && r.param("watch").is_none()));
+}

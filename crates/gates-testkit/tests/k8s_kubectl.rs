@@ -410,6 +410,18 @@ fn logs_and_events_reach_kubectl() {
         .map(|e| e["reason"].as_str().unwrap())
         .collect();
     assert!(reasons.contains(&"BackOff"), "{reasons:?}");
+    let table = k.ok(&["get", "events"]);
+    let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    );
+    assert!(
+        table.lines().any(|l| l.contains("Warning")
+            && l.contains("BackOff")
+            && l.contains(&format!("pod/{name}"))),
+        "{table}"
+    );
 }
 
 #[test]
@@ -487,4 +499,88 @@ fn an_unknown_field_fails_kubectl_s_strict_validation() {
         .filter(|r| r.method == "PATCH")
         .all(|r| r.param("fieldValidation").as_deref() == Some("Strict"));
     assert!(strict);
+}
+
+#[test]
+fn statefulsets_daemonsets_and_jobs_finish_for_kubectl() {
+    let Some(k) = setup() else { return };
+    let ctl = k.fake.controller();
+    ctl.set_step_seconds(1);
+    let _running = ctl.run_every(Duration::from_millis(20));
+    let f = k.write(
+        "w.yaml",
+        "apiVersion: v1
+kind: Namespace
+metadata: {name: data}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: data}
+spec:
+  replicas: 2
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: postgres:16}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: data}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: a, image: agent:1}]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, namespace: data}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: m, image: migrate:1}]
+",
+    );
+    k.ok(&["apply", "--server-side", "-f", &f]);
+    let out = k.ok(&[
+        "rollout",
+        "status",
+        "-n",
+        "data",
+        "statefulset/db",
+        "--timeout=60s",
+    ]);
+    // The server defaults `rollingUpdate.partition: 0`, so kubectl words it as partitioned.
+    assert!(
+        out.contains("partitioned roll out complete: 2 new pods have been updated"),
+        "{out}"
+    );
+    let out = k.ok(&[
+        "rollout",
+        "status",
+        "-n",
+        "data",
+        "daemonset/agent",
+        "--timeout=60s",
+    ]);
+    assert!(
+        out.contains("daemon set \"agent\" successfully rolled out"),
+        "{out}"
+    );
+    let out = k.ok(&[
+        "wait",
+        "-n",
+        "data",
+        "--for=condition=complete",
+        "job/migrate",
+        "--timeout=60s",
+    ]);
+    assert!(out.contains("job.batch/migrate condition met"), "{out}");
+    let pods = k.ok(&["get", "pods", "-n", "data", "-o", "name"]);
+    assert!(
+        pods.contains("pod/db-0") && pods.contains("pod/db-1"),
+        "{pods}"
+    );
 }

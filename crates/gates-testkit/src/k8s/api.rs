@@ -233,6 +233,18 @@ fn opts(req: &Request, sub: Option<String>) -> WriteOpts {
 }
 
 fn body_of(req: &Request) -> Result<Value, ApiError> {
+    if req
+        .content_type
+        .starts_with("application/vnd.kubernetes.protobuf")
+    {
+        // kubectl's typed commands (`create namespace`, `create secret`) send protobuf.
+        return Err(status::failure(
+            415,
+            "UnsupportedMediaType",
+            "the fake API server reads JSON and YAML bodies only, not protobuf",
+            None,
+        ));
+    }
     match &req.body {
         Some(b) if b.is_object() => Ok(b.clone()),
         _ => Err(status::bad_request(

@@ -75,6 +75,34 @@ pub fn table(typ: &ResourceType, items: &[Value], rv: u64, s: &State) -> Value {
                 ]
             }),
         ),
+        "Event" => {
+            // Events lead with their age and have no Age column of their own.
+            let now = now.clone();
+            let cells: Cells = Box::new(move |o: &Value| {
+                let io = &o["involvedObject"];
+                let last = o["lastTimestamp"].as_str().unwrap_or_default();
+                let object = format!(
+                    "{}/{}",
+                    io["kind"].as_str().unwrap_or_default().to_ascii_lowercase(),
+                    io["name"].as_str().unwrap_or_default()
+                );
+                vec![
+                    json!(age(last, &now)),
+                    o["type"].clone(),
+                    o["reason"].clone(),
+                    json!(object),
+                    o["message"].clone(),
+                ]
+            });
+            let cols =
+                ["Last Seen", "Type", "Reason", "Object", "Message"].map(|c| col(c, "string"));
+            return json!({
+                "kind": "Table", "apiVersion": "meta.k8s.io/v1",
+                "metadata": {"resourceVersion": rv.to_string()},
+                "columnDefinitions": cols,
+                "rows": items.iter().map(|o| json!({"cells": cells(o), "object": o})).collect::<Vec<_>>(),
+            });
+        }
         _ => (
             vec![col("Name", "string"), col("Age", "string")],
             Box::new(|o: &Value| vec![o["metadata"]["name"].clone()]),
