@@ -584,3 +584,49 @@ spec:
         "{pods}"
     );
 }
+
+#[test]
+fn kubectl_s_typed_create_commands_send_protobuf_the_fake_reads() {
+    let Some(k) = setup() else { return };
+    k.ok(&["create", "namespace", "prod"]);
+    let ns = k.fake.get("v1", "Namespace", None, "prod").unwrap();
+    assert_eq!(ns["status"]["phase"], "Active");
+    k.ok(&[
+        "create",
+        "configmap",
+        "cfg",
+        "-n",
+        "prod",
+        "--from-literal=mode=fast",
+    ]);
+    let cm = k.fake.get("v1", "ConfigMap", Some("prod"), "cfg").unwrap();
+    assert_eq!(cm["data"]["mode"], "fast");
+    k.ok(&[
+        "create",
+        "secret",
+        "generic",
+        "db",
+        "-n",
+        "prod",
+        "--from-literal=password=hunter2",
+    ]);
+    let secret = k.fake.get("v1", "Secret", Some("prod"), "db").unwrap();
+    assert_eq!(secret["data"]["password"], "aHVudGVyMg==");
+    assert_eq!(secret["type"], "Opaque");
+    k.ok(&["create", "serviceaccount", "deployer", "-n", "prod"]);
+    assert!(k
+        .fake
+        .get("v1", "ServiceAccount", Some("prod"), "deployer")
+        .is_some());
+    let protobuf = k
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.method == "POST"
+                && r.content_type
+                    .starts_with("application/vnd.kubernetes.protobuf")
+        })
+        .count();
+    assert_eq!(protobuf, 4);
+}

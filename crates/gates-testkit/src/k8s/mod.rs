@@ -21,6 +21,7 @@ mod apply;
 mod controller;
 mod discovery;
 mod patch;
+mod proto;
 mod schema;
 pub mod status;
 mod store;
@@ -399,9 +400,19 @@ fn serve(mut req: tiny_http::Request, state: &Arc<Mutex<State>>) {
             .unwrap_or_default()
     };
     let (content_type, accept, user_agent) = (h("Content-Type"), h("Accept"), h("User-Agent"));
-    let mut raw = String::new();
-    let _ = req.as_reader().read_to_string(&mut raw);
-    let body = if raw.trim().is_empty() {
+    let mut bytes = Vec::new();
+    let _ = req.as_reader().read_to_end(&mut bytes);
+    let decoded = content_type
+        .starts_with("application/vnd.kubernetes.protobuf")
+        .then(|| proto::decode(&bytes))
+        .flatten();
+    let raw = match &decoded {
+        Some(v) => v.to_string(),
+        None => String::from_utf8_lossy(&bytes).into_owned(),
+    };
+    let body = if decoded.is_some() {
+        decoded
+    } else if raw.trim().is_empty() {
         None
     } else {
         serde_json::from_str(&raw)

@@ -457,6 +457,9 @@ pub fn default(obj: &mut Value, typ: &ResourceType, s: &mut State) {
             }
         }
         "Secret" => {
+            if obj["type"] == "" {
+                obj["type"] = json!("Opaque");
+            }
             set_default(obj, "type", json!("Opaque"));
             if let Some(sd) = obj.as_object_mut().and_then(|m| m.remove("stringData")) {
                 let data = obj_mut(obj, "data");
@@ -499,7 +502,8 @@ fn pod_spec(spec: &mut Value) {
     }
 }
 
-fn base64(data: &[u8]) -> String {
+/// Standard base64 with padding, as Secret data is carried.
+pub fn base64(data: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in data.chunks(3) {
