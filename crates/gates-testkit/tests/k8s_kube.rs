@@ -445,6 +445,60 @@ async fn invalid_objects_answer_422_with_field_paths() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn immutable_fields_answer_422() {
+    let fake = FakeKube::start();
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(&fake, &dir).await;
+    let api: Api<Deployment> = Api::namespaced(c.clone(), "default");
+    let pp = PatchParams::apply(MANAGER);
+    api.patch(
+        "web",
+        &pp,
+        &Patch::Apply(deployment("web", "nginx:1.25", 1)),
+    )
+    .await
+    .unwrap();
+    let mut moved = deployment("web", "nginx:1.25", 1);
+    moved["spec"]["selector"]["matchLabels"]["tier"] = json!("fe");
+    moved["spec"]["template"]["metadata"]["labels"]["tier"] = json!("fe");
+    let status = api_error(
+        api.patch("web", &pp, &Patch::Apply(moved))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status.code, 422);
+    let cause = &status.details.unwrap().causes[0];
+    assert_eq!(cause.field, "spec.selector");
+    assert!(
+        cause.message.ends_with("field is immutable"),
+        "{}",
+        cause.message
+    );
+
+    let svc: Api<Service> = Api::namespaced(c, "default");
+    let s = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}});
+    let created = svc
+        .patch("web", &pp, &Patch::Apply(s.clone()))
+        .await
+        .unwrap();
+    let ip = created.spec.unwrap().cluster_ip.unwrap();
+    let mut moved = s;
+    moved["spec"]["clusterIP"] = json!("10.96.200.200");
+    let status = api_error(
+        svc.patch("web", &pp, &Patch::Apply(moved))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        status.details.unwrap().causes[0].field,
+        "spec.clusterIPs[0]"
+    );
+    let stored = fake.get("v1", "Service", Some("default"), "web").unwrap();
+    assert_eq!(stored["spec"]["clusterIP"], ip.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn crud_follows_the_server_semantics() {
     let fake = FakeKube::start();
     let dir = tempfile::tempdir().unwrap();
@@ -782,6 +836,16 @@ async fn faults_surface_as_api_errors_and_throttling_is_retried_by_kube() {
     api.create(&PostParams::default(), &cm).await.unwrap();
 
     let path = "/api/v1/namespaces/default/configmaps/a";
+    // A slow 503 for any method: kube retries it too.
+    fake.fault(Fault::new("*", path, 503, 1).delay_ms(100));
+    assert!(api.get("a").await.is_ok());
+    let statuses: Vec<u16> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == path)
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [503, 200]);
     fake.fault(Fault::new("GET", path, 500, 1));
     let status = api_error(api.get("a").await.unwrap_err());
     assert_eq!(

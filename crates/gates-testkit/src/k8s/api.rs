@@ -544,7 +544,10 @@ pub fn commit(
         }
     }
     schema::default(&mut new, typ, s);
-    let causes = schema::validate(&new, typ);
+    let mut causes = schema::validate(&new, typ);
+    if let Some(old) = old {
+        causes.extend(schema::validate_update(old, &new, typ));
+    }
     if !causes.is_empty() {
         let name = new["metadata"]["name"].as_str().unwrap_or_default();
         return Err(status::invalid(&typ.kind, &typ.group, name, &causes));

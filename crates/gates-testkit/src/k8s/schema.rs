@@ -620,6 +620,86 @@ pub fn validate(obj: &Value, typ: &ResourceType) -> Vec<Cause> {
     c
 }
 
+/// What an update may not change: selectors, a Job's template, a Service's clusterIP, the
+/// data of an immutable ConfigMap or Secret, a StatefulSet's spec beyond what it lets change.
+pub fn validate_update(old: &Value, new: &Value, typ: &ResourceType) -> Vec<Cause> {
+    let mut c = Vec::new();
+    let immutable = |field: &str, v: &Value| {
+        Cause::new(
+            "FieldValueInvalid",
+            field,
+            &format!("Invalid value: {v}: field is immutable"),
+        )
+    };
+    let (o, n) = (&old["spec"], &new["spec"]);
+    match typ.kind.as_str() {
+        "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet"
+            if o["selector"] != n["selector"] =>
+        {
+            c.push(immutable("spec.selector", &n["selector"]));
+        }
+        "Job" => {
+            if o["selector"] != n["selector"] {
+                c.push(immutable("spec.selector", &n["selector"]));
+            }
+            if o["template"] != n["template"] {
+                c.push(immutable("spec.template", &n["template"]));
+            }
+        }
+        "Service" => {
+            let was = o["clusterIP"].as_str().unwrap_or_default();
+            if !was.is_empty() && o["clusterIP"] != n["clusterIP"] {
+                c.push(Cause::new(
+                    "FieldValueInvalid",
+                    "spec.clusterIPs[0]",
+                    &format!("Invalid value: {}: may not change once set", n["clusterIP"]),
+                ));
+            }
+        }
+        "ConfigMap" | "Secret" if old["immutable"] == true => {
+            for f in ["data", "binaryData", "stringData"] {
+                if old[f] != new[f] {
+                    c.push(Cause::new(
+                        "FieldValueForbidden",
+                        f,
+                        "Forbidden: field is immutable when `immutable` is set",
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    if typ.kind == "StatefulSet" {
+        let strip = |v: &Value| {
+            let mut v = v.clone();
+            if let Some(m) = v.as_object_mut() {
+                for f in [
+                    "replicas",
+                    "ordinals",
+                    "template",
+                    "updateStrategy",
+                    "persistentVolumeClaimRetentionPolicy",
+                    "minReadySeconds",
+                    "selector",
+                ] {
+                    m.remove(f);
+                }
+            }
+            v
+        };
+        if strip(o) != strip(n) {
+            c.push(Cause::new(
+                "FieldValueForbidden",
+                "spec",
+                "Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', \
+                 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and \
+                 'minReadySeconds' are forbidden",
+            ));
+        }
+    }
+    c
+}
+
 fn port_cause(v: &Value, field: &str, c: &mut Vec<Cause>) {
     match v.as_i64() {
         Some(p) if (1..=65535).contains(&p) => {}
