@@ -777,6 +777,14 @@ async fn the_watcher_relists_after_its_watch_expires() {
     };
     assert!(saw_gone, "the watch ended with a 410 Expired");
     assert!(relisted.contains(&"live".to_string()));
+    // The watch after the re-list streams again.
+    api.create(&PostParams::default(), &cm("after"))
+        .await
+        .unwrap();
+    match next().await {
+        Ok(watcher::Event::Apply(o)) => assert_eq!(o.metadata.name.as_deref(), Some("after")),
+        other => panic!("unexpected {other:?}"),
+    }
     let lists = fake
         .requests()
         .into_iter()

@@ -339,13 +339,16 @@ pub fn apply(
         .filter(|e| !same_entry(e, manager, "Apply", sub))
         .flat_map(|e| from_fields_v1(&e["fieldsV1"]))
         .collect();
-    // Longest paths first so an item goes after its fields.
-    let mut dropped: Vec<&Path> = old_set
+    // A dropped list item goes whole: its fields (its key among them) are not removed one by
+    // one.
+    let dropped: BTreeSet<&Path> = old_set
         .difference(&new_set)
         .filter(|p| !others.contains(*p))
         .collect();
-    dropped.sort_by_key(|p| std::cmp::Reverse(p.len()));
-    for p in dropped {
+    for p in &dropped {
+        if (1..p.len()).any(|n| dropped.contains(&p[..n].to_vec())) {
+            continue;
+        }
         remove_at(&mut merged, p);
     }
     let mine = entry(manager, "Apply", api_version, sub, &new_set, now);
@@ -397,11 +400,7 @@ pub fn record_update(
         let mut theirs = from_fields_v1(&e["fieldsV1"]);
         let before = theirs.len();
         // Removed fields are no one's any more; changed ones are the writer's.
-        theirs.retain(|p| {
-            !changed.contains(p)
-                && (at(new, p).is_some()
-                    || p.last().is_some_and(|s| s.starts_with("k:")) && at(new, p).is_some())
-        });
+        theirs.retain(|p| !changed.contains(p) && at(new, p).is_some());
         if theirs.len() != before {
             e["fieldsV1"] = to_fields_v1(&theirs);
         }
@@ -558,6 +557,34 @@ mod tests {
             .map(|e| e["manager"].as_str().unwrap())
             .collect();
         assert_eq!(managers, ["me"]);
+    }
+
+    #[test]
+    fn a_list_item_a_manager_stops_applying_goes_and_others_items_stay() {
+        let d = |env: Value| json!({"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "x", "env": env}]}}}});
+        let live =
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w"}});
+        let two = d(json!([{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]));
+        let (mut live, mf) = apply(&live, &two, "me", "apps/v1", false, None, "t").unwrap();
+        live["metadata"]["managedFields"] = mf;
+        let sidecar = json!({"spec": {"template": {"spec": {"containers": [{"name": "side", "image": "y"}]}}}});
+        let (mut live, mf) = apply(&live, &sidecar, "other", "apps/v1", false, None, "t").unwrap();
+        live["metadata"]["managedFields"] = mf;
+        let (merged, _) = apply(
+            &live,
+            &d(json!([{"name": "A", "value": "1"}])),
+            "me",
+            "apps/v1",
+            false,
+            None,
+            "t",
+        )
+        .unwrap();
+        let containers = merged["spec"]["template"]["spec"]["containers"]
+            .as_array()
+            .unwrap();
+        assert_eq!(containers.len(), 2, "the other manager's container stays");
+        assert_eq!(containers[0]["env"], json!([{"name": "A", "value": "1"}]));
     }
 
     #[test]

@@ -256,11 +256,11 @@ impl FakeKube {
         self.state().faults.push(f);
     }
 
-    /// Forget the change history: a watch from an older resourceVersion gets 410 Gone
-    /// (`Expired`), as after etcd compaction. Open watches go on.
+    /// Forget the change history: a watch from a resourceVersion older than the current one
+    /// gets 410 Gone (`Expired`), as after etcd compaction. Open watches go on.
     pub fn compact(&self) {
         let mut s = self.state();
-        s.compacted = s.rv + 1;
+        s.compacted = s.rv;
         s.history.clear();
     }
 
@@ -268,7 +268,7 @@ impl FakeKube {
     /// 410 `Status`, as the server does when a watch falls too far behind.
     pub fn expire_watches(&self) {
         let mut s = self.state();
-        s.compacted = s.rv + 1;
+        s.compacted = s.rv;
         s.history.clear();
         let err = status::expired(s.rv, s.rv);
         for w in s.watchers.drain(..) {
