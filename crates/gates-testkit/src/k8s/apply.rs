@@ -249,6 +249,17 @@ fn merge(live: &mut Value, cfg: &Value, field: &str) {
     }
 }
 
+fn strip_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, c| !c.is_null());
+            m.values_mut().for_each(strip_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
+}
+
 fn entries(obj: &Value) -> Vec<Value> {
     obj["metadata"]["managedFields"]
         .as_array()
@@ -290,6 +301,10 @@ pub fn apply(
     now: &str,
 ) -> Result<(Value, Value), Vec<Conflict>> {
     let with_status = sub == Some("status");
+    // A null in an apply configuration sets nothing.
+    let mut cfg = cfg.clone();
+    strip_nulls(&mut cfg);
+    let cfg = &cfg;
     let new_set = field_set(cfg, with_status);
     let mut managed = entries(live);
     let mut conflicts = Vec::new();
@@ -350,6 +365,20 @@ pub fn apply(
             continue;
         }
         remove_at(&mut merged, p);
+        // Maps and lists left empty go too, as structured-merge-diff drops them (top-level
+        // fields stay).
+        for n in (2..p.len()).rev() {
+            let parent = &p[..n];
+            let empty = match at(&merged, parent) {
+                Some(Value::Object(m)) => m.is_empty(),
+                Some(Value::Array(a)) => a.is_empty(),
+                _ => false,
+            };
+            if !empty || others.contains(parent) {
+                break;
+            }
+            remove_at(&mut merged, parent);
+        }
     }
     let mine = entry(manager, "Apply", api_version, sub, &new_set, now);
     match managed
@@ -585,6 +614,17 @@ mod tests {
             .unwrap();
         assert_eq!(containers.len(), 2, "the other manager's container stays");
         assert_eq!(containers[0]["env"], json!([{"name": "A", "value": "1"}]));
+        live["metadata"]["managedFields"] = apply(&live, &two, "me", "apps/v1", false, None, "t")
+            .unwrap()
+            .1;
+        let mut no_env = d(json!([]));
+        no_env["spec"]["template"]["spec"]["containers"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("env");
+        let (merged, _) = apply(&live, &no_env, "me", "apps/v1", false, None, "t").unwrap();
+        let app = &merged["spec"]["template"]["spec"]["containers"][0];
+        assert!(app.get("env").is_none(), "an emptied list goes: {app}");
     }
 
     #[test]
