@@ -630,3 +630,42 @@ fn kubectl_s_typed_create_commands_send_protobuf_the_fake_reads() {
         .count();
     assert_eq!(protobuf, 4);
 }
+
+#[test]
+fn get_watch_prints_table_rows_as_the_rollout_goes() {
+    let Some(k) = setup() else { return };
+    let f = k.write("m.yaml", &manifest("nginx:1.25", 2));
+    k.ok(&["apply", "--server-side", "-f", &f]);
+    let cache = k.dir.path().join("cache");
+    let child = Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(&k.kubeconfig)
+        .arg("--cache-dir")
+        .arg(&cache)
+        .args(["get", "deployments", "-w", "--request-timeout=3s"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Roll out once kubectl's watch is open.
+    let watching = || k.fake.requests().iter().any(|r| r.param("watch").is_some());
+    for _ in 0..200 {
+        if watching() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(watching(), "kubectl opened a watch");
+    k.fake.controller().settle();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows[0], ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]);
+    assert_eq!(&rows[1][..4], ["web", "0/2", "0", "0"]);
+    assert!(
+        rows.iter().any(|r| r[..4] == ["web", "2/2", "2", "2"]),
+        "{stdout}"
+    );
+}

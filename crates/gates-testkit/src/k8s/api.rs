@@ -168,7 +168,7 @@ fn get(s: &mut State, t: &Target, req: &Request) -> Result<Reply, ApiError> {
         }
         _ => {
             if wants_table(req) {
-                return ok(table::table(&t.typ, &[obj], s.rv, s));
+                return ok(table::table(&t.typ, &[obj], s.rv));
             }
             ok(obj)
         }
@@ -194,7 +194,7 @@ fn list(s: &mut State, t: &Target, req: &Request) -> Result<Reply, ApiError> {
         .filter(|o| selector.matches(o))
         .collect();
     if wants_table(req) {
-        return ok(table::table(&t.typ, &items, s.rv, s));
+        return ok(table::table(&t.typ, &items, s.rv));
     }
     ok(json!({
         "kind": format!("{}List", t.typ.kind), "apiVersion": t.typ.api_version(),

@@ -135,10 +135,7 @@ impl State {
     /// Now, as RFC 3339 in UTC (wall clock: ages kubectl prints stay true; the controller's
     /// simulated time is [`State::clock_offset`]).
     pub fn now(&self) -> String {
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        rfc3339(secs)
+        now()
     }
 
     /// Give a new object a uid, creationTimestamp and generation.
@@ -265,6 +262,14 @@ pub fn meta_mut(obj: &mut Value) -> &mut serde_json::Map<String, Value> {
     obj["metadata"]
         .as_object_mut()
         .expect("metadata is an object")
+}
+
+/// The wall clock as RFC 3339 in UTC.
+pub fn now() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    rfc3339(secs)
 }
 
 /// Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.

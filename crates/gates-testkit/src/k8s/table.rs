@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use super::discovery::ResourceType;
-use super::store::State;
+use super::store;
 
 fn col(name: &str, ty: &str) -> Value {
     let format = if name == "Name" { "name" } else { "" };
@@ -17,8 +17,8 @@ fn n(v: &Value) -> i64 {
 type Cells = Box<dyn Fn(&Value) -> Vec<Value>>;
 
 /// A Table of `items` with kind-specific columns, each row carrying its object.
-pub fn table(typ: &ResourceType, items: &[Value], rv: u64, s: &State) -> Value {
-    let now = s.now();
+pub fn table(typ: &ResourceType, items: &[Value], rv: u64) -> Value {
+    let now = store::now();
     let (cols, cells): (Vec<Value>, Cells) = match typ.kind.as_str() {
         "Deployment" => (
             vec![

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::discovery::ResourceType;
 use super::status::{self, ApiError};
 use super::store::{Selector, State, Watcher};
-use super::Request;
+use super::{table, Request};
 
 /// tiny_http's chunked encoder sends a chunk only once 8 KiB are buffered (it never flushes
 /// on its own), so each event is followed by whitespace up to one byte past a chunk boundary:
@@ -21,6 +21,8 @@ const CHUNK: u64 = 8192;
 /// fake ends the watch.
 pub struct Stream {
     rx: Receiver<Option<Value>>,
+    /// Send objects as one-row Tables (`kubectl get -w` asks for them).
+    table: Option<ResourceType>,
     deadline: Instant,
     pending: Vec<u8>,
     pos: usize,
@@ -32,6 +34,7 @@ impl Stream {
     fn new(rx: Receiver<Option<Value>>, timeout: Duration) -> Self {
         let mut s = Stream {
             rx,
+            table: None,
             deadline: Instant::now() + timeout,
             pending: Vec::new(),
             pos: 0,
@@ -44,6 +47,19 @@ impl Stream {
     }
 
     fn push(&mut self, event: &Value) {
+        let mut event = event.clone();
+        if let Some(typ) = &self.table {
+            if matches!(
+                event["type"].as_str(),
+                Some("ADDED" | "MODIFIED" | "DELETED")
+            ) {
+                let rv = event["object"]["metadata"]["resourceVersion"]
+                    .as_str()
+                    .and_then(|r| r.parse().ok())
+                    .unwrap_or(0);
+                event["object"] = table::table(typ, &[event["object"].clone()], rv);
+            }
+        }
         let mut line = event.to_string().into_bytes();
         line.push(b'\n');
         self.total += line.len() as u64;
@@ -99,6 +115,9 @@ pub fn start(
         .unwrap_or(1800);
     let (tx, rx) = channel();
     let mut stream = Stream::new(rx, Duration::from_secs(timeout));
+    if req.accept.contains("as=Table") {
+        stream.table = Some(typ.clone());
+    }
     let rv = req.param("resourceVersion").unwrap_or_default();
     let in_scope = |o: &Value| {
         namespace
