@@ -1062,3 +1062,55 @@ async fn a_streaming_list_watcher_gets_initial_events_then_changes() {
         && r.path.ends_with("/configmaps")
         && r.param("watch").is_none()));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_selector_watch_sees_objects_come_and_go_by_label() {
+    let fake = FakeKube::start();
+    let dir = tempfile::tempdir().unwrap();
+    let api: Api<ConfigMap> = Api::namespaced(client(&fake, &dir).await, "default");
+    let cm = serde_json::from_value::<ConfigMap>(
+        json!({"metadata": {"name": "a", "labels": {"tier": "fe"}}}),
+    )
+    .unwrap();
+    let rv = api
+        .create(&PostParams::default(), &cm)
+        .await
+        .unwrap()
+        .metadata
+        .resource_version
+        .unwrap();
+    let relabel = |tier: &'static str| {
+        let api = api.clone();
+        async move {
+            api.patch(
+                "a",
+                &PatchParams::default(),
+                &Patch::Merge(json!({"metadata": {"labels": {"tier": tier}}})),
+            )
+            .await
+            .unwrap();
+        }
+    };
+    relabel("be").await;
+    relabel("fe").await;
+    let wp = WatchParams::default().labels("tier=fe").timeout(1);
+    let events: Vec<_> = api
+        .watch(&wp, &rv)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| match e {
+            WatchEvent::Added(_) => "ADDED",
+            WatchEvent::Modified(_) => "MODIFIED",
+            WatchEvent::Deleted(_) => "DELETED",
+            WatchEvent::Bookmark(_) => "BOOKMARK",
+            WatchEvent::Error(_) => "ERROR",
+        })
+        .collect();
+    // kube asks for bookmarks; the fake sends one as the watch opens.
+    assert_eq!(kinds, ["DELETED", "ADDED", "BOOKMARK"]);
+}

@@ -1,20 +1,31 @@
 //! A fake Kubernetes API server for tests, that the real kube-rs client and the real `kubectl`
 //! talk to over loopback HTTP.
 //!
-//! It serves discovery, CRUD with the server's semantics (resourceVersions, generations,
-//! 404/409/422 `Status` bodies), merge, strategic-merge and JSON patches, server-side apply
-//! with managed fields and conflicts, dry runs, watches with compaction (410 Gone), and a
-//! simulated controller that rolls Deployments out through ReplicaSets and pods, with
-//! failures on demand. It speaks JSON only and depends on no Kubernetes crate.
+//! It serves discovery (legacy and aggregated), CRUD with the server's semantics
+//! (resourceVersions, generations, 404/409/422 `Status` bodies), merge, strategic-merge and
+//! JSON patches, server-side apply with managed fields and conflicts, dry runs, watches with
+//! compaction (410 Gone), Tables for `kubectl get`, and simulated controllers that roll
+//! workloads out, with failures on demand. It speaks JSON (and the protobuf of the few kinds
+//! kubectl's typed `create` commands send) and depends on no Kubernetes crate.
 //!
 //! ```no_run
-//! use gates_testkit::k8s::FakeKube;
+//! use gates_testkit::k8s::{FakeKube, Failure};
 //! let kube = FakeKube::start();
 //! let dir = std::env::temp_dir();
 //! let kubeconfig = kube.kubeconfig(&dir);
-//! // point kubectl or kube-rs at `kubeconfig`, then:
-//! kube.controller().settle();
+//! // Point kubectl (`--kubeconfig`) or kube-rs (`Config::from_custom_kubeconfig`) at it; then
+//! // drive the rollout by hand, or let it run:
+//! let controller = kube.controller();
+//! controller.fail_image("registry.example/broken", Failure::CrashLoopBackOff);
+//! controller.settle();
+//! let _running = controller.run_every(std::time::Duration::from_millis(20));
 //! ```
+//!
+//! What it does not do (yet): admission webhooks, RBAC, `metadata.finalizers` and graceful
+//! deletion (deletes are immediate), `limit`/`continue` paging (lists come whole), OpenAPI
+//! schemas (`/openapi/v3` only declares the parameters kubectl looks for; `/openapi/v2` is
+//! 404), validation of custom resources against their CRD schema, controllers for CronJobs,
+//! HPAs and PDBs.
 
 mod api;
 mod apply;
@@ -23,7 +34,7 @@ mod discovery;
 mod patch;
 mod proto;
 mod schema;
-pub mod status;
+mod status;
 mod store;
 mod table;
 mod watch;

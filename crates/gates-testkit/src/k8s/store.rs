@@ -27,6 +27,23 @@ pub struct Change {
     pub kind_of_change: &'static str,
     /// The object after the change (before it, for a delete).
     pub object: Value,
+    /// The object before a MODIFIED change.
+    pub before: Option<Value>,
+}
+
+impl Change {
+    /// The event a watch with `selector` sees of this change, if any: an object that starts
+    /// or stops matching is ADDED or DELETED, as the server's watch cache reports it.
+    pub fn seen_by(&self, selector: &Selector) -> Option<&'static str> {
+        let now = selector.matches(&self.object);
+        let before = self.before.as_ref().is_some_and(|b| selector.matches(b));
+        match (self.kind_of_change, before, now) {
+            ("MODIFIED", true, false) => Some("DELETED"),
+            ("MODIFIED", false, true) => Some("ADDED"),
+            (k, _, true) => Some(k),
+            _ => None,
+        }
+    }
 }
 
 /// An open watch.
@@ -155,18 +172,19 @@ impl State {
         meta_mut(&mut obj).insert("resourceVersion".into(), json!(rv.to_string()));
         let (group, kind) = group_kind(&obj);
         let key = key_of(&obj);
-        let change = if self.objects.contains_key(&key) {
+        let before = self.objects.insert(key, obj.clone());
+        let change = if before.is_some() {
             "MODIFIED"
         } else {
             "ADDED"
         };
-        self.objects.insert(key, obj.clone());
         self.emit(Change {
             rv,
             group,
             kind,
             kind_of_change: change,
             object: obj.clone(),
+            before,
         });
         obj
     }
@@ -182,17 +200,18 @@ impl State {
             kind: key.1.clone(),
             kind_of_change: "DELETED",
             object: obj.clone(),
+            before: None,
         });
         Some(obj)
     }
 
     fn emit(&mut self, c: Change) {
-        let event = json!({"type": c.kind_of_change, "object": c.object});
         self.watchers.retain(|w| {
-            if !w.matches(&c) {
+            let Some(kind) = w.sees(&c) else {
                 return true;
-            }
-            w.tx.send(Some(event.clone())).is_ok()
+            };
+            w.tx.send(Some(json!({"type": kind, "object": c.object})))
+                .is_ok()
         });
         self.history.push(c);
     }
@@ -223,15 +242,19 @@ impl State {
 }
 
 impl Watcher {
-    /// Whether a change is for this watch.
-    pub fn matches(&self, c: &Change) -> bool {
-        c.group == self.group
+    /// The event this watch sees of a change, if any.
+    pub fn sees(&self, c: &Change) -> Option<&'static str> {
+        let in_scope = c.group == self.group
             && c.kind == self.kind
             && self
                 .namespace
                 .as_deref()
-                .is_none_or(|ns| c.object["metadata"]["namespace"].as_str().unwrap_or("") == ns)
-            && self.selector.matches(&c.object)
+                .is_none_or(|ns| c.object["metadata"]["namespace"].as_str().unwrap_or("") == ns);
+        if in_scope {
+            c.seen_by(&self.selector)
+        } else {
+            None
+        }
     }
 }
 

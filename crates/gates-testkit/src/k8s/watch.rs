@@ -119,11 +119,10 @@ pub fn start(
         stream.table = Some(typ.clone());
     }
     let rv = req.param("resourceVersion").unwrap_or_default();
-    let in_scope = |o: &Value| {
+    let in_ns = |o: &Value| {
         namespace
             .as_deref()
             .is_none_or(|ns| o["metadata"]["namespace"].as_str().unwrap_or_default() == ns)
-            && selector.matches(o)
     };
     if rv.is_empty() || rv == "0" {
         for o in s.of_kind(&typ.group, &typ.kind, namespace.as_deref()) {
@@ -146,8 +145,10 @@ pub fn start(
             return Ok(stream);
         }
         for c in s.history.iter().filter(|c| c.rv > from) {
-            if c.group == typ.group && c.kind == typ.kind && in_scope(&c.object) {
-                stream.push(&json!({"type": c.kind_of_change, "object": c.object}));
+            if c.group == typ.group && c.kind == typ.kind && in_ns(&c.object) {
+                if let Some(kind) = c.seen_by(&selector) {
+                    stream.push(&json!({"type": kind, "object": c.object}));
+                }
             }
         }
     }
