@@ -1114,3 +1114,58 @@ async fn a_selector_watch_sees_objects_come_and_go_by_label() {
     // kube asks for bookmarks; the fake sends one as the watch opens.
     assert_eq!(kinds, ["DELETED", "ADDED", "BOOKMARK"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finalizers_hold_a_deleted_object_until_they_are_removed() {
+    let fake = FakeKube::start();
+    let dir = tempfile::tempdir().unwrap();
+    let api: Api<ConfigMap> = Api::namespaced(client(&fake, &dir).await, "default");
+    let cm = serde_json::from_value::<ConfigMap>(
+        json!({"metadata": {"name": "a", "finalizers": ["example.com/hold"]}}),
+    )
+    .unwrap();
+    api.create(&PostParams::default(), &cm).await.unwrap();
+    api.delete("a", &DeleteParams::default()).await.unwrap();
+    let held = api.get("a").await.expect("still there");
+    assert!(held.metadata.deletion_timestamp.is_some());
+    api.patch(
+        "a",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"metadata": {"finalizers": null}})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(api_error(api.get("a").await.unwrap_err()).code, 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_whose_answer_is_lost_has_landed() {
+    let fake = FakeKube::start();
+    let dir = tempfile::tempdir().unwrap();
+    let api: Api<Deployment> = Api::namespaced(client(&fake, &dir).await, "default");
+    let path = "/apis/apps/v1/namespaces/default/deployments/web";
+    fake.fault(Fault::new("PATCH", path, 500, 1).after_effect());
+    let err = api
+        .patch(
+            "web",
+            &PatchParams::apply(MANAGER),
+            &Patch::Apply(deployment("web", "nginx:1.25", 2)),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(api_error(err).code, 500);
+    let stored = fake
+        .get("apps/v1", "Deployment", Some("default"), "web")
+        .expect("the apply landed");
+    assert_eq!(stored["spec"]["replicas"], 2);
+    // Re-applying is a no-op.
+    let rv = fake.resource_version();
+    api.patch(
+        "web",
+        &PatchParams::apply(MANAGER),
+        &Patch::Apply(deployment("web", "nginx:1.25", 2)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(fake.resource_version(), rv);
+}

@@ -593,6 +593,12 @@ pub fn commit(
             for f in ["uid", "creationTimestamp", "generation", "resourceVersion"] {
                 meta.insert(f.into(), old["metadata"][f].clone());
             }
+            for f in ["deletionTimestamp", "deletionGracePeriodSeconds"] {
+                match &old["metadata"][f] {
+                    Value::Null => meta.remove(f),
+                    v => meta.insert(f.into(), v.clone()),
+                };
+            }
             if spec_of(old) != spec_of(&new) {
                 let g = old["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
                 store::meta_mut(&mut new).insert("generation".into(), json!(g));
@@ -627,8 +633,16 @@ pub fn commit(
         }
         return Ok((new, warnings));
     }
+    let done = !new["metadata"]["deletionTimestamp"].is_null()
+        && new["metadata"]["finalizers"]
+            .as_array()
+            .is_none_or(|f| f.is_empty());
     let stored = s.write(new);
     after_write(s, &stored);
+    if done {
+        // The last finalizer is gone: the deletion completes.
+        delete_cascading(s, &store::key_of(&stored), "Background");
+    }
     Ok((stored, warnings))
 }
 
@@ -687,6 +701,20 @@ fn delete(s: &mut State, t: &Target, req: &Request) -> Result<Reply, ApiError> {
         .unwrap_or_else(|| "Background".into());
     let details = json!({"name": key.3, "group": t.typ.group, "kind": t.typ.plural, "uid": obj["metadata"]["uid"]});
     if req.is_dry_run() {
+        return ok(obj);
+    }
+    let finalizers = obj["metadata"]["finalizers"]
+        .as_array()
+        .is_some_and(|f| !f.is_empty());
+    if finalizers {
+        // Finalizers hold the object, marked for deletion, until they are removed.
+        if obj["metadata"]["deletionTimestamp"].is_null() {
+            let mut marked = obj.clone();
+            let meta = store::meta_mut(&mut marked);
+            meta.insert("deletionTimestamp".into(), json!(store::now()));
+            meta.insert("deletionGracePeriodSeconds".into(), json!(0));
+            return ok(s.write(marked));
+        }
         return ok(obj);
     }
     delete_cascading(s, &key, &policy);

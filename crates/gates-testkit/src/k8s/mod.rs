@@ -21,8 +21,8 @@
 //! let _running = controller.run_every(std::time::Duration::from_millis(20));
 //! ```
 //!
-//! What it does not do (yet): admission webhooks, RBAC, `metadata.finalizers` and graceful
-//! deletion (deletes are immediate), `limit`/`continue` paging (lists come whole), OpenAPI
+//! What it does not do (yet): admission webhooks, RBAC, graceful deletion (deletes are
+//! immediate unless `metadata.finalizers` hold the object), `limit`/`continue` paging (lists come whole), OpenAPI
 //! schemas (`/openapi/v3` only declares the parameters kubectl looks for; `/openapi/v2` is
 //! 404), validation of custom resources against their CRD schema, controllers for CronJobs,
 //! HPAs and PDBs.
@@ -60,6 +60,7 @@ pub struct Fault {
     times: u32,
     retry_after: Option<u64>,
     delay_ms: u64,
+    after_effect: bool,
 }
 
 impl Fault {
@@ -73,7 +74,15 @@ impl Fault {
             times,
             retry_after: None,
             delay_ms: 0,
+            after_effect: false,
         }
+    }
+
+    /// Carry the request out first, then answer with the fault: a write that lands but whose
+    /// answer is lost.
+    pub fn after_effect(mut self) -> Self {
+        self.after_effect = true;
+        self
     }
 
     /// Send `Retry-After: secs` (and `details.retryAfterSeconds`), as throttling does.
@@ -455,6 +464,10 @@ fn serve(mut req: tiny_http::Request, state: &Arc<Mutex<State>>) {
     };
     let reply = match fault {
         Some(f) => {
+            if f.after_effect {
+                let mut s = lock(state);
+                drop(api::route(&mut s, &request, &raw));
+            }
             if f.delay_ms > 0 {
                 std::thread::sleep(Duration::from_millis(f.delay_ms));
             }
