@@ -175,6 +175,23 @@ fn apply_server_side_then_get_as_table_and_json() {
     assert_eq!(header, ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]);
     let row: Vec<&str> = table.lines().nth(1).unwrap().split_whitespace().collect();
     assert_eq!(&row[..4], ["web", "2/2", "2", "2"]);
+    let svc = k.ok(&["get", "services"]);
+    let row: Vec<&str> = svc.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(row[..2], ["web", "ClusterIP"]);
+    assert_eq!(row[4], "80/TCP");
+    let rs = k.ok(&["get", "replicasets"]);
+    let header: Vec<&str> = rs.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "DESIRED", "CURRENT", "READY", "AGE"]);
+    assert_eq!(
+        rs.lines()
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .skip(1)
+            .take(3)
+            .collect::<Vec<_>>(),
+        ["2", "2", "2"]
+    );
     let pods = k.ok(&["get", "pods", "-l", "app=web"]);
     assert_eq!(pods.lines().count(), 3, "{pods}");
     assert!(

@@ -47,6 +47,7 @@ fn route_inner(s: &mut State, req: &Request, raw: &str) -> Result<Reply, ApiErro
         ["api", v] => {
             return discovery::resource_list(&s.types, "", v).map_or_else(|| Err(not_found()), ok)
         }
+        ["apis", g] => return discovery::group(&s.types, g).map_or_else(|| Err(not_found()), ok),
         ["apis", g, v] => {
             return discovery::resource_list(&s.types, g, v).map_or_else(|| Err(not_found()), ok)
         }

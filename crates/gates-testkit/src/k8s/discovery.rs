@@ -280,6 +280,20 @@ fn groups(types: &[ResourceType]) -> Vec<(String, Vec<String>)> {
     out
 }
 
+/// `APIGroup` for `/apis/{group}`.
+pub fn group(types: &[ResourceType], name: &str) -> Option<Value> {
+    let list = group_list(types);
+    let g = list["groups"]
+        .as_array()?
+        .iter()
+        .find(|g| g["name"] == name)?
+        .clone();
+    let mut g = g;
+    g["kind"] = json!("APIGroup");
+    g["apiVersion"] = json!("v1");
+    Some(g)
+}
+
 /// `APIGroupList` for `/apis`.
 pub fn group_list(types: &[ResourceType]) -> Value {
     let groups: Vec<Value> = groups(types)

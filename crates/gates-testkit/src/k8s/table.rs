@@ -103,6 +103,133 @@ pub fn table(typ: &ResourceType, items: &[Value], rv: u64) -> Value {
                 "rows": items.iter().map(|o| json!({"cells": cells(o), "object": o})).collect::<Vec<_>>(),
             });
         }
+        "ReplicaSet" => (
+            vec![
+                col("Name", "string"),
+                col("Desired", "integer"),
+                col("Current", "integer"),
+                col("Ready", "integer"),
+                col("Age", "string"),
+            ],
+            Box::new(|o: &Value| {
+                let st = &o["status"];
+                vec![
+                    o["metadata"]["name"].clone(),
+                    json!(n(&o["spec"]["replicas"])),
+                    json!(n(&st["replicas"])),
+                    json!(n(&st["readyReplicas"])),
+                ]
+            }),
+        ),
+        "StatefulSet" => (
+            vec![
+                col("Name", "string"),
+                col("Ready", "string"),
+                col("Age", "string"),
+            ],
+            Box::new(|o: &Value| {
+                vec![
+                    o["metadata"]["name"].clone(),
+                    json!(format!(
+                        "{}/{}",
+                        n(&o["status"]["readyReplicas"]),
+                        n(&o["spec"]["replicas"])
+                    )),
+                ]
+            }),
+        ),
+        "Service" => (
+            vec![
+                col("Name", "string"),
+                col("Type", "string"),
+                col("Cluster-IP", "string"),
+                col("External-IP", "string"),
+                col("Port(s)", "string"),
+                col("Age", "string"),
+            ],
+            Box::new(|o: &Value| {
+                let ports: Vec<String> = o["spec"]["ports"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| {
+                        format!(
+                            "{}/{}",
+                            n(&p["port"]),
+                            p["protocol"].as_str().unwrap_or("TCP")
+                        )
+                    })
+                    .collect();
+                let ports = if ports.is_empty() {
+                    "<none>".to_string()
+                } else {
+                    ports.join(",")
+                };
+                vec![
+                    o["metadata"]["name"].clone(),
+                    o["spec"]["type"].clone(),
+                    o["spec"]["clusterIP"].clone(),
+                    json!("<none>"),
+                    json!(ports),
+                ]
+            }),
+        ),
+        "Namespace" => (
+            vec![
+                col("Name", "string"),
+                col("Status", "string"),
+                col("Age", "string"),
+            ],
+            Box::new(|o: &Value| vec![o["metadata"]["name"].clone(), o["status"]["phase"].clone()]),
+        ),
+        "ConfigMap" | "Secret" => (
+            vec![
+                col("Name", "string"),
+                col("Data", "integer"),
+                col("Age", "string"),
+            ],
+            Box::new(|o: &Value| {
+                let data = o["data"].as_object().map_or(0, |m| m.len())
+                    + o["binaryData"].as_object().map_or(0, |m| m.len());
+                vec![o["metadata"]["name"].clone(), json!(data)]
+            }),
+        ),
+        "Job" => (
+            vec![
+                col("Name", "string"),
+                col("Status", "string"),
+                col("Completions", "string"),
+                col("Age", "string"),
+            ],
+            Box::new(|o: &Value| {
+                let conds = o["status"]["conditions"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let has = |t: &str| {
+                    conds
+                        .iter()
+                        .any(|c| c["type"] == t && c["status"] == "True")
+                };
+                let status = if has("Complete") {
+                    "Complete"
+                } else if has("Failed") {
+                    "Failed"
+                } else {
+                    "Running"
+                };
+                let completions = format!(
+                    "{}/{}",
+                    n(&o["status"]["succeeded"]),
+                    o["spec"]["completions"].as_i64().unwrap_or(1)
+                );
+                vec![
+                    o["metadata"]["name"].clone(),
+                    json!(status),
+                    json!(completions),
+                ]
+            }),
+        ),
         _ => (
             vec![col("Name", "string"), col("Age", "string")],
             Box::new(|o: &Value| vec![o["metadata"]["name"].clone()]),
