@@ -133,6 +133,16 @@ async fn server_side_apply_creates_then_bumps_the_generation_once_per_spec_chang
         .unwrap();
     assert_eq!(l.metadata.generation, Some(2));
 
+    // A stale resourceVersion in the configuration is a failed precondition.
+    let mut stale = deployment("web", "nginx:1.27", 2);
+    stale["metadata"]["resourceVersion"] = json!(rv1);
+    let status = api_error(
+        api.patch("web", &pp, &Patch::Apply(stale))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!((status.code, status.reason.as_str()), (409, "Conflict"));
+
     let stored = fake
         .get("apps/v1", "Deployment", Some("default"), "web")
         .unwrap();
@@ -153,7 +163,7 @@ async fn server_side_apply_creates_then_bumps_the_generation_once_per_spec_chang
         .into_iter()
         .filter(|r| r.method == "PATCH")
         .collect();
-    assert_eq!(patches.len(), 4);
+    assert_eq!(patches.len(), 5);
     for r in &patches {
         assert_eq!(r.param("fieldManager").as_deref(), Some(MANAGER));
         assert_eq!(r.content_type, "application/apply-patch+yaml");

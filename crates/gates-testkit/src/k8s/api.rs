@@ -428,8 +428,10 @@ fn patch_verb(s: &mut State, t: &Target, req: &Request, raw: &str) -> Result<Rep
             }
         }
         check_identity(t, &mut cfg)?;
-        if old.is_none() {
-            namespace_exists(s, t)?;
+        match &old {
+            // A resourceVersion in the configuration is a precondition.
+            Some(o) => precondition(t, o, &cfg)?,
+            None => namespace_exists(s, t)?,
         }
         let force = req.param("force").is_some_and(|f| f == "true");
         let mut o = opts(req, t.sub.clone());
