@@ -686,3 +686,35 @@ fn get_watch_prints_table_rows_as_the_rollout_goes() {
         "{stdout}"
     );
 }
+
+#[test]
+fn rollout_restart_makes_a_new_revision_and_history_lists_it() {
+    let Some(k) = setup() else { return };
+    let ctl = k.fake.controller();
+    let f = k.write("m.yaml", &manifest("nginx:1.25", 1));
+    k.ok(&["apply", "--server-side", "-f", &f]);
+    ctl.settle();
+    k.ok(&["rollout", "restart", "deployment/web"]);
+    ctl.settle();
+    let rss = k.fake.list("apps/v1", "ReplicaSet", Some("default"));
+    assert_eq!(rss.len(), 2);
+    let d = k
+        .fake
+        .get("apps/v1", "Deployment", Some("default"), "web")
+        .unwrap();
+    assert!(
+        d["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"]
+            .is_string()
+    );
+    assert_eq!(
+        d["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+        "2"
+    );
+    let history = k.ok(&["rollout", "history", "deployment/web"]);
+    let revisions: Vec<&str> = history
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(revisions, ["1", "2"], "{history}");
+}
