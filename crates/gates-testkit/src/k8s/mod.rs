@@ -31,6 +31,7 @@ mod api;
 mod apply;
 mod controller;
 mod discovery;
+mod kubelet;
 mod patch;
 mod proto;
 mod schema;
@@ -38,6 +39,7 @@ mod status;
 mod store;
 mod table;
 mod watch;
+mod workloads;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
