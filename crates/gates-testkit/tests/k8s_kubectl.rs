@@ -718,3 +718,51 @@ fn rollout_restart_makes_a_new_revision_and_history_lists_it() {
         .collect();
     assert_eq!(revisions, ["1", "2"], "{history}");
 }
+
+#[test]
+fn server_side_apply_takes_over_from_client_side_apply() {
+    let Some(k) = setup() else { return };
+    let f = k.write("m.yaml", &manifest("nginx:1.25", 2));
+    k.ok(&["apply", "-f", &f]);
+    let g = k.write("changed.yaml", &manifest("nginx:1.26", 3));
+    // The changed fields would conflict with kubectl-client-side-apply, but
+    // last-applied-configuration covers them.
+    let out = k.run(&["apply", "--server-side", "-f", &g]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains("Warning"),
+        "kubectl's managed-fields migration went through: {stderr}"
+    );
+    let d = k
+        .fake
+        .get("apps/v1", "Deployment", Some("default"), "web")
+        .unwrap();
+    assert_eq!(d["spec"]["replicas"], 3);
+    let svc = k.fake.get("v1", "Service", Some("default"), "web").unwrap();
+    assert!(svc["spec"]["clusterIP"].is_string());
+    let managers: Vec<&str> = d["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["manager"].as_str().unwrap())
+        .collect();
+    assert!(managers.contains(&"kubectl"), "{managers:?}");
+    // A webhook's denial reaches the user as the server words it.
+    k.fake.fault(
+        gates_testkit::k8s::Fault::new(
+            "PATCH",
+            "/apis/apps/v1/namespaces/default/deployments/web",
+            400,
+            1,
+        )
+        .message("admission webhook \"policy.example.com\" denied the request: no latest tags"),
+    );
+    let out = k.run(&["apply", "--server-side", "-f", &f]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("denied the request: no latest tags"),
+        "{stderr}"
+    );
+}

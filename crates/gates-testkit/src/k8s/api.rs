@@ -546,6 +546,15 @@ pub fn commit(
             m.remove("managedFields");
         }
     }
+    if let (Some(old), "Service") = (old, typ.kind.as_str()) {
+        // An update that leaves out the allocated addresses keeps them, as the server's
+        // Service registry does.
+        for f in ["clusterIP", "clusterIPs"] {
+            if new["spec"][f].is_null() && !old["spec"][f].is_null() {
+                new["spec"][f] = old["spec"][f].clone();
+            }
+        }
+    }
     schema::default(&mut new, typ, s);
     let mut causes = schema::validate(&new, typ);
     if let Some(old) = old {
@@ -616,6 +625,13 @@ pub fn commit(
         Managed::Set(entries) => {
             store::meta_mut(&mut new).insert("managedFields".into(), entries);
         }
+        // A write that sets managedFields itself (kubectl's client-side-to-server-side
+        // upgrade does) has them as given.
+        Managed::Update
+            if old.is_some_and(|old| {
+                !new["metadata"]["managedFields"].is_null()
+                    && new["metadata"]["managedFields"] != old["metadata"]["managedFields"]
+            }) => {}
         Managed::Update => apply::record_update(
             old,
             &mut new,

@@ -325,6 +325,23 @@ pub fn apply(
             }
         }
     }
+    // As the server's last-applied manager does: conflicts on fields that kubectl's
+    // client-side apply recorded in `last-applied-configuration` are no conflicts (so
+    // `kubectl apply --server-side` takes over from `kubectl apply`).
+    let last_applied = live["metadata"]["annotations"]
+        ["kubectl.kubernetes.io/last-applied-configuration"]
+        .as_str()
+        .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        .map(|v| field_set(&v, false));
+    let force = force
+        || last_applied.is_some_and(|la| {
+            !conflicts.is_empty()
+                && conflicts.iter().all(|c| {
+                    new_set
+                        .iter()
+                        .any(|p| display(p) == c.field && la.contains(p))
+                })
+        });
     if !conflicts.is_empty() && !force {
         return Err(conflicts);
     }

@@ -63,6 +63,7 @@ pub struct Fault {
     retry_after: Option<u64>,
     delay_ms: u64,
     after_effect: bool,
+    message: Option<String>,
 }
 
 impl Fault {
@@ -77,7 +78,15 @@ impl Fault {
             retry_after: None,
             delay_ms: 0,
             after_effect: false,
+            message: None,
         }
+    }
+
+    /// The `Status` message (default `fault injected: <reason>`), e.g. an admission webhook's
+    /// denial.
+    pub fn message(mut self, text: &str) -> Self {
+        self.message = Some(text.to_string());
+        self
     }
 
     /// Carry the request out first, then answer with the fault: a write that lands but whose
@@ -531,7 +540,11 @@ fn fault_reply(f: &Fault) -> Reply {
         504 => "Timeout",
         _ => "Unknown",
     };
-    let mut e = status::failure(f.status, reason, &format!("fault injected: {reason}"), None);
+    let message = f
+        .message
+        .clone()
+        .unwrap_or_else(|| format!("fault injected: {reason}"));
+    let mut e = status::failure(f.status, reason, &message, None);
     let mut headers = Vec::new();
     if let Some(secs) = f.retry_after {
         e.body["details"] = json!({"retryAfterSeconds": secs});
