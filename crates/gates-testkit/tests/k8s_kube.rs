@@ -1179,3 +1179,49 @@ async fn a_write_whose_answer_is_lost_has_landed() {
     .unwrap();
     assert_eq!(fake.resource_version(), rv);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_watcher_relists_when_its_next_watch_is_from_before_compaction() {
+    let fake = FakeKube::start();
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(&fake, &dir).await;
+    let api: Api<ConfigMap> = Api::namespaced(c.clone(), "default");
+    let elsewhere: Api<ConfigMap> = Api::namespaced(c, "kube-system");
+    let cm = |name: &str| {
+        serde_json::from_value::<ConfigMap>(json!({"metadata": {"name": name}})).unwrap()
+    };
+    api.create(&PostParams::default(), &cm("a")).await.unwrap();
+    // Watches that end after a second, so the watcher comes back from its last resourceVersion.
+    let mut stream = watcher(api.clone(), watcher::Config::default().timeout(1)).boxed();
+    let mut next = async || {
+        tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("an event within 10 s")
+            .expect("the watcher goes on")
+    };
+    loop {
+        if let Ok(watcher::Event::InitDone) = next().await {
+            break;
+        }
+    }
+    // A change the watch does not see moves the resourceVersion on; compaction then puts the
+    // watcher's last one out of reach.
+    elsewhere
+        .create(&PostParams::default(), &cm("other"))
+        .await
+        .unwrap();
+    fake.compact();
+    let mut saw_gone = false;
+    loop {
+        match next().await {
+            Err(watcher::Error::WatchError(s)) if s.code == 410 => saw_gone = true,
+            Ok(watcher::Event::Init) => break,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(saw_gone);
+    match next().await {
+        Ok(watcher::Event::InitApply(o)) => assert_eq!(o.metadata.name.as_deref(), Some("a")),
+        other => panic!("unexpected {other:?}"),
+    }
+}
