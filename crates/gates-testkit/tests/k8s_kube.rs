@@ -1225,3 +1225,44 @@ async fn the_watcher_relists_when_its_next_watch_is_from_before_compaction() {
         other => panic!("unexpected {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cluster_scoped_objects_apply_and_a_missing_namespace_fails_even_a_dry_run() {
+    use k8s_openapi::api::rbac::v1::ClusterRole;
+    let fake = FakeKube::start();
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(&fake, &dir).await;
+    let roles: Api<ClusterRole> = Api::all(c.clone());
+    let role = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": "reader"}, "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]});
+    let applied = roles
+        .patch("reader", &PatchParams::apply(MANAGER), &Patch::Apply(role))
+        .await
+        .unwrap();
+    assert!(applied.metadata.namespace.is_none());
+    assert!(fake
+        .get(
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRole",
+            None,
+            "reader"
+        )
+        .is_some());
+
+    let missing: Api<ConfigMap> = Api::namespaced(c, "not-yet");
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}});
+    let status = api_error(
+        missing
+            .patch(
+                "a",
+                &PatchParams::apply(MANAGER).dry_run(),
+                &Patch::Apply(cm),
+            )
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (status.code, status.message.as_str()),
+        (404, "namespaces \"not-yet\" not found")
+    );
+}
