@@ -315,6 +315,33 @@ fn diff_shows_a_changed_field_and_writes_nothing() {
             "{stdout}"
         );
     }
+    // A new object diffs in full, and is not created either.
+    let h = k.write(
+        "new.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fresh\ndata:\n  a: \"1\"\n",
+    );
+    for server_side in [true, false] {
+        let mut args = vec!["diff", "-f", &h];
+        if server_side {
+            args.push("--server-side");
+        }
+        let out = k.run(&args);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains("+kind: ConfigMap") && stdout.contains("+  name: fresh"),
+            "{stdout}"
+        );
+    }
+    assert!(k
+        .fake
+        .get("v1", "ConfigMap", Some("default"), "fresh")
+        .is_none());
     assert_eq!(k.fake.resource_version(), rv, "diff wrote nothing");
     let reqs = k.fake.requests();
     assert!(reqs.iter().all(|r| !r.is_write()), "{reqs:?}");
