@@ -1266,3 +1266,63 @@ async fn cluster_scoped_objects_apply_and_a_missing_namespace_fails_even_a_dry_r
         (404, "namespaces \"not-yet\" not found")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_denied_verb_is_forbidden_for_kube_and_its_access_review_says_no() {
+    use k8s_openapi::api::authorization::v1::{
+        ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+    };
+    let fake = FakeKube::start();
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(&fake, &dir).await;
+    fake.deny("delete", "deployments");
+    let api: Api<Deployment> = Api::namespaced(c.clone(), "default");
+    api.patch(
+        "web",
+        &PatchParams::apply(MANAGER),
+        &Patch::Apply(deployment("web", "nginx:1.25", 1)),
+    )
+    .await
+    .unwrap();
+    let status = api_error(
+        api.delete("web", &DeleteParams::default())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!((status.code, status.reason.as_str()), (403, "Forbidden"));
+    assert!(
+        status
+            .message
+            .contains("cannot delete resource \"deployments\""),
+        "{}",
+        status.message
+    );
+    assert!(fake
+        .get("apps/v1", "Deployment", Some("default"), "web")
+        .is_some());
+
+    let reviews: Api<SelfSubjectAccessReview> = Api::all(c);
+    let ask = |verb: &str| SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                verb: Some(verb.into()),
+                group: Some("apps".into()),
+                resource: Some("deployments".into()),
+                namespace: Some("default".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let no = reviews
+        .create(&PostParams::default(), &ask("delete"))
+        .await
+        .unwrap();
+    assert!(!no.status.unwrap().allowed);
+    let yes = reviews
+        .create(&PostParams::default(), &ask("patch"))
+        .await
+        .unwrap();
+    assert!(yes.status.unwrap().allowed);
+}

@@ -793,3 +793,36 @@ fn server_side_apply_takes_over_from_client_side_apply() {
         "{stderr}"
     );
 }
+
+#[test]
+fn denied_verbs_are_forbidden_and_can_i_says_so() {
+    let Some(k) = setup() else { return };
+    assert_eq!(
+        k.ok(&["auth", "can-i", "patch", "deployments"]).trim(),
+        "yes"
+    );
+    k.fake.deny("patch", "deployments");
+    let out = k.run(&["auth", "can-i", "patch", "deployments"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "no");
+    assert_eq!(k.ok(&["auth", "can-i", "get", "deployments"]).trim(), "yes");
+    let f = k.write("m.yaml", &manifest("nginx:1.25", 2));
+    let out = k.run(&["apply", "--server-side", "-f", &f]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "deployments.apps \"web\" is forbidden: User \"fake\" cannot patch resource \"deployments\" in API group \"apps\" in the namespace \"default\""
+        ),
+        "{stderr}"
+    );
+    // The Service and ConfigMap went through.
+    assert!(k
+        .fake
+        .get("v1", "Service", Some("default"), "web")
+        .is_some());
+    assert!(k
+        .fake
+        .get("apps/v1", "Deployment", Some("default"), "web")
+        .is_none());
+}

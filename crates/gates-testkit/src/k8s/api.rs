@@ -94,6 +94,27 @@ fn route_inner(s: &mut State, req: &Request, raw: &str) -> Result<Reply, ApiErro
         name,
         sub,
     };
+    let verb = match (req.method.as_str(), &t.name) {
+        ("GET", Some(_)) => "get",
+        ("GET", None) if req.param("watch").is_some_and(|w| w == "1" || w == "true") => "watch",
+        ("GET", None) => "list",
+        ("POST", _) => "create",
+        ("PUT", _) => "update",
+        ("PATCH", _) => "patch",
+        ("DELETE", Some(_)) => "delete",
+        _ => "deletecollection",
+    };
+    let resource = match &t.sub {
+        Some(sub) => format!("{}/{sub}", t.typ.plural),
+        None => t.typ.plural.clone(),
+    };
+    // Anyone may ask what they may do.
+    if t.typ.kind == "SelfSubjectAccessReview" && req.method == "POST" {
+        return access_review(s, req);
+    }
+    if s.is_denied(verb, &resource) {
+        return Err(forbidden(&t, verb, &resource));
+    }
     match (req.method.as_str(), &t.name) {
         ("GET", Some(_)) => get(s, &t, req),
         ("GET", None) => list(s, &t, req),
@@ -109,6 +130,52 @@ fn route_inner(s: &mut State, req: &Request, raw: &str) -> Result<Reply, ApiErro
             None,
         )),
     }
+}
+
+/// 403 as RBAC words it.
+fn forbidden(t: &Target, verb: &str, resource: &str) -> ApiError {
+    let subject = match &t.name {
+        Some(n) => format!("{} \"{n}\"", t.typ.qualified()),
+        None => t.typ.qualified(),
+    };
+    let scope = match &t.namespace {
+        Some(ns) => format!(" in the namespace \"{ns}\""),
+        None if t.typ.namespaced => String::new(),
+        None => " at the cluster scope".to_string(),
+    };
+    status::failure(
+        403,
+        "Forbidden",
+        &format!(
+            "{subject} is forbidden: User \"fake\" cannot {verb} resource \"{resource}\" in API \
+             group \"{}\"{scope}",
+            t.typ.group
+        ),
+        Some(status::details(
+            t.name.as_deref().unwrap_or_default(),
+            &t.typ.group,
+            &t.typ.plural,
+        )),
+    )
+}
+
+/// `kubectl auth can-i` and its kind: allowed unless [`State::denied`] says otherwise.
+fn access_review(s: &State, req: &Request) -> Result<Reply, ApiError> {
+    let mut review = body_of(req)?;
+    let attrs = &review["spec"]["resourceAttributes"];
+    let verb = attrs["verb"].as_str().unwrap_or_default();
+    let mut resource = attrs["resource"].as_str().unwrap_or_default().to_string();
+    if let Some(sub) = attrs["subresource"].as_str().filter(|x| !x.is_empty()) {
+        resource = format!("{resource}/{sub}");
+    }
+    let allowed = !s.is_denied(verb, &resource);
+    review["status"] = if allowed {
+        json!({"allowed": true, "reason": "the fake allows it"})
+    } else {
+        // RBAC denies without a reason; kubectl prints a bare "no".
+        json!({"allowed": false})
+    };
+    Ok(Reply::Json(201, review, Vec::new()))
 }
 
 /// What a resource path names.
@@ -243,7 +310,7 @@ fn body_of(req: &Request) -> Result<Value, ApiError> {
         return Err(status::failure(
             415,
             "UnsupportedMediaType",
-            "the fake API server reads protobuf bodies only of Namespace, ConfigMap, Secret and ServiceAccount",
+            "the fake API server reads protobuf bodies only of Namespace, ConfigMap, Secret, ServiceAccount and SelfSubjectAccessReview",
             None,
         ));
     }

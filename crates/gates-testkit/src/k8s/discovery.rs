@@ -85,6 +85,7 @@ const BUILTIN: &[Builtin] = &[
     ("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false, &[], &[]),
     ("coordination.k8s.io", "v1", "Lease", "leases", true, &[], &[]),
     ("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false, &["crd", "crds"], &["status"]),
+    ("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false, &[], &[]),
 ];
 
 /// The built-in types.

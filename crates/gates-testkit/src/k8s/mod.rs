@@ -21,7 +21,7 @@
 //! let _running = controller.run_every(std::time::Duration::from_millis(20));
 //! ```
 //!
-//! What it does not do (yet): admission webhooks, RBAC, graceful deletion (deletes are
+//! What it does not do (yet): admission webhooks, RBAC beyond [`FakeKube::deny`], graceful deletion (deletes are
 //! immediate unless `metadata.finalizers` hold the object), `limit`/`continue` paging (lists come whole), OpenAPI
 //! schemas (`/openapi/v3` only declares the parameters kubectl looks for; `/openapi/v2` is
 //! 404), validation of custom resources against their CRD schema, controllers for CronJobs,
@@ -280,6 +280,16 @@ impl FakeKube {
             name.to_string(),
         );
         api::delete_cascading(&mut self.state(), &key, "Background").is_some()
+    }
+
+    /// Deny `verb` (`get`, `list`, `watch`, `create`, `update`, `patch`, `delete`, or `*`) on
+    /// `resource` (a plural such as `deployments`, `deployments/scale`, or `*`), as RBAC
+    /// would: such requests get 403 Forbidden, and access reviews (`kubectl auth can-i`)
+    /// answer no. Everything else is allowed.
+    pub fn deny(&self, verb: &str, resource: &str) {
+        self.state()
+            .denied
+            .push((verb.to_string(), resource.to_string()));
     }
 
     /// Queue a fault.

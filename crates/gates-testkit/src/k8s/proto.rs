@@ -1,6 +1,7 @@
 //! Protobuf request bodies, for the few kinds kubectl's typed commands create
-//! (`kubectl create namespace|configmap|secret|serviceaccount`): the `k8s\0` envelope and
-//! those messages' fields, decoded to the JSON the rest of the fake works on.
+//! (`kubectl create namespace|configmap|secret|serviceaccount`, `kubectl auth can-i`): the
+//! `k8s\0` envelope and those messages' fields, decoded to the JSON the rest of the fake
+//! works on.
 
 use serde_json::{json, Map, Value};
 
@@ -172,6 +173,31 @@ pub fn decode(body: &[u8]) -> Option<Value> {
                 if let Some(a) = list.as_array_mut() {
                     a.push(json!({"name": name}));
                 }
+            }
+            ("SelfSubjectAccessReview", 2, Wire::Bytes(x)) => {
+                let mut attrs = Map::new();
+                for (fnum, fw) in fields(x)? {
+                    if let (1, Wire::Bytes(ra)) = (fnum, fw) {
+                        let names = [
+                            "namespace",
+                            "verb",
+                            "group",
+                            "version",
+                            "resource",
+                            "subresource",
+                            "name",
+                        ];
+                        for (an, aw) in fields(ra)? {
+                            let name = usize::try_from(an)
+                                .ok()
+                                .and_then(|i| names.get(i.checked_sub(1)?));
+                            if let (Some(name), Wire::Bytes(v)) = (name, aw) {
+                                attrs.insert((*name).to_string(), text(v));
+                            }
+                        }
+                    }
+                }
+                obj.insert("spec".into(), json!({"resourceAttributes": attrs}));
             }
             ("ServiceAccount", 4, Wire::Varint(v)) => {
                 obj.insert("automountServiceAccountToken".into(), json!(v != 0));

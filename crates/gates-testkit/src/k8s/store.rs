@@ -86,6 +86,8 @@ pub struct State {
     pub ctl: ControllerState,
     /// `127.0.0.1:PORT`.
     pub addr: String,
+    /// `(verb, resource)` pairs RBAC denies (`*` for any).
+    pub denied: Vec<(String, String)>,
 }
 
 impl State {
@@ -105,6 +107,7 @@ impl State {
             clock_offset: 0,
             ctl: ControllerState::default(),
             addr,
+            denied: Vec::new(),
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns},
@@ -121,6 +124,13 @@ impl State {
             .iter()
             .find(|t| t.group == group && t.version == version && t.plural == plural)
             .cloned()
+    }
+
+    /// Whether RBAC denies `verb` on `resource` (a plural, or `plural/subresource`).
+    pub fn is_denied(&self, verb: &str, resource: &str) -> bool {
+        self.denied
+            .iter()
+            .any(|(v, r)| (v == "*" || v == verb) && (r == "*" || r == resource))
     }
 
     /// The next resourceVersion.
