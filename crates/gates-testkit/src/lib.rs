@@ -5,6 +5,10 @@
 //! validation errors, 5xx and rate limits on demand, and checks every exchange against that
 //! description.
 //!
+//! [`k8s::FakeKube`] is a fake Kubernetes API server that the real kube-rs client and the real
+//! `kubectl` talk to: discovery, CRUD, patches, server-side apply with managed fields, dry runs,
+//! watches, and simulated controllers that roll workloads out, with failures on demand.
+//!
 //! [`action::run_composite`] runs a composite `action.yml` the way the Actions runner does.
 
 // The testkit plays the runner: it reads the real process environment to build the one it
@@ -15,5 +19,6 @@ pub mod action;
 pub mod cmd;
 pub mod generated;
 pub mod github;
+pub mod k8s;
 pub mod openapi;
 pub mod runner;
