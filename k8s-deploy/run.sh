@@ -4,17 +4,22 @@ set -euo pipefail
 # shellcheck source=../actions/setup/inputs.sh
 . "$GITHUB_ACTION_PATH/../actions/setup/inputs.sh"
 case "$INPUT_COMMAND" in
-  lint | render) ;;
-  *) echo "::error title=gates input::command must be lint or render"; exit 2 ;;
+  lint | render | plan) ;;
+  *) echo "::error title=gates input::command must be lint, render or plan"; exit 2 ;;
 esac
 flag --namespace "$INPUT_NAMESPACE"
 flag --config "$INPUT_CONFIG"
 switch --informational "$INPUT_INFORMATIONAL"
 each_line --image "$INPUT_IMAGES"
 each_line --var "$INPUT_VARS"
-if [ "$INPUT_COMMAND" = lint ]; then
+if [ "$INPUT_COMMAND" != render ]; then
   flag --result "$INPUT_RESULT"
   flag --sarif "$INPUT_SARIF"
+fi
+if [ "$INPUT_COMMAND" = plan ]; then
+  flag --context "$INPUT_CONTEXT"
+  flag --field-manager "$INPUT_FIELD_MANAGER"
+  switch --force-conflicts "$INPUT_FORCE_CONFLICTS"
 fi
 read -r -d '' -a manifests <<< "$INPUT_MANIFESTS" || true
 # The ${a[@]+...} form keeps bash 3.2 (macOS) from calling an empty array unbound.

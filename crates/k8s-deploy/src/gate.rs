@@ -31,6 +31,24 @@ pub struct Metrics {
     pub suppressed: u64,
     /// Container images `--image` replaced.
     pub images_substituted: u64,
+    /// What `plan` found on the cluster; absent for `lint`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanCounts>,
+}
+
+/// The plan's counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PlanCounts {
+    /// Objects applying would create.
+    pub created: u64,
+    /// Objects applying would change.
+    pub updated: u64,
+    /// Objects applying would leave as they are.
+    pub unchanged: u64,
+    /// Objects of the last deploy gone from the manifests, that `--prune` would delete.
+    pub pruned: u64,
+    /// Objects the server refused (422) or that conflict with another field manager (409).
+    pub rejected: u64,
 }
 
 /// The manifests ready to lint or apply.

@@ -11,6 +11,7 @@
 //!   plan's diff; [`field_path`]: the server's field paths as pointers.
 //! - [`gate`]: the outcome, metrics and summary; [`sarif_out`]: the findings as SARIF.
 
+pub mod cluster;
 pub mod config;
 pub mod diff;
 pub mod field_path;
@@ -19,6 +20,8 @@ pub mod images;
 pub mod lint;
 pub mod manifest;
 pub mod order;
+pub mod plan;
+pub mod plan_summary;
 pub mod rollout;
 pub mod rules;
 pub mod sarif_out;

@@ -6,6 +6,7 @@ use gates_core::cli::CommonArgs;
 use gates_core::emit::{self, EmitOptions};
 use gates_core::error::Origin;
 use gates_core::{ActionsEnv, ExitStatus, InputError};
+use k8s_deploy::cluster::Cluster;
 use k8s_deploy::config::DeployConfig;
 use k8s_deploy::gate::{self, RenderOptions};
 use k8s_deploy::images::Substitution;
@@ -17,10 +18,13 @@ use k8s_deploy::{manifest, rules};
 /// substitution) and lint them, each finding on its manifest line.
 ///
 /// Commands: `lint` checks the manifests (no cluster needed); `render` prints them as they
-/// would be applied (Secret values redacted); `rules` lists the lint's rules.
+/// would be applied (Secret values redacted); `plan` lints them and asks the cluster what
+/// applying would do (a server-side dry run of every object, diffed with the live one);
+/// `rules` lists the rules.
 ///
-/// Exit codes: 0 pass or warnings, 1 lint errors, 2 the gate could not run (a manifest that
-/// does not parse, an undefined variable, an --image that matched nothing).
+/// Exit codes: 0 pass or warnings, 1 lint errors or objects the server refuses, 2 the gate could
+/// not run (a manifest that does not parse, an undefined variable, an --image that matched
+/// nothing, a kind the cluster does not serve, the API server unreachable).
 #[derive(clap::Parser, Debug)]
 #[command(version, about, long_about = None)]
 struct Cli {
@@ -43,6 +47,15 @@ struct Cli {
     /// Write the lint's findings as SARIF here (for github/codeql-action/upload-sarif).
     #[arg(long, value_name = "FILE")]
     sarif: Option<std::path::PathBuf>,
+    /// The kubeconfig context to use (default: its current context).
+    #[arg(long)]
+    context: Option<String>,
+    /// The field manager of server-side apply.
+    #[arg(long, default_value = "gates-k8s-deploy")]
+    field_manager: String,
+    /// Take over fields another field manager owns instead of stopping on the conflict.
+    #[arg(long)]
+    force_conflicts: bool,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -53,6 +66,8 @@ enum Command {
     Lint,
     /// Print the rendered manifests.
     Render,
+    /// Lint, then plan on the cluster: what applying would create, change or leave.
+    Plan,
     /// List the lint's rules.
     Rules,
 }
@@ -136,6 +151,21 @@ fn run(
         cli.common.informational,
         env.context(event.as_ref()),
     );
+    if cli.command == Command::Plan {
+        let settings = k8s_deploy::plan::ApplySettings {
+            field_manager: cli.field_manager.clone(),
+            force_conflicts: cli.force_conflicts,
+        };
+        let plan = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| InputError::io("(tokio runtime)", &e))?
+            .block_on(async {
+                let cluster = Cluster::connect(cli.context.as_deref()).await?;
+                k8s_deploy::plan::plan(&cluster, &rendered.manifests, &settings).await
+            })?;
+        k8s_deploy::plan_summary::add(&mut outcome, &rendered, &plan, cli.common.informational);
+    }
     if let Some(path) = &cli.sarif {
         let warnings = k8s_deploy::sarif_out::write(path, &outcome.findings)
             .map_err(|e| InputError::write(path, &e))?;

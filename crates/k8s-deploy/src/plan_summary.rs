@@ -1,0 +1,148 @@
+//! The plan as the gate reports it: the server's refusals as findings on their manifest lines,
+//! the counts as metrics and outputs, and a summary section listing each object's action with
+//! its diff (Secret values are already redacted by the plan).
+
+use gates_core::markdown::{code, escape, table, truncate_lines};
+use gates_core::{Finding, Level, Outcome, Section, Verdict};
+
+use crate::diff::Action;
+use crate::gate::{PlanCounts, Rendered};
+use crate::plan::Plan;
+
+/// At most this many bytes of one object's diff go into the summary (the job summary and the
+/// PR comment have budgets of their own).
+const DIFF_BYTES: usize = 6_000;
+
+/// Add `plan` to the lint's `outcome`: a refusal fails the run (a warning when informational).
+pub fn add(outcome: &mut Outcome, rendered: &Rendered, plan: &Plan, informational: bool) {
+    let counts = PlanCounts {
+        created: plan.count(Action::Create),
+        updated: plan.count(Action::Update),
+        unchanged: plan.count(Action::Unchanged),
+        pruned: plan.count(Action::Prune),
+        rejected: plan
+            .rejections
+            .iter()
+            .map(|r| r.manifest)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len() as u64,
+    };
+    for r in &plan.rejections {
+        let m = &rendered.manifests[r.manifest];
+        let line = m.line(&r.pointer);
+        let path = (m.file != "(stdin)").then(|| m.file.clone());
+        outcome.findings.push(Finding {
+            rule: r.rule.to_string(),
+            level: if informational {
+                Level::Warning
+            } else {
+                Level::Error
+            },
+            message: match &path {
+                Some(_) => format!("{}: {}", m.id(), r.message),
+                None => format!("{}: {} (stdin, line {line})", m.id(), r.message),
+            },
+            start_line: path.as_ref().map(|_| line),
+            end_line: path.as_ref().map(|_| line),
+            path,
+            title: Some(r.rule.to_string()),
+            tool_rule: None,
+            pointer: Some(m.pointer(&r.pointer)),
+            base_pointer: None,
+        });
+    }
+    if counts.rejected > 0 {
+        if informational {
+            if outcome.verdict == Verdict::Pass {
+                outcome.verdict = Verdict::Warn;
+            }
+        } else {
+            outcome.verdict = Verdict::Fail;
+            outcome
+                .reasons
+                .push(format!("the server refused {} object(s)", counts.rejected));
+        }
+    }
+    outcome.title = format!(
+        "k8s plan: {} to create, {} to update, {} unchanged{}; {}",
+        counts.created,
+        counts.updated,
+        counts.unchanged,
+        match counts.rejected {
+            0 => String::new(),
+            n => format!(", {n} refused"),
+        },
+        outcome.title.trim_start_matches("k8s manifests: ")
+    );
+    for (name, value) in [
+        ("created", counts.created),
+        ("updated", counts.updated),
+        ("unchanged", counts.unchanged),
+        ("pruned", counts.pruned),
+    ] {
+        outcome.outputs.push((name, value.to_string()));
+    }
+    outcome.sections.insert(
+        0,
+        Section {
+            heading: "Plan".into(),
+            body: section(rendered, plan),
+            essential: true,
+        },
+    );
+    outcome.metrics.insert(
+        "plan".into(),
+        serde_json::to_value(&counts).expect("counts serialise"),
+    );
+}
+
+fn section(rendered: &Rendered, plan: &Plan) -> String {
+    let rows: Vec<Vec<String>> = plan
+        .entries
+        .iter()
+        .map(|e| {
+            let m = &rendered.manifests[e.manifest];
+            vec![
+                e.action.as_str().into(),
+                escape(m.kind()),
+                code(&match m.namespace() {
+                    Some(ns) => format!("{ns}/{}", m.name()),
+                    None => m.name().to_string(),
+                }),
+                code(&format!("{}:{}", m.file, m.line(""))),
+            ]
+        })
+        .collect();
+    let mut out = table(
+        &["action", "kind", "object", "manifest"],
+        &[false; 4],
+        &rows,
+    );
+    for e in plan.entries.iter().filter(|e| !e.diff.is_empty()) {
+        let m = &rendered.manifests[e.manifest];
+        out.push_str(&format!(
+            "\n**{}** {}\n\n",
+            e.action.as_str(),
+            code(&m.id())
+        ));
+        if let Some(note) = &e.note {
+            out.push_str(&format!("{}\n\n", escape(note)));
+        }
+        let diff = truncate_lines(&e.diff, DIFF_BYTES);
+        // The diff is the user's YAML: a fence longer than any run of backticks in it.
+        let fence = "`".repeat(longest_backtick_run(diff).max(2) + 1);
+        out.push_str(&format!("{fence}diff\n{diff}"));
+        if !diff.ends_with('\n') {
+            out.push('\n');
+        }
+        if diff.len() < e.diff.len() {
+            out.push_str("…\n");
+        }
+        out.push_str(&format!("{fence}\n"));
+    }
+    out
+}
+
+fn longest_backtick_run(s: &str) -> usize {
+    s.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
