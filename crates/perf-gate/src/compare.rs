@@ -251,7 +251,7 @@ impl Resampler {
         let k = (n - 1) / 2 + 1;
         Resampler {
             lower: Beta::new(k as f64, (n + 1 - k) as f64).expect("positive shapes"),
-            above: (n % 2 == 0).then(|| (n - k) as f64),
+            above: n.is_multiple_of(2).then(|| (n - k) as f64),
             sorted,
         }
     }

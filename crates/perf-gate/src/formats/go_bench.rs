@@ -38,7 +38,7 @@ fn result(line: &str) -> Option<Result<ResultLine<'_>, String>> {
     }
     let _iterations: u64 = f.next()?.parse().ok()?;
     let fields: Vec<&str> = f.collect();
-    if fields.is_empty() || fields.len() % 2 != 0 {
+    if fields.is_empty() || !fields.len().is_multiple_of(2) {
         return Some(Err(format!(
             "{name}: a value without its unit (truncated?): {:?}",
             fields.last().unwrap_or(&"")
