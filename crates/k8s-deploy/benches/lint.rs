@@ -1,4 +1,5 @@
-//! Rendering and linting 1,000 objects (the budget is under a second): the seeds' production
+//! Rendering and linting 1,000 objects, and planning them on the fake API server of
+//! gates-testkit (the budget for lint and plan is under a second): the seeds' production
 //! manifests repeated under distinct names, so every object is shaped like a real one.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -66,6 +67,47 @@ fn bench(c: &mut Criterion) {
             let r = gate::render(&opts, &mut std::io::empty()).unwrap();
             assert!(r.manifests.len() >= 1000);
             gate::lint_outcome(&r, &Settings::default(), &levels, false, Default::default())
+        })
+    });
+    let fake = gates_testkit::k8s::FakeKube::start();
+    fake.put(serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "production"}}));
+    let kubeconfig = fake.kubeconfig(dir.path());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let cluster = rt.block_on(async {
+        let kc = kube::config::Kubeconfig::read_from(&kubeconfig).unwrap();
+        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+            .await
+            .unwrap();
+        k8s_deploy::cluster::Cluster::with_config(config)
+            .await
+            .unwrap()
+    });
+    let opts = RenderOptions {
+        inputs: &inputs,
+        vars: &vars,
+        images: &images,
+        namespace: None,
+    };
+    let rendered = gate::render(&opts, &mut std::io::empty()).unwrap();
+    let settings = k8s_deploy::plan::ApplySettings {
+        field_manager: "gates-k8s-deploy".into(),
+        force_conflicts: false,
+    };
+    g.sample_size(10);
+    g.bench_function("plan_1000_objects_on_the_fake_api_server", |b| {
+        b.iter(|| {
+            let plan = rt
+                .block_on(k8s_deploy::plan::plan(
+                    &cluster,
+                    &rendered.manifests,
+                    &settings,
+                ))
+                .unwrap();
+            assert_eq!(plan.entries.len(), rendered.manifests.len());
+            plan
         })
     });
     g.finish();

@@ -57,6 +57,11 @@ impl Cluster {
                 })?
             }
         };
+        Cluster::with_config(config).await
+    }
+
+    /// Connect with `config` (a kubeconfig read elsewhere) and discover the server's resources.
+    pub async fn with_config(config: kube::Config) -> Result<Cluster, InputError> {
         let default_namespace = config.default_namespace.clone();
         let client = kube::Client::try_from(config).map_err(|e| {
             InputError::new(

@@ -166,7 +166,14 @@ impl FakeKube {
     /// Start serving on a free loopback port, with the `default`, `kube-system`,
     /// `kube-public` and `kube-node-lease` namespaces.
     pub fn start() -> Self {
-        let server = Arc::new(Server::http("127.0.0.1:0").expect("bind a loopback port"));
+        // Answers go out in several writes; with Nagle's algorithm on, each one after the
+        // first waits for the client's delayed ACK (40 ms a request). Accepted sockets inherit
+        // TCP_NODELAY from the listener.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        socket2::SockRef::from(&listener)
+            .set_tcp_nodelay(true)
+            .expect("TCP_NODELAY on the listener");
+        let server = Arc::new(Server::from_listener(listener, None).expect("serve the listener"));
         let port = server.server_addr().to_ip().expect("an IP address").port();
         let addr = format!("127.0.0.1:{port}");
         let state = Arc::new(Mutex::new(State::new(addr.clone())));
