@@ -129,7 +129,7 @@ fn combine_repeats(list: Vec<(String, FileCoverage)>) -> Vec<(String, FileCovera
                 for (n, l) in fc.lines {
                     existing.record(n, l);
                 }
-                for (k, h) in fc.functions {
+                for (k, h) in fc.functions.iter() {
                     existing.record_function(k, h);
                 }
             }

@@ -231,13 +231,102 @@ impl IntoIterator for Lines {
     }
 }
 
+/// A file's functions by a key unique within it, with their hits. Most files have a handful,
+/// kept as a sorted Vec: a `BTreeMap` spends a 370-byte node on two of them, which was a third of
+/// a big LCOV report's memory. A file with more than [`Functions::SMALL`] moves to a map, so a
+/// hostile report with a million functions in one file costs O(log n) an insert, not a shift.
+#[derive(Debug, Clone)]
+pub enum Functions {
+    /// Sorted by key.
+    Small(Vec<(Box<str>, u64)>),
+    /// Beyond [`Functions::SMALL`].
+    Large(BTreeMap<Box<str>, u64>),
+}
+
+impl Default for Functions {
+    fn default() -> Self {
+        Functions::Small(Vec::new())
+    }
+}
+
+impl PartialEq for Functions {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Functions {
+    /// Most functions kept in the sorted Vec.
+    pub const SMALL: usize = 64;
+
+    /// The hits of `key`, inserted at 0 when absent.
+    fn slot(&mut self, key: &str) -> &mut u64 {
+        if let Functions::Small(v) = self {
+            if v.len() >= Self::SMALL && v.binary_search_by(|(k, _)| (**k).cmp(key)).is_err() {
+                *self = Functions::Large(std::mem::take(v).into_iter().collect());
+            }
+        }
+        match self {
+            Functions::Small(v) => {
+                let i = match v.binary_search_by(|(k, _)| (**k).cmp(key)) {
+                    Ok(i) => i,
+                    Err(i) => {
+                        v.insert(i, (key.into(), 0));
+                        i
+                    }
+                };
+                &mut v[i].1
+            }
+            Functions::Large(m) => {
+                if !m.contains_key(key) {
+                    m.insert(key.into(), 0);
+                }
+                m.get_mut(key).expect("inserted above")
+            }
+        }
+    }
+
+    /// Record `hits` of `key`, keeping the larger of repeated records (one report).
+    pub fn record_max(&mut self, key: &str, hits: u64) {
+        let h = self.slot(key);
+        *h = (*h).max(hits);
+    }
+
+    /// Add `hits` to `key` (repeated blocks, or another report).
+    pub fn record_add(&mut self, key: &str, hits: u64) {
+        let h = self.slot(key);
+        *h = h.saturating_add(hits);
+    }
+
+    /// How many functions.
+    pub fn len(&self) -> usize {
+        match self {
+            Functions::Small(v) => v.len(),
+            Functions::Large(m) => m.len(),
+        }
+    }
+
+    /// True without functions.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Each function and its hits, by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u64)> + '_ {
+        match self {
+            Functions::Small(v) => itertools::Either::Left(v.iter().map(|(k, h)| (&**k, *h))),
+            Functions::Large(m) => itertools::Either::Right(m.iter().map(|(k, h)| (&**k, *h))),
+        }
+    }
+}
+
 /// Coverage of one source file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileCoverage {
     /// Coverable lines by number.
     pub lines: Lines,
     /// Functions by a key unique within the file (name, or name and line), with their hits.
-    pub functions: BTreeMap<String, u64>,
+    pub functions: Functions,
     /// Totals only, when the format has no line data.
     pub summary: Option<SummaryCounts>,
 }
@@ -250,9 +339,8 @@ impl FileCoverage {
     }
 
     /// Record a function's hits, merging repeats within a report.
-    pub fn record_function(&mut self, key: String, hits: u64) {
-        let h = self.functions.entry(key).or_default();
-        *h = (*h).max(hits);
+    pub fn record_function(&mut self, key: &str, hits: u64) {
+        self.functions.record_max(key, hits);
     }
 
     /// Line counter.
@@ -277,7 +365,7 @@ impl FileCoverage {
     /// Function counter.
     pub fn functions(&self) -> Counter {
         let mut c = Counter::default();
-        for &h in self.functions.values() {
+        for (_, h) in self.functions.iter() {
             c.count(h > 0);
         }
         self.or_summary(c, |s| s.functions)
@@ -301,9 +389,8 @@ impl FileCoverage {
             e.branches_total = e.branches_total.max(l.branches_total);
             e.branch_only &= l.branch_only;
         });
-        for (k, h) in other.functions {
-            let e = self.functions.entry(k).or_default();
-            *e = e.saturating_add(h);
+        for (k, h) in other.functions.iter() {
+            self.functions.record_add(k, h);
         }
         if self.summary.is_none() {
             self.summary = other.summary;
@@ -414,7 +501,36 @@ impl Totals {
 
 #[cfg(test)]
 mod tests {
-    use super::{LineCov, Lines, Rounding};
+
+    #[test]
+    fn functions_keep_max_or_sum_and_move_to_a_map_beyond_the_small_vec() {
+        let mut f = Functions::default();
+        f.record_max("b", 2);
+        f.record_max("a", 1);
+        f.record_max("b", 1);
+        f.record_add("a", 4);
+        assert_eq!(f.iter().collect::<Vec<_>>(), [("a", 5), ("b", 2)]);
+        assert!(matches!(f, Functions::Small(_)));
+        // Out of order, past the Vec's size: the same answers from the map.
+        let mut big = Functions::default();
+        let mut small = Vec::new();
+        for i in (0..1000).rev() {
+            big.record_add(&format!("f{i:04}"), i);
+            small.push((format!("f{i:04}"), i));
+        }
+        assert!(matches!(big, Functions::Large(_)));
+        small.sort();
+        assert!(big.iter().eq(small.iter().map(|(k, h)| (k.as_str(), *h))));
+        let as_vec = Functions::Small(
+            small
+                .iter()
+                .map(|(k, h)| (k.clone().into_boxed_str(), *h))
+                .collect(),
+        );
+        assert_eq!(big, as_vec, "equal whatever the representation");
+    }
+
+    use super::{Functions, LineCov, Lines, Rounding};
 
     fn numbers(l: &Lines) -> Vec<(u32, u32)> {
         l.iter().map(|(n, c)| (n, c.hits)).collect()

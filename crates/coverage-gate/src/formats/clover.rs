@@ -92,7 +92,9 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                             .attr(&e, "name")?
                             .map(|n| n.into_owned())
                             .unwrap_or_default();
-                        report.file(f).record_function(format!("{name}@{num}"), cnt);
+                        report
+                            .file(f)
+                            .record_function(&format!("{name}@{num}"), cnt);
                     }
                     "cond" => {
                         let t = xml::count(&r, &e, "truecount")?.unwrap_or(0);

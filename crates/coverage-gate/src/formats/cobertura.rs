@@ -147,7 +147,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
 
 fn finish_method(file: &mut Option<(String, FileCoverage)>, method: Option<(String, u64)>) {
     if let (Some((_, fc)), Some((key, hits))) = (file, method) {
-        fc.record_function(key, hits);
+        fc.record_function(&key, hits);
     }
 }
 

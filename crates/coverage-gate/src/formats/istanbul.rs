@@ -114,7 +114,7 @@ pub fn parse_final<R: BufRead>(input: R, path: &Path) -> Result<Report, InputErr
                 .unwrap_or(0);
             // Anonymous functions share names; the id keeps them apart as istanbul does.
             fc.record_function(
-                format!(
+                &format!(
                     "{}#{id}@{line}",
                     entry.name.as_deref().unwrap_or("(anonymous)")
                 ),

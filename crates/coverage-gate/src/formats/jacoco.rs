@@ -123,7 +123,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                     }
                 } else if kind == "METHOD" && parent == Some(b"method") {
                     if let (Some(m), Some(f)) = (&method, &class_file) {
-                        report.file(f).record_function(m.clone(), covered);
+                        report.file(f).record_function(m, covered);
                     }
                 } else if kind == "INSTRUCTION" && parent == Some(b"report") {
                     instructions = Some(Counter {

@@ -273,8 +273,7 @@ impl Reader {
         let entry = &mut self.files[idx];
         entry.absorb(&b.lines, &b.branches, &mut b.merged);
         for (name, hits) in b.functions.drain() {
-            let e = entry.coverage.functions.entry(name).or_default();
-            *e = e.saturating_add(hits);
+            entry.coverage.functions.record_add(&name, hits);
         }
         b.lines.clear();
         b.branches.clear();
@@ -441,9 +440,8 @@ pub fn parse_parallel(path: &Path, size: u64, threads: usize) -> Result<Report, 
                     let (lines, branches) = f.records();
                     let e = &mut all.files[i];
                     e.absorb(&lines, &branches, &mut scratch);
-                    for (name, hits) in f.coverage.functions {
-                        let h = e.coverage.functions.entry(name).or_default();
-                        *h = h.saturating_add(hits);
+                    for (name, hits) in f.coverage.functions.iter() {
+                        e.coverage.functions.record_add(name, hits);
                     }
                 }
                 None => {

@@ -143,7 +143,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
             };
             let hits = num(Some(&func.count))
                 .ok_or_else(|| bad(&func.name, "function count is not a number"))?;
-            report.file(file).record_function(func.name, hits);
+            report.file(file).record_function(&func.name, hits);
         }
         if let Some(r) = export.totals.and_then(|t| t.regions) {
             regions.add(Counter {

@@ -29,7 +29,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
             Event::End(e) => {
                 if e.local_name().as_ref() == b"Method" {
                     if let Some((name, Some(file), hits)) = method.take() {
-                        report.file(&file).record_function(name, hits);
+                        report.file(&file).record_function(&name, hits);
                     }
                 }
                 continue;
