@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::{result, run, run_with, text, write};
+use common::{compare_pair, result, run, run_with, text, write};
 
 const BASE: &str = "openapi: 3.0.3
 info: {title: t, version: '1'}
@@ -29,27 +29,13 @@ paths:
 
 #[test]
 fn a_removed_required_response_property_fails_at_the_surviving_parent_line() {
-    let d = tempfile::tempdir().unwrap();
-    write(d.path(), "base.yaml", BASE);
-    write(
-        d.path(),
-        "head.yaml",
+    let (code, r, out) = compare_pair(
+        BASE,
         &BASE
             .replace("                  name: {type: string}\n", "")
             .replace("[id, name]", "[id]"),
     );
-    let o = run(
-        d.path(),
-        &[
-            "--base-file",
-            "base.yaml",
-            "head.yaml",
-            "--result",
-            "r.json",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let r = result(d.path());
+    assert_eq!(code, Some(1), "{out}");
     assert_eq!(r["metrics"]["breaking"], 1);
     let f = &r["findings"][0];
     assert_eq!(
@@ -213,27 +199,13 @@ paths:
                 <<: *pet
                 description: a vet
 ";
-    let d = tempfile::tempdir().unwrap();
-    write(d.path(), "base.yaml", base);
-    write(
-        d.path(),
-        "head.yaml",
+    let (code, r, out) = compare_pair(
+        base,
         &base
             .replace("                  name: {type: string}\n", "")
             .replace("[id, name]", "[id]"),
     );
-    let o = run(
-        d.path(),
-        &[
-            "--base-file",
-            "base.yaml",
-            "head.yaml",
-            "--result",
-            "r.json",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let r = result(d.path());
+    assert_eq!(code, Some(1), "{out}");
     let mut at: Vec<(String, u64)> = r["findings"]
         .as_array()
         .unwrap()
@@ -953,25 +925,11 @@ paths:
       responses:
         '200': {description: ok}
 ";
-    let d = tempfile::tempdir().unwrap();
-    write(d.path(), "base.yaml", base);
-    write(
-        d.path(),
-        "head.yaml",
+    let (code, r, out) = compare_pair(
+        base,
         &base.replace("minimum: 1}", "minimum: 1, exclusiveMinimum: true}"),
     );
-    let o = run(
-        d.path(),
-        &[
-            "--base-file",
-            "base.yaml",
-            "head.yaml",
-            "--result",
-            "r.json",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let r = result(d.path());
+    assert_eq!(code, Some(1), "{out}");
     assert_eq!(
         r["findings"][0]["rule"],
         "breaking-change/request-parameter-min-increased"
@@ -1025,35 +983,19 @@ paths:
       responses:
         '200': {description: ok}
 ";
-    let d = tempfile::tempdir().unwrap();
-    write(d.path(), "base.yaml", base);
-    write(
-        d.path(),
-        "head.yaml",
+    let (code, r, out) = compare_pair(
+        base,
         &base.replace("maximum: 10}", "maximum: 10, exclusiveMaximum: 5}"),
     );
-    let o = run(
-        d.path(),
-        &[
-            "--base-file",
-            "base.yaml",
-            "head.yaml",
-            "--result",
-            "r.json",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let r = result(d.path());
+    assert_eq!(code, Some(1), "{out}");
     assert_eq!(
         r["findings"][0]["rule"],
         "breaking-change/request-parameter-max-decreased"
     );
     // An exclusive bound above the inclusive one changes nothing.
-    write(
-        d.path(),
-        "head.yaml",
+    let (code, _, out) = compare_pair(
+        base,
         &base.replace("maximum: 10}", "maximum: 10, exclusiveMaximum: 20}"),
     );
-    let o = run(d.path(), &["--base-file", "base.yaml", "head.yaml"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(code, Some(0), "{out}");
 }

@@ -44,3 +44,22 @@ pub fn result(dir: &Path) -> serde_json::Value {
 pub fn root() -> PathBuf {
     gates_testkit::cmd::workspace_root()
 }
+
+/// Compare two specs written as `base.yaml` and `head.yaml` (`--base-file`), with a result file:
+/// the exit code, the result and the output.
+pub fn compare_pair(base: &str, head: &str) -> (Option<i32>, serde_json::Value, String) {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "base.yaml", base);
+    write(d.path(), "head.yaml", head);
+    let o = run(
+        d.path(),
+        &[
+            "--base-file",
+            "base.yaml",
+            "head.yaml",
+            "--result",
+            "r.json",
+        ],
+    );
+    (o.status.code(), result(d.path()), text(&o))
+}
