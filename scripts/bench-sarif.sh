@@ -14,7 +14,8 @@ ls -l "$dir/big.sarif"
 measure() { # label, command...: prints "label wall-seconds peak-KiB"
   local label=$1; shift
   /usr/bin/time -f "%e %M" -o "$dir/time" "$@" > /dev/null 2>&1 || true
-  read -r wall rss < "$dir/time"
+  # The last line: a failing command adds a "Command exited" line before it.
+  read -r wall rss < <(tail -n 1 "$dir/time")
   echo "$label $wall $rss"
   printf '%-52s %6s s  %7s MiB\n' "$label" "$wall" "$((rss / 1024))" >&2
 }
