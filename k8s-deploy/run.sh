@@ -4,8 +4,8 @@ set -euo pipefail
 # shellcheck source=../actions/setup/inputs.sh
 . "$GITHUB_ACTION_PATH/../actions/setup/inputs.sh"
 case "$INPUT_COMMAND" in
-  lint | render | plan) ;;
-  *) echo "::error title=gates input::command must be lint, render or plan"; exit 2 ;;
+  lint | render | plan | deploy) ;;
+  *) echo "::error title=gates input::command must be lint, render, plan or deploy"; exit 2 ;;
 esac
 flag --namespace "$INPUT_NAMESPACE"
 flag --config "$INPUT_CONFIG"
@@ -16,10 +16,13 @@ if [ "$INPUT_COMMAND" != render ]; then
   flag --result "$INPUT_RESULT"
   flag --sarif "$INPUT_SARIF"
 fi
-if [ "$INPUT_COMMAND" = plan ]; then
+if [ "$INPUT_COMMAND" = plan ] || [ "$INPUT_COMMAND" = deploy ]; then
   flag --context "$INPUT_CONTEXT"
   flag --field-manager "$INPUT_FIELD_MANAGER"
   switch --force-conflicts "$INPUT_FORCE_CONFLICTS"
+fi
+if [ "$INPUT_COMMAND" = deploy ]; then
+  flag --timeout "$INPUT_TIMEOUT"
 fi
 read -r -d '' -a manifests <<< "$INPUT_MANIFESTS" || true
 # The ${a[@]+...} form keeps bash 3.2 (macOS) from calling an empty array unbound.

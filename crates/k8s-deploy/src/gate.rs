@@ -17,7 +17,7 @@ use crate::rules;
 use crate::template::Vars;
 
 /// The metrics of a lint run (the result file's `metrics`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Metrics {
     /// Objects in the manifests.
     pub objects: u64,
@@ -34,6 +34,9 @@ pub struct Metrics {
     /// What `plan` found on the cluster; absent for `lint`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanCounts>,
+    /// What `deploy` applied and how the rollouts ended; absent for `lint` and `plan`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deploy: Option<crate::deploy_summary::DeployCounts>,
 }
 
 /// The plan's counts.

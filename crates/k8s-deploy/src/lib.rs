@@ -13,6 +13,8 @@
 
 pub mod cluster;
 pub mod config;
+pub mod deploy;
+pub mod deploy_summary;
 pub mod diff;
 pub mod field_path;
 pub mod gate;

@@ -56,6 +56,9 @@ struct Cli {
     /// Take over fields another field manager owns instead of stopping on the conflict.
     #[arg(long)]
     force_conflicts: bool,
+    /// One deadline for all the rollouts `deploy` waits for (`90s`, `10m`, `1h`).
+    #[arg(long, default_value = "10m", value_parser = parse_timeout)]
+    timeout: std::time::Duration,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -68,11 +71,42 @@ enum Command {
     Render,
     /// Lint, then plan on the cluster: what applying would create, change or leave.
     Plan,
+    /// Lint, apply every object (server-side apply, dependency order), then wait for every
+    /// workload's rollout under one --timeout, failing fast on fatal pod states. Nothing is
+    /// rolled back yet.
+    Deploy,
     /// List the lint's rules.
     Rules,
 }
 
 gates_core::gate_main!(Cli, name = "k8s-deploy", binary = "k8s-deploy", run);
+
+/// `90s`, `10m`, `1h30m` as a duration.
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    s.parse::<jiff::SignedDuration>()
+        .ok()
+        .and_then(|d| std::time::Duration::try_from(d).ok())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{s:?} is not a duration: write e.g. 90s, 10m or 1h"))
+}
+
+/// A rollout's change of state, one line in the log as it happens. The object's name comes
+/// from the manifests: printed inert, never as a workflow command.
+fn progress(m: &manifest::Manifest, status: &k8s_deploy::rollout::Status) {
+    use k8s_deploy::rollout::Status;
+    let what = match status {
+        Status::Waiting(w) => format!("waiting: {w}"),
+        Status::Done => "rolled out".into(),
+        Status::Failed(why) => format!("failed: {why}"),
+    };
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!(
+            "{}",
+            gates_core::commands::inert(&format!("{}: {what}", m.id()))
+        );
+    }
+}
 
 /// A template variable from the process environment: the documented fallback of `--var`
 /// (ActionsEnv keeps only the runner's own variables).
@@ -151,19 +185,49 @@ fn run(
         cli.common.informational,
         env.context(event.as_ref()),
     );
+    if cli.command == Command::Deploy {
+        let lint_failed = outcome.verdict == gates_core::Verdict::Fail;
+        if !lint_failed {
+            let settings = k8s_deploy::plan::ApplySettings {
+                field_manager: cli.field_manager.clone(),
+                force_conflicts: cli.force_conflicts,
+            };
+            let (applied, rollouts) = runtime()?.block_on(async {
+                let cluster = Cluster::connect(cli.context.as_deref()).await?;
+                let applied =
+                    k8s_deploy::deploy::apply(&cluster, &rendered.manifests, &settings).await?;
+                let rollouts = k8s_deploy::deploy::wait(
+                    &cluster,
+                    &rendered.manifests,
+                    &applied,
+                    cli.timeout,
+                    &mut progress,
+                )
+                .await?;
+                Ok::<_, InputError>((applied, rollouts))
+            })?;
+            k8s_deploy::deploy_summary::add(
+                &mut outcome,
+                &rendered,
+                &applied,
+                &rollouts,
+                cli.common.informational,
+            );
+        } else {
+            outcome
+                .notes
+                .push("nothing was applied: the lint found errors".into());
+        }
+    }
     if cli.command == Command::Plan {
         let settings = k8s_deploy::plan::ApplySettings {
             field_manager: cli.field_manager.clone(),
             force_conflicts: cli.force_conflicts,
         };
-        let plan = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| InputError::io("(tokio runtime)", &e))?
-            .block_on(async {
-                let cluster = Cluster::connect(cli.context.as_deref()).await?;
-                k8s_deploy::plan::plan(&cluster, &rendered.manifests, &settings).await
-            })?;
+        let plan = runtime()?.block_on(async {
+            let cluster = Cluster::connect(cli.context.as_deref()).await?;
+            k8s_deploy::plan::plan(&cluster, &rendered.manifests, &settings).await
+        })?;
         k8s_deploy::plan_summary::add(&mut outcome, &rendered, &plan, cli.common.informational);
     }
     if let Some(path) = &cli.sarif {
@@ -177,4 +241,12 @@ fn run(
     gates_core::drop_in_background(rendered);
     emit::emit(&outcome, env, opts, stdout)?;
     Ok(outcome.exit_status())
+}
+
+/// The runtime the cluster commands run on: one thread is enough, the time is the server's.
+fn runtime() -> Result<tokio::runtime::Runtime, InputError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| InputError::io("(tokio runtime)", &e))
 }

@@ -1,0 +1,162 @@
+//! `k8s-deploy deploy` against the fake Kubernetes API server and its simulated controllers:
+//! a rollout that completes, a crash loop that fails fast, a rollout that misses the deadline,
+//! and a lint error that stops the deploy before anything is applied.
+
+use std::time::Duration;
+
+use gates_testkit::cmd::{run_gate, workspace_root};
+use gates_testkit::k8s::{Failure, FakeKube};
+use serde_json::Value;
+
+fn deploy(fake: &FakeKube, args: &[&str]) -> (i32, Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = fake.kubeconfig(dir.path());
+    let result = dir.path().join("r.json");
+    let outputs = dir.path().join("outputs");
+    std::fs::write(&outputs, "").unwrap();
+    let mut all = vec![
+        "deploy",
+        "--result",
+        result.to_str().unwrap(),
+        "--print",
+        "human",
+    ];
+    all.extend_from_slice(args);
+    let o = run_gate(
+        env!("CARGO_BIN_EXE_k8s-deploy"),
+        &workspace_root(),
+        &all,
+        &[
+            ("KUBECONFIG", kubeconfig.to_str().unwrap()),
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_OUTPUT", outputs.to_str().unwrap()),
+        ],
+    );
+    let text = format!(
+        "{}{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+        std::fs::read_to_string(&outputs).unwrap()
+    );
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(&result).unwrap_or_else(|e| panic!("no result ({e}): {text}")),
+    )
+    .unwrap();
+    gates_testkit::generated::assert_valid_result(&doc);
+    (o.status.code().unwrap(), doc, text)
+}
+
+fn staging(image: &str) -> Vec<String> {
+    vec![
+        "fixtures/k8s/seeds/staging/".into(),
+        "--image".into(),
+        format!("medical-kg-rev/gateway={image}"),
+    ]
+}
+
+fn refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn a_rollout_that_completes_passes_with_every_object_applied() {
+    let fake = FakeKube::start();
+    let _controllers = fake.controller().run_every(Duration::from_millis(20));
+    let args = staging("ghcr.io/org/gateway:abc123");
+    let (code, doc, out) = deploy(&fake, &[&refs(&args)[..], &["--timeout", "60s"]].concat());
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(doc["metrics"]["deploy"]["applied"], 3, "{doc}");
+    assert_eq!(doc["metrics"]["deploy"]["ready"], 1, "{doc}");
+    assert!(
+        out.contains("Deployment staging/gateway: rolled out"),
+        "{out}"
+    );
+    let live = fake
+        .get("apps/v1", "Deployment", Some("staging"), "gateway")
+        .unwrap();
+    assert_eq!(
+        live["spec"]["template"]["spec"]["containers"][0]["image"],
+        "ghcr.io/org/gateway:abc123"
+    );
+    assert!(live["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["manager"] == "gates-k8s-deploy" && m["operation"] == "Apply"));
+}
+
+#[test]
+fn a_crash_loop_fails_fast_naming_the_pod_and_its_reason() {
+    let fake = FakeKube::start();
+    let controller = fake.controller();
+    controller.fail_image("gateway:bad", Failure::CrashLoopBackOff);
+    let _controllers = controller.run_every(Duration::from_millis(20));
+    let args = staging("ghcr.io/org/gateway:bad");
+    let (code, doc, out) = deploy(&fake, &[&refs(&args)[..], &["--timeout", "120s"]].concat());
+    assert_eq!(code, 1, "{out}");
+    let f = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "k8s-deploy/rollout-failed")
+        .unwrap_or_else(|| panic!("{doc}"));
+    // The pod's state, not the deadline: it failed fast.
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("CrashLoopBackOff") && !message.contains("--timeout"),
+        "{f}"
+    );
+    assert!(
+        f["path"].as_str().unwrap().ends_with("deployment.yaml"),
+        "{f}"
+    );
+    assert!(
+        out.contains("rolled-back<<") && out.contains("false"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_rollout_that_never_gets_ready_fails_at_the_deadline() {
+    let fake = FakeKube::start();
+    let controller = fake.controller();
+    controller.fail_image("gateway:slow", Failure::NeverReady);
+    // Slow simulated time, so the Deployment's own progress deadline is not what ends it.
+    controller.set_step_seconds(1);
+    let _controllers = controller.run_every(Duration::from_millis(20));
+    let args = staging("ghcr.io/org/gateway:slow");
+    let (code, doc, out) = deploy(&fake, &[&refs(&args)[..], &["--timeout", "3s"]].concat());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["message"]
+                .as_str()
+                .unwrap()
+                .contains("not done within --timeout (3s)")),
+        "{doc}"
+    );
+}
+
+#[test]
+fn a_lint_error_stops_the_deploy_before_anything_is_applied() {
+    let fake = FakeKube::start();
+    // Without --image the seed's image has no tag: a deny rule of the lint.
+    let (code, doc, out) = deploy(&fake, &["fixtures/k8s/seeds/staging/"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "k8s-deploy/image-tag"));
+    assert!(
+        fake.get("v1", "Namespace", None, "staging").is_none(),
+        "nothing applied"
+    );
+    assert!(
+        fake.requests().iter().all(|r| !r.is_write()),
+        "nothing asked of the server"
+    );
+}
