@@ -196,6 +196,12 @@ fn run(
                 let cluster = Cluster::connect(cli.context.as_deref()).await?;
                 let applied =
                     k8s_deploy::deploy::apply(&cluster, &rendered.manifests, &settings).await?;
+                // The progress lines fold into one group of the job's log.
+                let grouped = env.in_actions();
+                #[allow(clippy::print_stderr)]
+                if grouped {
+                    eprintln!("::group::k8s-deploy: rollouts");
+                }
                 let rollouts = k8s_deploy::deploy::wait(
                     &cluster,
                     &rendered.manifests,
@@ -203,8 +209,12 @@ fn run(
                     cli.timeout,
                     &mut progress,
                 )
-                .await?;
-                Ok::<_, InputError>((applied, rollouts))
+                .await;
+                #[allow(clippy::print_stderr)]
+                if grouped {
+                    eprintln!("::endgroup::");
+                }
+                Ok::<_, InputError>((applied, rollouts?))
             })?;
             k8s_deploy::deploy_summary::add(
                 &mut outcome,

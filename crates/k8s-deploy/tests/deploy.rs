@@ -71,6 +71,16 @@ fn a_rollout_that_completes_passes_with_every_object_applied() {
         out.contains("Deployment staging/gateway: rolled out"),
         "{out}"
     );
+    let (group, end) = (
+        out.find("::group::k8s-deploy: rollouts")
+            .unwrap_or_else(|| panic!("{out}")),
+        out.find("::endgroup::").unwrap(),
+    );
+    let line = out.find("Deployment staging/gateway: rolled out").unwrap();
+    assert!(
+        group < line && line < end,
+        "the progress is inside the group: {out}"
+    );
     let live = fake
         .get("apps/v1", "Deployment", Some("staging"), "gateway")
         .unwrap();
