@@ -23,6 +23,7 @@ if [ "$INPUT_COMMAND" = plan ] || [ "$INPUT_COMMAND" = deploy ]; then
 fi
 if [ "$INPUT_COMMAND" = deploy ]; then
   flag --timeout "$INPUT_TIMEOUT"
+  flag --lock-timeout "$INPUT_LOCK_TIMEOUT"
 fi
 read -r -d '' -a manifests <<< "$INPUT_MANIFESTS" || true
 # The ${a[@]+...} form keeps bash 3.2 (macOS) from calling an empty array unbound.

@@ -20,6 +20,7 @@ pub mod field_path;
 pub mod gate;
 pub mod images;
 pub mod lint;
+pub mod lock;
 pub mod manifest;
 pub mod order;
 pub mod plan;

@@ -11,6 +11,7 @@ use k8s_deploy::config::DeployConfig;
 use k8s_deploy::gate::{self, RenderOptions};
 use k8s_deploy::images::Substitution;
 use k8s_deploy::lint::Settings;
+use k8s_deploy::lock::Lock;
 use k8s_deploy::template::Vars;
 use k8s_deploy::{manifest, rules};
 
@@ -59,6 +60,9 @@ struct Cli {
     /// One deadline for all the rollouts `deploy` waits for (`90s`, `10m`, `1h`).
     #[arg(long, default_value = "10m", value_parser = parse_timeout)]
     timeout: std::time::Duration,
+    /// How long `deploy` waits for another deploy of the namespace to release its lock.
+    #[arg(long, default_value = "5m", value_parser = parse_timeout)]
+    lock_timeout: std::time::Duration,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -187,6 +191,12 @@ fn run(
     );
     if cli.command == Command::Deploy {
         let lint_failed = outcome.verdict == gates_core::Verdict::Fail;
+        let context = env.context(event.as_ref());
+        let holder = context
+            .run_url
+            .clone()
+            .unwrap_or_else(|| format!("k8s-deploy process {}", std::process::id()));
+        let lock_namespace = cli.namespace.clone().or(cfg.namespace.clone());
         if !lint_failed {
             let settings = k8s_deploy::plan::ApplySettings {
                 field_manager: cli.field_manager.clone(),
@@ -194,27 +204,44 @@ fn run(
             };
             let (applied, rollouts) = runtime()?.block_on(async {
                 let cluster = Cluster::connect(cli.context.as_deref()).await?;
-                let applied =
-                    k8s_deploy::deploy::apply(&cluster, &rendered.manifests, &settings).await?;
-                // The progress lines fold into one group of the job's log.
-                let grouped = env.in_actions();
-                #[allow(clippy::print_stderr)]
-                if grouped {
-                    eprintln!("::group::k8s-deploy: rollouts");
-                }
-                let rollouts = k8s_deploy::deploy::wait(
+                let namespace = lock_namespace.unwrap_or_else(|| cluster.default_namespace.clone());
+                let lock = Lock::acquire(
                     &cluster,
-                    &rendered.manifests,
-                    &applied,
-                    cli.timeout,
-                    &mut progress,
+                    &namespace,
+                    &holder,
+                    cli.timeout + std::time::Duration::from_secs(600),
+                    cli.lock_timeout,
                 )
-                .await;
-                #[allow(clippy::print_stderr)]
-                if grouped {
-                    eprintln!("::endgroup::");
+                .await?;
+                let deployed = async {
+                    let applied =
+                        k8s_deploy::deploy::apply(&cluster, &rendered.manifests, &settings).await?;
+                    // The progress lines fold into one group of the job's log.
+                    let grouped = env.in_actions();
+                    #[allow(clippy::print_stderr)]
+                    if grouped {
+                        eprintln!("::group::k8s-deploy: rollouts");
+                    }
+                    let rollouts = k8s_deploy::deploy::wait(
+                        &cluster,
+                        &rendered.manifests,
+                        &applied,
+                        cli.timeout,
+                        &mut progress,
+                    )
+                    .await;
+                    #[allow(clippy::print_stderr)]
+                    if grouped {
+                        eprintln!("::endgroup::");
+                    }
+                    Ok::<_, InputError>((applied, rollouts?))
                 }
-                Ok::<_, InputError>((applied, rollouts?))
+                .await;
+                // Released whatever happened, so the next deploy need not wait it out.
+                let released = lock.release().await;
+                let deployed = deployed?;
+                released?;
+                Ok::<_, InputError>(deployed)
             })?;
             k8s_deploy::deploy_summary::add(
                 &mut outcome,

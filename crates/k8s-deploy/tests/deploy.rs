@@ -170,3 +170,69 @@ fn a_lint_error_stops_the_deploy_before_anything_is_applied() {
         "nothing asked of the server"
     );
 }
+
+/// A Lease named for the lock, held by `holder` since `renewed` for `seconds`.
+fn lease(holder: &str, renewed: &str, seconds: i64) -> Value {
+    serde_json::json!({
+        "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+        "metadata": {"name": "gates-k8s-deploy", "namespace": "staging"},
+        "spec": {"holderIdentity": holder, "leaseDurationSeconds": seconds,
+                 "acquireTime": renewed, "renewTime": renewed}
+    })
+}
+
+#[test]
+fn a_deploy_holds_the_namespace_lock_and_a_second_one_waits_then_names_the_holder() {
+    let fake = FakeKube::start();
+    let _controllers = fake.controller().run_every(Duration::from_millis(20));
+    let args = staging("ghcr.io/org/gateway:abc123");
+    fake.put(serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "staging"}}));
+    // Another run holds the lock, renewed just now for an hour.
+    let now = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string();
+    fake.put(lease(
+        "https://github.com/org/app/actions/runs/7",
+        &now,
+        3600,
+    ));
+    let (code, doc, out) = deploy(
+        &fake,
+        &[&refs(&args)[..], &["-n", "staging", "--lock-timeout", "2s"]].concat(),
+    );
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(doc["verdict"], "error");
+    assert!(
+        out.contains("is being deployed by https://github.com/org/app/actions/runs/7"),
+        "{out}"
+    );
+    assert!(
+        fake.get("apps/v1", "Deployment", Some("staging"), "gateway")
+            .is_none(),
+        "nothing applied without the lock"
+    );
+    // A lock whose holder went away (expired) is taken over; it is released after the deploy.
+    fake.put(lease(
+        "https://github.com/org/app/actions/runs/6",
+        "2026-01-01T00:00:00.000000Z",
+        60,
+    ));
+    let (code, _, out) = deploy(&fake, &[&refs(&args)[..], &["-n", "staging"]].concat());
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        fake.get(
+            "coordination.k8s.io/v1",
+            "Lease",
+            Some("staging"),
+            "gates-k8s-deploy"
+        )
+        .is_none(),
+        "released"
+    );
+    let lease_writes = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/leases") && r.is_write())
+        .count();
+    assert!(lease_writes >= 2, "taken and released: {lease_writes}");
+}
