@@ -2,11 +2,11 @@
 //! as metrics and outputs, and a summary section with every workload's rollout.
 
 use gates_core::markdown::{code, escape, table};
-use gates_core::{Finding, Level, Outcome, Section, Verdict};
+use gates_core::{Outcome, Section};
 use serde::{Deserialize, Serialize};
 
 use crate::deploy::{Applied, Rollout};
-use crate::gate::Rendered;
+use crate::gate::{self, Rendered};
 use crate::rollout::Status;
 
 /// The deploy's counts (the result file's `metrics.deploy`).
@@ -42,28 +42,16 @@ pub fn add(
         wait_seconds: rollouts.iter().map(|r| r.seconds).fold(0.0, f64::max),
     };
     for r in &failed {
-        let m = &rendered.manifests[r.manifest];
-        let Status::Failed(why) = &r.status else {
-            continue;
-        };
-        let line = m.line("");
-        let path = (m.file != "(stdin)").then(|| m.file.clone());
-        outcome.findings.push(Finding {
-            rule: "k8s-deploy/rollout-failed".into(),
-            level: if informational {
-                Level::Warning
-            } else {
-                Level::Error
-            },
-            message: format!("{}: {why}", m.id()),
-            start_line: path.as_ref().map(|_| line),
-            end_line: path.as_ref().map(|_| line),
-            path,
-            title: Some("k8s-deploy/rollout-failed".into()),
-            tool_rule: None,
-            pointer: Some(m.pointer("")),
-            base_pointer: None,
-        });
+        if let Status::Failed(why) = &r.status {
+            let m = &rendered.manifests[r.manifest];
+            outcome.findings.push(gate::cluster_finding(
+                m,
+                "",
+                "k8s-deploy/rollout-failed",
+                why,
+                informational,
+            ));
+        }
     }
     let reason = failed
         .first()
@@ -73,16 +61,8 @@ pub fn add(
         })
         .unwrap_or_default();
     if !failed.is_empty() {
-        if informational {
-            if outcome.verdict == Verdict::Pass {
-                outcome.verdict = Verdict::Warn;
-            }
-        } else {
-            outcome.verdict = Verdict::Fail;
-            outcome
-                .reasons
-                .push(format!("{} rollout(s) failed", failed.len()));
-        }
+        let why = format!("{} rollout(s) failed", failed.len());
+        gate::fail_with(outcome, informational, why);
     }
     outcome.title = format!(
         "k8s deploy: {} applied, {} rolled out, {} failed; {}",

@@ -212,6 +212,50 @@ pub fn outcome(
     }
 }
 
+/// A finding of the cluster's (a refusal, a failed rollout) on `m`'s line of `pointer`: an
+/// error, a warning when informational. Stdin has no file: the line goes into the message.
+pub fn cluster_finding(
+    m: &Manifest,
+    pointer: &str,
+    rule: &str,
+    message: &str,
+    informational: bool,
+) -> Finding {
+    let line = m.line(pointer);
+    let path = repo_path(m);
+    Finding {
+        rule: rule.to_string(),
+        level: if informational {
+            Level::Warning
+        } else {
+            Level::Error
+        },
+        message: match &path {
+            Some(_) => format!("{}: {message}", m.id()),
+            None => format!("{}: {message} (stdin, line {line})", m.id()),
+        },
+        start_line: path.as_ref().map(|_| line),
+        end_line: path.as_ref().map(|_| line),
+        path,
+        title: Some(rule.to_string()),
+        tool_rule: None,
+        pointer: Some(m.pointer(pointer)),
+        base_pointer: None,
+    }
+}
+
+/// What the cluster found wrong fails the run with `reason`, or only warns when informational.
+pub fn fail_with(outcome: &mut Outcome, informational: bool, reason: String) {
+    if informational {
+        if outcome.verdict == Verdict::Pass {
+            outcome.verdict = Verdict::Warn;
+        }
+    } else {
+        outcome.verdict = Verdict::Fail;
+        outcome.reasons.push(reason);
+    }
+}
+
 /// `1 error`, `2 errors`.
 fn count(n: u64, what: &str) -> String {
     match n {

@@ -3,10 +3,10 @@
 //! its diff (Secret values are already redacted by the plan).
 
 use gates_core::markdown::{code, escape, table, truncate_lines};
-use gates_core::{Finding, Level, Outcome, Section, Verdict};
+use gates_core::{Outcome, Section};
 
 use crate::diff::Action;
-use crate::gate::{PlanCounts, Rendered};
+use crate::gate::{self, PlanCounts, Rendered};
 use crate::plan::Plan;
 
 /// At most this many bytes of one object's diff go into the summary (the job summary and the
@@ -29,39 +29,17 @@ pub fn add(outcome: &mut Outcome, rendered: &Rendered, plan: &Plan, informationa
     };
     for r in &plan.rejections {
         let m = &rendered.manifests[r.manifest];
-        let line = m.line(&r.pointer);
-        let path = (m.file != "(stdin)").then(|| m.file.clone());
-        outcome.findings.push(Finding {
-            rule: r.rule.to_string(),
-            level: if informational {
-                Level::Warning
-            } else {
-                Level::Error
-            },
-            message: match &path {
-                Some(_) => format!("{}: {}", m.id(), r.message),
-                None => format!("{}: {} (stdin, line {line})", m.id(), r.message),
-            },
-            start_line: path.as_ref().map(|_| line),
-            end_line: path.as_ref().map(|_| line),
-            path,
-            title: Some(r.rule.to_string()),
-            tool_rule: None,
-            pointer: Some(m.pointer(&r.pointer)),
-            base_pointer: None,
-        });
+        outcome.findings.push(gate::cluster_finding(
+            m,
+            &r.pointer,
+            r.rule,
+            &r.message,
+            informational,
+        ));
     }
     if counts.rejected > 0 {
-        if informational {
-            if outcome.verdict == Verdict::Pass {
-                outcome.verdict = Verdict::Warn;
-            }
-        } else {
-            outcome.verdict = Verdict::Fail;
-            outcome
-                .reasons
-                .push(format!("the server refused {} object(s)", counts.rejected));
-        }
+        let reason = format!("the server refused {} object(s)", counts.rejected);
+        gate::fail_with(outcome, informational, reason);
     }
     outcome.title = format!(
         "k8s plan: {} to create, {} to update, {} unchanged{}; {}",
