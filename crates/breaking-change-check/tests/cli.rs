@@ -867,26 +867,13 @@ paths:
         ),
     ];
     for (name, edit, code, rule) in cases {
-        let d = tempfile::tempdir().unwrap();
-        write(d.path(), "base.yaml", open);
         let head = if *edit == "TOP" {
             open.replace("paths:\n", "security: [{key: []}]\npaths:\n")
         } else {
             open.replace("    get:\n", edit)
         };
-        write(d.path(), "head.yaml", &head);
-        let o = run(
-            d.path(),
-            &[
-                "--base-file",
-                "base.yaml",
-                "head.yaml",
-                "--result",
-                "r.json",
-            ],
-        );
-        assert_eq!(o.status.code(), Some(*code), "{name}: {}", text(&o));
-        let r = result(d.path());
+        let (got, r, out) = compare_pair(open, &head);
+        assert_eq!(got, Some(*code), "{name}: {out}");
         let rules: Vec<&str> = r["findings"]
             .as_array()
             .unwrap()
@@ -899,32 +886,35 @@ paths:
         );
     }
     // A second way in, on an operation that was secured: not a break.
-    let d = tempfile::tempdir().unwrap();
     let secured = open.replace("    get:\n", "    get:\n      security: [{bearer: []}]\n");
-    write(d.path(), "base.yaml", &secured);
-    write(
-        d.path(),
-        "head.yaml",
+    let (code, _, out) = compare_pair(
+        &secured,
         &secured.replace("[{bearer: []}]", "[{bearer: []}, {key: []}]"),
     );
-    let o = run(d.path(), &["--base-file", "base.yaml", "head.yaml"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(code, Some(0), "{out}");
+}
+
+/// A spec of OpenAPI `version` whose one operation takes one query parameter of `schema`.
+fn one_parameter(version: &str, schema: &str) -> String {
+    format!(
+        "openapi: {version}
+info: {{title: t, version: '1'}}
+paths:
+  /a:
+    get:
+      parameters:
+        - {{in: query, name: n, schema: {schema}}}
+      responses:
+        '200': {{description: ok}}
+"
+    )
 }
 
 /// A bound made exclusive at the same number tightens it, and says so (not "increased from 1
 /// to 1").
 #[test]
 fn a_bound_made_exclusive_says_so() {
-    let base = "openapi: 3.0.3
-info: {title: t, version: '1'}
-paths:
-  /a:
-    get:
-      parameters:
-        - {in: query, name: n, schema: {type: integer, minimum: 1}}
-      responses:
-        '200': {description: ok}
-";
+    let base = &one_parameter("3.0.3", "{type: integer, minimum: 1}");
     let (code, r, out) = compare_pair(
         base,
         &base.replace("minimum: 1}", "minimum: 1, exclusiveMinimum: true}"),
@@ -973,16 +963,7 @@ fn a_closed_stdout_is_no_error() {
 /// the bound, and lowering it below `maximum` is a tightening (it was ignored).
 #[test]
 fn an_openapi_3_1_exclusive_bound_beside_the_inclusive_one_counts() {
-    let base = "openapi: 3.1.0
-info: {title: t, version: '1'}
-paths:
-  /a:
-    get:
-      parameters:
-        - {in: query, name: n, schema: {type: integer, maximum: 10}}
-      responses:
-        '200': {description: ok}
-";
+    let base = &one_parameter("3.1.0", "{type: integer, maximum: 10}");
     let (code, r, out) = compare_pair(
         base,
         &base.replace("maximum: 10}", "maximum: 10, exclusiveMaximum: 5}"),

@@ -4,13 +4,7 @@
 
 use std::process::Command;
 
-/// The example gate built beside the tests (`cargo test` builds examples).
-fn buggy_gate() -> std::path::PathBuf {
-    let deps = std::env::current_exe().unwrap();
-    let dir = deps.parent().unwrap().parent().unwrap();
-    dir.join("examples")
-        .join(format!("panicking_gate{}", std::env::consts::EXE_SUFFIX))
-}
+mod common;
 
 #[test]
 fn a_panic_ends_in_an_error_result_and_no_command() {
@@ -18,9 +12,7 @@ fn a_panic_ends_in_an_error_result_and_no_command() {
     let result = dir.path().join("r.json");
     let outputs = dir.path().join("outputs");
     std::fs::write(&outputs, "").unwrap();
-    let exe = buggy_gate();
-    assert!(exe.exists(), "{} is built by `cargo test`", exe.display());
-    let out = Command::new(exe)
+    let out = Command::new(common::example("panicking_gate"))
         .args(["--result", result.to_str().unwrap()])
         .env_clear()
         .env("GITHUB_ACTIONS", "true")
@@ -28,16 +20,7 @@ fn a_panic_ends_in_an_error_result_and_no_command() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let doc: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&result).expect("a result file")).unwrap();
-    assert_eq!(doc["verdict"], "error");
-    assert!(doc["title"].as_str().unwrap().contains("bug"), "{doc}");
-    let outputs = std::fs::read_to_string(&outputs).unwrap();
-    let verdict = outputs
-        .lines()
-        .skip_while(|l| !l.starts_with("verdict<<"))
-        .nth(1);
-    assert_eq!(verdict, Some("error"), "{outputs}");
+    common::assert_error_outcome(&result, &outputs, "bug");
     for stream in [&out.stdout, &out.stderr] {
         let text = String::from_utf8_lossy(stream);
         for line in text.lines() {

@@ -102,10 +102,7 @@ fn section(rendered: &Rendered, rollouts: &[Rollout]) -> String {
             };
             vec![
                 escape(m.kind()),
-                code(&match m.namespace() {
-                    Some(ns) => format!("{ns}/{}", m.name()),
-                    None => m.name().to_string(),
-                }),
+                code(&m.qualified_name()),
                 state,
                 format!("{:.1} s", r.seconds),
                 detail,

@@ -53,12 +53,17 @@ impl Manifest {
         self.value["metadata"]["namespace"].as_str()
     }
 
+    /// `namespace/name` (or `name` for a cluster-scoped object).
+    pub fn qualified_name(&self) -> String {
+        match self.namespace() {
+            Some(ns) => format!("{ns}/{}", self.name()),
+            None => self.name().to_string(),
+        }
+    }
+
     /// `Kind namespace/name` (or `Kind name`), as messages name the object.
     pub fn id(&self) -> String {
-        match self.namespace() {
-            Some(ns) => format!("{} {ns}/{}", self.kind(), self.name()),
-            None => format!("{} {}", self.kind(), self.name()),
-        }
+        format!("{} {}", self.kind(), self.qualified_name())
     }
 
     /// The line of the node at `pointer` in the object (its nearest written ancestor for a

@@ -155,10 +155,7 @@ pub fn applied(m: &Manifest, target: &Target) -> Value {
 
 /// `Kind/namespace/name` for diff headers.
 fn label(m: &Manifest) -> String {
-    match m.namespace() {
-        Some(ns) => format!("{}/{ns}/{}", m.kind(), m.name()),
-        None => format!("{}/{}", m.kind(), m.name()),
-    }
+    format!("{}/{}", m.kind(), m.qualified_name())
 }
 
 /// The findings of a 422 or 409: one per cause the server names (a field, when it gives one),
@@ -169,11 +166,7 @@ fn rejections(manifest: usize, status: &kube::core::Status) -> Vec<Rejection> {
         true => "k8s-deploy/field-conflict",
         false => "k8s-deploy/server-rejected",
     };
-    let causes = status
-        .details
-        .as_ref()
-        .map(|d| d.causes.clone())
-        .unwrap_or_default();
+    let causes = status.details.as_ref().map_or(&[][..], |d| &d.causes[..]);
     let what_to_do = match conflict {
         true => {
             "remove the field from the manifests if the other manager should keep it, or take it over with --force-conflicts"
@@ -194,14 +187,10 @@ fn rejections(manifest: usize, status: &kube::core::Status) -> Vec<Rejection> {
             manifest,
             rule,
             pointer: field_path::to_pointer(&c.field).unwrap_or_default(),
-            message: match (conflict, c.field.is_empty()) {
-                (true, false) => format!(
-                    "{}: {} ({what_to_do})",
-                    c.field.trim_start_matches('.'),
-                    c.message
-                ),
-                (_, true) => format!("{} ({what_to_do})", c.message),
-                (false, false) => format!("{}: {} ({what_to_do})", c.field, c.message),
+            // A conflict names its field `.spec.replicas`; a refusal `spec.replicas`.
+            message: match c.field.trim_start_matches('.') {
+                "" => format!("{} ({what_to_do})", c.message),
+                field => format!("{field}: {} ({what_to_do})", c.message),
             },
         })
         .collect()

@@ -83,10 +83,7 @@ fn section(rendered: &Rendered, plan: &Plan) -> String {
             vec![
                 e.action.as_str().into(),
                 escape(m.kind()),
-                code(&match m.namespace() {
-                    Some(ns) => format!("{ns}/{}", m.name()),
-                    None => m.name().to_string(),
-                }),
+                code(&m.qualified_name()),
                 code(&format!("{}:{}", m.file, m.line(""))),
             ]
         })

@@ -2,48 +2,15 @@
 //! a rollout that completes, a crash loop that fails fast, a rollout that misses the deadline,
 //! and a lint error that stops the deploy before anything is applied.
 
+mod common;
+
 use std::time::Duration;
 
-use gates_testkit::cmd::{run_gate, workspace_root};
 use gates_testkit::k8s::{Failure, FakeKube};
 use serde_json::Value;
 
 fn deploy(fake: &FakeKube, args: &[&str]) -> (i32, Value, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = fake.kubeconfig(dir.path());
-    let result = dir.path().join("r.json");
-    let outputs = dir.path().join("outputs");
-    std::fs::write(&outputs, "").unwrap();
-    let mut all = vec![
-        "deploy",
-        "--result",
-        result.to_str().unwrap(),
-        "--print",
-        "human",
-    ];
-    all.extend_from_slice(args);
-    let o = run_gate(
-        env!("CARGO_BIN_EXE_k8s-deploy"),
-        &workspace_root(),
-        &all,
-        &[
-            ("KUBECONFIG", kubeconfig.to_str().unwrap()),
-            ("GITHUB_ACTIONS", "true"),
-            ("GITHUB_OUTPUT", outputs.to_str().unwrap()),
-        ],
-    );
-    let text = format!(
-        "{}{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr),
-        std::fs::read_to_string(&outputs).unwrap()
-    );
-    let doc: Value = serde_json::from_str(
-        &std::fs::read_to_string(&result).unwrap_or_else(|e| panic!("no result ({e}): {text}")),
-    )
-    .unwrap();
-    gates_testkit::generated::assert_valid_result(&doc);
-    (o.status.code().unwrap(), doc, text)
+    common::against(fake, "deploy", args)
 }
 
 fn staging(image: &str) -> Vec<String> {

@@ -3,8 +3,9 @@
 //! change is an update with its diff, the server's refusals and another manager's fields are
 //! findings on the manifest lines, a plan never writes, Secret values never show.
 
-use std::process::Output;
+mod common;
 
+use common::text;
 use gates_testkit::cmd::{run_gate, workspace_root};
 use gates_testkit::k8s::{FakeKube, Fault};
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
@@ -22,48 +23,9 @@ const STAGING: [&str; 3] = [
     "medical-kg-rev/gateway=ghcr.io/org/gateway:abc123",
 ];
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// Run `k8s-deploy <command> args` from the workspace root against `fake`; the exit code, the
-/// result (validated against the result schema) and the output.
+/// `k8s-deploy <command> args` against `fake` (see [`common::against`]).
 fn gate(fake: &FakeKube, command: &str, args: &[&str]) -> (i32, Value, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = fake.kubeconfig(dir.path());
-    let result = dir.path().join("r.json");
-    let summary = dir.path().join("summary.md");
-    std::fs::write(&summary, "").unwrap();
-    let mut all = vec![
-        command,
-        "--result",
-        result.to_str().unwrap(),
-        "--print",
-        "human",
-    ];
-    all.extend_from_slice(args);
-    let o = run_gate(
-        env!("CARGO_BIN_EXE_k8s-deploy"),
-        &workspace_root(),
-        &all,
-        &[
-            ("KUBECONFIG", kubeconfig.to_str().unwrap()),
-            ("GITHUB_ACTIONS", "true"),
-            ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
-        ],
-    );
-    let doc: Value = serde_json::from_str(
-        &std::fs::read_to_string(&result)
-            .unwrap_or_else(|e| panic!("no result file ({e}): {}", text(&o))),
-    )
-    .unwrap();
-    gates_testkit::generated::assert_valid_result(&doc);
-    let out = format!("{}{}", text(&o), std::fs::read_to_string(&summary).unwrap());
-    (o.status.code().unwrap(), doc, out)
+    common::against(fake, command, args)
 }
 
 /// The rendered manifests, as the gate would apply them.

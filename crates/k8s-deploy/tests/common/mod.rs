@@ -1,0 +1,64 @@
+//! What the cluster tests share: running the gate against the fake API server as the runner does.
+
+// Each test file uses some of these.
+#![allow(dead_code)]
+
+use std::process::Output;
+
+use gates_testkit::cmd::{run_gate, workspace_root};
+use gates_testkit::k8s::FakeKube;
+use serde_json::Value;
+
+/// Stdout and stderr as one text.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Run `k8s-deploy <command> args` from the workspace root against `fake`, in Actions with a job
+/// summary and step outputs: the exit code, the result (validated against the result schema),
+/// and stdout, stderr, the summary and the outputs as one text.
+pub fn against(fake: &FakeKube, command: &str, args: &[&str]) -> (i32, Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = fake.kubeconfig(dir.path());
+    let result = dir.path().join("r.json");
+    let summary = dir.path().join("summary.md");
+    let outputs = dir.path().join("outputs");
+    for f in [&summary, &outputs] {
+        std::fs::write(f, "").unwrap();
+    }
+    let mut all = vec![
+        command,
+        "--result",
+        result.to_str().unwrap(),
+        "--print",
+        "human",
+    ];
+    all.extend_from_slice(args);
+    let o = run_gate(
+        env!("CARGO_BIN_EXE_k8s-deploy"),
+        &workspace_root(),
+        &all,
+        &[
+            ("KUBECONFIG", kubeconfig.to_str().unwrap()),
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+            ("GITHUB_OUTPUT", outputs.to_str().unwrap()),
+        ],
+    );
+    let out = format!(
+        "{}{}{}",
+        text(&o),
+        std::fs::read_to_string(&summary).unwrap(),
+        std::fs::read_to_string(&outputs).unwrap()
+    );
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(&result).unwrap_or_else(|e| panic!("no result file ({e}): {out}")),
+    )
+    .unwrap();
+    gates_testkit::generated::assert_valid_result(&doc);
+    (o.status.code().unwrap(), doc, out)
+}
