@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use gates_core::InputError;
-use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};
+use kube::api::{Api, DynamicObject, ListParams, Patch};
 use serde_json::Value;
 
 use crate::cluster::{api_error, Cluster};
@@ -54,10 +54,7 @@ pub async fn apply(
     let mut out = Vec::with_capacity(manifests.len());
     for i in apply_order(manifests.iter().map(Manifest::kind)) {
         let (m, target) = (&manifests[i], &targets[i]);
-        let mut params = PatchParams::apply(&settings.field_manager);
-        if settings.force_conflicts {
-            params = params.force();
-        }
+        let params = settings.params();
         let answer = cluster
             .api(target)
             .patch(m.name(), &params, &Patch::Apply(&applied(m, target)))

@@ -25,6 +25,17 @@ pub struct ApplySettings {
     pub force_conflicts: bool,
 }
 
+impl ApplySettings {
+    /// The parameters of a server-side apply with these settings.
+    pub fn params(&self) -> PatchParams {
+        let params = PatchParams::apply(&self.field_manager);
+        match self.force_conflicts {
+            true => params.force(),
+            false => params,
+        }
+    }
+}
+
 /// What applying does to one object.
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -106,12 +117,7 @@ pub async fn plan(
             .await
             .map_err(|e| api_error(&e, &format!("reading {}", m.id())))?
             .map(|o| serde_json::to_value(o).expect("an object serialises"));
-        let mut params = PatchParams::apply(&settings.field_manager)
-            .dry_run()
-            .validation_strict();
-        if settings.force_conflicts {
-            params = params.force();
-        }
+        let params = settings.params().dry_run().validation_strict();
         match api.patch(m.name(), &params, &Patch::Apply(&object)).await {
             Ok(planned) => {
                 let planned = serde_json::to_value(planned).expect("an object serialises");
