@@ -129,18 +129,29 @@ fn on_panic() -> std::sync::Arc<std::sync::Mutex<String>> {
 /// outcome "cancelled" is written to every channel and the gate exits 2, so no result file or
 /// output is left saying nothing, or pass. Main holds stdout, so the annotation goes to stderr,
 /// which the runner reads for workflow commands too. A handler that cannot be installed (another
-/// one is) leaves the default behaviour.
+/// one is) leaves the default behaviour. A gate that winds down itself ([`crate::cancel`]) gets
+/// the first signal as a request.
 fn on_cancel(gate: GateId, env: &ActionsEnv, opts: &EmitOptions) {
     let (env, opts) = (env.clone(), opts.clone());
     let _ = ctrlc::set_handler(move || {
-        let err = InputError::new(
-            crate::error::Origin::Cancelled,
-            "the gate was stopped (SIGINT or SIGTERM, as when the job is cancelled) before it finished",
-            "run the job again; nothing this run decided was kept",
-        );
-        fail(gate, &err, &env, &opts, &mut io::stderr());
-        std::process::exit(2);
+        if crate::cancel::on_signal() {
+            // The gate winds down itself; if it does not in time, end as below anyway.
+            let (env, opts) = (env.clone(), opts.clone());
+            std::thread::spawn(move || {
+                std::thread::sleep(crate::cancel::GRACE);
+                cancelled(gate, &env, &opts);
+            });
+            return;
+        }
+        cancelled(gate, &env, &opts);
     });
+}
+
+/// End the process with the cancelled result on every channel.
+fn cancelled(gate: GateId, env: &ActionsEnv, opts: &EmitOptions) -> ! {
+    let err = crate::cancel::cancelled("the gate stopped before it finished");
+    fail(gate, &err, env, opts, &mut io::stderr());
+    std::process::exit(2);
 }
 
 /// Where the outcome goes besides stdout.

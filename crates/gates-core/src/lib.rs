@@ -6,6 +6,7 @@
 //! readable terminal report. It never touches the network.
 
 pub mod annotations;
+pub mod cancel;
 pub mod cli;
 pub mod commands;
 pub mod config;
