@@ -104,6 +104,7 @@ fn bench(c: &mut Criterion) {
                     &cluster,
                     &rendered.manifests,
                     &settings,
+                    Vec::new(),
                 ))
                 .unwrap();
             assert_eq!(plan.entries.len(), rendered.manifests.len());

@@ -84,35 +84,68 @@ impl Cluster {
     /// Where `m` goes: its kind as the server serves it (an unknown kind is an error naming
     /// the manifest's line, before anything is applied), and its namespace.
     pub fn target(&self, m: &Manifest) -> Result<Target, InputError> {
-        let (group, version) = match m.api_version().split_once('/') {
+        self.resolve(m.api_version(), m.kind(), m.namespace())
+            .ok_or_else(|| {
+                InputError::new(
+                    m.file.as_str(),
+                    format!(
+                        "{}: the cluster serves no {} {}",
+                        m.id(),
+                        m.api_version(),
+                        m.kind()
+                    ),
+                    "check apiVersion and kind (`kubectl api-resources`), or install the CRD first",
+                )
+                .at(u64::from(m.line("/kind")), None)
+            })
+    }
+
+    /// The targets of `manifests`: `None` for a custom resource whose CRD is among them (it is
+    /// served once that CRD is applied and established); an unknown kind is an error.
+    pub fn targets(&self, manifests: &[Manifest]) -> Result<Vec<Option<Target>>, InputError> {
+        manifests
+            .iter()
+            .map(|m| match self.target(m) {
+                Ok(t) => Ok(Some(t)),
+                Err(_) if defined_by_crd(manifests, m) => Ok(None),
+                Err(e) => Err(e),
+            })
+            .collect()
+    }
+
+    /// Where an object of `api_version` `kind` goes; `None` when the server does not serve it.
+    pub fn resolve(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+    ) -> Option<Target> {
+        let (group, version) = match api_version.split_once('/') {
             Some((g, v)) => (g, v),
-            None => ("", m.api_version()),
+            None => ("", api_version),
         };
-        let gvk = GroupVersionKind::gvk(group, version, m.kind());
-        let Some((resource, caps)) = self.discovery.resolve_gvk(&gvk) else {
-            return Err(InputError::new(
-                m.file.as_str(),
-                format!(
-                    "{}: the cluster serves no {} {}",
-                    m.id(),
-                    m.api_version(),
-                    m.kind()
-                ),
-                "check apiVersion and kind (`kubectl api-resources`), or install the CRD first",
-            )
-            .at(u64::from(m.line("/kind")), None));
-        };
+        let gvk = GroupVersionKind::gvk(group, version, kind);
+        let (resource, caps) = self.discovery.resolve_gvk(&gvk)?;
         let namespace = match caps {
             ApiCapabilities {
                 scope: Scope::Cluster,
                 ..
             } => None,
-            _ => Some(m.namespace().unwrap_or(&self.default_namespace).to_string()),
+            _ => Some(namespace.unwrap_or(&self.default_namespace).to_string()),
         };
-        Ok(Target {
+        Some(Target {
             resource,
             namespace,
         })
+    }
+
+    /// Discover the server's resources again (after CRDs were established).
+    pub async fn rediscover(&mut self) -> Result<(), InputError> {
+        self.discovery = Discovery::new(self.client.clone())
+            .run()
+            .await
+            .map_err(|e| api_error(&e, "discovering the server's resources"))?;
+        Ok(())
     }
 
     /// The API of `target`'s objects.
@@ -122,6 +155,54 @@ impl Cluster {
             None => Api::all_with(self.client.clone(), &target.resource),
         }
     }
+}
+
+/// Whether a CustomResourceDefinition among `manifests` declares `m`'s group, version and kind.
+pub fn defined_by_crd(manifests: &[Manifest], m: &Manifest) -> bool {
+    let (group, version) = m.api_version().split_once('/').unwrap_or(("", ""));
+    manifests.iter().any(|crd| {
+        let spec = &crd.value["spec"];
+        crd.kind() == "CustomResourceDefinition"
+            && spec["group"] == group
+            && spec["names"]["kind"] == m.kind()
+            && spec["versions"]
+                .as_array()
+                .is_some_and(|vs| vs.iter().any(|v| v["name"] == version))
+    })
+}
+
+/// How often a request the server was too busy for is sent (429, 500, 502, 503, 504).
+const ATTEMPTS: u32 = 5;
+
+/// `request`, sent again when the server was too busy for it (429 Too Many Requests with its
+/// `retryAfterSeconds`, capped, or a 5xx after 0.25 s, 0.5 s, 1 s, 2 s): the API server's
+/// priority and fairness throttles a burst of applies, and a rolling control-plane upgrade
+/// answers 503 for a moment. Only idempotent requests come here (gets, lists, server-side
+/// applies, deletes by name).
+pub async fn retrying<T, F, Fut>(mut request: F) -> Result<T, kube::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, kube::Error>>,
+{
+    let mut backoff = std::time::Duration::from_millis(250);
+    for attempt in 1.. {
+        match request().await {
+            Err(kube::Error::Api(s))
+                if attempt < ATTEMPTS && matches!(s.code, 429 | 500 | 502 | 503 | 504) =>
+            {
+                let asked = s
+                    .details
+                    .as_ref()
+                    .map(|d| u64::from(d.retry_after_seconds))
+                    .filter(|&secs| secs > 0)
+                    .map(|secs| std::time::Duration::from_secs(secs.min(10)));
+                tokio::time::sleep(asked.unwrap_or(backoff)).await;
+                backoff *= 2;
+            }
+            done => return done,
+        }
+    }
+    unreachable!("the loop returns")
 }
 
 /// A failed exchange with the API server as the gate's error: what was being done, the server's

@@ -1,27 +1,36 @@
-//! The deploy: every object applied for real (server-side apply with our field manager, in
-//! dependency order), then every workload waited on under one deadline, failing fast on the new
-//! pods' fatal states. Rollback to the last known-good set, the inventory and the per-environment
-//! lock are the next step: a failed deploy is reported, not undone.
+//! The deploy's mechanics: every object applied for real (server-side apply with our field
+//! manager, in dependency order, custom resources after their CRDs are established), every
+//! workload watched until its rollout is done or fails under one deadline, and objects pruned.
+//! What to apply, and when to roll back, is [`crate::release`]'s.
 
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::time::Duration;
 
+use futures::{stream, StreamExt};
 use gates_core::InputError;
-use kube::api::{Api, DynamicObject, ListParams, Patch};
+use k8s_openapi::api::core::v1::{Event, Pod};
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, LogParams, Patch};
+use kube::runtime::{watcher, WatchStreamExt};
 use serde_json::Value;
+use tokio::time::Instant;
 
-use crate::cluster::{api_error, Cluster};
+use crate::cluster::{api_error, retrying, Cluster, Target};
+use crate::inventory::ObjectRef;
 use crate::manifest::Manifest;
 use crate::order::apply_order;
 use crate::plan::{applied, ApplySettings};
 use crate::rollout::{self, Status};
 
-/// How often the workloads are read while waiting.
-const POLL: Duration = Duration::from_millis(500);
+/// How often cancellation is checked while waiting.
+const TICK: Duration = Duration::from_millis(200);
+
+/// The log lines and events kept of a failed pod.
+const TAIL: usize = 20;
 
 /// One object as applied.
 #[derive(Debug, Clone)]
 pub struct Applied {
-    /// Index into the rendered manifests.
+    /// Index into the manifests applied.
     pub manifest: usize,
     /// The generation our apply produced (what the controller must observe).
     pub generation: Option<i64>,
@@ -29,35 +38,63 @@ pub struct Applied {
     pub object: Value,
 }
 
+/// A failed pod, as the summary shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PodDetail {
+    /// The pod's name.
+    pub pod: String,
+    /// Its last events (`reason: message`), oldest first.
+    pub events: Vec<String>,
+    /// Its failing container's last log lines.
+    pub logs: Vec<String>,
+}
+
 /// Where one workload's rollout ended.
 #[derive(Debug, Clone)]
 pub struct Rollout {
-    /// Index into the rendered manifests.
+    /// Index into the manifests applied.
     pub manifest: usize,
     /// Done, failed (with why), or still waiting at the deadline.
     pub status: Status,
-    /// Seconds from the end of the apply to the end of this rollout.
+    /// Seconds from the start of the wait to the end of this rollout.
     pub seconds: f64,
+    /// The failed pod, when a pod's state failed the rollout.
+    pub pod: Option<PodDetail>,
 }
 
-/// Apply `manifests` in dependency order. A refusal stops the deploy: what was applied before
-/// it stays, and the error names the object.
+/// Apply `manifests` in dependency order. A custom resource whose CRD is among them is applied
+/// once that CRD is established (waited for until `deadline`). A refusal stops the deploy:
+/// what was applied before it stays, and the error names the object.
 pub async fn apply(
-    cluster: &Cluster,
+    cluster: &mut Cluster,
     manifests: &[Manifest],
     settings: &ApplySettings,
+    deadline: Instant,
 ) -> Result<Vec<Applied>, InputError> {
-    let targets = manifests
-        .iter()
-        .map(|m| cluster.target(m))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut targets = cluster.targets(manifests)?;
     let mut out = Vec::with_capacity(manifests.len());
     for i in apply_order(manifests.iter().map(Manifest::kind)) {
-        let (m, target) = (&manifests[i], &targets[i]);
+        let m = &manifests[i];
+        if gates_core::cancel::requested() {
+            return Err(gates_core::cancel::cancelled(&format!(
+                "stopped applying after {} of {} objects; the ones applied stay",
+                out.len(),
+                manifests.len()
+            )));
+        }
+        if targets[i].is_none() {
+            established(cluster, manifests, &out, deadline).await?;
+            cluster.rediscover().await?;
+            targets = cluster.targets(manifests)?;
+        }
+        let Some(target) = &targets[i] else {
+            unreachable!("a kind whose CRD is established is served")
+        };
         let params = settings.params();
-        let answer = cluster
-            .api(target)
-            .patch(m.name(), &params, &Patch::Apply(&applied(m, target)))
+        let object = applied(m, target);
+        let api = cluster.api(target);
+        let patch = Patch::Apply(&object);
+        let answer = retrying(|| api.patch(m.name(), &params, &patch))
             .await
             .map_err(|e| {
                 api_error(&e, &format!("applying {}", m.id())).at(u64::from(m.line("")), None)
@@ -72,106 +109,267 @@ pub async fn apply(
     Ok(out)
 }
 
+/// Wait until every CRD applied so far is `Established` (its kinds are served), or `deadline`.
+async fn established(
+    cluster: &Cluster,
+    manifests: &[Manifest],
+    applied: &[Applied],
+    deadline: Instant,
+) -> Result<(), InputError> {
+    for a in applied {
+        let m = &manifests[a.manifest];
+        if m.kind() != "CustomResourceDefinition" {
+            continue;
+        }
+        let target = cluster.target(m)?;
+        let api = cluster.api(&target);
+        loop {
+            let crd = retrying(|| api.get(m.name()))
+                .await
+                .map_err(|e| api_error(&e, &format!("reading {}", m.id())))?;
+            let crd = serde_json::to_value(crd).expect("an object serialises");
+            if rollout::condition(&crd, "Established").is_some_and(|c| c["status"] == "True") {
+                break;
+            }
+            if Instant::now() >= deadline {
+                return Err(InputError::new(
+                    m.file.as_str(),
+                    format!("{} was not established within --timeout", m.id()),
+                    "see the CRD's conditions (`kubectl describe crd`): its names may clash with another's",
+                )
+                .at(u64::from(m.line("")), None));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+    Ok(())
+}
+
 /// The kinds waited on: those with a rollout of their own.
 fn waited(kind: &str) -> bool {
     matches!(kind, "Deployment" | "StatefulSet" | "DaemonSet" | "Job")
 }
 
-/// Wait for every applied workload under one `timeout`: each is done, failed (its own status or
-/// a fatal state of one of its pods), or still waiting when the deadline passes. `progress` hears
-/// of every change of a workload's state, once.
+/// What a watch told of one workload.
+enum Seen {
+    /// The workload itself.
+    Workload(Value),
+    /// One of its pods changed (or went).
+    Pod(Value, bool),
+    /// The pods' list restarts (after a 410 Gone, or a dropped watch).
+    PodsRelisted,
+    /// Nothing to act on.
+    Nothing,
+}
+
+/// One waited workload's state.
+struct Watched<'a> {
+    applied: &'a Applied,
+    object: Option<Value>,
+    pods: HashMap<String, Value>,
+    status: Option<Status>,
+}
+
+/// Watch every applied workload, and its pods, until each is done or failed (its own status or
+/// a fatal state of one of its new pods), or `deadline` passes, or the job is cancelled.
+/// `progress` hears of every change of a workload's state, once. A watch that the server ends
+/// (410 Gone, a timeout) lists again, as kube-rs's watcher does; one the server refuses
+/// (401, 403, 404) is an error.
 pub async fn wait(
     cluster: &Cluster,
     manifests: &[Manifest],
     applied: &[Applied],
-    timeout: Duration,
+    deadline: Instant,
     progress: &mut dyn FnMut(&Manifest, &Status),
 ) -> Result<Vec<Rollout>, InputError> {
     let start = Instant::now();
-    let mut pending: Vec<(&Applied, Api<DynamicObject>, Option<Status>)> = Vec::new();
+    let mut watched: Vec<Watched> = Vec::new();
+    let mut streams = Vec::new();
     for a in applied
         .iter()
         .filter(|a| waited(manifests[a.manifest].kind()))
     {
-        let target = cluster.target(&manifests[a.manifest])?;
-        pending.push((a, cluster.api(&target), None));
+        let m = &manifests[a.manifest];
+        let target = cluster.target(m)?;
+        let slot = watched.len();
+        let by_name = watcher::Config::default().fields(&format!("metadata.name={}", m.name()));
+        streams.push(
+            watcher(cluster.api(&target), by_name)
+                .default_backoff()
+                .map(move |e| {
+                    (
+                        slot,
+                        e.map(|e| match e {
+                            watcher::Event::Apply(o) | watcher::Event::InitApply(o) => {
+                                Seen::Workload(serde_json::to_value(o).expect("an object"))
+                            }
+                            _ => Seen::Nothing,
+                        }),
+                    )
+                })
+                .boxed(),
+        );
+        if let Some(selector) = selector(&a.object) {
+            let pods: Api<Pod> =
+                Api::namespaced(cluster.client.clone(), namespace(cluster, &target));
+            streams.push(
+                watcher(pods, watcher::Config::default().labels(&selector))
+                    .default_backoff()
+                    .map(move |e| {
+                        (
+                            slot,
+                            e.map(|e| match e {
+                                watcher::Event::Apply(p) | watcher::Event::InitApply(p) => {
+                                    Seen::Pod(serde_json::to_value(p).expect("a pod"), true)
+                                }
+                                watcher::Event::Delete(p) => {
+                                    Seen::Pod(serde_json::to_value(p).expect("a pod"), false)
+                                }
+                                watcher::Event::Init => Seen::PodsRelisted,
+                                watcher::Event::InitDone => Seen::Nothing,
+                            }),
+                        )
+                    })
+                    .boxed(),
+            );
+        }
+        watched.push(Watched {
+            applied: a,
+            object: None,
+            pods: HashMap::new(),
+            status: None,
+        });
     }
     let mut out = Vec::new();
-    loop {
-        let mut still = Vec::new();
-        for (a, api, last) in pending {
-            let m = &manifests[a.manifest];
-            let obj = api
-                .get(m.name())
-                .await
-                .map_err(|e| api_error(&e, &format!("reading {}", m.id())))?;
-            let obj = serde_json::to_value(obj).expect("an object serialises");
-            let mut status = rollout::status(m.kind(), &obj, a.generation);
-            if matches!(status, Status::Waiting(_)) {
-                if let Some(why) = pod_failure(cluster, m, &obj).await? {
-                    status = Status::Failed(why);
-                }
-            }
-            if last.as_ref() != Some(&status) {
-                progress(m, &status);
-            }
-            match status {
-                Status::Waiting(_) => still.push((a, api, Some(status))),
-                done => out.push(Rollout {
-                    manifest: a.manifest,
-                    status: done,
-                    seconds: start.elapsed().as_secs_f64(),
-                }),
-            }
+    let mut events = stream::select_all(streams);
+    let mut open = watched.len();
+    while open > 0 {
+        if gates_core::cancel::requested() {
+            let done = out.len();
+            return Err(gates_core::cancel::cancelled(&format!(
+                "stopped waiting with {done} of {} rollouts ended; the objects stay as applied (`k8s-deploy rollback` returns to the last known-good set)",
+                watched.len()
+            )));
         }
-        if still.is_empty() {
-            break;
+        let next = tokio::time::timeout_at(deadline.min(Instant::now() + TICK), events.next());
+        let (slot, seen) = match next.await {
+            Ok(Some((slot, Ok(seen)))) => (slot, seen),
+            Ok(Some((slot, Err(e)))) => {
+                refused(&e).map_or(Ok(()), |s| {
+                    let m = &manifests[watched[slot].applied.manifest];
+                    Err(api_error(
+                        &kube::Error::Api(Box::new(s)),
+                        &format!("watching {}", m.id()),
+                    ))
+                })?;
+                continue;
+            }
+            Ok(None) => break,
+            Err(_) if Instant::now() >= deadline => break,
+            Err(_) => continue,
+        };
+        let w = &mut watched[slot];
+        if matches!(w.status, Some(Status::Done | Status::Failed(_))) {
+            continue;
         }
-        if start.elapsed() >= timeout {
-            for (a, _, last) in still {
-                let why = match last {
-                    Some(Status::Waiting(w)) => w,
-                    _ => "no answer".into(),
+        match seen {
+            Seen::Workload(o) => w.object = Some(o),
+            Seen::Pod(p, present) => {
+                let name = p["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                match present {
+                    true => w.pods.insert(name, p),
+                    false => w.pods.remove(&name),
                 };
-                out.push(Rollout {
-                    manifest: a.manifest,
-                    status: Status::Failed(format!(
-                        "not done within --timeout ({}s): {why}",
-                        timeout.as_secs()
-                    )),
-                    seconds: start.elapsed().as_secs_f64(),
-                });
             }
-            break;
+            Seen::PodsRelisted => w.pods.clear(),
+            Seen::Nothing => continue,
         }
-        pending = still;
-        tokio::time::sleep(POLL).await;
+        let m = &manifests[w.applied.manifest];
+        let Some(obj) = &w.object else { continue };
+        let mut status = rollout::status(m.kind(), obj, w.applied.generation);
+        let mut failed_pod = None;
+        if matches!(status, Status::Waiting(_)) {
+            if let Some((pod, why)) = pod_failure(obj, &w.pods) {
+                status = Status::Failed(format!("pod {pod}: {why}"));
+                failed_pod = Some(pod);
+            }
+        }
+        if w.status.as_ref() == Some(&status) {
+            continue;
+        }
+        progress(m, &status);
+        w.status = Some(status.clone());
+        if !matches!(status, Status::Waiting(_)) {
+            open -= 1;
+            let pod = match failed_pod {
+                Some(p) => Some(detail(cluster, &w.pods[&p]).await),
+                None => None,
+            };
+            out.push(Rollout {
+                manifest: w.applied.manifest,
+                status,
+                seconds: start.elapsed().as_secs_f64(),
+                pod,
+            });
+        }
+    }
+    for w in watched
+        .iter()
+        .filter(|w| !matches!(w.status, Some(Status::Done | Status::Failed(_))))
+    {
+        let why = match &w.status {
+            Some(Status::Waiting(why)) => why.clone(),
+            _ => "the server told nothing of it".into(),
+        };
+        let status = Status::Failed(format!("not done within --timeout: {why}"));
+        progress(&manifests[w.applied.manifest], &status);
+        out.push(Rollout {
+            manifest: w.applied.manifest,
+            status,
+            seconds: start.elapsed().as_secs_f64(),
+            pod: None,
+        });
     }
     out.sort_by_key(|r| r.manifest);
     Ok(out)
 }
 
-/// The first fatal state of a pod of `workload` (its pod template's labels select them).
-async fn pod_failure(
-    cluster: &Cluster,
-    m: &Manifest,
-    workload: &Value,
-) -> Result<Option<String>, InputError> {
-    let Some(labels) = workload["spec"]["selector"]["matchLabels"].as_object() else {
-        return Ok(None);
+/// The status of a watch error the server will answer the same way again (401, 403, 404):
+/// waiting on would only reach the deadline.
+fn refused(e: &watcher::Error) -> Option<kube::core::Status> {
+    let status = match e {
+        watcher::Error::InitialListFailed(kube::Error::Api(s))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(s))
+        | watcher::Error::WatchFailed(kube::Error::Api(s)) => s.as_ref().clone(),
+        watcher::Error::WatchError(s) => s.as_ref().clone(),
+        _ => return None,
     };
-    let selector: Vec<String> = labels
+    matches!(status.code, 401 | 403 | 404).then_some(status)
+}
+
+/// The workload's namespace (where its pods run).
+fn namespace<'t>(cluster: &'t Cluster, target: &'t Target) -> &'t str {
+    target
+        .namespace
+        .as_deref()
+        .unwrap_or(&cluster.default_namespace)
+}
+
+/// The label selector of a workload's pods, from `spec.selector.matchLabels`.
+fn selector(workload: &Value) -> Option<String> {
+    let labels = workload["spec"]["selector"]["matchLabels"].as_object()?;
+    let parts: Vec<String> = labels
         .iter()
         .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
         .collect();
-    let ns = workload["metadata"]["namespace"]
-        .as_str()
-        .unwrap_or(&cluster.default_namespace);
-    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(cluster.client.clone(), ns);
-    let list = pods
-        .list(&ListParams::default().labels(&selector.join(",")))
-        .await
-        .map_err(|e| api_error(&e, &format!("listing the pods of {}", m.id())))?;
+    (!parts.is_empty()).then(|| parts.join(","))
+}
+
+/// The first fatal state of a pod of the new revision of `workload`: its name and why.
+fn pod_failure(workload: &Value, pods: &HashMap<String, Value>) -> Option<(String, String)> {
     // The new revision's pods run the template's images; an old one crash-looping is not this
     // deploy's failure.
     let images = |containers: &Value| -> Vec<String> {
@@ -185,15 +383,89 @@ async fn pod_failure(
         v
     };
     let wanted = images(&workload["spec"]["template"]["spec"]["containers"]);
-    for pod in list.items {
-        let pod = serde_json::to_value(&pod).expect("a pod serialises");
-        if images(&pod["spec"]["containers"]) != wanted {
-            continue;
+    let mut names: Vec<&String> = pods.keys().collect();
+    names.sort();
+    names.into_iter().find_map(|name| {
+        let pod = &pods[name];
+        (images(&pod["spec"]["containers"]) == wanted)
+            .then(|| rollout::pod_failure(pod))
+            .flatten()
+            .map(|why| (name.clone(), why))
+    })
+}
+
+/// A failed pod's last events and its failing container's last log lines (the previous run's,
+/// for a crash loop). What cannot be read is left out: the failure is already known.
+async fn detail(cluster: &Cluster, pod: &Value) -> PodDetail {
+    let name = pod["metadata"]["name"].as_str().unwrap_or_default();
+    let ns = pod["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or(&cluster.default_namespace);
+    let events: Api<Event> = Api::namespaced(cluster.client.clone(), ns);
+    let mut listed: Vec<Event> = events
+        .list(&ListParams::default().fields(&format!("involvedObject.name={name}")))
+        .await
+        .map(|l| l.items)
+        .unwrap_or_default();
+    listed.sort_by_key(|e| e.last_timestamp.clone().or(e.first_timestamp.clone()));
+    let events = listed
+        .iter()
+        .rev()
+        .take(TAIL)
+        .rev()
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e.reason.as_deref().unwrap_or("-"),
+                e.message.as_deref().unwrap_or_default()
+            )
+        })
+        .collect();
+    let failing = ["initContainerStatuses", "containerStatuses"]
+        .iter()
+        .flat_map(|list| pod["status"][list].as_array().into_iter().flatten())
+        .find(|cs| cs["ready"] != true && cs["state"]["waiting"].is_object());
+    let logs = match failing {
+        Some(cs) => {
+            let pods: Api<Pod> = Api::namespaced(cluster.client.clone(), ns);
+            let params = LogParams {
+                container: cs["name"].as_str().map(str::to_string),
+                tail_lines: Some(TAIL as i64),
+                previous: cs["lastState"]["terminated"].is_object(),
+                ..LogParams::default()
+            };
+            pods.logs(name, &params)
+                .await
+                .map(|text| text.lines().map(str::to_string).collect())
+                .unwrap_or_default()
         }
-        if let Some(why) = rollout::pod_failure(&pod) {
-            let name = pod["metadata"]["name"].as_str().unwrap_or("?");
-            return Ok(Some(format!("pod {name}: {why}")));
+        None => Vec::new(),
+    };
+    PodDetail {
+        pod: name.to_string(),
+        events,
+        logs,
+    }
+}
+
+/// Delete `objects` (background propagation, as kubectl does): each deleted one is returned;
+/// one already gone, or of a kind the server no longer serves, is skipped.
+pub async fn prune(cluster: &Cluster, objects: &[ObjectRef]) -> Result<Vec<ObjectRef>, InputError> {
+    let mut out = Vec::new();
+    // Dependents first: what routes to workloads, then workloads, then their configuration.
+    let mut order: Vec<&ObjectRef> = objects.iter().collect();
+    order.sort_by_key(|o| std::cmp::Reverse(crate::order::rank(&o.kind)));
+    for o in order {
+        let Some(target) = cluster.resolve(&o.api_version, &o.kind, o.namespace.as_deref()) else {
+            continue;
+        };
+        let api: Api<DynamicObject> = cluster.api(&target);
+        let params = DeleteParams::background();
+        match retrying(|| api.delete(&o.name, &params)).await {
+            Ok(_) => out.push(o.clone()),
+            Err(kube::Error::Api(s)) if s.code == 404 => {}
+            Err(e) => return Err(api_error(&e, &format!("pruning {}", o.id()))),
         }
     }
-    Ok(None)
+    Ok(out)
 }

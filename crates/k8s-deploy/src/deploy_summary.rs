@@ -1,12 +1,16 @@
-//! The deploy as the gate reports it: each failed rollout a finding on its manifest, the counts
-//! as metrics and outputs, and a summary section with every workload's rollout.
+//! The deploy as the gate reports it: each failed rollout a finding on its manifest line, each
+//! failed health check a finding, the counts as metrics and outputs (`rolled-back`, `reason`,
+//! `pruned`), and summary sections with every rollout, the checks, the failed pod's events and
+//! log lines, and what the rollback did.
 
 use gates_core::markdown::{code, escape, table};
-use gates_core::{Outcome, Section};
+use gates_core::{Finding, Level, Outcome, Section};
 use serde::{Deserialize, Serialize};
 
-use crate::deploy::{Applied, Rollout};
-use crate::gate::{self, Rendered};
+use crate::deploy::Rollout;
+use crate::gate;
+use crate::health::Checked;
+use crate::release::{Pass, Report, Rollback};
 use crate::rollout::Status;
 
 /// The deploy's counts (the result file's `metrics.deploy`).
@@ -20,32 +24,198 @@ pub struct DeployCounts {
     pub failed: u64,
     /// Seconds spent waiting for the rollouts.
     pub wait_seconds: f64,
+    /// Health checks that answered as expected.
+    pub health_passed: u64,
+    /// Health checks that did not.
+    pub health_failed: u64,
+    /// Objects pruned.
+    pub pruned: u64,
+    /// Whether the last known-good set was re-applied.
+    pub rolled_back: bool,
+    /// Whether that set's rollouts were done (absent without a rollback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_ready: Option<bool>,
 }
 
-/// Add the deploy to the lint's `outcome`: a failed rollout fails the run (a warning when
-/// informational). Nothing is rolled back yet: the outputs say so.
-pub fn add(
-    outcome: &mut Outcome,
-    rendered: &Rendered,
-    applied: &[Applied],
-    rollouts: &[Rollout],
-    informational: bool,
-) {
-    let failed: Vec<&Rollout> = rollouts
+fn counts(pass: &Pass) -> (u64, u64, f64) {
+    let ready = pass
+        .rollouts
         .iter()
-        .filter(|r| matches!(r.status, Status::Failed(_)))
-        .collect();
-    let counts = DeployCounts {
-        applied: applied.len() as u64,
-        ready: rollouts.iter().filter(|r| r.status == Status::Done).count() as u64,
-        failed: failed.len() as u64,
-        wait_seconds: rollouts.iter().map(|r| r.seconds).fold(0.0, f64::max),
+        .filter(|r| r.status == Status::Done)
+        .count() as u64;
+    let wait = pass.rollouts.iter().map(|r| r.seconds).fold(0.0, f64::max);
+    (ready, pass.rollouts.len() as u64 - ready, wait)
+}
+
+/// Add the deploy to the lint's (and plan's) `outcome`: a failed rollout or health check fails
+/// the run (a warning when informational), rolled back or not.
+pub fn add(outcome: &mut Outcome, report: &Report, informational: bool) {
+    add_pass(outcome, &report.deployed, informational);
+    let (ready, failed, wait_seconds) = counts(&report.deployed);
+    for c in report.health.iter().filter(|c| !c.ok) {
+        outcome.findings.push(Finding {
+            rule: "k8s-deploy/health-check-failed".into(),
+            level: if informational {
+                Level::Warning
+            } else {
+                Level::Error
+            },
+            message: format!("{}: {} after {} attempt(s)", c.url, c.answer, c.attempts),
+            path: None,
+            start_line: None,
+            end_line: None,
+            title: Some("k8s-deploy/health-check-failed".into()),
+            tool_rule: None,
+            pointer: None,
+            base_pointer: None,
+        });
+    }
+    let (rolled_back, rollback_ready) = match &report.rollback {
+        Rollback::Done { pass, .. } => (true, Some(pass.failure().is_none())),
+        _ => (false, None),
     };
-    for r in &failed {
+    let counts = DeployCounts {
+        applied: report.deployed.applied.len() as u64,
+        ready,
+        failed,
+        wait_seconds,
+        health_passed: report.health.iter().filter(|c| c.ok).count() as u64,
+        health_failed: report.health.iter().filter(|c| !c.ok).count() as u64,
+        pruned: report.deployed.pruned.len() as u64,
+        rolled_back,
+        rollback_ready,
+    };
+    if let Some(why) = &report.failure {
+        gate::fail_with(outcome, informational, why.clone());
+    }
+    outcome.title = format!(
+        "k8s deploy: {} applied, {} rolled out, {} failed{}{}; {}",
+        counts.applied,
+        counts.ready,
+        counts.failed,
+        match (counts.health_passed, counts.health_failed) {
+            (0, 0) => String::new(),
+            (p, 0) => format!(", {p} health check(s) passed"),
+            (_, f) => format!(", {f} health check(s) failed"),
+        },
+        match &report.rollback {
+            Rollback::Done { .. } if rollback_ready == Some(true) => ", rolled back".to_string(),
+            Rollback::Done { .. } => ", rollback failed too".to_string(),
+            Rollback::NoKnownGood => ", not rolled back (no known-good set)".to_string(),
+            Rollback::NotNeeded => String::new(),
+        },
+        outcome
+            .title
+            .trim_start_matches("k8s plan: ")
+            .trim_start_matches("k8s manifests: ")
+    );
+    set_output(outcome, "rolled-back", rolled_back.to_string());
+    set_output(
+        outcome,
+        "reason",
+        report.failure.clone().unwrap_or_default(),
+    );
+    set_output(outcome, "pruned", counts.pruned.to_string());
+    let mut sections = vec![Section {
+        heading: "Rollout".into(),
+        body: rollouts(&report.deployed),
+        essential: true,
+    }];
+    if !report.health.is_empty() {
+        sections.push(Section {
+            heading: "Health checks".into(),
+            body: health(&report.health),
+            essential: true,
+        });
+    }
+    if let Some(body) = failed_pods(&report.deployed) {
+        sections.push(Section {
+            heading: "Failed pods".into(),
+            body,
+            essential: false,
+        });
+    }
+    match &report.rollback {
+        Rollback::NotNeeded => {}
+        Rollback::NoKnownGood => {
+            outcome.notes.push("not rolled back: the release has no known-good set (this is its first deploy, or none has succeeded yet); the objects are left as applied".into());
+        }
+        Rollback::Done { at, by, pass } => {
+            let body = format!(
+                "Re-applied the known-good set of {} (deployed by {}): {}.\n\n{}",
+                escape(at),
+                escape(by),
+                match pass.failure() {
+                    None => "every rollout is done".to_string(),
+                    Some(why) => format!("**its rollout failed too**: {}", escape(&why)),
+                },
+                rollouts(pass)
+            );
+            sections.push(Section {
+                heading: "Rollback".into(),
+                body,
+                essential: true,
+            });
+            if let Some(why) = pass.failure() {
+                gate::fail_with(
+                    outcome,
+                    informational,
+                    format!("the rollback failed too: {why}"),
+                );
+            }
+        }
+    }
+    for (i, s) in sections.into_iter().enumerate() {
+        outcome.sections.insert(i, s);
+    }
+    outcome.metrics.insert(
+        "deploy".into(),
+        serde_json::to_value(&counts).expect("counts serialise"),
+    );
+}
+
+/// Add an on-demand rollback (`k8s-deploy rollback`) to `outcome`.
+pub fn add_rollback(outcome: &mut Outcome, rollback: &Rollback, informational: bool) {
+    let Rollback::Done { at, by, pass } = rollback else {
+        return;
+    };
+    add_pass(outcome, pass, informational);
+    let (ready, failed, _) = counts(pass);
+    if let Some(why) = pass.failure() {
+        gate::fail_with(
+            outcome,
+            informational,
+            format!("the rollback failed: {why}"),
+        );
+    }
+    outcome.title = format!(
+        "k8s rollback: known-good set of {at} re-applied, {} object(s), {ready} rolled out, {failed} failed",
+        pass.applied.len()
+    );
+    set_output(outcome, "rolled-back", "true".into());
+    set_output(outcome, "reason", pass.failure().unwrap_or_default());
+    set_output(outcome, "pruned", pass.pruned.len().to_string());
+    outcome.sections.insert(
+        0,
+        Section {
+            heading: "Rollback".into(),
+            body: format!(
+                "Re-applied the known-good set of {} (deployed by {}).\n\n{}",
+                escape(at),
+                escape(by),
+                rollouts(pass)
+            ),
+            essential: true,
+        },
+    );
+}
+
+/// Each failed rollout of `pass` as a finding on its manifest line.
+fn add_pass(outcome: &mut Outcome, pass: &Pass, informational: bool) {
+    for r in &pass.rollouts {
         if let Status::Failed(why) = &r.status {
-            let m = &rendered.manifests[r.manifest];
             outcome.findings.push(gate::cluster_finding(
-                m,
+                &pass.manifests[r.manifest],
                 "",
                 "k8s-deploy/rollout-failed",
                 why,
@@ -53,65 +223,95 @@ pub fn add(
             ));
         }
     }
-    let reason = failed
-        .first()
-        .map(|r| match &r.status {
-            Status::Failed(why) => format!("{}: {why}", rendered.manifests[r.manifest].id()),
-            _ => String::new(),
-        })
-        .unwrap_or_default();
-    if !failed.is_empty() {
-        let why = format!("{} rollout(s) failed", failed.len());
-        gate::fail_with(outcome, informational, why);
-    }
-    outcome.title = format!(
-        "k8s deploy: {} applied, {} rolled out, {} failed; {}",
-        counts.applied,
-        counts.ready,
-        counts.failed,
-        outcome.title.trim_start_matches("k8s manifests: ")
-    );
-    outcome.outputs.push(("rolled-back", "false".into()));
-    outcome.outputs.push(("reason", reason));
-    outcome.sections.insert(
-        0,
-        Section {
-            heading: "Rollout".into(),
-            body: section(rendered, rollouts),
-            essential: true,
-        },
-    );
-    outcome.metrics.insert(
-        "deploy".into(),
-        serde_json::to_value(&counts).expect("counts serialise"),
-    );
 }
 
-fn section(rendered: &Rendered, rollouts: &[Rollout]) -> String {
-    if rollouts.is_empty() {
-        return "No workloads to wait for.\n".into();
+/// Set output `name` to `value`, replacing an earlier one (the plan's `pruned`).
+fn set_output(outcome: &mut Outcome, name: &'static str, value: String) {
+    outcome.outputs.retain(|(n, _)| *n != name);
+    outcome.outputs.push((name, value));
+}
+
+fn rollouts(pass: &Pass) -> String {
+    let mut out = if pass.rollouts.is_empty() {
+        "No workloads to wait for.\n".to_string()
+    } else {
+        let rows: Vec<Vec<String>> = pass
+            .rollouts
+            .iter()
+            .map(|r: &Rollout| {
+                let m = &pass.manifests[r.manifest];
+                let (state, detail) = match &r.status {
+                    Status::Done => ("✅ rolled out".to_string(), String::new()),
+                    Status::Failed(why) => ("❌ failed".to_string(), escape(why)),
+                    Status::Waiting(w) => ("⏳ waiting".to_string(), escape(w)),
+                };
+                vec![
+                    escape(m.kind()),
+                    code(&m.qualified_name()),
+                    state,
+                    format!("{:.1} s", r.seconds),
+                    detail,
+                ]
+            })
+            .collect();
+        table(
+            &["kind", "object", "rollout", "after", "detail"],
+            &[false, false, false, true, false],
+            &rows,
+        )
+    };
+    if !pass.pruned.is_empty() {
+        let names: Vec<String> = pass.pruned.iter().map(|o| code(&o.id())).collect();
+        out.push_str(&format!("\nPruned: {}.\n", names.join(", ")));
     }
-    let rows: Vec<Vec<String>> = rollouts
+    out
+}
+
+fn health(checks: &[Checked]) -> String {
+    let rows: Vec<Vec<String>> = checks
         .iter()
-        .map(|r| {
-            let m = &rendered.manifests[r.manifest];
-            let (state, detail) = match &r.status {
-                Status::Done => ("✅ rolled out".to_string(), String::new()),
-                Status::Failed(why) => ("❌ failed".to_string(), escape(why)),
-                Status::Waiting(w) => ("⏳ waiting".to_string(), escape(w)),
-            };
+        .map(|c| {
             vec![
-                escape(m.kind()),
-                code(&m.qualified_name()),
-                state,
-                format!("{:.1} s", r.seconds),
-                detail,
+                code(&c.url),
+                if c.ok { "✅" } else { "❌" }.to_string(),
+                escape(&c.answer),
+                c.attempts.to_string(),
             ]
         })
         .collect();
     table(
-        &["kind", "object", "rollout", "after", "detail"],
-        &[false, false, false, true, false],
+        &["URL", "ok", "last answer", "attempts"],
+        &[false, false, false, true],
         &rows,
     )
+}
+
+/// The failed pods' events and last log lines, in fenced blocks (the lines are the
+/// application's: a fence longer than any backtick run in them).
+fn failed_pods(pass: &Pass) -> Option<String> {
+    let mut out = String::new();
+    for r in &pass.rollouts {
+        let Some(p) = &r.pod else { continue };
+        out.push_str(&format!(
+            "**{}** pod {}\n\n",
+            escape(&pass.manifests[r.manifest].id()),
+            code(&p.pod)
+        ));
+        for (what, lines) in [("events", &p.events), ("last log lines", &p.logs)] {
+            if lines.is_empty() {
+                continue;
+            }
+            let text = lines.join("\n");
+            let fence = "`".repeat(
+                text.split(|c| c != '`')
+                    .map(str::len)
+                    .max()
+                    .unwrap_or(0)
+                    .max(2)
+                    + 1,
+            );
+            out.push_str(&format!("{what}:\n\n{fence}text\n{text}\n{fence}\n\n"));
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }

@@ -98,9 +98,9 @@ pub fn render(opts: &RenderOptions<'_>, stdin: &mut dyn Read) -> Result<Rendered
     Ok(Rendered { manifests, changes })
 }
 
-/// The file path a finding can carry: stdin has none.
+/// The file path a finding can carry: stdin and a release's known-good set (`(…)`) have none.
 fn repo_path(m: &Manifest) -> Option<String> {
-    (m.file != "(stdin)").then(|| m.file.clone())
+    (!m.file.starts_with('(')).then(|| m.file.clone())
 }
 
 /// The lint's outcome: findings by level, verdict, metrics and the summary's sections.
@@ -140,7 +140,11 @@ pub fn outcome(
             level,
             message: match &path {
                 Some(_) => issue.message.clone(),
-                None => format!("{} (stdin, line {line})", issue.message),
+                None => format!(
+                    "{} ({}, line {line})",
+                    issue.message,
+                    m.file.trim_matches(['(', ')'])
+                ),
             },
             start_line: path.as_ref().map(|_| line),
             end_line: path.as_ref().map(|_| line),
@@ -232,7 +236,11 @@ pub fn cluster_finding(
         },
         message: match &path {
             Some(_) => format!("{}: {message}", m.id()),
-            None => format!("{}: {message} (stdin, line {line})", m.id()),
+            None => format!(
+                "{}: {message} ({}, line {line})",
+                m.id(),
+                m.file.trim_matches(['(', ')'])
+            ),
         },
         start_line: path.as_ref().map(|_| line),
         end_line: path.as_ref().map(|_| line),

@@ -1,6 +1,7 @@
 //! The Kubernetes deploy gate: manifests read from files, directories or stdin, `${VAR}`
-//! templates filled in strictly, images substituted by repository, and a lint whose findings
-//! land on the manifest's own line.
+//! templates filled in strictly, images substituted by repository, a lint whose findings
+//! land on the manifest's own line, a plan by server-side dry run, and a deploy that waits for
+//! its rollouts, checks health and rolls back to the last known-good set.
 //!
 //! - [`manifest`]: reading and checking the objects, with each node's line.
 //! - [`template`]: `${VAR}` in scalar values.
@@ -9,6 +10,10 @@
 //! - [`lint`] and [`rules`]: the checks and their catalogue.
 //! - [`rollout`]: when a rollout is done or doomed; [`order`]: the apply order; [`diff`]: the
 //!   plan's diff; [`field_path`]: the server's field paths as pointers.
+//! - [`cluster`]: the client and discovery; [`plan`] and [`plan_summary`]: the server's dry
+//!   run; [`deploy`]: apply, watch, prune; [`release`]: deploy or roll back a release, with its
+//!   [`inventory`] and [`health`] checks; [`deploy_summary`]: how it is reported; [`lock`]: one
+//!   deploy per namespace at a time.
 //! - [`gate`]: the outcome, metrics and summary; [`sarif_out`]: the findings as SARIF.
 
 pub mod cluster;
@@ -18,13 +23,16 @@ pub mod deploy_summary;
 pub mod diff;
 pub mod field_path;
 pub mod gate;
+pub mod health;
 pub mod images;
+pub mod inventory;
 pub mod lint;
 pub mod lock;
 pub mod manifest;
 pub mod order;
 pub mod plan;
 pub mod plan_summary;
+pub mod release;
 pub mod rollout;
 pub mod rules;
 pub mod sarif_out;

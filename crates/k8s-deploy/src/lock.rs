@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 use gates_core::error::Origin;
 use gates_core::InputError;
 use k8s_openapi::api::coordination::v1::Lease;
-use kube::api::{Api, DeleteParams, PostParams};
-use serde_json::json;
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, DeleteParams, Patch, PostParams};
+use serde_json::{json, Value};
 
-use crate::cluster::{api_error, Cluster};
+use crate::cluster::{api_error, retrying, Cluster};
+use crate::plan::ApplySettings;
 
 /// The lease's name.
 pub const NAME: &str = "gates-k8s-deploy";
@@ -60,12 +62,15 @@ fn held_by_other(l: &Lease, holder: &str) -> Option<String> {
 impl Lock {
     /// Take the lock of `namespace` for `hold`, waiting up to `wait` for another holder to
     /// release it.
+    /// A namespace that does not exist yet is first applied as `create_namespace` (the
+    /// manifests' Namespace, with their settings), so a first deploy is locked too.
     pub async fn acquire(
         cluster: &Cluster,
         namespace: &str,
         holder: &str,
         hold: Duration,
         wait: Duration,
+        create_namespace: Option<(&ApplySettings, &Value)>,
     ) -> Result<Lock, InputError> {
         let api: Api<Lease> = Api::namespaced(cluster.client.clone(), namespace);
         let start = Instant::now();
@@ -110,6 +115,21 @@ impl Lock {
                 }
                 // Someone took it between our read and our write: read again.
                 Err(kube::Error::Api(s)) if s.code == 409 => continue,
+                Err(kube::Error::Api(s)) if s.code == 404 && current.is_none() => {
+                    let Some((settings, object)) = create_namespace else {
+                        return Err(InputError::new(
+                            Origin::Api("Kubernetes API".into()),
+                            format!("namespace {namespace} does not exist"),
+                            "add its Namespace to the manifests, or name an existing one with --namespace",
+                        ));
+                    };
+                    let ns: Api<Namespace> = Api::all(cluster.client.clone());
+                    let (patch, params) = (Patch::Apply(object), settings.params());
+                    retrying(|| ns.patch(namespace, &params, &patch))
+                        .await
+                        .map_err(|e| api_error(&e, &format!("creating namespace {namespace}")))?;
+                    continue;
+                }
                 Err(e) => return Err(api_error(&e, "taking the deploy lock")),
             }
         }

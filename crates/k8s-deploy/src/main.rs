@@ -63,6 +63,23 @@ struct Cli {
     /// How long `deploy` waits for another deploy of the namespace to release its lock.
     #[arg(long, default_value = "5m", value_parser = parse_timeout)]
     lock_timeout: std::time::Duration,
+    /// The release: its inventory (`k8s-deploy.<release>`, a Secret in the namespace) records
+    /// what it applied and its last known-good set.
+    #[arg(long, default_value = "default", value_parser = parse_release)]
+    release: String,
+    /// Delete the objects the release applied before that the manifests no longer hold (after
+    /// a deploy whose rollouts and checks passed; `plan` lists them).
+    #[arg(long)]
+    prune: bool,
+    /// A URL to GET after every rollout is done (repeatable); a failure rolls back.
+    #[arg(long, value_name = "URL")]
+    health: Vec<String>,
+    /// The status the --health URLs must answer (default: any 2xx).
+    #[arg(long, value_name = "CODE", value_parser = clap::value_parser!(u16).range(100..600))]
+    health_status: Option<u16>,
+    /// Attempts per --health URL (backoff 1 s, 2 s, 4 s, … up to 10 s between them).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    health_attempts: u32,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -75,10 +92,13 @@ enum Command {
     Render,
     /// Lint, then plan on the cluster: what applying would create, change or leave.
     Plan,
-    /// Lint, apply every object (server-side apply, dependency order), then wait for every
-    /// workload's rollout under one --timeout, failing fast on fatal pod states. Nothing is
-    /// rolled back yet.
+    /// Lint, plan, apply every object (server-side apply, dependency order), wait for every
+    /// workload's rollout under one --timeout (failing fast on fatal pod states), check
+    /// --health; then record the set as known-good (and --prune), or roll back to the last
+    /// known-good set.
     Deploy,
+    /// Re-apply the release's last known-good set and wait for it.
+    Rollback,
     /// List the lint's rules.
     Rules,
 }
@@ -92,6 +112,22 @@ fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
         .and_then(|d| std::time::Duration::try_from(d).ok())
         .filter(|d| !d.is_zero())
         .ok_or_else(|| format!("{s:?} is not a duration: write e.g. 90s, 10m or 1h"))
+}
+
+/// A release name: it names a Secret, so a DNS subdomain's characters.
+fn parse_release(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 200
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric());
+    match ok {
+        true => Ok(s.to_string()),
+        false => Err(format!(
+            "{s:?} is not a release name: use lowercase letters, digits, `-` and `.`"
+        )),
+    }
 }
 
 /// A rollout's change of state, one line in the log as it happens. The object's name comes
@@ -137,6 +173,15 @@ fn run(
         }
         return Ok(ExitStatus::Success);
     }
+    let event = env.event()?;
+    if matches!(cli.command, Command::Deploy | Command::Rollback) {
+        // The lock is released and the cancellation recorded by the gate itself.
+        gates_core::cancel::wind_down();
+    }
+    if cli.command == Command::Rollback {
+        let context = env.context(event.as_ref());
+        return rollback(cli, env, opts, context, stdout);
+    }
     if cli.manifests.is_empty() {
         return Err(InputError::new(
             Origin::command_line(),
@@ -175,13 +220,12 @@ fn run(
         InputError::printed(stdout.write_all(manifest::render(&rendered.manifests).as_bytes()))?;
         return Ok(ExitStatus::Success);
     }
-    let settings = match cfg.production_namespaces {
+    let settings = match cfg.production_namespaces.clone() {
         Some(production_namespaces) => Settings {
             production_namespaces,
         },
         None => Settings::default(),
     };
-    let event = env.event()?;
     let mut outcome = gate::lint_outcome(
         &rendered,
         &settings,
@@ -189,83 +233,79 @@ fn run(
         cli.common.informational,
         env.context(event.as_ref()),
     );
+    if cli.command == Command::Plan {
+        let plan = runtime()?.block_on(async {
+            let cluster = Cluster::connect(cli.context.as_deref()).await?;
+            let namespace = target_namespace(cli, &cfg, &cluster, &rendered.manifests);
+            let pruning = pruning(cli, &cluster, &namespace, &rendered).await?;
+            k8s_deploy::plan::plan(&cluster, &rendered.manifests, &apply_settings(cli), pruning)
+                .await
+        })?;
+        k8s_deploy::plan_summary::add(&mut outcome, &rendered, &plan, cli.common.informational);
+    }
     if cli.command == Command::Deploy {
-        let lint_failed = outcome.verdict == gates_core::Verdict::Fail;
-        let context = env.context(event.as_ref());
-        let holder = context
-            .run_url
-            .clone()
-            .unwrap_or_else(|| format!("k8s-deploy process {}", std::process::id()));
-        let lock_namespace = cli.namespace.clone().or(cfg.namespace.clone());
-        if !lint_failed {
-            let settings = k8s_deploy::plan::ApplySettings {
-                field_manager: cli.field_manager.clone(),
-                force_conflicts: cli.force_conflicts,
-            };
-            let (applied, rollouts) = runtime()?.block_on(async {
-                let cluster = Cluster::connect(cli.context.as_deref()).await?;
-                let namespace = lock_namespace.unwrap_or_else(|| cluster.default_namespace.clone());
-                let lock = Lock::acquire(
-                    &cluster,
-                    &namespace,
-                    &holder,
-                    cli.timeout + std::time::Duration::from_secs(600),
-                    cli.lock_timeout,
-                )
-                .await?;
-                let deployed = async {
-                    let applied =
-                        k8s_deploy::deploy::apply(&cluster, &rendered.manifests, &settings).await?;
-                    // The progress lines fold into one group of the job's log.
-                    let grouped = env.in_actions();
-                    #[allow(clippy::print_stderr)]
-                    if grouped {
-                        eprintln!("::group::k8s-deploy: rollouts");
-                    }
-                    let rollouts = k8s_deploy::deploy::wait(
-                        &cluster,
-                        &rendered.manifests,
-                        &applied,
-                        cli.timeout,
-                        &mut progress,
-                    )
-                    .await;
-                    #[allow(clippy::print_stderr)]
-                    if grouped {
-                        eprintln!("::endgroup::");
-                    }
-                    Ok::<_, InputError>((applied, rollouts?))
-                }
-                .await;
-                // Released whatever happened, so the next deploy need not wait it out.
-                let released = lock.release().await;
-                let deployed = deployed?;
-                released?;
-                Ok::<_, InputError>(deployed)
-            })?;
-            k8s_deploy::deploy_summary::add(
-                &mut outcome,
-                &rendered,
-                &applied,
-                &rollouts,
-                cli.common.informational,
-            );
-        } else {
+        if outcome.verdict == gates_core::Verdict::Fail {
             outcome
                 .notes
                 .push("nothing was applied: the lint found errors".into());
+        } else {
+            let holder = holder(env, event.as_ref());
+            let (plan, report) = runtime()?.block_on(async {
+                let mut cluster = Cluster::connect(cli.context.as_deref()).await?;
+                let options = release_options(
+                    cli,
+                    &cfg,
+                    &cluster,
+                    &holder,
+                    &rendered.manifests,
+                    env.in_actions(),
+                );
+                // Planned before the lock (a dry run changes nothing): the lock may create the
+                // namespace, and the plan should say the deploy creates it.
+                let pruning = pruning(cli, &cluster, &options.namespace, &rendered).await?;
+                let plan = k8s_deploy::plan::plan(
+                    &cluster,
+                    &rendered.manifests,
+                    &options.settings,
+                    pruning,
+                )
+                .await?;
+                if !plan.rejections.is_empty() {
+                    return Ok((plan, None));
+                }
+                let lock = Lock::acquire(
+                    &cluster,
+                    &options.namespace,
+                    &holder,
+                    cli.timeout * 2 + std::time::Duration::from_secs(600),
+                    cli.lock_timeout,
+                    namespace_object(&rendered.manifests, &options.namespace)
+                        .map(|ns| (&options.settings, ns)),
+                )
+                .await?;
+                let report = k8s_deploy::release::deploy(
+                    &mut cluster,
+                    rendered.manifests.clone(),
+                    &options,
+                    &mut progress,
+                )
+                .await;
+                // Released whatever happened, so the next deploy need not wait it out.
+                let released = lock.release().await;
+                let report = report?;
+                released?;
+                Ok::<_, InputError>((plan, Some(report)))
+            })?;
+            k8s_deploy::plan_summary::add(&mut outcome, &rendered, &plan, cli.common.informational);
+            match report {
+                Some(report) => {
+                    k8s_deploy::deploy_summary::add(&mut outcome, &report, cli.common.informational)
+                }
+                None => outcome
+                    .notes
+                    .push("nothing was applied: the server's dry run refused objects".into()),
+            }
         }
-    }
-    if cli.command == Command::Plan {
-        let settings = k8s_deploy::plan::ApplySettings {
-            field_manager: cli.field_manager.clone(),
-            force_conflicts: cli.force_conflicts,
-        };
-        let plan = runtime()?.block_on(async {
-            let cluster = Cluster::connect(cli.context.as_deref()).await?;
-            k8s_deploy::plan::plan(&cluster, &rendered.manifests, &settings).await
-        })?;
-        k8s_deploy::plan_summary::add(&mut outcome, &rendered, &plan, cli.common.informational);
     }
     if let Some(path) = &cli.sarif {
         let warnings = k8s_deploy::sarif_out::write(path, &outcome.findings)
@@ -278,6 +318,159 @@ fn run(
     gates_core::drop_in_background(rendered);
     emit::emit(&outcome, env, opts, stdout)?;
     Ok(outcome.exit_status())
+}
+
+/// `k8s-deploy rollback`: the release's known-good set re-applied and waited for, under the
+/// namespace's lock.
+fn rollback(
+    cli: &Cli,
+    env: &ActionsEnv,
+    opts: &EmitOptions,
+    context: gates_core::Context,
+    stdout: &mut impl Write,
+) -> Result<ExitStatus, InputError> {
+    let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
+    let cfg = DeployConfig::load(&cli.common.config_path(&cwd), cli.common.config_required())?;
+    let holder = holder(env, None);
+    let rollback = runtime()?.block_on(async {
+        let mut cluster = Cluster::connect(cli.context.as_deref()).await?;
+        let options = release_options(cli, &cfg, &cluster, &holder, &[], env.in_actions());
+        let lock = Lock::acquire(
+            &cluster,
+            &options.namespace,
+            &holder,
+            cli.timeout + std::time::Duration::from_secs(600),
+            cli.lock_timeout,
+            None,
+        )
+        .await?;
+        let done = k8s_deploy::release::rollback(&mut cluster, &options, &mut progress).await;
+        let released = lock.release().await;
+        let done = done?;
+        released?;
+        Ok::<_, InputError>(done)
+    })?;
+    let manifests = match &rollback {
+        k8s_deploy::release::Rollback::Done { pass, .. } => pass.manifests.clone(),
+        _ => Vec::new(),
+    };
+    let rendered = gate::Rendered {
+        manifests,
+        changes: Vec::new(),
+    };
+    let levels = gates_core::rules::Levels::new(
+        &rules::CATALOGUE,
+        &cfg.levels,
+        &cli.common.config_path(&cwd),
+        &cli.common.levels,
+    )?;
+    let mut outcome = gate::outcome(
+        &rendered,
+        &k8s_deploy::lint::Report::default(),
+        &levels,
+        cli.common.informational,
+        context,
+    );
+    k8s_deploy::deploy_summary::add_rollback(&mut outcome, &rollback, cli.common.informational);
+    emit::emit(&outcome, env, opts, stdout)?;
+    Ok(outcome.exit_status())
+}
+
+/// Who deploys: the run's URL, as the lock and the known-good set record it.
+fn holder(env: &ActionsEnv, event: Option<&gates_core::event::Event>) -> String {
+    env.context(event)
+        .run_url
+        .unwrap_or_else(|| format!("k8s-deploy process {}", std::process::id()))
+}
+
+fn apply_settings(cli: &Cli) -> k8s_deploy::plan::ApplySettings {
+    k8s_deploy::plan::ApplySettings {
+        field_manager: cli.field_manager.clone(),
+        force_conflicts: cli.force_conflicts,
+    }
+}
+
+/// The namespace of the lock and the inventory: `--namespace`, the config's, the one namespace
+/// the manifests name, the context's.
+fn target_namespace(
+    cli: &Cli,
+    cfg: &DeployConfig,
+    cluster: &Cluster,
+    manifests: &[manifest::Manifest],
+) -> String {
+    let named: std::collections::BTreeSet<&str> =
+        manifests.iter().filter_map(|m| m.namespace()).collect();
+    cli.namespace
+        .clone()
+        .or(cfg.namespace.clone())
+        .or_else(|| (named.len() == 1).then(|| named.first().unwrap().to_string()))
+        .unwrap_or_else(|| cluster.default_namespace.clone())
+}
+
+/// The manifests' Namespace `namespace`, which the lock may apply first.
+fn namespace_object<'m>(
+    manifests: &'m [manifest::Manifest],
+    namespace: &str,
+) -> Option<&'m serde_json::Value> {
+    manifests
+        .iter()
+        .find(|m| m.kind() == "Namespace" && m.name() == namespace)
+        .map(|m| &m.value)
+}
+
+fn release_options(
+    cli: &Cli,
+    cfg: &DeployConfig,
+    cluster: &Cluster,
+    holder: &str,
+    manifests: &[manifest::Manifest],
+    in_actions: bool,
+) -> k8s_deploy::release::Options {
+    k8s_deploy::release::Options {
+        namespace: target_namespace(cli, cfg, cluster, manifests),
+        release: cli.release.clone(),
+        settings: apply_settings(cli),
+        timeout: cli.timeout,
+        prune: cli.prune,
+        health: cli.health.clone(),
+        expect: k8s_deploy::health::Expect {
+            status: cli.health_status,
+            attempts: cli.health_attempts,
+            ..Default::default()
+        },
+        by: holder.to_string(),
+        group_progress: in_actions,
+    }
+}
+
+/// What `--prune` would delete: the release's objects gone from the manifests.
+async fn pruning(
+    cli: &Cli,
+    cluster: &Cluster,
+    namespace: &str,
+    rendered: &gate::Rendered,
+) -> Result<Vec<k8s_deploy::inventory::ObjectRef>, InputError> {
+    if !cli.prune {
+        return Ok(Vec::new());
+    }
+    let inventory =
+        k8s_deploy::inventory::Inventory::read(cluster, namespace, &cli.release).await?;
+    let wanted: Vec<_> = rendered
+        .manifests
+        .iter()
+        .map(|m| {
+            let mut r = k8s_deploy::inventory::ObjectRef::of(&m.value);
+            if r.namespace.is_none()
+                && cluster
+                    .resolve(m.api_version(), m.kind(), None)
+                    .is_some_and(|t| t.namespace.is_some())
+            {
+                r.namespace = Some(cluster.default_namespace.clone());
+            }
+            r
+        })
+        .collect();
+    Ok(inventory.gone_from(&wanted))
 }
 
 /// The runtime the cluster commands run on: one thread is enough, the time is the server's.

@@ -171,6 +171,35 @@ pub fn parse(
     vars: &Vars<'_>,
     out: &mut Vec<Manifest>,
 ) -> Result<(), InputError> {
+    split(file, bytes, &mut |s| vars.expand(s), out)
+}
+
+/// Objects already rendered (a release's known-good set) as manifests of `file`, one per line:
+/// no template is filled in again.
+pub fn rendered(file: &str, objects: &[Value]) -> Result<Vec<Manifest>, InputError> {
+    let mut text = String::new();
+    for o in objects {
+        text.push_str("---\n");
+        text.push_str(&serde_json::to_string(o).expect("an object serialises"));
+        text.push('\n');
+    }
+    let mut out = Vec::with_capacity(objects.len());
+    split(
+        file,
+        text.as_bytes(),
+        &mut |s| Ok(Cow::Borrowed(s)),
+        &mut out,
+    )?;
+    Ok(out)
+}
+
+/// Split `bytes` into objects, each scalar passed through `expand`.
+fn split(
+    file: &str,
+    bytes: &[u8],
+    expand: &mut dyn FnMut(&str) -> Result<Cow<'_, str>, String>,
+    out: &mut Vec<Manifest>,
+) -> Result<(), InputError> {
     let origin =
         || -> gates_core::error::Origin { gates_core::error::Origin::File(PathBuf::from(file)) };
     let text = std::str::from_utf8(bytes).map_err(|e| {
@@ -182,7 +211,7 @@ pub fn parse(
         )
         .at(line, Some(col))
     })?;
-    let docs = yaml::load_all(text, &mut |s, _| vars.expand(s)).map_err(|e| {
+    let docs = yaml::load_all(text, &mut |s, _| expand(s)).map_err(|e| {
         InputError::new(
             origin(),
             e.message,

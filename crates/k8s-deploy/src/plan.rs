@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::cluster::{api_error, Cluster, Target};
 use crate::diff::{self, Action};
 use crate::field_path;
+use crate::inventory::ObjectRef;
 use crate::manifest::Manifest;
 use crate::order::apply_order;
 
@@ -69,11 +70,16 @@ pub struct Plan {
     pub entries: Vec<Entry>,
     /// Each refusal.
     pub rejections: Vec<Rejection>,
+    /// The release's objects gone from the manifests, that `--prune` deletes.
+    pub pruning: Vec<ObjectRef>,
 }
 
 impl Plan {
     /// How many entries take `action`.
     pub fn count(&self, action: Action) -> u64 {
+        if action == Action::Prune {
+            return self.pruning.len() as u64;
+        }
         self.entries.iter().filter(|e| e.action == action).count() as u64
     }
 }
@@ -84,16 +90,29 @@ pub async fn plan(
     cluster: &Cluster,
     manifests: &[Manifest],
     settings: &ApplySettings,
+    pruning: Vec<ObjectRef>,
 ) -> Result<Plan, InputError> {
-    let targets = manifests
-        .iter()
-        .map(|m| cluster.target(m))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut out = Plan::default();
+    let targets = cluster.targets(manifests)?;
+    let mut out = Plan {
+        pruning,
+        ..Plan::default()
+    };
     // Namespaces this deploy creates: the server cannot dry-run objects into them yet.
     let mut new_namespaces: HashSet<String> = HashSet::new();
     for i in apply_order(manifests.iter().map(Manifest::kind)) {
-        let (m, target) = (&manifests[i], &targets[i]);
+        let m = &manifests[i];
+        let Some(target) = &targets[i] else {
+            let planned = diff::redact_pair(None, &diff::strip(&m.value)).1;
+            out.entries.push(Entry {
+                manifest: i,
+                action: Action::Create,
+                diff: diff::unified(None, &planned, &label(m)),
+                note: Some(
+                    "its CustomResourceDefinition is applied by this deploy: the server checks this object when it is applied".into(),
+                ),
+            });
+            continue;
+        };
         let object = applied(m, target);
         if let Some(ns) = target
             .namespace
@@ -112,13 +131,13 @@ pub async fn plan(
             continue;
         }
         let api = cluster.api(target);
-        let live = api
-            .get_opt(m.name())
+        let live = crate::cluster::retrying(|| api.get_opt(m.name()))
             .await
             .map_err(|e| api_error(&e, &format!("reading {}", m.id())))?
             .map(|o| serde_json::to_value(o).expect("an object serialises"));
         let params = settings.params().dry_run().validation_strict();
-        match api.patch(m.name(), &params, &Patch::Apply(&object)).await {
+        let patch = Patch::Apply(&object);
+        match crate::cluster::retrying(|| api.patch(m.name(), &params, &patch)).await {
             Ok(planned) => {
                 let planned = serde_json::to_value(planned).expect("an object serialises");
                 let live = live.as_ref().map(diff::strip);

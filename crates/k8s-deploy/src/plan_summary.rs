@@ -42,10 +42,14 @@ pub fn add(outcome: &mut Outcome, rendered: &Rendered, plan: &Plan, informationa
         gate::fail_with(outcome, informational, reason);
     }
     outcome.title = format!(
-        "k8s plan: {} to create, {} to update, {} unchanged{}; {}",
+        "k8s plan: {} to create, {} to update, {} unchanged{}{}; {}",
         counts.created,
         counts.updated,
         counts.unchanged,
+        match counts.pruned {
+            0 => String::new(),
+            n => format!(", {n} to prune"),
+        },
         match counts.rejected {
             0 => String::new(),
             n => format!(", {n} refused"),
@@ -88,6 +92,18 @@ fn section(rendered: &Rendered, plan: &Plan) -> String {
             ]
         })
         .collect();
+    let mut rows = rows;
+    rows.extend(plan.pruning.iter().map(|o| {
+        vec![
+            Action::Prune.as_str().into(),
+            escape(&o.kind),
+            code(&match &o.namespace {
+                Some(ns) => format!("{ns}/{}", o.name),
+                None => o.name.clone(),
+            }),
+            "(inventory)".into(),
+        ]
+    }));
     let mut out = table(
         &["action", "kind", "object", "manifest"],
         &[false; 4],

@@ -112,7 +112,7 @@ fn a_rollout_that_never_gets_ready_fails_at_the_deadline() {
             .any(|f| f["message"]
                 .as_str()
                 .unwrap()
-                .contains("not done within --timeout (3s)")),
+                .contains("not done within --timeout: ")),
         "{doc}"
     );
 }

@@ -1,0 +1,166 @@
+//! The post-deploy health checks: each `--health` URL asked with GET until it answers the
+//! expected status, with backoff between attempts, under the deploy's deadline. A URL is shown
+//! without its credentials and query (a token in either must never reach the log).
+
+use std::time::Duration;
+
+use http_body_util::Empty;
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use tokio::time::Instant;
+
+/// How long one attempt may take.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest pause between attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+
+/// What the checks expect.
+#[derive(Debug, Clone)]
+pub struct Expect {
+    /// The status to answer; any 2xx when `None`.
+    pub status: Option<u16>,
+    /// Attempts per URL.
+    pub attempts: u32,
+    /// The pause after the first failed attempt; it doubles after each.
+    pub backoff: Duration,
+}
+
+impl Default for Expect {
+    fn default() -> Self {
+        Expect {
+            status: None,
+            attempts: 5,
+            backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+/// One URL's check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    /// The URL as shown (no credentials, no query).
+    pub url: String,
+    /// Whether it answered as expected.
+    pub ok: bool,
+    /// The last answer: `HTTP 200`, or why there was none.
+    pub answer: String,
+    /// Attempts made.
+    pub attempts: u32,
+}
+
+/// `url` without user info, query or fragment.
+pub fn shown(url: &str) -> String {
+    match url.parse::<http::Uri>() {
+        Ok(u) => {
+            format!(
+                "{}://{}{}",
+                u.scheme_str().unwrap_or("http"),
+                u.host().unwrap_or_default(),
+                u.port().map(|p| format!(":{p}")).unwrap_or_default()
+            ) + u.path()
+        }
+        Err(_) => "(a URL that does not parse)".into(),
+    }
+}
+
+/// Whether `url` is one the checks can ask: http or https, with a host.
+pub fn valid(url: &str) -> Result<(), String> {
+    match url.parse::<http::Uri>() {
+        Ok(u) if matches!(u.scheme_str(), Some("http" | "https")) && u.host().is_some() => Ok(()),
+        _ => Err(format!("{} is not an http:// or https:// URL", shown(url))),
+    }
+}
+
+/// Check every URL in turn, each until it answers as `expect`ed, its attempts are spent, or
+/// `deadline` passes.
+pub async fn check(urls: &[String], expect: &Expect, deadline: Instant) -> Vec<Checked> {
+    // ring, as kube's client uses: named, since another crate of the build may enable a second
+    // provider and rustls's default then picks none.
+    let https = match hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
+    {
+        Ok(b) => b.https_or_http().enable_http1().build(),
+        Err(e) => {
+            return urls
+                .iter()
+                .map(|u| Checked {
+                    url: shown(u),
+                    ok: false,
+                    answer: format!("no TLS root certificates on the runner: {e}"),
+                    attempts: 0,
+                })
+                .collect()
+        }
+    };
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build(https);
+    let mut out = Vec::new();
+    for url in urls {
+        let mut pause = expect.backoff;
+        let mut checked = Checked {
+            url: shown(url),
+            ok: false,
+            answer: String::new(),
+            attempts: 0,
+        };
+        while checked.attempts < expect.attempts {
+            checked.attempts += 1;
+            let request = http::Request::get(url.as_str())
+                .header("user-agent", "gates-k8s-deploy")
+                .body(Empty::new());
+            let answer = match request {
+                Err(e) => Err(e.to_string()),
+                Ok(r) => match tokio::time::timeout(ATTEMPT_TIMEOUT, client.request(r)).await {
+                    Err(_) => Err(format!("no answer within {}s", ATTEMPT_TIMEOUT.as_secs())),
+                    Ok(Err(e)) => Err(connect_error(&e)),
+                    Ok(Ok(response)) => Ok(response.status().as_u16()),
+                },
+            };
+            checked.answer = match answer {
+                Ok(code) => {
+                    checked.ok = match expect.status {
+                        Some(want) => code == want,
+                        None => (200..300).contains(&code),
+                    };
+                    format!("HTTP {code}")
+                }
+                Err(why) => why,
+            };
+            if checked.ok || Instant::now() + pause >= deadline {
+                break;
+            }
+            if checked.attempts < expect.attempts {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(MAX_BACKOFF);
+            }
+        }
+        out.push(checked);
+    }
+    out
+}
+
+/// A failed request as one line: the innermost cause says most (refused, DNS, TLS).
+fn connect_error(e: &hyper_util::client::legacy::Error) -> String {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    format!("no answer: {cause}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_is_shown_without_its_credentials_and_query() {
+        assert_eq!(
+            shown("https://user:s3cret@api.example.com:8443/health?token=abc#x"),
+            "https://api.example.com:8443/health"
+        );
+        assert!(valid("ftp://example.com/").is_err());
+        assert!(valid("/health").is_err());
+        assert!(valid("http://127.0.0.1:8080/ready").is_ok());
+    }
+}

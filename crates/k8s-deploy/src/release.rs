@@ -1,0 +1,296 @@
+//! A release's deploy and rollback, as one honest step: apply, wait, check health; then either
+//! record the set as known-good (and prune what it dropped), or re-apply the last known-good
+//! set and wait for it. The inventory ([`crate::inventory`]) holds both what was applied and
+//! what was good; it is written after the apply, so a run that dies halfway still knows what
+//! it applied.
+
+use std::time::Duration;
+
+use gates_core::error::Origin;
+use gates_core::InputError;
+use tokio::time::Instant;
+
+use crate::cluster::Cluster;
+use crate::deploy::{self, Applied, Rollout};
+use crate::health::{self, Checked, Expect};
+use crate::inventory::{Inventory, KnownGood, ObjectRef};
+use crate::manifest::{self, Manifest};
+use crate::plan::ApplySettings;
+use crate::rollout::Status;
+
+/// How a release is deployed.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where the inventory (and the lock) live.
+    pub namespace: String,
+    /// The release's name (its inventory is `k8s-deploy.<release>`).
+    pub release: String,
+    /// Field manager and force.
+    pub settings: ApplySettings,
+    /// One deadline for the rollouts and health checks (the rollback gets its own).
+    pub timeout: Duration,
+    /// Delete the objects of the inventory that the set no longer holds.
+    pub prune: bool,
+    /// Health check URLs, asked after every rollout is done.
+    pub health: Vec<String>,
+    /// What the checks expect.
+    pub expect: Expect,
+    /// Who deploys (the run's URL), recorded with the known-good set.
+    pub by: String,
+    /// Fold the progress lines into a group of the job's log (inside Actions).
+    pub group_progress: bool,
+}
+
+/// A set applied and waited for.
+#[derive(Debug, Clone, Default)]
+pub struct Pass {
+    /// The set's objects.
+    pub manifests: Vec<Manifest>,
+    /// Each object as applied.
+    pub applied: Vec<Applied>,
+    /// Each workload's rollout.
+    pub rollouts: Vec<Rollout>,
+    /// The objects pruned after it.
+    pub pruned: Vec<ObjectRef>,
+}
+
+impl Pass {
+    /// The first failed rollout, as a reason.
+    pub fn failure(&self) -> Option<String> {
+        self.rollouts.iter().find_map(|r| match &r.status {
+            Status::Failed(why) => Some(format!("{}: {why}", self.manifests[r.manifest].id())),
+            _ => None,
+        })
+    }
+}
+
+/// What became of the release after a failed deploy.
+#[derive(Debug, Clone)]
+pub enum Rollback {
+    /// Nothing failed.
+    NotNeeded,
+    /// No set had deployed well before: the objects stay as applied.
+    NoKnownGood,
+    /// The known-good set (of `at`, by `by`) was re-applied and waited for.
+    Done {
+        /// When that set was recorded.
+        at: String,
+        /// Who had deployed it.
+        by: String,
+        /// Its apply and rollouts.
+        pass: Pass,
+    },
+}
+
+/// A deploy's whole story.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The new set's apply, rollouts and prune.
+    pub deployed: Pass,
+    /// The health checks (none when a rollout failed).
+    pub health: Vec<Checked>,
+    /// Why the deploy failed, if it did.
+    pub failure: Option<String>,
+    /// What was done about it.
+    pub rollback: Rollback,
+}
+
+/// Apply `manifests` and wait (see [`deploy::apply`] and [`deploy::wait`]) under a deadline of
+/// `timeout` from now; then prune `prune` when every rollout is done.
+async fn pass(
+    cluster: &mut Cluster,
+    manifests: Vec<Manifest>,
+    opts: &Options,
+    inventory: &mut Inventory,
+    progress: &mut dyn FnMut(&Manifest, &Status),
+) -> Result<(Pass, Instant), InputError> {
+    let deadline = Instant::now() + opts.timeout;
+    let applied = deploy::apply(cluster, &manifests, &opts.settings, deadline).await?;
+    inventory.record_applied(applied.iter().map(|a| ObjectRef::of(&a.object)));
+    inventory
+        .write(
+            cluster,
+            &opts.namespace,
+            &opts.release,
+            &opts.settings.field_manager,
+        )
+        .await?;
+    let wait = deploy::wait(cluster, &manifests, &applied, deadline, progress);
+    let rollouts = grouped(opts.group_progress, wait).await?;
+    Ok((
+        Pass {
+            manifests,
+            applied,
+            rollouts,
+            pruned: Vec::new(),
+        },
+        deadline,
+    ))
+}
+
+/// `wait`, its progress lines folded into one group of the job's log.
+async fn grouped<T>(in_actions: bool, wait: impl std::future::Future<Output = T>) -> T {
+    #[allow(clippy::print_stderr)]
+    if in_actions {
+        eprintln!("::group::k8s-deploy: rollouts");
+    }
+    let out = wait.await;
+    #[allow(clippy::print_stderr)]
+    if in_actions {
+        eprintln!("::endgroup::");
+    }
+    out
+}
+
+/// Prune from `inventory` what `pass` no longer holds, when asked to.
+async fn prune(
+    cluster: &Cluster,
+    pass: &mut Pass,
+    opts: &Options,
+    inventory: &mut Inventory,
+) -> Result<(), InputError> {
+    if !opts.prune {
+        return Ok(());
+    }
+    let wanted: Vec<ObjectRef> = pass
+        .applied
+        .iter()
+        .map(|a| ObjectRef::of(&a.object))
+        .collect();
+    pass.pruned = deploy::prune(cluster, &inventory.gone_from(&wanted)).await?;
+    inventory
+        .applied
+        .retain(|a| !pass.pruned.iter().any(|p| p.same_object(a)));
+    Ok(())
+}
+
+/// Deploy `manifests` as release `opts.release`: apply, wait, check health; on success record
+/// the set as known-good and prune; on failure roll back to the last known-good set.
+pub async fn deploy(
+    cluster: &mut Cluster,
+    manifests: Vec<Manifest>,
+    opts: &Options,
+    progress: &mut dyn FnMut(&Manifest, &Status),
+) -> Result<Report, InputError> {
+    let mut inventory = Inventory::read(cluster, &opts.namespace, &opts.release).await?;
+    let before = inventory.known_good.clone();
+    // Refused before anything is applied: a set too large to record could never roll back.
+    let mut candidate = inventory.clone();
+    candidate.known_good = Some(known_good(&manifests, opts));
+    candidate.encode(&opts.release)?;
+    let (mut deployed, deadline) = pass(cluster, manifests, opts, &mut inventory, progress).await?;
+    let mut health = Vec::new();
+    let mut failure = deployed.failure();
+    if failure.is_none() && !opts.health.is_empty() {
+        health = health::check(&opts.health, &opts.expect, deadline).await;
+        failure = health
+            .iter()
+            .find(|c| !c.ok)
+            .map(|c| format!("health check {} failed: {}", c.url, c.answer));
+    }
+    let rollback = match (&failure, before) {
+        (None, _) => {
+            prune(cluster, &mut deployed, opts, &mut inventory).await?;
+            inventory.known_good = Some(KnownGood {
+                objects: deployed
+                    .applied
+                    .iter()
+                    .map(|a| as_applied(&deployed.manifests[a.manifest], a))
+                    .collect(),
+                ..known_good(&[], opts)
+            });
+            inventory
+                .write(
+                    cluster,
+                    &opts.namespace,
+                    &opts.release,
+                    &opts.settings.field_manager,
+                )
+                .await?;
+            Rollback::NotNeeded
+        }
+        (Some(_), None) => Rollback::NoKnownGood,
+        (Some(_), Some(good)) => roll_back(cluster, good, opts, &mut inventory, progress).await?,
+    };
+    Ok(Report {
+        deployed,
+        health,
+        failure,
+        rollback,
+    })
+}
+
+/// Roll release `opts.release` back to its last known-good set on demand; an error when it has
+/// none.
+pub async fn rollback(
+    cluster: &mut Cluster,
+    opts: &Options,
+    progress: &mut dyn FnMut(&Manifest, &Status),
+) -> Result<Rollback, InputError> {
+    let mut inventory = Inventory::read(cluster, &opts.namespace, &opts.release).await?;
+    let Some(good) = inventory.known_good.clone() else {
+        return Err(InputError::new(
+            Origin::Api("Kubernetes API".into()),
+            format!(
+                "release {} in namespace {} has no known-good set: no deploy of it has succeeded yet (or none was recorded), so there is nothing to roll back to",
+                opts.release, opts.namespace
+            ),
+            "check --release and --namespace; the objects are left as they are",
+        ));
+    };
+    roll_back(cluster, good, opts, &mut inventory, progress).await
+}
+
+/// Re-apply `good`, wait for it under a deadline of its own, and prune (when asked) what the
+/// failed set added.
+async fn roll_back(
+    cluster: &mut Cluster,
+    good: KnownGood,
+    opts: &Options,
+    inventory: &mut Inventory,
+    progress: &mut dyn FnMut(&Manifest, &Status),
+) -> Result<Rollback, InputError> {
+    let file = format!("(known-good set of release {})", opts.release);
+    let manifests = manifest::rendered(&file, &good.objects)?;
+    let (mut pass, _) = pass(cluster, manifests, opts, inventory, progress).await?;
+    if pass.failure().is_none() {
+        prune(cluster, &mut pass, opts, inventory).await?;
+    }
+    inventory
+        .write(
+            cluster,
+            &opts.namespace,
+            &opts.release,
+            &opts.settings.field_manager,
+        )
+        .await?;
+    Ok(Rollback::Done {
+        at: good.at,
+        by: good.by,
+        pass,
+    })
+}
+
+/// A known-good record of `manifests` (as rendered: the namespace set), now, by `opts.by`.
+fn known_good(manifests: &[Manifest], opts: &Options) -> KnownGood {
+    KnownGood {
+        at: jiff::Timestamp::now().to_string(),
+        by: opts.by.clone(),
+        objects: manifests.iter().map(|m| m.value.clone()).collect(),
+    }
+}
+
+/// The object as it was sent (the manifest, its namespace as the server placed it), not the
+/// server's answer: what a rollback re-applies must not claim the server's defaults.
+fn as_applied(m: &Manifest, a: &Applied) -> serde_json::Value {
+    let mut v = m.value.clone();
+    if let (Some(ns), Some(meta)) = (
+        a.object["metadata"]["namespace"].as_str(),
+        v.get_mut("metadata")
+            .and_then(serde_json::Value::as_object_mut),
+    ) {
+        meta.entry("namespace")
+            .or_insert_with(|| serde_json::Value::String(ns.to_string()));
+    }
+    v
+}
