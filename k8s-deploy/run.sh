@@ -4,8 +4,8 @@ set -euo pipefail
 # shellcheck source=../actions/setup/inputs.sh
 . "$GITHUB_ACTION_PATH/../actions/setup/inputs.sh"
 case "$INPUT_COMMAND" in
-  lint | render | plan | deploy) ;;
-  *) echo "::error title=gates input::command must be lint, render, plan or deploy"; exit 2 ;;
+  lint | render | plan | deploy | rollback) ;;
+  *) echo "::error title=gates input::command must be lint, render, plan, deploy or rollback"; exit 2 ;;
 esac
 flag --namespace "$INPUT_NAMESPACE"
 flag --config "$INPUT_CONFIG"
@@ -16,14 +16,21 @@ if [ "$INPUT_COMMAND" != render ]; then
   flag --result "$INPUT_RESULT"
   flag --sarif "$INPUT_SARIF"
 fi
-if [ "$INPUT_COMMAND" = plan ] || [ "$INPUT_COMMAND" = deploy ]; then
+if [ "$INPUT_COMMAND" = plan ] || [ "$INPUT_COMMAND" = deploy ] || [ "$INPUT_COMMAND" = rollback ]; then
   flag --context "$INPUT_CONTEXT"
   flag --field-manager "$INPUT_FIELD_MANAGER"
   switch --force-conflicts "$INPUT_FORCE_CONFLICTS"
+  flag --release "$INPUT_RELEASE"
+  switch --prune "$INPUT_PRUNE"
 fi
-if [ "$INPUT_COMMAND" = deploy ]; then
+if [ "$INPUT_COMMAND" = deploy ] || [ "$INPUT_COMMAND" = rollback ]; then
   flag --timeout "$INPUT_TIMEOUT"
   flag --lock-timeout "$INPUT_LOCK_TIMEOUT"
+fi
+if [ "$INPUT_COMMAND" = deploy ]; then
+  each_line --health "$INPUT_HEALTH"
+  flag --health-status "$INPUT_HEALTH_STATUS"
+  flag --health-attempts "$INPUT_HEALTH_ATTEMPTS"
 fi
 read -r -d '' -a manifests <<< "$INPUT_MANIFESTS" || true
 # The ${a[@]+...} form keeps bash 3.2 (macOS) from calling an empty array unbound.
