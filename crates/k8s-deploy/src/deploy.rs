@@ -145,9 +145,17 @@ async fn established(
     Ok(())
 }
 
-/// The kinds waited on: those with a rollout of their own.
-fn waited(kind: &str) -> bool {
-    matches!(kind, "Deployment" | "StatefulSet" | "DaemonSet" | "Job")
+/// The objects waited on: the kinds with a rollout of their own (Argo Rollouts too), and any
+/// other whose applied state already has conditions (a custom resource whose controller reports
+/// Ready or Available). One with neither is done once applied, as kubectl sees it.
+fn waited(kind: &str, answer: &Value) -> bool {
+    matches!(
+        kind,
+        "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "Rollout"
+    ) || answer["status"]["conditions"]
+        .as_array()
+        .is_some_and(|c| !c.is_empty())
+        && kind != "CustomResourceDefinition"
 }
 
 /// What a watch told of one workload.
@@ -187,7 +195,7 @@ pub async fn wait(
     let mut streams = Vec::new();
     for a in applied
         .iter()
-        .filter(|a| waited(manifests[a.manifest].kind()))
+        .filter(|a| waited(manifests[a.manifest].kind(), &a.object))
     {
         let m = &manifests[a.manifest];
         let target = cluster.target(m)?;

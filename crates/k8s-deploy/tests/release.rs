@@ -140,6 +140,87 @@ fn rollback_on_demand_re_applies_the_known_good_set() {
 }
 
 #[test]
+fn a_field_another_manager_owns_stops_the_deploy_before_anything_is_applied() {
+    let fake = FakeKube::start();
+    let _c = fake.controller().run_every(Duration::from_millis(20));
+    assert_eq!(deploy(&fake, "v1", &[]).0, 0);
+    // `kubectl scale` took the replicas.
+    let mut live = fake
+        .get("apps/v1", "Deployment", Some("staging"), "gateway")
+        .unwrap();
+    live["spec"]["replicas"] = 4.into();
+    for m in live["metadata"]["managedFields"].as_array_mut().unwrap() {
+        if let Some(spec) = m["fieldsV1"]["f:spec"].as_object_mut() {
+            spec.remove("f:replicas");
+        }
+    }
+    live["metadata"]["managedFields"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "manager": "kubectl-scale", "operation": "Update", "apiVersion": "apps/v1",
+            "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:replicas": {}}}
+        }));
+    fake.put(live);
+    fake.clear_requests();
+    let (code, doc, out) = deploy(&fake, "v2", &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "k8s-deploy/field-conflict"
+            && f["message"].as_str().unwrap().contains("kubectl-scale")));
+    assert!(out.contains("nothing was applied"), "{out}");
+    assert!(fake
+        .requests()
+        .iter()
+        .all(|r| !r.is_write() || r.is_dry_run()));
+    assert_eq!(live_image(&fake), "ghcr.io/org/gateway:v1");
+}
+
+#[test]
+fn the_seeds_production_manifests_deploy_end_to_end() {
+    let fake = FakeKube::start();
+    let _c = fake.controller().run_every(Duration::from_millis(20));
+    let (code, doc, out) = gate(
+        &fake,
+        "deploy",
+        &[
+            "fixtures/k8s/seeds/production/",
+            "--image",
+            "medical-kg-rev/gateway=ghcr.io/org/gateway:abc123",
+            "--image",
+            "prom/statsd-exporter=prom/statsd-exporter:v0.28.0",
+            "--var",
+            "REPLICAS=3",
+            "--var",
+            "ENVIRONMENT=production",
+            "--var",
+            "LOG_LEVEL=info",
+            "--timeout",
+            "60s",
+        ],
+    );
+    assert_eq!(code, 0, "warnings only: {out}");
+    assert_eq!(doc["verdict"], "warn");
+    assert_eq!(doc["metrics"]["deploy"]["applied"], 6, "{doc}");
+    assert_eq!(doc["metrics"]["deploy"]["ready"], 1, "{doc}");
+    let hpa = fake
+        .get(
+            "autoscaling/v2",
+            "HorizontalPodAutoscaler",
+            Some("production"),
+            "gateway",
+        )
+        .expect("the HPA applied");
+    assert_eq!(hpa["spec"]["scaleTargetRef"]["name"], "gateway");
+    assert!(fake
+        .get("v1", "Secret", Some("production"), "k8s-deploy.default")
+        .is_some());
+}
+
+#[test]
 fn prune_deletes_only_what_the_release_applied_and_dropped() {
     let fake = FakeKube::start();
     let _c = fake.controller().run_every(Duration::from_millis(20));
