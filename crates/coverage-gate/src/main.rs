@@ -133,14 +133,13 @@ fn run(
 /// Post the gate's own sticky comment; a failure to comment never changes the verdict.
 fn comment(outcome: &gates_core::Outcome, env: &ActionsEnv, stdout: &mut impl Write) {
     let result = gates_core::result_file::ResultFile::from_outcome(outcome);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let (level, msg) = match runtime.block_on(gates_github::comment_results(env, "coverage", &[result])) {
-        Ok(action) => (Level::Notice, format!("coverage comment: {action}")),
-        Err(gates_github::CommentError::Api(e)) if e.is_forbidden_integration() => (Level::Warning, "cannot comment: the token is read-only (a pull request from a fork?); the job summary has the results".to_string()),
+    let posted =
+        gates_core::emit::block_on(gates_github::comment_results(env, "coverage", &[result]));
+    let (level, msg) = match posted {
         Err(e) => (Level::Warning, format!("cannot comment: {e}")),
+        Ok(Ok(action)) => (Level::Notice, format!("coverage comment: {action}")),
+        Ok(Err(gates_github::CommentError::Api(e))) if e.is_forbidden_integration() => (Level::Warning, "cannot comment: the token is read-only (a pull request from a fork?); the job summary has the results".to_string()),
+        Ok(Err(e)) => (Level::Warning, format!("cannot comment: {e}")),
     };
     let line = if env.in_actions() {
         gates_core::commands::annotation(level, &Default::default(), &msg)

@@ -64,8 +64,27 @@ pub trait GateCli: clap::Parser {
 /// ```ignore
 /// gates_core::gate_main!(Cli, name = "perf", binary = "perf-gate", run);
 /// ```
+///
+/// A gate that talks to services (a cluster, an API) writes `async run`: its `run` is an async
+/// fn, run by [`main_async`].
 #[macro_export]
 macro_rules! gate_main {
+    ($cli:ty, name = $name:literal, binary = $binary:literal, async $run:path) => {
+        const GATE: $crate::cli::GateId = $crate::cli::GateId {
+            name: $name,
+            binary: $binary,
+        };
+
+        impl $crate::cli::GateCli for $cli {
+            fn common(&self) -> &$crate::cli::CommonArgs {
+                &self.common
+            }
+        }
+
+        fn main() -> std::process::ExitCode {
+            $crate::cli::main_async(GATE, $run)
+        }
+    };
     ($cli:ty, name = $name:literal, binary = $binary:literal, $run:path) => {
         const GATE: $crate::cli::GateId = $crate::cli::GateId {
             name: $name,
@@ -100,6 +119,27 @@ pub fn main<C: GateCli>(
     };
     emit::run_main(gate, cli.common(), |env, opts, stdout| {
         run(&cli, env, opts, stdout)
+    })
+}
+
+/// [`main`] for an async `run`: it runs on one thread of a tokio runtime (the time is the
+/// services', not this process's), inside [`emit::run_main`], so a panic or a cancellation still
+/// ends in a written result.
+pub fn main_async<C: GateCli>(
+    gate: GateId,
+    run: impl AsyncFnOnce(
+        &C,
+        &ActionsEnv,
+        &emit::EmitOptions,
+        &mut std::io::StdoutLock<'static>,
+    ) -> Result<crate::ExitStatus, InputError>,
+) -> ExitCode {
+    let cli: C = match parse(gate) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    emit::run_main(gate, cli.common(), |env, opts, stdout| {
+        emit::block_on(run(&cli, env, opts, stdout))?
     })
 }
 

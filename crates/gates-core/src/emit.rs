@@ -100,6 +100,22 @@ pub fn run_main(
     status.into()
 }
 
+/// Run `future` to its end on a current-thread tokio runtime: the one way gates run async code
+/// (clients of a cluster, of GitHub). A runtime that cannot start is an error, not a panic.
+pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> Result<T, InputError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            InputError::new(
+                crate::error::Origin::Internal,
+                format!("cannot start the async runtime: {e}"),
+                "the machine may be out of threads or file descriptors: run the job again",
+            )
+        })?;
+    Ok(runtime.block_on(future))
+}
+
 /// A panic is a bug of the gate, yet the run still ends in an `error` outcome ([`run_main`]
 /// catches it). The default hook would print its message raw to stderr, where the runner reads
 /// workflow commands and the message may quote a report: the message and its place are kept

@@ -103,7 +103,7 @@ enum Command {
     Rules,
 }
 
-gates_core::gate_main!(Cli, name = "k8s-deploy", binary = "k8s-deploy", run);
+gates_core::gate_main!(Cli, name = "k8s-deploy", binary = "k8s-deploy", async run);
 
 /// `90s`, `10m`, `1h30m` as a duration.
 fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
@@ -155,7 +155,7 @@ fn process_var(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-fn run(
+async fn run(
     cli: &Cli,
     env: &ActionsEnv,
     opts: &EmitOptions,
@@ -180,7 +180,7 @@ fn run(
     }
     if cli.command == Command::Rollback {
         let context = env.context(event.as_ref());
-        return rollback(cli, env, opts, context, stdout);
+        return rollback(cli, env, opts, context, stdout).await;
     }
     if cli.manifests.is_empty() {
         return Err(InputError::new(
@@ -234,13 +234,14 @@ fn run(
         env.context(event.as_ref()),
     );
     if cli.command == Command::Plan {
-        let plan = runtime()?.block_on(async {
+        let plan = async {
             let cluster = Cluster::connect(cli.context.as_deref()).await?;
             let namespace = target_namespace(cli, &cfg, &cluster, &rendered.manifests);
             let pruning = pruning(cli, &cluster, &namespace, &rendered).await?;
             k8s_deploy::plan::plan(&cluster, &rendered.manifests, &apply_settings(cli), pruning)
                 .await
-        })?;
+        }
+        .await?;
         k8s_deploy::plan_summary::add(&mut outcome, &rendered, &plan, cli.common.informational);
     }
     if cli.command == Command::Deploy {
@@ -250,7 +251,7 @@ fn run(
                 .push("nothing was applied: the lint found errors".into());
         } else {
             let holder = holder(env, event.as_ref());
-            let (plan, report) = runtime()?.block_on(async {
+            let (plan, report) = async {
                 let mut cluster = Cluster::connect(cli.context.as_deref()).await?;
                 let options = release_options(
                     cli,
@@ -295,7 +296,8 @@ fn run(
                 let report = report?;
                 released?;
                 Ok::<_, InputError>((plan, Some(report)))
-            })?;
+            }
+            .await?;
             k8s_deploy::plan_summary::add(&mut outcome, &rendered, &plan, cli.common.informational);
             match report {
                 Some(report) => {
@@ -322,7 +324,7 @@ fn run(
 
 /// `k8s-deploy rollback`: the release's known-good set re-applied and waited for, under the
 /// namespace's lock.
-fn rollback(
+async fn rollback(
     cli: &Cli,
     env: &ActionsEnv,
     opts: &EmitOptions,
@@ -332,7 +334,7 @@ fn rollback(
     let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
     let cfg = DeployConfig::load(&cli.common.config_path(&cwd), cli.common.config_required())?;
     let holder = holder(env, None);
-    let rollback = runtime()?.block_on(async {
+    let rollback = async {
         let mut cluster = Cluster::connect(cli.context.as_deref()).await?;
         let options = release_options(cli, &cfg, &cluster, &holder, &[], env.in_actions());
         let lock = Lock::acquire(
@@ -349,7 +351,8 @@ fn rollback(
         let done = done?;
         released?;
         Ok::<_, InputError>(done)
-    })?;
+    }
+    .await?;
     let manifests = match &rollback {
         k8s_deploy::release::Rollback::Done { pass, .. } => pass.manifests.clone(),
         _ => Vec::new(),
@@ -471,12 +474,4 @@ async fn pruning(
         })
         .collect();
     Ok(inventory.gone_from(&wanted))
-}
-
-/// The runtime the cluster commands run on: one thread is enough, the time is the server's.
-fn runtime() -> Result<tokio::runtime::Runtime, InputError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| InputError::io("(tokio runtime)", &e))
 }

@@ -3,8 +3,8 @@
 
 use std::process::ExitCode;
 
-use gates_core::cli::GateId;
-use gates_core::{ActionsEnv, ExitStatus};
+use gates_core::cli::{CommonArgs, GateId};
+use gates_core::ExitStatus;
 use pr_commenter::Cli;
 
 const GATE: GateId = GateId {
@@ -17,20 +17,11 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let env = ActionsEnv::from_process();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let status = match runtime.block_on(pr_commenter::run(&cli, &env)) {
-        Ok(()) => ExitStatus::Success,
-        Err(f) => {
-            let err = f.into_input_error();
-            // No result file: the commenter judges nothing, but its failure is seen everywhere.
-            let opts = gates_core::EmitOptions::new(None, gates_core::emit::Format::Auto, &env);
-            gates_core::emit::fail(GATE, &err, &env, &opts, &mut std::io::stdout().lock());
-            ExitStatus::Error
-        }
-    };
-    status.into()
+    // No result file: the commenter judges nothing, but its failure (a panic and a cancelled
+    // job too) is seen everywhere, as every gate's.
+    gates_core::emit::run_main(GATE, &CommonArgs::default(), |env, _, _| {
+        gates_core::emit::block_on(pr_commenter::run(&cli, env))?
+            .map_err(|f| f.into_input_error())?;
+        Ok(ExitStatus::Success)
+    })
 }
