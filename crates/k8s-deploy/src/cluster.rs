@@ -188,7 +188,9 @@ where
     for attempt in 1.. {
         match request().await {
             Err(kube::Error::Api(s))
-                if attempt < ATTEMPTS && matches!(s.code, 429 | 500 | 502 | 503 | 504) =>
+                if attempt < ATTEMPTS
+                    && matches!(s.code, 429 | 500 | 502 | 503 | 504)
+                    && !gates_core::cancel::requested() =>
             {
                 let asked = s
                     .details

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use futures::{stream, StreamExt};
 use gates_core::InputError;
+use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, LogParams, Patch};
 use kube::runtime::{watcher, WatchStreamExt};
@@ -88,7 +89,17 @@ pub async fn apply(
             targets = cluster.targets(manifests)?;
         }
         let Some(target) = &targets[i] else {
-            unreachable!("a kind whose CRD is established is served")
+            return Err(InputError::new(
+                m.file.as_str(),
+                format!(
+                    "{}: its CustomResourceDefinition is established, yet the cluster serves no {} {}",
+                    m.id(),
+                    m.api_version(),
+                    m.kind()
+                ),
+                "check that the CRD serves this version (`served: true`)",
+            )
+            .at(u64::from(m.line("/apiVersion")), None));
         };
         let params = settings.params();
         let object = applied(m, target);
@@ -130,6 +141,12 @@ async fn established(
             let crd = serde_json::to_value(crd).expect("an object serialises");
             if rollout::condition(&crd, "Established").is_some_and(|c| c["status"] == "True") {
                 break;
+            }
+            if gates_core::cancel::requested() {
+                return Err(gates_core::cancel::cancelled(&format!(
+                    "stopped waiting for {} to be established",
+                    m.id()
+                )));
             }
             if Instant::now() >= deadline {
                 return Err(InputError::new(
@@ -259,6 +276,10 @@ pub async fn wait(
                 watched.len()
             )));
         }
+        // Checked first: a steady stream of events must not carry the wait past its deadline.
+        if Instant::now() >= deadline {
+            break;
+        }
         let next = tokio::time::timeout_at(deadline.min(Instant::now() + TICK), events.next());
         let (slot, seen) = match next.await {
             Ok(Some((slot, Ok(seen)))) => (slot, seen),
@@ -300,9 +321,12 @@ pub async fn wait(
         let mut status = rollout::status(m.kind(), obj, w.applied.generation);
         let mut failed_pod = None;
         if matches!(status, Status::Waiting(_)) {
-            if let Some((pod, why)) = pod_failure(obj, &w.pods) {
-                status = Status::Failed(format!("pod {pod}: {why}"));
-                failed_pod = Some(pod);
+            for (pod, why) in pod_failures(m.kind(), obj, &w.pods) {
+                if new_revision(cluster, obj, &w.pods[&pod]).await {
+                    status = Status::Failed(format!("pod {pod}: {why}"));
+                    failed_pod = Some(pod);
+                    break;
+                }
             }
         }
         if w.status.as_ref() == Some(&status) {
@@ -313,7 +337,12 @@ pub async fn wait(
         if !matches!(status, Status::Waiting(_)) {
             open -= 1;
             let pod = match failed_pod {
-                Some(p) => Some(detail(cluster, &w.pods[&p]).await),
+                // What cannot be read in a few seconds is left out: the failure is known.
+                Some(p) => {
+                    tokio::time::timeout(Duration::from_secs(10), detail(cluster, &w.pods[&p]))
+                        .await
+                        .ok()
+                }
                 None => None,
             };
             out.push(Rollout {
@@ -376,30 +405,84 @@ fn selector(workload: &Value) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(","))
 }
 
-/// The first fatal state of a pod of the new revision of `workload`: its name and why.
-fn pod_failure(workload: &Value, pods: &HashMap<String, Value>) -> Option<(String, String)> {
-    // The new revision's pods run the template's images; an old one crash-looping is not this
-    // deploy's failure.
-    let images = |containers: &Value| -> Vec<String> {
-        let mut v: Vec<String> = containers
+/// The fatal states of `workload`'s pods that may be its new revision's, by pod name: for a
+/// StatefulSet or an Argo Rollout the revision label tells; for the others the pod must run the
+/// template's images (it may run more: an injected sidecar), and a Deployment's candidates are
+/// checked against its newest ReplicaSet ([`new_revision`]).
+fn pod_failures(
+    kind: &str,
+    workload: &Value,
+    pods: &HashMap<String, Value>,
+) -> Vec<(String, String)> {
+    let images = |containers: &Value| -> std::collections::BTreeSet<String> {
+        containers
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|c| c["image"].as_str().map(str::to_string))
-            .collect();
-        v.sort();
-        v
+            .collect()
     };
     let wanted = images(&workload["spec"]["template"]["spec"]["containers"]);
+    let st = &workload["status"];
+    let ours = |pod: &Value| -> bool {
+        let labels = &pod["metadata"]["labels"];
+        match kind {
+            "StatefulSet" if st["updateRevision"].is_string() => {
+                labels["controller-revision-hash"] == st["updateRevision"]
+            }
+            "Rollout" if st["currentPodHash"].is_string() => {
+                labels["rollouts-pod-template-hash"] == st["currentPodHash"]
+            }
+            _ => wanted.is_subset(&images(&pod["spec"]["containers"])),
+        }
+    };
     let mut names: Vec<&String> = pods.keys().collect();
     names.sort();
-    names.into_iter().find_map(|name| {
-        let pod = &pods[name];
-        (images(&pod["spec"]["containers"]) == wanted)
-            .then(|| rollout::pod_failure(pod))
-            .flatten()
-            .map(|why| (name.clone(), why))
-    })
+    names
+        .into_iter()
+        .filter(|name| ours(&pods[*name]))
+        .filter_map(|name| rollout::pod_failure(&pods[name]).map(|why| (name.clone(), why)))
+        .collect()
+}
+
+/// Whether `pod` belongs to `workload`'s new revision: for a Deployment, its ReplicaSet (by
+/// `pod-template-hash`) carries the Deployment's revision; an old ReplicaSet's pod crash-looping
+/// is not this deploy's failure. What cannot be told counts as new.
+async fn new_revision(cluster: &Cluster, workload: &Value, pod: &Value) -> bool {
+    if workload["kind"] != "Deployment" {
+        return true;
+    }
+    let (Some(hash), Some(revision), Some(selector)) = (
+        pod["metadata"]["labels"]["pod-template-hash"].as_str(),
+        workload["metadata"]["annotations"]["deployment.kubernetes.io/revision"].as_str(),
+        selector(workload),
+    ) else {
+        return true;
+    };
+    let ns = workload["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or(&cluster.default_namespace);
+    let sets: Api<ReplicaSet> = Api::namespaced(cluster.client.clone(), ns);
+    let Ok(list) = sets.list(&ListParams::default().labels(&selector)).await else {
+        return true;
+    };
+    list.items
+        .iter()
+        .find(|rs| {
+            rs.metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get("pod-template-hash"))
+                .map(String::as_str)
+                == Some(hash)
+        })
+        .and_then(|rs| {
+            rs.metadata
+                .annotations
+                .as_ref()?
+                .get("deployment.kubernetes.io/revision")
+        })
+        .is_none_or(|r| r == revision)
 }
 
 /// A failed pod's last events and its failing container's last log lines (the previous run's,
@@ -456,21 +539,59 @@ async fn detail(cluster: &Cluster, pod: &Value) -> PodDetail {
     }
 }
 
-/// Delete `objects` (background propagation, as kubectl does): each deleted one is returned;
-/// one already gone, or of a kind the server no longer serves, is skipped.
-pub async fn prune(cluster: &Cluster, objects: &[ObjectRef]) -> Result<Vec<ObjectRef>, InputError> {
-    let mut out = Vec::new();
-    // Dependents first: what routes to workloads, then workloads, then their configuration.
+/// What a prune did.
+#[derive(Debug, Clone, Default)]
+pub struct Pruned {
+    /// The objects deleted.
+    pub deleted: Vec<ObjectRef>,
+    /// The objects kept, and why.
+    pub kept: Vec<(ObjectRef, String)>,
+}
+
+/// Delete `objects` (background propagation, as kubectl does), dependents first. Kept: a
+/// Namespace or a CustomResourceDefinition (deleting one deletes everything in it: that is
+/// done by hand), an object `field_manager` no longer manages (another release or a person
+/// took it over), one already gone, and one of a kind the server no longer serves.
+pub async fn prune(
+    cluster: &Cluster,
+    objects: &[ObjectRef],
+    field_manager: &str,
+) -> Result<Pruned, InputError> {
+    let mut out = Pruned::default();
     let mut order: Vec<&ObjectRef> = objects.iter().collect();
     order.sort_by_key(|o| std::cmp::Reverse(crate::order::rank(&o.kind)));
     for o in order {
+        if matches!(o.kind.as_str(), "Namespace" | "CustomResourceDefinition") {
+            out.kept.push((
+                o.clone(),
+                format!(
+                    "a {} is never pruned: delete it by hand if you mean to",
+                    o.kind
+                ),
+            ));
+            continue;
+        }
         let Some(target) = cluster.resolve(&o.api_version, &o.kind, o.namespace.as_deref()) else {
+            out.kept
+                .push((o.clone(), "the cluster no longer serves its kind".into()));
             continue;
         };
         let api: Api<DynamicObject> = cluster.api(&target);
+        let live = retrying(|| api.get_opt(&o.name))
+            .await
+            .map_err(|e| api_error(&e, &format!("reading {}", o.id())))?;
+        let Some(live) = live else { continue };
+        let managed = live.metadata.managed_fields.iter().flatten().any(|m| {
+            m.manager.as_deref() == Some(field_manager) && m.operation.as_deref() == Some("Apply")
+        });
+        if !managed {
+            out.kept
+                .push((o.clone(), format!("{field_manager} no longer manages it")));
+            continue;
+        }
         let params = DeleteParams::background();
         match retrying(|| api.delete(&o.name, &params)).await {
-            Ok(_) => out.push(o.clone()),
+            Ok(_) => out.deleted.push(o.clone()),
             Err(kube::Error::Api(s)) if s.code == 404 => {}
             Err(e) => return Err(api_error(&e, &format!("pruning {}", o.id()))),
         }

@@ -70,9 +70,9 @@ pub fn add(outcome: &mut Outcome, report: &Report, informational: bool) {
             base_pointer: None,
         });
     }
-    let (rolled_back, rollback_ready) = match &report.rollback {
-        Rollback::Done { pass, .. } => (true, Some(pass.failure().is_none())),
-        _ => (false, None),
+    let (rolled_back, rollback_ready, rollback_pruned) = match &report.rollback {
+        Rollback::Done { pass, .. } => (true, Some(pass.failure().is_none()), pass.pruned.len()),
+        _ => (false, None, 0),
     };
     let counts = DeployCounts {
         applied: report.deployed.applied.len() as u64,
@@ -81,7 +81,7 @@ pub fn add(outcome: &mut Outcome, report: &Report, informational: bool) {
         wait_seconds,
         health_passed: report.health.iter().filter(|c| c.ok).count() as u64,
         health_failed: report.health.iter().filter(|c| !c.ok).count() as u64,
-        pruned: report.deployed.pruned.len() as u64,
+        pruned: (report.deployed.pruned.len() + rollback_pruned) as u64,
         rolled_back,
         rollback_ready,
     };
@@ -210,8 +210,12 @@ pub fn add_rollback(outcome: &mut Outcome, rollback: &Rollback, informational: b
     );
 }
 
-/// Each failed rollout of `pass` as a finding on its manifest line.
+/// Each failed rollout of `pass` as a finding on its manifest line; what its prune kept, as
+/// notes.
 fn add_pass(outcome: &mut Outcome, pass: &Pass, informational: bool) {
+    for (o, why) in &pass.kept {
+        outcome.notes.push(format!("not pruned: {}: {why}", o.id()));
+    }
     for r in &pass.rollouts {
         if let Status::Failed(why) = &r.status {
             outcome.findings.push(gate::cluster_finding(

@@ -74,8 +74,12 @@ pub fn valid(url: &str) -> Result<(), String> {
 }
 
 /// Check every URL in turn, each until it answers as `expect`ed, its attempts are spent, or
-/// `deadline` passes.
-pub async fn check(urls: &[String], expect: &Expect, deadline: Instant) -> Vec<Checked> {
+/// `deadline` passes; a cancelled job stops the checks.
+pub async fn check(
+    urls: &[String],
+    expect: &Expect,
+    deadline: Instant,
+) -> Result<Vec<Checked>, gates_core::InputError> {
     // ring, as kube's client uses: named, since another crate of the build may enable a second
     // provider and rustls's default then picks none.
     let https = match hyper_rustls::HttpsConnectorBuilder::new()
@@ -83,7 +87,7 @@ pub async fn check(urls: &[String], expect: &Expect, deadline: Instant) -> Vec<C
     {
         Ok(b) => b.https_or_http().enable_http1().build(),
         Err(e) => {
-            return urls
+            return Ok(urls
                 .iter()
                 .map(|u| Checked {
                     url: shown(u),
@@ -91,7 +95,7 @@ pub async fn check(urls: &[String], expect: &Expect, deadline: Instant) -> Vec<C
                     answer: format!("no TLS root certificates on the runner: {e}"),
                     attempts: 0,
                 })
-                .collect()
+                .collect())
         }
     };
     let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build(https);
@@ -105,6 +109,12 @@ pub async fn check(urls: &[String], expect: &Expect, deadline: Instant) -> Vec<C
             attempts: 0,
         };
         while checked.attempts < expect.attempts {
+            if gates_core::cancel::requested() {
+                return Err(gates_core::cancel::cancelled(&format!(
+                    "stopped during the health check of {}",
+                    checked.url
+                )));
+            }
             checked.attempts += 1;
             let request = http::Request::get(url.as_str())
                 .header("user-agent", "gates-k8s-deploy")
@@ -137,7 +147,7 @@ pub async fn check(urls: &[String], expect: &Expect, deadline: Instant) -> Vec<C
         }
         out.push(checked);
     }
-    out
+    Ok(out)
 }
 
 /// A failed request as one line: the innermost cause says most (refused, DNS, TLS).

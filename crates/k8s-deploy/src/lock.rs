@@ -51,7 +51,11 @@ fn held_by_other(l: &Lease, holder: &str) -> Option<String> {
     if who.is_empty() || who == holder {
         return None;
     }
-    let renewed = spec.renew_time.as_ref().or(spec.acquire_time.as_ref())?.0;
+    // A lease with no time is held: when it would expire cannot be told.
+    let Some(renewed) = spec.renew_time.as_ref().or(spec.acquire_time.as_ref()) else {
+        return Some(format!("{who} (since an unrecorded time)"));
+    };
+    let renewed = renewed.0;
     let hold = i64::from(spec.lease_duration_seconds.unwrap_or(0));
     let expires = renewed
         .checked_add(jiff::SignedDuration::from_secs(hold))
@@ -94,6 +98,11 @@ impl Lock {
                             ),
                             "run again when that deploy is done; a lock whose holder is gone expires by itself",
                         ));
+                    }
+                    Some(who) if gates_core::cancel::requested() => {
+                        return Err(gates_core::cancel::cancelled(&format!(
+                            "stopped waiting for the lock of namespace {namespace}, held by {who}"
+                        )));
                     }
                     Some(_) => {
                         tokio::time::sleep(Duration::from_secs(1)).await;

@@ -182,6 +182,15 @@ async fn run(
         let context = env.context(event.as_ref());
         return rollback(cli, env, opts, context, stdout).await;
     }
+    for url in &cli.health {
+        k8s_deploy::health::valid(url).map_err(|e| {
+            InputError::new(
+                Origin::Flag("--health".into()),
+                e,
+                "give the full URL of the check, e.g. https://api.example.com/health",
+            )
+        })?;
+    }
     if cli.manifests.is_empty() {
         return Err(InputError::new(
             Origin::command_line(),
@@ -251,7 +260,7 @@ async fn run(
                 .push("nothing was applied: the lint found errors".into());
         } else {
             let holder = holder(env, event.as_ref());
-            let (plan, report) = async {
+            let (plan, report, release_error) = async {
                 let mut cluster = Cluster::connect(cli.context.as_deref()).await?;
                 let options = release_options(
                     cli,
@@ -272,7 +281,7 @@ async fn run(
                 )
                 .await?;
                 if !plan.rejections.is_empty() {
-                    return Ok((plan, None));
+                    return Ok((plan, None, None));
                 }
                 let lock = Lock::acquire(
                     &cluster,
@@ -291,21 +300,29 @@ async fn run(
                     &mut progress,
                 )
                 .await;
-                // Released whatever happened, so the next deploy need not wait it out.
+                // Released whatever happened, so the next deploy need not wait it out; a
+                // failure to release does not hide what the deploy did.
                 let released = lock.release().await;
-                let report = report?;
-                released?;
-                Ok::<_, InputError>((plan, Some(report)))
+                Ok::<_, InputError>((plan, Some(report?), released.err()))
             }
             .await?;
+            if let Some(e) = release_error {
+                outcome.notes.push(format!(
+                    "warning: the deploy lock was not released ({e}); it expires by itself"
+                ));
+            }
             k8s_deploy::plan_summary::add(&mut outcome, &rendered, &plan, cli.common.informational);
             match report {
                 Some(report) => {
                     k8s_deploy::deploy_summary::add(&mut outcome, &report, cli.common.informational)
                 }
-                None => outcome
-                    .notes
-                    .push("nothing was applied: the server's dry run refused objects".into()),
+                None => {
+                    outcome
+                        .notes
+                        .push("nothing was applied: the server's dry run refused objects".into());
+                    outcome.outputs.retain(|(n, _)| *n != "pruned");
+                    outcome.outputs.push(("pruned", "0".into()));
+                }
             }
         }
     }
@@ -379,11 +396,18 @@ async fn rollback(
     Ok(outcome.exit_status())
 }
 
-/// Who deploys: the run's URL, as the lock and the known-good set record it.
+/// Who deploys: the run's URL, its job and this process, as the lock and the known-good set
+/// record it (two jobs of one run, a matrix, must not share the lock).
 fn holder(env: &ActionsEnv, event: Option<&gates_core::event::Event>) -> String {
-    env.context(event)
+    let run = env
+        .context(event)
         .run_url
-        .unwrap_or_else(|| format!("k8s-deploy process {}", std::process::id()))
+        .unwrap_or_else(|| "k8s-deploy".into());
+    let job = env
+        .get("GITHUB_JOB")
+        .map(|j| format!("job {j}, "))
+        .unwrap_or_default();
+    format!("{run} ({job}process {})", std::process::id())
 }
 
 fn apply_settings(cli: &Cli) -> k8s_deploy::plan::ApplySettings {
@@ -458,20 +482,6 @@ async fn pruning(
     }
     let inventory =
         k8s_deploy::inventory::Inventory::read(cluster, namespace, &cli.release).await?;
-    let wanted: Vec<_> = rendered
-        .manifests
-        .iter()
-        .map(|m| {
-            let mut r = k8s_deploy::inventory::ObjectRef::of(&m.value);
-            if r.namespace.is_none()
-                && cluster
-                    .resolve(m.api_version(), m.kind(), None)
-                    .is_some_and(|t| t.namespace.is_some())
-            {
-                r.namespace = Some(cluster.default_namespace.clone());
-            }
-            r
-        })
-        .collect();
+    let wanted = k8s_deploy::release::wanted(cluster, &rendered.manifests);
     Ok(inventory.gone_from(&wanted))
 }

@@ -52,6 +52,8 @@ pub struct Pass {
     pub rollouts: Vec<Rollout>,
     /// The objects pruned after it.
     pub pruned: Vec<ObjectRef>,
+    /// The objects a prune kept, and why.
+    pub kept: Vec<(ObjectRef, String)>,
 }
 
 impl Pass {
@@ -105,16 +107,10 @@ async fn pass(
     progress: &mut dyn FnMut(&Manifest, &Status),
 ) -> Result<(Pass, Instant), InputError> {
     let deadline = Instant::now() + opts.timeout;
+    // Recorded before applying: a run that stops halfway still knows what it may have applied.
+    inventory.record_applied(wanted(cluster, &manifests));
+    save(cluster, opts, inventory).await?;
     let applied = deploy::apply(cluster, &manifests, &opts.settings, deadline).await?;
-    inventory.record_applied(applied.iter().map(|a| ObjectRef::of(&a.object)));
-    inventory
-        .write(
-            cluster,
-            &opts.namespace,
-            &opts.release,
-            &opts.settings.field_manager,
-        )
-        .await?;
     let wait = deploy::wait(cluster, &manifests, &applied, deadline, progress);
     let rollouts = grouped(opts.group_progress, wait).await?;
     Ok((
@@ -123,6 +119,7 @@ async fn pass(
             applied,
             rollouts,
             pruned: Vec::new(),
+            kept: Vec::new(),
         },
         deadline,
     ))
@@ -157,10 +154,14 @@ async fn prune(
         .iter()
         .map(|a| ObjectRef::of(&a.object))
         .collect();
-    pass.pruned = deploy::prune(cluster, &inventory.gone_from(&wanted)).await?;
+    let gone = inventory.gone_from(&wanted);
+    let pruned = deploy::prune(cluster, &gone, &opts.settings.field_manager).await?;
+    // Deleted or kept, they are the release's no more.
     inventory
         .applied
-        .retain(|a| !pass.pruned.iter().any(|p| p.same_object(a)));
+        .retain(|a| !gone.iter().any(|g| g.same_object(a)));
+    pass.pruned = pruned.deleted;
+    pass.kept = pruned.kept;
     Ok(())
 }
 
@@ -182,7 +183,7 @@ pub async fn deploy(
     let mut health = Vec::new();
     let mut failure = deployed.failure();
     if failure.is_none() && !opts.health.is_empty() {
-        health = health::check(&opts.health, &opts.expect, deadline).await;
+        health = health::check(&opts.health, &opts.expect, deadline).await?;
         failure = health
             .iter()
             .find(|c| !c.ok)
@@ -190,7 +191,7 @@ pub async fn deploy(
     }
     let rollback = match (&failure, before) {
         (None, _) => {
-            prune(cluster, &mut deployed, opts, &mut inventory).await?;
+            // Known-good first: a prune that fails must not lose the record of a good deploy.
             inventory.known_good = Some(KnownGood {
                 objects: deployed
                     .applied
@@ -199,14 +200,9 @@ pub async fn deploy(
                     .collect(),
                 ..known_good(&[], opts)
             });
-            inventory
-                .write(
-                    cluster,
-                    &opts.namespace,
-                    &opts.release,
-                    &opts.settings.field_manager,
-                )
-                .await?;
+            save(cluster, opts, &inventory).await?;
+            prune(cluster, &mut deployed, opts, &mut inventory).await?;
+            save(cluster, opts, &inventory).await?;
             Rollback::NotNeeded
         }
         (Some(_), None) => Rollback::NoKnownGood,
@@ -256,6 +252,16 @@ async fn roll_back(
     if pass.failure().is_none() {
         prune(cluster, &mut pass, opts, inventory).await?;
     }
+    save(cluster, opts, inventory).await?;
+    Ok(Rollback::Done {
+        at: good.at,
+        by: good.by,
+        pass,
+    })
+}
+
+/// Write `inventory` (with the deploy's field manager).
+async fn save(cluster: &Cluster, opts: &Options, inventory: &Inventory) -> Result<(), InputError> {
     inventory
         .write(
             cluster,
@@ -263,12 +269,24 @@ async fn roll_back(
             &opts.release,
             &opts.settings.field_manager,
         )
-        .await?;
-    Ok(Rollback::Done {
-        at: good.at,
-        by: good.by,
-        pass,
-    })
+        .await
+}
+
+/// The identities of `manifests` as applied: a namespaced object that names no namespace goes
+/// to the context's.
+pub fn wanted(cluster: &Cluster, manifests: &[Manifest]) -> Vec<ObjectRef> {
+    manifests
+        .iter()
+        .map(|m| {
+            let mut r = ObjectRef::of(&m.value);
+            if r.namespace.is_none() {
+                r.namespace = cluster
+                    .resolve(m.api_version(), m.kind(), None)
+                    .and_then(|t| t.namespace);
+            }
+            r
+        })
+        .collect()
 }
 
 /// A known-good record of `manifests` (as rendered: the namespace set), now, by `opts.by`.

@@ -38,7 +38,9 @@ fn observed(obj: &Value, applied_generation: Option<i64>) -> bool {
     let generation = applied_generation
         .or_else(|| int(&obj["metadata"]["generation"]))
         .unwrap_or(0);
-    int(&obj["status"]["observedGeneration"]).is_some_and(|o| o >= generation)
+    int(&obj["status"]["observedGeneration"])
+        .or_else(|| obj["status"]["observedGeneration"].as_str()?.parse().ok())
+        .is_some_and(|o| o >= generation)
 }
 
 /// The rollout status of `obj` (a `kind` of the `apps` or `batch` group, or anything with
@@ -49,6 +51,13 @@ pub fn status(kind: &str, obj: &Value, applied_generation: Option<i64>) -> Statu
         "StatefulSet" => stateful_set(obj, applied_generation),
         "DaemonSet" => daemon_set(obj, applied_generation),
         "Job" => job(obj),
+        "Rollout"
+            if obj["apiVersion"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("argoproj.io/")) =>
+        {
+            argo_rollout(obj, applied_generation)
+        }
         _ => generic(obj, applied_generation),
     }
 }
@@ -175,6 +184,31 @@ fn job(j: &Value) -> Status {
     waiting(format!("{succeeded} of {completions} completions"))
 }
 
+/// An Argo Rollout, by the phase its controller computes (Healthy, Progressing, Paused,
+/// Degraded), once it has observed our generation (a string in its status).
+fn argo_rollout(r: &Value, applied_generation: Option<i64>) -> Status {
+    let generation = applied_generation
+        .or_else(|| int(&r["metadata"]["generation"]))
+        .unwrap_or(0);
+    let st = &r["status"];
+    let observed =
+        int(&st["observedGeneration"]).or_else(|| st["observedGeneration"].as_str()?.parse().ok());
+    if observed.is_none_or(|o| o < generation) {
+        return waiting("waiting for the Argo Rollouts controller to observe the new spec");
+    }
+    let message = st["message"].as_str().unwrap_or_default();
+    match st["phase"].as_str() {
+        Some("Healthy") if st["stableRS"] == st["currentPodHash"] => Status::Done,
+        Some("Healthy") => waiting("the new revision is not the stable one yet"),
+        Some("Degraded") => Status::Failed(format!("Degraded: {message}")),
+        Some("Paused") => waiting(format!(
+            "paused: {message} (promote it with `kubectl argo rollouts promote`)"
+        )),
+        Some(phase) => waiting(format!("{phase}: {message}")),
+        None => waiting("its controller has not reported a phase yet"),
+    }
+}
+
 /// Anything else: done unless it has a Ready (or Available, or Established) condition that is
 /// not yet true; `Stalled=True` fails it.
 fn generic(obj: &Value, applied_generation: Option<i64>) -> Status {
@@ -185,7 +219,8 @@ fn generic(obj: &Value, applied_generation: Option<i64>) -> Status {
             c["message"].as_str().unwrap_or("no reason given")
         ));
     }
-    let gen_known = obj["status"]["observedGeneration"].is_i64();
+    let gen_known = obj["status"]["observedGeneration"].is_i64()
+        || obj["status"]["observedGeneration"].is_string();
     if gen_known && !observed(obj, applied_generation) {
         return waiting("waiting for its controller to observe the new spec");
     }
@@ -270,6 +305,39 @@ mod tests {
         let mut s = status;
         s["observedGeneration"] = json!(observed);
         json!({"metadata": {"generation": generation}, "spec": {"replicas": replicas, "progressDeadlineSeconds": 60}, "status": s})
+    }
+
+    /// An Argo Rollout read right after the apply still says Healthy for the old revision: its
+    /// controller has not observed our generation (a string), so it is not done; Degraded fails.
+    #[test]
+    fn an_argo_rollout_is_done_when_its_controller_says_the_new_revision_is_healthy() {
+        let r = |observed: &str, phase: &str, stable: &str| {
+            json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+                "metadata": {"generation": 4},
+                "status": {"observedGeneration": observed, "phase": phase, "message": "m",
+                           "stableRS": stable, "currentPodHash": "new"}})
+        };
+        let status = |v: &Value| super::status("Rollout", v, Some(4));
+        assert!(matches!(
+            status(&r("3", "Healthy", "old")),
+            Status::Waiting(_)
+        ));
+        assert!(matches!(
+            status(&r("4", "Progressing", "old")),
+            Status::Waiting(_)
+        ));
+        assert!(matches!(
+            status(&r("4", "Healthy", "old")),
+            Status::Waiting(_)
+        ));
+        assert!(
+            matches!(status(&r("4", "Paused", "old")), Status::Waiting(w) if w.contains("promote"))
+        );
+        assert_eq!(status(&r("4", "Healthy", "new")), Status::Done);
+        assert_eq!(
+            status(&r("4", "Degraded", "old")),
+            Status::Failed("Degraded: m".into())
+        );
     }
 
     /// A recorded rollout: the object read right after the apply still shows the previous

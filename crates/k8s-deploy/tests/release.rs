@@ -264,6 +264,103 @@ fn prune_deletes_only_what_the_release_applied_and_dropped() {
         .is_some());
 }
 
+#[test]
+fn prune_keeps_namespaces_and_what_another_manager_took_over() {
+    let fake = FakeKube::start();
+    let _c = fake.controller().run_every(Duration::from_millis(20));
+    let dir = tempfile::tempdir().unwrap();
+    let extra = dir.path().join("extra.yaml");
+    std::fs::write(
+        &extra,
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: scratch}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared, namespace: staging}\ndata: {a: b}\n",
+    )
+    .unwrap();
+    let image = "medical-kg-rev/gateway=ghcr.io/org/gateway:v1";
+    let with_extra = [
+        SEEDS,
+        extra.to_str().unwrap(),
+        "--image",
+        image,
+        "-n",
+        "staging",
+    ];
+    let (code, _, out) = gate(&fake, "deploy", &with_extra);
+    assert_eq!(code, 0, "{out}");
+    // Another team's pipeline took the ConfigMap over.
+    let mut shared = fake
+        .get("v1", "ConfigMap", Some("staging"), "shared")
+        .unwrap();
+    shared["metadata"]["managedFields"] = serde_json::json!([{
+        "manager": "other-pipeline", "operation": "Apply", "apiVersion": "v1",
+        "fieldsType": "FieldsV1", "fieldsV1": {"f:data": {"f:a": {}}}
+    }]);
+    fake.put(shared);
+    let without = [SEEDS, "--image", image, "-n", "staging", "--prune"];
+    let (code, doc, out) = gate(&fake, "deploy", &without);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(doc["metrics"]["deploy"]["pruned"], 0, "{doc}");
+    assert!(
+        fake.get("v1", "Namespace", None, "scratch").is_some(),
+        "a Namespace is never pruned"
+    );
+    assert!(fake
+        .get("v1", "ConfigMap", Some("staging"), "shared")
+        .is_some());
+    assert!(
+        out.contains("not pruned: Namespace scratch: a Namespace is never pruned"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not pruned: ConfigMap staging/shared: gates-k8s-deploy no longer manages it"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_health_url_that_is_not_one_stops_before_anything_is_applied() {
+    let fake = FakeKube::start();
+    let (code, doc, out) = deploy(&fake, "v1", &["--health", "api.example.com/health"]);
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(doc["verdict"], "error");
+    assert!(out.contains("--health"), "{out}");
+    assert!(fake.requests().is_empty(), "nothing asked of the server");
+}
+
+#[test]
+fn an_apply_that_fails_halfway_leaves_every_object_in_the_inventory() {
+    let fake = FakeKube::start();
+    let _c = fake.controller().run_every(Duration::from_millis(20));
+    // The Ingress (applied last) meets a server that keeps failing.
+    fake.fault(Fault::new(
+        "PATCH",
+        "/apis/networking.k8s.io/v1/namespaces/staging/ingresses",
+        500,
+        100,
+    ));
+    let (code, _, out) = deploy(&fake, "v1", &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("applying Ingress staging/gateway"), "{out}");
+    let secret = fake
+        .get("v1", "Secret", Some("staging"), "k8s-deploy.default")
+        .expect("the inventory was written before the apply");
+    let secret: k8s_openapi::api::core::v1::Secret = serde_json::from_value(secret).unwrap();
+    let gz = &secret.data.unwrap()["inventory.json.gz"].0;
+    let mut json = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut json).unwrap();
+    let inv: Value = serde_json::from_str(&json).unwrap();
+    let kinds: Vec<&str> = inv["applied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"Ingress") && kinds.contains(&"Deployment"),
+        "{inv}"
+    );
+    assert!(inv["known_good"].is_null(), "{inv}");
+}
+
 /// A server answering each request with the next of `statuses` (the last one after that).
 fn health_server(statuses: &'static [u16]) -> (String, std::thread::JoinHandle<()>) {
     let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
