@@ -30,8 +30,12 @@ impl BreakingConfig {
     /// Read the section from `path` (absent: defaults, unless `required`).
     pub fn load(path: &Path, required: bool) -> Result<Self, InputError> {
         Ok(
-            gates_core::config::load_section(path, "breaking-change", required)?
-                .unwrap_or_default(),
+            gates_core::config::load_section(
+                path,
+                gates_core::cli::BREAKING_CHANGE.name,
+                required,
+            )?
+            .unwrap_or_default(),
         )
     }
 }

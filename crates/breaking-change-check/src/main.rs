@@ -55,12 +55,7 @@ enum Command {
     Rules,
 }
 
-gates_core::gate_main!(
-    Cli,
-    name = "breaking-change",
-    binary = "breaking-change-check",
-    run
-);
+gates_core::gate_main!(Cli, gates_core::cli::BREAKING_CHANGE, run);
 
 fn run(
     cli: &Cli,

@@ -5,7 +5,7 @@
 use gates_core::rules::{Catalogue, Rule, RuleLevel, RuleLevel::*};
 
 /// The gate's name, the prefix of every rule id.
-pub const GATE: &str = "breaking-change";
+pub const GATE: &str = gates_core::cli::BREAKING_CHANGE.name;
 
 /// Every rule, in the order `breaking-change-check rules` and the docs list them.
 pub const CATALOGUE: Catalogue = Catalogue {

@@ -94,7 +94,8 @@ impl CoverageConfig {
     /// Load from `path`; absent file or section gives the defaults.
     pub fn load(path: &Path, required: bool) -> Result<Self, InputError> {
         let cfg: Self =
-            gates_core::config::load_section(path, "coverage", required)?.unwrap_or_default();
+            gates_core::config::load_section(path, gates_core::cli::COVERAGE.name, required)?
+                .unwrap_or_default();
         cfg.validate(&path.into())?;
         Ok(cfg)
     }

@@ -295,7 +295,8 @@ pub fn format_delta(d: f64) -> String {
 }
 
 fn read_baseline(path: &Path) -> Result<Baseline, InputError> {
-    let m: crate::metrics::CoverageMetrics = ResultFile::baseline(path, "coverage")?;
+    let m: crate::metrics::CoverageMetrics =
+        ResultFile::baseline(path, gates_core::cli::COVERAGE.name)?;
     let lines = m.lines.counter().ok_or_else(|| {
         InputError::new(
             path,

@@ -99,7 +99,7 @@ impl std::str::FromStr for FormatArg {
     }
 }
 
-gates_core::gate_main!(Cli, name = "coverage", binary = "coverage-gate", run);
+gates_core::gate_main!(Cli, gates_core::cli::COVERAGE, run);
 
 fn run(
     cli: &Cli,
@@ -133,8 +133,11 @@ fn run(
 /// Post the gate's own sticky comment; a failure to comment never changes the verdict.
 fn comment(outcome: &gates_core::Outcome, env: &ActionsEnv, stdout: &mut impl Write) {
     let result = gates_core::result_file::ResultFile::from_outcome(outcome);
-    let posted =
-        gates_core::emit::block_on(gates_github::comment_results(env, "coverage", &[result]));
+    let posted = gates_core::emit::block_on(gates_github::comment_results(
+        env,
+        gates_core::cli::COVERAGE.name,
+        &[result],
+    ));
     let (level, msg) = match posted {
         Err(e) => (Level::Warning, format!("cannot comment: {e}")),
         Ok(Ok(action)) => (Level::Notice, format!("coverage comment: {action}")),

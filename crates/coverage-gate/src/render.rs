@@ -96,7 +96,7 @@ pub fn outcome(eval: &Evaluation, policy: &Policy, context: Context) -> Outcome 
     ];
 
     Outcome {
-        gate: "coverage".into(),
+        gate: gates_core::cli::COVERAGE.name.into(),
         verdict,
         title,
         reasons,

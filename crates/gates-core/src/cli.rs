@@ -52,6 +52,49 @@ pub struct GateId {
     pub binary: &'static str,
 }
 
+/// Every gate of the suite, in the order their results are shown (pr-comment, which judges
+/// nothing, last): the one list of gate names. Config sections, result-file `gate` names and the
+/// comment's order come from it.
+pub const GATES: &[GateId] = &[
+    COVERAGE,
+    SECURITY,
+    PERF,
+    BREAKING_CHANGE,
+    K8S_DEPLOY,
+    PR_COMMENT,
+];
+
+/// coverage-gate.
+pub const COVERAGE: GateId = GateId {
+    name: "coverage",
+    binary: "coverage-gate",
+};
+/// security-gate.
+pub const SECURITY: GateId = GateId {
+    name: "security",
+    binary: "security-gate",
+};
+/// perf-gate.
+pub const PERF: GateId = GateId {
+    name: "perf",
+    binary: "perf-gate",
+};
+/// breaking-change-check.
+pub const BREAKING_CHANGE: GateId = GateId {
+    name: "breaking-change",
+    binary: "breaking-change-check",
+};
+/// k8s-deploy.
+pub const K8S_DEPLOY: GateId = GateId {
+    name: "k8s-deploy",
+    binary: "k8s-deploy",
+};
+/// pr-commenter.
+pub const PR_COMMENT: GateId = GateId {
+    name: "pr-comment",
+    binary: "pr-commenter",
+};
+
 /// A gate's command line: its clap struct with [`CommonArgs`] flattened in.
 pub trait GateCli: clap::Parser {
     /// The flattened common flags.
@@ -62,18 +105,15 @@ pub trait GateCli: clap::Parser {
 /// `common: CommonArgs` field) and its `main`, which is [`main`] with `run`:
 ///
 /// ```ignore
-/// gates_core::gate_main!(Cli, name = "perf", binary = "perf-gate", run);
+/// gates_core::gate_main!(Cli, gates_core::cli::PERF, run);
 /// ```
 ///
 /// A gate that talks to services (a cluster, an API) writes `async run`: its `run` is an async
 /// fn, run by [`main_async`].
 #[macro_export]
 macro_rules! gate_main {
-    ($cli:ty, name = $name:literal, binary = $binary:literal, async $run:path) => {
-        const GATE: $crate::cli::GateId = $crate::cli::GateId {
-            name: $name,
-            binary: $binary,
-        };
+    ($cli:ty, $gate:path, async $run:path) => {
+        const GATE: $crate::cli::GateId = $gate;
 
         impl $crate::cli::GateCli for $cli {
             fn common(&self) -> &$crate::cli::CommonArgs {
@@ -85,11 +125,8 @@ macro_rules! gate_main {
             $crate::cli::main_async(GATE, $run)
         }
     };
-    ($cli:ty, name = $name:literal, binary = $binary:literal, $run:path) => {
-        const GATE: $crate::cli::GateId = $crate::cli::GateId {
-            name: $name,
-            binary: $binary,
-        };
+    ($cli:ty, $gate:path, $run:path) => {
+        const GATE: $crate::cli::GateId = $gate;
 
         impl $crate::cli::GateCli for $cli {
             fn common(&self) -> &$crate::cli::CommonArgs {

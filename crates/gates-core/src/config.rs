@@ -22,15 +22,22 @@ pub fn default_path(cwd: &Path) -> std::path::PathBuf {
         .join(DEFAULT_PATH)
 }
 
-/// Top-level sections the suite knows; any other key is a mistake.
-pub const SECTIONS: &[&str] = &[
-    "coverage",
-    "perf",
-    "security",
-    "pr-comment",
-    "breaking-change",
-    "k8s-deploy",
-];
+/// Top-level sections the suite knows, one per gate ([`crate::cli::GATES`]); any other key is a
+/// mistake.
+pub fn sections() -> impl Iterator<Item = &'static str> + Clone {
+    SECTIONS.iter().copied()
+}
+
+/// [`sections`] as serde's error for an unknown key wants them.
+const SECTIONS: [&str; crate::cli::GATES.len()] = {
+    let mut names = [""; crate::cli::GATES.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = crate::cli::GATES[i].name;
+        i += 1;
+    }
+    names
+};
 
 /// Read `section` of the config file at `path`. `Ok(None)` when the file or the section is
 /// absent (an absent file is an error only when `required`).
@@ -53,7 +60,7 @@ pub fn load_section<T: DeserializeOwned>(
         let err = InputError::new(
             path,
             friendly(&e.to_string()),
-            format!("fix the setting; the keys of section `{section}` are in schemas/config/{section}.schema.json and in {section}/README.md of the gates repository (top-level sections: {})", SECTIONS.join(", ")),
+            format!("fix the setting; the keys of section `{section}` are in schemas/config/{section}.schema.json and in {section}/README.md of the gates repository (top-level sections: {})", sections().collect::<Vec<_>>().join(", ")),
         );
         match e.location() {
             Some(loc) => err.at(loc.line() as u64, Some(loc.column() as u64)),
@@ -216,10 +223,10 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for SectionSeed<'_, T> {
             if key == self.section {
                 // Deserialised straight from the document stream, so errors keep their position.
                 found = map.next_value::<Option<T>>()?;
-            } else if SECTIONS.contains(&key.as_str()) {
+            } else if sections().any(|g| g == key) {
                 map.next_value::<IgnoredAny>()?;
             } else {
-                return Err(serde::de::Error::unknown_field(&key, SECTIONS));
+                return Err(serde::de::Error::unknown_field(&key, &SECTIONS));
             }
         }
         Ok(found)

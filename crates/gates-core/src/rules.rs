@@ -82,6 +82,13 @@ impl Catalogue {
     /// example; the list of problems otherwise (each gate's tests assert it is empty).
     pub fn check(&self) -> Vec<String> {
         let mut problems = Vec::new();
+        // A known gate's name as every id's prefix: ids are then unique across gates too.
+        if !crate::cli::GATES.iter().any(|g| g.name == self.gate) {
+            problems.push(format!(
+                "{}: not a gate of gates_core::cli::GATES",
+                self.gate
+            ));
+        }
         let prefix = format!("{}/", self.gate);
         for (i, r) in self.rules.iter().enumerate() {
             let name = r.id.strip_prefix(&prefix).unwrap_or("");
@@ -209,26 +216,26 @@ mod tests {
 
     const RULES: &[Rule] = &[
         Rule {
-            id: "demo/min-x",
+            id: "perf/min-x",
             level: RuleLevel::Deny,
             doc: "x is at least the minimum",
             example: "--min-x 5",
         },
         Rule {
-            id: "demo/max-y",
+            id: "perf/max-y",
             level: RuleLevel::Warn,
             doc: "y is at most the maximum",
             example: "--max-y 3",
         },
     ];
-    const DEMO: Catalogue = Catalogue {
-        gate: "demo",
+    const PERF_DEMO: Catalogue = Catalogue {
+        gate: "perf",
         rules: RULES,
     };
 
     #[test]
     fn a_catalogue_with_foreign_repeated_or_undocumented_ids_is_reported() {
-        assert!(DEMO.check().is_empty());
+        assert!(PERF_DEMO.check().is_empty());
         const BAD: &[Rule] = &[
             Rule {
                 id: "other/x",
@@ -237,43 +244,43 @@ mod tests {
                 example: "e",
             },
             Rule {
-                id: "demo/Y",
+                id: "perf/Y",
                 level: RuleLevel::Deny,
                 doc: "",
                 example: "e",
             },
             Rule {
-                id: "demo/Y",
+                id: "perf/Y",
                 level: RuleLevel::Deny,
                 doc: "d",
                 example: "e",
             },
         ];
         let problems = Catalogue {
-            gate: "demo",
+            gate: "perf",
             rules: BAD,
         }
         .check();
         assert_eq!(problems.len(), 5, "{problems:?}");
-        assert!(problems.iter().any(|p| p == "demo/Y: listed twice"));
+        assert!(problems.iter().any(|p| p == "perf/Y: listed twice"));
     }
 
     #[test]
     fn flags_override_the_config_which_overrides_the_defaults() {
-        let config = BTreeMap::from([("demo/min-x".to_string(), RuleLevel::Warn)]);
+        let config = BTreeMap::from([("perf/min-x".to_string(), RuleLevel::Warn)]);
         let none = LevelArgs::default();
-        let l = Levels::new(&DEMO, &config, Path::new("gates.yml"), &none).unwrap();
-        assert_eq!(l.of("demo/min-x"), RuleLevel::Warn);
-        assert_eq!(l.of("demo/max-y"), RuleLevel::Warn);
+        let l = Levels::new(&PERF_DEMO, &config, Path::new("gates.yml"), &none).unwrap();
+        assert_eq!(l.of("perf/min-x"), RuleLevel::Warn);
+        assert_eq!(l.of("perf/max-y"), RuleLevel::Warn);
         let flags = LevelArgs {
-            deny: vec!["demo/min-x".into(), "demo/max-y".into()],
+            deny: vec!["perf/min-x".into(), "perf/max-y".into()],
             ..Default::default()
         };
-        let l = Levels::new(&DEMO, &config, Path::new("gates.yml"), &flags).unwrap();
-        assert_eq!(l.of("demo/min-x"), RuleLevel::Deny);
-        assert_eq!(l.of("demo/max-y"), RuleLevel::Deny);
-        let mut checks = [Check::new("demo/max-y", false, "y 4 > 3")];
-        Levels::new(&DEMO, &BTreeMap::new(), Path::new("x"), &none)
+        let l = Levels::new(&PERF_DEMO, &config, Path::new("gates.yml"), &flags).unwrap();
+        assert_eq!(l.of("perf/min-x"), RuleLevel::Deny);
+        assert_eq!(l.of("perf/max-y"), RuleLevel::Deny);
+        let mut checks = [Check::new("perf/max-y", false, "y 4 > 3")];
+        Levels::new(&PERF_DEMO, &BTreeMap::new(), Path::new("x"), &none)
             .unwrap()
             .apply(&mut checks);
         assert_eq!(checks[0].level, RuleLevel::Warn);
@@ -282,15 +289,16 @@ mod tests {
     #[test]
     fn an_unknown_rule_names_the_flag_and_the_rules_there_are() {
         let flags = LevelArgs {
-            allow: vec!["demo/min-z".into()],
+            allow: vec!["perf/min-z".into()],
             ..Default::default()
         };
-        let e = Levels::new(&DEMO, &BTreeMap::new(), Path::new("gates.yml"), &flags).unwrap_err();
+        let e =
+            Levels::new(&PERF_DEMO, &BTreeMap::new(), Path::new("gates.yml"), &flags).unwrap_err();
         let text = e.to_string();
         assert!(
-            text.contains("--allow") && text.contains("\"demo/min-z\""),
+            text.contains("--allow") && text.contains("\"perf/min-z\""),
             "{text}"
         );
-        assert!(e.help.contains("demo/min-x, demo/max-y"), "{}", e.help);
+        assert!(e.help.contains("perf/min-x, perf/max-y"), "{}", e.help);
     }
 }

@@ -28,15 +28,12 @@ pub fn short_sha(sha: &str) -> Option<&str> {
 
 /// Display order: the suite's gates first, in a fixed order, then others by name.
 fn rank(gate: &str) -> (usize, String) {
-    const ORDER: &[&str] = &[
-        "coverage",
-        "security",
-        "perf",
-        "breaking-change",
-        "k8s-deploy",
-    ];
+    let order = gates_core::cli::GATES;
     (
-        ORDER.iter().position(|g| *g == gate).unwrap_or(ORDER.len()),
+        order
+            .iter()
+            .position(|g| g.name == gate)
+            .unwrap_or(order.len()),
         gate.to_string(),
     )
 }

@@ -29,7 +29,10 @@ pub struct DeployConfig {
 impl DeployConfig {
     /// Read the section from `path` (absent: defaults, unless `required`).
     pub fn load(path: &Path, required: bool) -> Result<Self, InputError> {
-        Ok(gates_core::config::load_section(path, "k8s-deploy", required)?.unwrap_or_default())
+        Ok(
+            gates_core::config::load_section(path, gates_core::cli::K8S_DEPLOY.name, required)?
+                .unwrap_or_default(),
+        )
     }
 }
 

@@ -103,7 +103,7 @@ enum Command {
     Rules,
 }
 
-gates_core::gate_main!(Cli, name = "k8s-deploy", binary = "k8s-deploy", async run);
+gates_core::gate_main!(Cli, gates_core::cli::K8S_DEPLOY, async run);
 
 /// `90s`, `10m`, `1h30m` as a duration.
 fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {

@@ -5,7 +5,7 @@
 use gates_core::rules::{Catalogue, Rule, RuleLevel::*};
 
 /// The gate's name, the prefix of every rule id.
-pub const GATE: &str = "k8s-deploy";
+pub const GATE: &str = gates_core::cli::K8S_DEPLOY.name;
 
 /// Every rule, in the order the docs list them.
 pub const CATALOGUE: Catalogue = Catalogue {

@@ -56,7 +56,7 @@ struct Cli {
     common: CommonArgs,
 }
 
-gates_core::gate_main!(Cli, name = "perf", binary = "perf-gate", run);
+gates_core::gate_main!(Cli, gates_core::cli::PERF, run);
 
 fn run(
     cli: &Cli,

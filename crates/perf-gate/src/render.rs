@@ -157,7 +157,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
         .map(|c| c.finding(informational))
         .collect();
     Outcome {
-        gate: "perf".into(),
+        gate: gates_core::cli::PERF.name.into(),
         verdict,
         title,
         reasons: failed.enforced().map(|c| c.reason()).collect(),

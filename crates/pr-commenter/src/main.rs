@@ -7,10 +7,7 @@ use gates_core::cli::{CommonArgs, GateId};
 use gates_core::ExitStatus;
 use pr_commenter::Cli;
 
-const GATE: GateId = GateId {
-    name: "pr-comment",
-    binary: "pr-commenter",
-};
+const GATE: GateId = gates_core::cli::PR_COMMENT;
 
 fn main() -> ExitCode {
     let cli: Cli = match gates_core::cli::parse(GATE) {

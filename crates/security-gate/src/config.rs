@@ -150,7 +150,10 @@ pub fn severity(name: &str, what: &str, origin: &Origin) -> Result<Severity, Inp
 impl SecurityConfig {
     /// Load from `.github/gates.yml` (absent file or section: defaults).
     pub fn load(path: &Path, required: bool) -> Result<Self, InputError> {
-        Ok(gates_core::config::load_section(path, "security", required)?.unwrap_or_default())
+        Ok(
+            gates_core::config::load_section(path, gates_core::cli::SECURITY.name, required)?
+                .unwrap_or_default(),
+        )
     }
 }
 

@@ -62,7 +62,7 @@ struct Cli {
     common: CommonArgs,
 }
 
-gates_core::gate_main!(Cli, name = "security", binary = "security-gate", run);
+gates_core::gate_main!(Cli, gates_core::cli::SECURITY, run);
 
 fn run(
     cli: &Cli,

@@ -122,7 +122,7 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
         .collect();
 
     Outcome {
-        gate: "security".into(),
+        gate: gates_core::cli::SECURITY.name.into(),
         verdict,
         title,
         reasons: failed.enforced().map(|c| c.reason()).collect(),
