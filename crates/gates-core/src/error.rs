@@ -41,8 +41,22 @@ pub enum Origin {
     Flag(String),
     /// An environment variable (`GITHUB_TOKEN`).
     Env(String),
-    /// A service the gate talks to (`GitHub API`).
-    Api(String),
+    /// A key of a config file (`levels.coverage/min-line` in `.github/gates.yml`): the
+    /// annotation goes on the file.
+    ConfigKey {
+        /// The config file.
+        file: PathBuf,
+        /// The key, dotted from its section (`coverage.levels`).
+        key: String,
+    },
+    /// A service the gate talks to (`GitHub API`), and the HTTP status it answered, when it
+    /// answered.
+    Api {
+        /// The service.
+        service: String,
+        /// Its status.
+        status: Option<u16>,
+    },
     /// The job was cancelled (SIGINT, SIGTERM).
     Cancelled,
     /// A bug of the gate itself (a panic).
@@ -55,10 +69,26 @@ impl Origin {
         Origin::Flag("(command line)".into())
     }
 
-    /// The file, when the origin is one.
+    /// A service that did not answer (or whose answer is not an HTTP status).
+    pub fn api(service: impl Into<String>) -> Origin {
+        Origin::Api {
+            service: service.into(),
+            status: None,
+        }
+    }
+
+    /// A service that answered `status`.
+    pub fn api_status(service: impl Into<String>, status: u16) -> Origin {
+        Origin::Api {
+            service: service.into(),
+            status: Some(status),
+        }
+    }
+
+    /// The file, when the origin is one (a config key's too).
     pub fn file(&self) -> Option<&Path> {
         match self {
-            Origin::File(p) => Some(p),
+            Origin::File(p) | Origin::ConfigKey { file: p, .. } => Some(p),
             _ => None,
         }
     }
@@ -69,7 +99,15 @@ impl fmt::Display for Origin {
         match self {
             Origin::File(p) => write!(f, "{}", p.display()),
             Origin::Flag(s) | Origin::Env(s) => f.write_str(s),
-            Origin::Api(s) => write!(f, "({s})"),
+            Origin::ConfigKey { file, key } => write!(f, "{} ({key})", file.display()),
+            Origin::Api {
+                service,
+                status: None,
+            } => write!(f, "({service})"),
+            Origin::Api {
+                service,
+                status: Some(code),
+            } => write!(f, "({service}, HTTP {code})"),
             Origin::Cancelled => f.write_str("(cancelled)"),
             Origin::Internal => f.write_str("(internal error)"),
         }

@@ -475,7 +475,17 @@ mod tests {
         );
         assert_eq!(at(Origin::Flag("Cargo.toml".into())), None);
         assert_eq!(at(Origin::Env("Cargo.toml".into())), None);
-        assert_eq!(Origin::Api("GitHub API".into()).to_string(), "(GitHub API)");
+        assert_eq!(Origin::api("GitHub API").to_string(), "(GitHub API)");
+        assert_eq!(
+            Origin::api_status("GitHub API", 403).to_string(),
+            "(GitHub API, HTTP 403)"
+        );
+        let key = Origin::ConfigKey {
+            file: ".github/gates.yml".into(),
+            key: "coverage.levels".into(),
+        };
+        assert_eq!(key.to_string(), ".github/gates.yml (coverage.levels)");
+        assert_eq!(key.file(), Some(std::path::Path::new(".github/gates.yml")));
         assert_eq!(Origin::Cancelled.to_string(), "(cancelled)");
     }
 

@@ -177,9 +177,15 @@ impl Levels {
             )
         };
         for (id, level) in config {
-            let rule = catalogue
-                .get(id)
-                .ok_or_else(|| unknown(config_path.into(), id))?;
+            let rule = catalogue.get(id).ok_or_else(|| {
+                unknown(
+                    Origin::ConfigKey {
+                        file: config_path.to_path_buf(),
+                        key: format!("{}.levels", catalogue.gate),
+                    },
+                    id,
+                )
+            })?;
             levels.insert(rule.id, *level);
         }
         for (list, level, flag) in [

@@ -37,7 +37,7 @@ pub fn write(dir: &Path, payload: &Payload) -> Result<(), InputError> {
         out.into_inner().map_err(|e| e.into_error())?;
         Ok(())
     })
-    .map_err(|e| InputError::io(&path, &e))
+    .map_err(|e| InputError::write(&path, &e))
 }
 
 /// Read the payload from `dir`.

@@ -11,7 +11,7 @@ use kube::discovery::{ApiCapabilities, ApiResource, Discovery, Scope};
 use crate::manifest::Manifest;
 
 /// How errors name the cluster.
-const SERVICE: &str = "Kubernetes API";
+pub const SERVICE: &str = "Kubernetes API";
 
 /// A connected cluster and what it serves.
 pub struct Cluster {
@@ -65,7 +65,7 @@ impl Cluster {
         let default_namespace = config.default_namespace.clone();
         let client = kube::Client::try_from(config).map_err(|e| {
             InputError::new(
-                Origin::Api(SERVICE.into()),
+                Origin::api(SERVICE),
                 format!("cannot make a client: {e}"),
                 "check the kubeconfig's server and credentials",
             )
@@ -226,5 +226,9 @@ pub fn api_error(e: &kube::Error, doing: &str) -> InputError {
             "check that the API server is reachable from the runner",
         ),
     };
-    InputError::new(Origin::Api(SERVICE.into()), message, help)
+    let origin = match e {
+        kube::Error::Api(s) => Origin::api_status(SERVICE, s.code),
+        _ => Origin::api(SERVICE),
+    };
+    InputError::new(origin, message, help)
 }

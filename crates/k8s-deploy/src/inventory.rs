@@ -152,7 +152,7 @@ impl Inventory {
             .and_then(|_| serde_json::from_slice(&json).ok())
             .ok_or_else(|| {
                 InputError::new(
-                    Origin::Api("Kubernetes API".into()),
+                    Origin::api(crate::cluster::SERVICE),
                     format!("the inventory Secret {secret} cannot be read: its {KEY} is not what k8s-deploy writes"),
                     "delete the Secret if nothing else should use it: the next deploy starts a new inventory (without a known-good set)",
                 )
@@ -175,7 +175,7 @@ impl Inventory {
         };
         if secret.type_.as_deref() != Some(SECRET_TYPE) {
             return Err(InputError::new(
-                Origin::Api("Kubernetes API".into()),
+                Origin::api(crate::cluster::SERVICE),
                 format!("Secret {namespace}/{name} exists and is not a k8s-deploy inventory (its type is {:?})", secret.type_.unwrap_or_default()),
                 "choose another --release, or rename that Secret",
             ));

@@ -91,7 +91,7 @@ impl Lock {
                 Some(l) => match held_by_other(l, holder) {
                     Some(who) if start.elapsed() >= wait => {
                         return Err(InputError::new(
-                            Origin::Api("Kubernetes API".into()),
+                            Origin::api(crate::cluster::SERVICE),
                             format!(
                                 "namespace {namespace} is being deployed by {who}: waited {}s for its lock (Lease {NAME})",
                                 wait.as_secs()
@@ -127,7 +127,7 @@ impl Lock {
                 Err(kube::Error::Api(s)) if s.code == 404 && current.is_none() => {
                     let Some((settings, object)) = create_namespace else {
                         return Err(InputError::new(
-                            Origin::Api("Kubernetes API".into()),
+                            Origin::api(crate::cluster::SERVICE),
                             format!("namespace {namespace} does not exist"),
                             "add its Namespace to the manifests, or name an existing one with --namespace",
                         ));

@@ -226,7 +226,7 @@ pub async fn rollback(
     let mut inventory = Inventory::read(cluster, &opts.namespace, &opts.release).await?;
     let Some(good) = inventory.known_good.clone() else {
         return Err(InputError::new(
-            Origin::Api("Kubernetes API".into()),
+            Origin::api(crate::cluster::SERVICE),
             format!(
                 "release {} in namespace {} has no known-good set: no deploy of it has succeeded yet (or none was recorded), so there is nothing to roll back to",
                 opts.release, opts.namespace

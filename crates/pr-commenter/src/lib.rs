@@ -108,7 +108,11 @@ impl Failure {
         match self {
             Failure::Input(e) => e,
             Failure::Api(e) => {
-                InputError::new(Origin::Api("GitHub API".into()), e.to_string(), e.help())
+                let origin = match e.status() {
+                    Some(code) => Origin::api_status("GitHub API", code),
+                    None => Origin::api("GitHub API"),
+                };
+                InputError::new(origin, e.to_string(), e.help())
             }
         }
     }
