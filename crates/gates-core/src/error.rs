@@ -41,14 +41,9 @@ pub enum Origin {
     Flag(String),
     /// An environment variable (`GITHUB_TOKEN`).
     Env(String),
-    /// A key of a config file (`levels.coverage/min-line` in `.github/gates.yml`): the
-    /// annotation goes on the file.
-    ConfigKey {
-        /// The config file.
-        file: PathBuf,
-        /// The key, dotted from its section (`coverage.levels`).
-        key: String,
-    },
+    /// A key of a config file (`coverage.levels` in `.github/gates.yml`): the annotation goes
+    /// on the file. Boxed: errors travel in `Result`s, and stay small.
+    ConfigKey(Box<(PathBuf, String)>),
     /// A service the gate talks to (`GitHub API`), and the HTTP status it answered, when it
     /// answered.
     Api {
@@ -67,6 +62,11 @@ impl Origin {
     /// The command line as a whole (a value given to some flag).
     pub fn command_line() -> Origin {
         Origin::Flag("(command line)".into())
+    }
+
+    /// Key `key` (dotted from its section, `coverage.levels`) of the config file `file`.
+    pub fn config_key(file: impl Into<PathBuf>, key: impl Into<String>) -> Origin {
+        Origin::ConfigKey(Box::new((file.into(), key.into())))
     }
 
     /// A service that did not answer (or whose answer is not an HTTP status).
@@ -88,7 +88,8 @@ impl Origin {
     /// The file, when the origin is one (a config key's too).
     pub fn file(&self) -> Option<&Path> {
         match self {
-            Origin::File(p) | Origin::ConfigKey { file: p, .. } => Some(p),
+            Origin::File(p) => Some(p),
+            Origin::ConfigKey(k) => Some(&k.0),
             _ => None,
         }
     }
@@ -99,7 +100,7 @@ impl fmt::Display for Origin {
         match self {
             Origin::File(p) => write!(f, "{}", p.display()),
             Origin::Flag(s) | Origin::Env(s) => f.write_str(s),
-            Origin::ConfigKey { file, key } => write!(f, "{} ({key})", file.display()),
+            Origin::ConfigKey(k) => write!(f, "{} ({})", k.0.display(), k.1),
             Origin::Api {
                 service,
                 status: None,

@@ -480,10 +480,7 @@ mod tests {
             Origin::api_status("GitHub API", 403).to_string(),
             "(GitHub API, HTTP 403)"
         );
-        let key = Origin::ConfigKey {
-            file: ".github/gates.yml".into(),
-            key: "coverage.levels".into(),
-        };
+        let key = Origin::config_key(".github/gates.yml", "coverage.levels");
         assert_eq!(key.to_string(), ".github/gates.yml (coverage.levels)");
         assert_eq!(key.file(), Some(std::path::Path::new(".github/gates.yml")));
         assert_eq!(Origin::Cancelled.to_string(), "(cancelled)");

@@ -179,10 +179,7 @@ impl Levels {
         for (id, level) in config {
             let rule = catalogue.get(id).ok_or_else(|| {
                 unknown(
-                    Origin::ConfigKey {
-                        file: config_path.to_path_buf(),
-                        key: format!("{}.levels", catalogue.gate),
-                    },
+                    Origin::config_key(config_path, format!("{}.levels", catalogue.gate)),
                     id,
                 )
             })?;
