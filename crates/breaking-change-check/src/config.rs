@@ -24,19 +24,24 @@ pub struct BreakingConfig {
     /// is INFO (oasdiff's default). In GraphQL the removal day in a `@deprecated` reason
     /// (`Removal on 2026-07-01 UTC`) is the x-sunset.
     pub deprecation_grace_days: Option<u32>,
+    /// Never fail: failed rules become warnings (`--informational`).
+    #[serde(default)]
+    pub informational: bool,
+}
+
+impl gates_core::config::Layered for BreakingConfig {
+    fn update(&mut self, over: Self) {
+        self.fail_on = over.fail_on.or(self.fail_on.take());
+        self.levels.extend(over.levels);
+        self.deprecation_grace_days = over.deprecation_grace_days.or(self.deprecation_grace_days);
+        self.informational |= over.informational;
+    }
 }
 
 impl BreakingConfig {
-    /// Read the section from `path` (absent: defaults, unless `required`).
-    pub fn load(path: &Path, required: bool) -> Result<Self, InputError> {
-        Ok(
-            gates_core::config::load_section(
-                path,
-                gates_core::cli::BREAKING_CHANGE.name,
-                required,
-            )?
-            .unwrap_or_default(),
-        )
+    /// Read the section from `path` (absent: `None`, an error when `required`).
+    pub fn load(path: &Path, required: bool) -> Result<Option<Self>, InputError> {
+        gates_core::config::load_section(path, gates_core::cli::BREAKING_CHANGE.name, required)
     }
 }
 

@@ -78,12 +78,21 @@ fn run(
     let flag = gates_core::error::Origin::command_line();
     let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
     let config_path = cli.common.config_path(&cwd);
-    let cfg = BreakingConfig::load(&config_path, cli.common.config_required())?;
-    let fail_on = match (cli.fail_on, cfg.fail_on.as_deref()) {
-        (Some(f), _) => f,
-        (None, None | Some("ERR" | "err")) => FailOn::Err,
-        (None, Some("WARN" | "warn")) => FailOn::Warn,
-        (None, Some(other)) => {
+    let file = BreakingConfig::load(&config_path, cli.common.config_required())?;
+    // The flags as a partial config, laid on the file's.
+    let flags = BreakingConfig {
+        fail_on: cli.fail_on.map(|f| match f {
+            FailOn::Err => "ERR".to_string(),
+            FailOn::Warn => "WARN".to_string(),
+        }),
+        informational: cli.common.informational,
+        ..BreakingConfig::default()
+    };
+    let cfg = gates_core::config::layer(file, flags);
+    let fail_on = match cfg.fail_on.as_deref() {
+        None | Some("ERR" | "err") => FailOn::Err,
+        Some("WARN" | "warn") => FailOn::Warn,
+        Some(other) => {
             return Err(InputError::new(
                 &config_path,
                 format!("fail-on {other:?} is not ERR or WARN"),
@@ -191,7 +200,7 @@ fn run(
     let mut outcome = gate::outcome(
         &eval,
         fail_on,
-        cli.common.informational,
+        cfg.informational,
         env.context(event.as_ref()),
     );
     outcome.notes.extend(notes);

@@ -90,6 +90,23 @@ pub enum AnnotationLevel {
 /// Most `exclude` plus `paths` globs a config may hold.
 pub const MAX_GLOBS: usize = 1000;
 
+impl gates_core::config::Layered for CoverageConfig {
+    fn update(&mut self, over: Self) {
+        self.min_lines = over.min_lines.or(self.min_lines);
+        self.min_branches = over.min_branches.or(self.min_branches);
+        self.min_functions = over.min_functions.or(self.min_functions);
+        self.min_patch = over.min_patch.or(self.min_patch);
+        self.max_drop = over.max_drop.or(self.max_drop);
+        self.uncovered_must_not_increase |= over.uncovered_must_not_increase;
+        self.paths.extend(over.paths);
+        self.path_map.extend(over.path_map);
+        self.exclude.extend(over.exclude);
+        self.informational |= over.informational;
+        self.annotations = over.annotations.or(self.annotations);
+        self.levels.extend(over.levels);
+    }
+}
+
 impl CoverageConfig {
     /// Load from `path`; absent file or section gives the defaults.
     pub fn load(path: &Path, required: bool) -> Result<Self, InputError> {

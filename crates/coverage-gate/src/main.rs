@@ -155,17 +155,22 @@ fn comment(outcome: &gates_core::Outcome, env: &ActionsEnv, stdout: &mut impl Wr
 fn build_inputs(cli: &Cli, cwd: &Path, no_baseline: bool) -> Result<Inputs, InputError> {
     let flag = Origin::command_line();
     let config_path = cli.common.config_path(cwd);
-    let mut cfg = CoverageConfig::load(&config_path, cli.common.config_required())?;
-    // Flags override the file.
-    cfg.min_lines = cli.min_lines.or(cfg.min_lines);
-    cfg.min_branches = cli.min_branches.or(cfg.min_branches);
-    cfg.min_functions = cli.min_functions.or(cfg.min_functions);
-    cfg.min_patch = cli.min_patch.or(cfg.min_patch);
-    cfg.max_drop = cli.max_drop.or(cfg.max_drop);
-    cfg.uncovered_must_not_increase |= cli.uncovered_must_not_increase;
-    cfg.informational |= cli.common.informational;
-    cfg.annotations = cli.annotations.or(cfg.annotations);
-    cfg.exclude.extend(cli.exclude.iter().cloned());
+    let file = CoverageConfig::load(&config_path, cli.common.config_required())?;
+    // The flags as a partial config, laid on the file's.
+    let flags = CoverageConfig {
+        min_lines: cli.min_lines,
+        min_branches: cli.min_branches,
+        min_functions: cli.min_functions,
+        min_patch: cli.min_patch,
+        max_drop: cli.max_drop,
+        uncovered_must_not_increase: cli.uncovered_must_not_increase,
+        path_map: cli.path_map.clone(),
+        exclude: cli.exclude.clone(),
+        informational: cli.common.informational,
+        annotations: cli.annotations,
+        ..CoverageConfig::default()
+    };
+    let cfg = gates_core::config::layer(Some(file), flags);
     // The file was checked when loaded; what is wrong now came from a flag.
     cfg.validate(&flag)?;
     if (cfg.max_drop.is_some() || cfg.uncovered_must_not_increase)
@@ -181,7 +186,6 @@ fn build_inputs(cli: &Cli, cwd: &Path, no_baseline: bool) -> Result<Inputs, Inpu
     let path_maps = cfg
         .path_map
         .iter()
-        .chain(&cli.path_map)
         .map(|m| {
             m.parse::<PathMap>().map_err(|e| {
                 InputError::new(

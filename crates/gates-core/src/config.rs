@@ -22,6 +22,23 @@ pub fn default_path(cwd: &Path) -> std::path::PathBuf {
         .join(DEFAULT_PATH)
 }
 
+/// A gate's settings as layers: its defaults, under the config file's section, under the flags
+/// (a partial config built from the command line). Each gate's config type says once, in
+/// [`Layered::update`], how a higher layer lies on a lower one; [`layer`] is the one order.
+pub trait Layered: Default {
+    /// Lay `over` on `self`: each setting `over` gives replaces ours (an `Option` that is
+    /// `Some`, a switch that is on); lists and maps add up.
+    fn update(&mut self, over: Self);
+}
+
+/// Defaults < `file` (the section, when there is one) < `flags`: every gate's settings in one
+/// order.
+pub fn layer<T: Layered>(file: Option<T>, flags: T) -> T {
+    let mut settings = file.unwrap_or_default();
+    settings.update(flags);
+    settings
+}
+
 /// Top-level sections the suite knows, one per gate ([`crate::cli::GATES`]); any other key is a
 /// mistake.
 pub fn sections() -> impl Iterator<Item = &'static str> + Clone {
@@ -235,6 +252,46 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for SectionSeed<'_, T> {
 
 #[cfg(test)]
 mod tests {
+    /// Defaults < file < flags: a flag's setting wins, the file's stays where the flags give
+    /// none, lists add up.
+    #[test]
+    fn the_flags_lie_on_the_file_which_lies_on_the_defaults() {
+        #[derive(Default, Debug, PartialEq)]
+        struct Demo {
+            min: Option<u32>,
+            max: Option<u32>,
+            strict: bool,
+            paths: Vec<&'static str>,
+        }
+        impl Layered for Demo {
+            fn update(&mut self, over: Self) {
+                self.min = over.min.or(self.min);
+                self.max = over.max.or(self.max);
+                self.strict |= over.strict;
+                self.paths.extend(over.paths);
+            }
+        }
+        let file = Demo {
+            min: Some(1),
+            max: Some(9),
+            paths: vec!["a"],
+            ..Demo::default()
+        };
+        let flags = Demo {
+            max: Some(5),
+            strict: true,
+            paths: vec!["b"],
+            ..Demo::default()
+        };
+        let want = Demo {
+            min: Some(1),
+            max: Some(5),
+            strict: true,
+            paths: vec!["a", "b"],
+        };
+        assert_eq!(layer(Some(file), flags), want);
+        assert_eq!(layer(None, Demo::default()), Demo::default());
+    }
 
     #[test]
     fn serde_wording_reads_like_the_suites_own() {

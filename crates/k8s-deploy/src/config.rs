@@ -24,15 +24,30 @@ pub struct DeployConfig {
     /// override them.
     #[serde(default)]
     pub levels: BTreeMap<String, gates_core::rules::RuleLevel>,
+    /// Never fail: lint errors and failed rollouts become warnings (`--informational`).
+    #[serde(default)]
+    pub informational: bool,
+}
+
+impl gates_core::config::Layered for DeployConfig {
+    fn update(&mut self, over: Self) {
+        self.namespace = over.namespace.or(self.namespace.take());
+        self.production_namespaces = over
+            .production_namespaces
+            .or(self.production_namespaces.take());
+        self.images.extend(over.images);
+        self.levels.extend(over.levels);
+        self.informational |= over.informational;
+    }
 }
 
 impl DeployConfig {
-    /// Read the section from `path` (absent: defaults, unless `required`).
-    pub fn load(path: &Path, required: bool) -> Result<Self, InputError> {
-        Ok(
-            gates_core::config::load_section(path, gates_core::cli::K8S_DEPLOY.name, required)?
-                .unwrap_or_default(),
-        )
+    /// The section at `path` (absent: `None`, an error when `required`) under the flags'
+    /// partial config `flags`.
+    pub fn load(path: &Path, required: bool, flags: Self) -> Result<Self, InputError> {
+        let file =
+            gates_core::config::load_section(path, gates_core::cli::K8S_DEPLOY.name, required)?;
+        Ok(gates_core::config::layer(file, flags))
     }
 }
 

@@ -200,7 +200,11 @@ async fn run(
     }
     let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
     let config_path = cli.common.config_path(&cwd);
-    let cfg = DeployConfig::load(&config_path, cli.common.config_required())?;
+    let cfg = DeployConfig::load(
+        &config_path,
+        cli.common.config_required(),
+        flags_config(cli),
+    )?;
     let levels = gates_core::rules::Levels::new(
         &rules::CATALOGUE,
         &cfg.levels,
@@ -212,7 +216,6 @@ async fn run(
     let images = cfg
         .images
         .iter()
-        .chain(&cli.image)
         .map(|e| Substitution::parse(e))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| InputError::new(Origin::Flag("--image".into()), e, "fix the flag"))?;
@@ -221,7 +224,7 @@ async fn run(
             inputs: &cli.manifests,
             vars: &vars,
             images: &images,
-            namespace: cli.namespace.as_deref().or(cfg.namespace.as_deref()),
+            namespace: cfg.namespace.as_deref(),
         },
         &mut std::io::stdin().lock(),
     )?;
@@ -239,19 +242,19 @@ async fn run(
         &rendered,
         &settings,
         &levels,
-        cli.common.informational,
+        cfg.informational,
         env.context(event.as_ref()),
     );
     if cli.command == Command::Plan {
         let plan = async {
             let cluster = Cluster::connect(cli.context.as_deref()).await?;
-            let namespace = target_namespace(cli, &cfg, &cluster, &rendered.manifests);
+            let namespace = target_namespace(&cfg, &cluster, &rendered.manifests);
             let pruning = pruning(cli, &cluster, &namespace, &rendered).await?;
             k8s_deploy::plan::plan(&cluster, &rendered.manifests, &apply_settings(cli), pruning)
                 .await
         }
         .await?;
-        k8s_deploy::plan_summary::add(&mut outcome, &rendered, &plan, cli.common.informational);
+        k8s_deploy::plan_summary::add(&mut outcome, &rendered, &plan, cfg.informational);
     }
     if cli.command == Command::Deploy {
         if outcome.verdict == gates_core::Verdict::Fail {
@@ -311,10 +314,10 @@ async fn run(
                     "warning: the deploy lock was not released ({e}); it expires by itself"
                 ));
             }
-            k8s_deploy::plan_summary::add(&mut outcome, &rendered, &plan, cli.common.informational);
+            k8s_deploy::plan_summary::add(&mut outcome, &rendered, &plan, cfg.informational);
             match report {
                 Some(report) => {
-                    k8s_deploy::deploy_summary::add(&mut outcome, &report, cli.common.informational)
+                    k8s_deploy::deploy_summary::add(&mut outcome, &report, cfg.informational)
                 }
                 None => {
                     outcome
@@ -349,7 +352,11 @@ async fn rollback(
     stdout: &mut impl Write,
 ) -> Result<ExitStatus, InputError> {
     let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
-    let cfg = DeployConfig::load(&cli.common.config_path(&cwd), cli.common.config_required())?;
+    let cfg = DeployConfig::load(
+        &cli.common.config_path(&cwd),
+        cli.common.config_required(),
+        flags_config(cli),
+    )?;
     let holder = holder(env, None);
     let rollback = async {
         let mut cluster = Cluster::connect(cli.context.as_deref()).await?;
@@ -388,10 +395,10 @@ async fn rollback(
         &rendered,
         &k8s_deploy::lint::Report::default(),
         &levels,
-        cli.common.informational,
+        cfg.informational,
         context,
     );
-    k8s_deploy::deploy_summary::add_rollback(&mut outcome, &rollback, cli.common.informational);
+    k8s_deploy::deploy_summary::add_rollback(&mut outcome, &rollback, cfg.informational);
     emit::emit(&outcome, env, opts, stdout)?;
     Ok(outcome.exit_status())
 }
@@ -410,6 +417,16 @@ fn holder(env: &ActionsEnv, event: Option<&gates_core::event::Event>) -> String 
     format!("{run} ({job}process {})", std::process::id())
 }
 
+/// The flags as a partial config, laid on the file's.
+fn flags_config(cli: &Cli) -> DeployConfig {
+    DeployConfig {
+        namespace: cli.namespace.clone(),
+        images: cli.image.clone(),
+        informational: cli.common.informational,
+        ..DeployConfig::default()
+    }
+}
+
 fn apply_settings(cli: &Cli) -> k8s_deploy::plan::ApplySettings {
     k8s_deploy::plan::ApplySettings {
         field_manager: cli.field_manager.clone(),
@@ -420,16 +437,14 @@ fn apply_settings(cli: &Cli) -> k8s_deploy::plan::ApplySettings {
 /// The namespace of the lock and the inventory: `--namespace`, the config's, the one namespace
 /// the manifests name, the context's.
 fn target_namespace(
-    cli: &Cli,
     cfg: &DeployConfig,
     cluster: &Cluster,
     manifests: &[manifest::Manifest],
 ) -> String {
     let named: std::collections::BTreeSet<&str> =
         manifests.iter().filter_map(|m| m.namespace()).collect();
-    cli.namespace
+    cfg.namespace
         .clone()
-        .or(cfg.namespace.clone())
         .or_else(|| (named.len() == 1).then(|| named.first().unwrap().to_string()))
         .unwrap_or_else(|| cluster.default_namespace.clone())
 }
@@ -454,7 +469,7 @@ fn release_options(
     in_actions: bool,
 ) -> k8s_deploy::release::Options {
     k8s_deploy::release::Options {
-        namespace: target_namespace(cli, cfg, cluster, manifests),
+        namespace: target_namespace(cfg, cluster, manifests),
         release: cli.release.clone(),
         settings: apply_settings(cli),
         timeout: cli.timeout,

@@ -26,6 +26,21 @@ pub struct PerfConfig {
     /// Rule levels by rule id (`perf/regression: warn`); `--allow/--warn/--deny` override them.
     #[serde(default)]
     pub levels: BTreeMap<String, gates_core::rules::RuleLevel>,
+    /// Never fail: failed rules become warnings (`--informational`).
+    #[serde(default)]
+    pub informational: bool,
+}
+
+impl gates_core::config::Layered for PerfConfig {
+    fn update(&mut self, over: Self) {
+        self.thresholds.extend(over.thresholds);
+        self.max_regression = over.max_regression.or(self.max_regression);
+        self.alpha = over.alpha.or(self.alpha);
+        self.history_keep = over.history_keep.or(self.history_keep);
+        self.direction.extend(over.direction);
+        self.levels.extend(over.levels);
+        self.informational |= over.informational;
+    }
 }
 
 /// The JSON Schema of the `perf:` section (`schemas/config/perf.schema.json`).

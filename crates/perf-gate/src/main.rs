@@ -67,9 +67,21 @@ fn run(
     let flag = gates_core::error::Origin::command_line();
     let root = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
     let config_path = cli.common.config_path(&root);
-    let cfg: PerfConfig =
-        gates_core::config::load_section(&config_path, "perf", cli.common.config_required())?
-            .unwrap_or_default();
+    let file: Option<PerfConfig> = gates_core::config::load_section(
+        &config_path,
+        gates_core::cli::PERF.name,
+        cli.common.config_required(),
+    )?;
+    // The flags' settings as a partial config, laid on the file's. Thresholds and directions
+    // are gathered beside it: each keeps where it was written, for its error messages.
+    let flags = PerfConfig {
+        max_regression: cli.max_regression,
+        alpha: cli.alpha,
+        history_keep: cli.history_keep,
+        informational: cli.common.informational,
+        ..PerfConfig::default()
+    };
+    let cfg = gates_core::config::layer(file, flags);
     let mut thresholds = Vec::new();
     for t in &cfg.thresholds {
         for one in perf_gate::threshold::parse(t, &config_path)? {
@@ -84,7 +96,7 @@ fn run(
             }
         }
     }
-    let max_regression = cli.max_regression.or(cfg.max_regression).unwrap_or(10.0);
+    let max_regression = cfg.max_regression.unwrap_or(10.0);
     if !(0.0..=1000.0).contains(&max_regression) {
         return Err(InputError::new(
             flag.clone(),
@@ -92,7 +104,7 @@ fn run(
             "write e.g. --max-regression 10",
         ));
     }
-    let alpha = cli.alpha.or(cfg.alpha).unwrap_or(0.05);
+    let alpha = cfg.alpha.unwrap_or(0.05);
     if !(alpha > 0.0 && alpha < 1.0) {
         return Err(InputError::new(
             flag.clone(),
@@ -100,10 +112,7 @@ fn run(
             "write e.g. --alpha 0.05",
         ));
     }
-    let keep = cli
-        .history_keep
-        .or(cfg.history_keep)
-        .unwrap_or(perf_gate::history::DEFAULT_KEEP);
+    let keep = cfg.history_keep.unwrap_or(perf_gate::history::DEFAULT_KEEP);
     if !(1..=perf_gate::history::MAX_KEEP).contains(&keep) {
         return Err(InputError::new(
             flag.clone(),
@@ -169,7 +178,7 @@ fn run(
     if let Some(h) = &eval.history {
         h.updated.write(&h.path)?;
     }
-    let outcome = perf_gate::render::outcome(&eval, cli.common.informational, context);
+    let outcome = perf_gate::render::outcome(&eval, cfg.informational, context);
     gates_core::drop_in_background(eval);
     emit::emit(&outcome, env, opts, stdout)?;
     Ok(outcome.exit_status())

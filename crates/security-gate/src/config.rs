@@ -33,6 +33,22 @@ pub struct SecurityConfig {
     /// The ids are in docs/rules/security.md.
     #[serde(default)]
     pub levels: BTreeMap<String, gates_core::rules::RuleLevel>,
+    /// Never fail: failed rules become warnings (`--informational`).
+    #[serde(default)]
+    pub informational: bool,
+}
+
+impl gates_core::config::Layered for SecurityConfig {
+    fn update(&mut self, over: Self) {
+        self.max.extend(over.max);
+        self.max_new.extend(over.max_new);
+        self.unknown_as = over.unknown_as.or(self.unknown_as);
+        self.overrides.rules.extend(over.overrides.rules);
+        self.overrides.tools.extend(over.overrides.tools);
+        self.suppressions.extend(over.suppressions);
+        self.levels.extend(over.levels);
+        self.informational |= over.informational;
+    }
 }
 
 /// Severity overrides.

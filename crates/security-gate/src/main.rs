@@ -72,25 +72,40 @@ fn run(
 ) -> Result<ExitStatus, InputError> {
     let root = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
     let config_path = cli.common.config_path(&root);
-    let cfg = SecurityConfig::load(&config_path, cli.common.config_required())?;
-    let mut max = config::limits(&cfg.max);
-    if let Some(m) = &cli.max {
-        max.extend(config::parse_limits(m, &Origin::Flag("--max".into()))?);
-    }
-    let mut max_new = config::limits(&cfg.max_new);
-    let mut max_new_from = gate::Setting::Config(config_path.clone());
-    if let Some(m) = &cli.max_new {
-        max_new.extend(config::parse_limits(m, &Origin::Flag("--max-new".into()))?);
-        max_new_from = gate::Setting::Flag("--max-new");
-    }
-    let unknown_as = match cli.unknown_as.as_deref() {
-        Some(s) => Some(config::severity(
-            s,
-            "",
-            &Origin::Flag("--unknown-as".into()),
-        )?),
-        None => cfg.unknown_as.map(|l| l.0),
+    let file = SecurityConfig::load(&config_path, cli.common.config_required())?;
+    // The flags as a partial config, laid on the file's.
+    let levels = |flag: &Option<String>, name: &str| -> Result<_, InputError> {
+        let parsed = match flag {
+            Some(m) => config::parse_limits(m, &Origin::Flag(name.into()))?,
+            None => Default::default(),
+        };
+        Ok(parsed
+            .into_iter()
+            .map(|(k, v)| (config::Level(k), v))
+            .collect())
     };
+    let flags = SecurityConfig {
+        max: levels(&cli.max, "--max")?,
+        max_new: levels(&cli.max_new, "--max-new")?,
+        unknown_as: match cli.unknown_as.as_deref() {
+            Some(s) => Some(config::Level(config::severity(
+                s,
+                "",
+                &Origin::Flag("--unknown-as".into()),
+            )?)),
+            None => None,
+        },
+        informational: cli.common.informational,
+        ..SecurityConfig::default()
+    };
+    let max_new_from = match cli.max_new {
+        Some(_) => gate::Setting::Flag("--max-new"),
+        None => gate::Setting::Config(config_path.clone()),
+    };
+    let cfg = gates_core::config::layer(Some(file), flags);
+    let (max, max_new) = (config::limits(&cfg.max), config::limits(&cfg.max_new));
+    let unknown_as = cfg.unknown_as.map(|l| l.0);
+    let informational = cfg.informational;
     let today = match &cli.today {
         Some(t) => security_gate::suppress::parse_day(t).ok_or_else(|| {
             InputError::new(
@@ -151,11 +166,8 @@ fn run(
         diff,
     };
     let eval = gate::evaluate(&inputs)?;
-    let mut outcome = security_gate::render::outcome(
-        &eval,
-        cli.common.informational,
-        env.context(event.as_ref()),
-    );
+    let mut outcome =
+        security_gate::render::outcome(&eval, informational, env.context(event.as_ref()));
     if let Some(path) = &cli.sarif {
         let warnings = security_gate::sarif_out::write(path, &eval.findings)
             .map_err(|e| InputError::write(path, &e))?;
