@@ -21,6 +21,7 @@ pub struct Cluster {
     /// object that names none goes, as with kubectl.
     pub default_namespace: String,
     discovery: Discovery,
+    secrets: Vec<String>,
 }
 
 /// A manifest's place on the server.
@@ -63,6 +64,12 @@ impl Cluster {
     /// Connect with `config` (a kubeconfig read elsewhere) and discover the server's resources.
     pub async fn with_config(config: kube::Config) -> Result<Cluster, InputError> {
         let default_namespace = config.default_namespace.clone();
+        let auth = &config.auth_info;
+        let secrets = [&auth.token, &auth.client_key_data, &auth.password]
+            .into_iter()
+            .flatten()
+            .map(|s| secrecy::ExposeSecret::expose_secret(s).to_string())
+            .collect();
         let client = kube::Client::try_from(config).map_err(|e| {
             InputError::new(
                 Origin::api(SERVICE),
@@ -78,6 +85,7 @@ impl Cluster {
             client,
             default_namespace,
             discovery,
+            secrets,
         })
     }
 
@@ -137,6 +145,12 @@ impl Cluster {
             resource,
             namespace,
         })
+    }
+
+    /// The kubeconfig's credentials (a token, a client key, a password): the gate masks them in
+    /// the job's log before anything could print them.
+    pub fn secrets(&self) -> &[String] {
+        &self.secrets
     }
 
     /// Discover the server's resources again (after CRDs were established).

@@ -247,7 +247,7 @@ async fn run(
     );
     if cli.command == Command::Plan {
         let plan = async {
-            let cluster = Cluster::connect(cli.context.as_deref()).await?;
+            let cluster = connect(cli, env).await?;
             let namespace = target_namespace(&cfg, &cluster, &rendered.manifests);
             let pruning = pruning(cli, &cluster, &namespace, &rendered).await?;
             k8s_deploy::plan::plan(&cluster, &rendered.manifests, &apply_settings(cli), pruning)
@@ -264,7 +264,7 @@ async fn run(
         } else {
             let holder = holder(env, event.as_ref());
             let (plan, report, release_error) = async {
-                let mut cluster = Cluster::connect(cli.context.as_deref()).await?;
+                let mut cluster = connect(cli, env).await?;
                 let options = release_options(
                     cli,
                     &cfg,
@@ -359,7 +359,7 @@ async fn rollback(
     )?;
     let holder = holder(env, None);
     let rollback = async {
-        let mut cluster = Cluster::connect(cli.context.as_deref()).await?;
+        let mut cluster = connect(cli, env).await?;
         let options = release_options(cli, &cfg, &cluster, &holder, &[], env.in_actions());
         let lock = Lock::acquire(
             &cluster,
@@ -415,6 +415,19 @@ fn holder(env: &ActionsEnv, event: Option<&gates_core::event::Event>) -> String 
         .map(|j| format!("job {j}, "))
         .unwrap_or_default();
     format!("{run} ({job}process {})", std::process::id())
+}
+
+/// Connect to the cluster of the kubeconfig (or --context), its credentials masked in the
+/// job's log first.
+async fn connect(cli: &Cli, env: &ActionsEnv) -> Result<Cluster, InputError> {
+    let cluster = Cluster::connect(cli.context.as_deref()).await?;
+    if env.in_actions() {
+        let mut log = gates_core::commands::Commands::new(std::io::stderr());
+        for secret in cluster.secrets() {
+            InputError::printed(log.mask(secret))?;
+        }
+    }
+    Ok(cluster)
 }
 
 /// The flags as a partial config, laid on the file's.

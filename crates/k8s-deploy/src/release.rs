@@ -127,14 +127,14 @@ async fn pass(
 
 /// `wait`, its progress lines folded into one group of the job's log.
 async fn grouped<T>(in_actions: bool, wait: impl std::future::Future<Output = T>) -> T {
-    #[allow(clippy::print_stderr)]
+    let mut log = gates_core::commands::Commands::new(std::io::stderr());
+    // The log is the runner's: a line that cannot be written there is no reason to stop.
     if in_actions {
-        eprintln!("::group::k8s-deploy: rollouts");
+        let _ = log.group("k8s-deploy: rollouts");
     }
     let out = wait.await;
-    #[allow(clippy::print_stderr)]
     if in_actions {
-        eprintln!("::endgroup::");
+        let _ = log.end_group();
     }
     out
 }

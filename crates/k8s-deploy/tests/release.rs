@@ -60,6 +60,11 @@ fn first_deploy_then_update_records_the_known_good_set_in_the_inventory() {
     assert_eq!(doc["metrics"]["plan"]["unchanged"], 2, "{doc}");
     assert_eq!(output(&out, "rolled-back").as_deref(), Some("false"));
     assert_eq!(live_image(&fake), "ghcr.io/org/gateway:v2");
+    // The kubeconfig's token is masked in the job's log before anything could print it.
+    let mask = out
+        .find("::add-mask::fake-token")
+        .expect("the token masked");
+    assert!(mask < out.find("::group::").unwrap(), "{out}");
 }
 
 #[test]
