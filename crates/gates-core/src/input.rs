@@ -185,6 +185,101 @@ pub fn expand(patterns: &[String]) -> Result<Vec<PathBuf>, InputError> {
     Ok(out)
 }
 
+/// The entries of `dir` that `keep` wants, sorted by path, looking `depth` levels of
+/// subdirectories down (0: `dir` itself only). Hidden entries (`.git`, `.coverage`) and symbolic
+/// links to directories are skipped: a walk never leaves the tree it was given. Anything else
+/// goes to `keep`, FIFOs and devices too, so a gate that opens what it kept refuses them by
+/// name ([`open_regular_file`]) instead of skipping them unseen; a `keep` that reads a file
+/// to decide checks `is_file` first. Every gate reads a directory argument this way; what an
+/// empty result means is the gate's to say.
+pub fn walk(
+    dir: &Path,
+    depth: usize,
+    keep: &mut dyn FnMut(&Path) -> bool,
+) -> Result<Vec<PathBuf>, InputError> {
+    fn visit(
+        dir: &Path,
+        depth: usize,
+        keep: &mut dyn FnMut(&Path) -> bool,
+        out: &mut Vec<PathBuf>,
+    ) -> Result<(), InputError> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| InputError::io(dir, &e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                !p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'))
+            })
+            .collect();
+        entries.sort();
+        for p in entries {
+            let Ok(meta) = std::fs::symlink_metadata(&p) else {
+                continue;
+            };
+            if meta.is_dir() {
+                if depth > 0 {
+                    visit(&p, depth - 1, keep, out)?;
+                }
+            } else if !(meta.is_symlink() && p.is_dir()) && keep(&p) {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    visit(dir, depth, keep, &mut out)?;
+    Ok(out)
+}
+
+/// Whether `path`'s extension is one of `extensions` (without the dot).
+pub fn has_extension(path: &Path, extensions: &[&str]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| extensions.contains(&e))
+}
+
+#[cfg(test)]
+mod walk_tests {
+    use super::*;
+
+    #[test]
+    fn a_walk_is_sorted_bounded_and_skips_hidden_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for f in [
+            "b.json",
+            "a.json",
+            "c.txt",
+            ".hidden.json",
+            "sub/d.json",
+            "sub/deeper/e.json",
+        ] {
+            let p = d.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "{}").unwrap();
+        }
+        let names = |depth| -> Vec<String> {
+            walk(d, depth, &mut |p| has_extension(p, &["json"]))
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    p.strip_prefix(d)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/")
+                })
+                .collect()
+        };
+        assert_eq!(names(0), ["a.json", "b.json"]);
+        assert_eq!(names(1), ["a.json", "b.json", "sub/d.json"]);
+        assert_eq!(
+            names(2),
+            ["a.json", "b.json", "sub/d.json", "sub/deeper/e.json"]
+        );
+    }
+}
+
 #[cfg(test)]
 mod line_tests {
     use super::*;

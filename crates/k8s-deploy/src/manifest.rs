@@ -135,17 +135,9 @@ fn files(inputs: &[String]) -> Result<Vec<PathBuf>, InputError> {
             out.push(p);
             continue;
         }
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(&p)
-            .map_err(|e| InputError::io(&p, &e))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|f| {
-                f.is_file()
-                    && matches!(
-                        f.extension().and_then(|e| e.to_str()),
-                        Some("yaml" | "yml" | "json")
-                    )
-            })
-            .collect();
+        let entries = gates_core::input::walk(&p, 0, &mut |f| {
+            f.is_file() && gates_core::input::has_extension(f, &["yaml", "yml", "json"])
+        })?;
         if entries.is_empty() {
             return Err(InputError::new(
                 &p,
@@ -153,7 +145,6 @@ fn files(inputs: &[String]) -> Result<Vec<PathBuf>, InputError> {
                 "name the manifest files, or the directory that holds them (subdirectories are not read)",
             ));
         }
-        entries.sort();
         out.extend(entries);
     }
     Ok(out)

@@ -36,18 +36,7 @@ fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
             out.push(p.clone());
             continue;
         }
-        let mut inside: Vec<PathBuf> = std::fs::read_dir(p)
-            .map_err(|e| InputError::io(p, &e))?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|f| {
-                f.is_file()
-                    && !f
-                        .file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with('.'))
-            })
-            .collect();
+        let mut inside = gates_core::input::walk(p, 0, &mut |f| f.is_file())?;
         if inside.is_empty() {
             return Err(InputError::new(
                 p,
@@ -55,7 +44,6 @@ fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
                 "check that the benchmark step wrote its report there",
             ));
         }
-        inside.sort();
         formats::choose_in_directory(&mut inside);
         out.extend(inside);
     }

@@ -20,7 +20,7 @@ pub fn load(inputs: &[PathBuf]) -> Result<Vec<ResultFile>, InputError> {
     let mut out = Vec::new();
     for p in inputs {
         if p.is_dir() {
-            walk(p, 0, &mut out)?;
+            walk(p, &mut out)?;
         } else {
             out.push(ResultFile::read(p)?);
         }
@@ -29,22 +29,16 @@ pub fn load(inputs: &[PathBuf]) -> Result<Vec<ResultFile>, InputError> {
     Ok(out)
 }
 
-fn walk(dir: &Path, depth: usize, out: &mut Vec<ResultFile>) -> Result<(), InputError> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| InputError::io(dir, &e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() && depth < 3 {
-            walk(&p, depth + 1, out)?;
-        } else if p.extension().is_some_and(|e| e == "json") {
-            let text = std::fs::read(&p).map_err(|e| InputError::io(&p, &e))?;
-            let is_result = serde_json::from_slice::<serde_json::Value>(&text)
-                .is_ok_and(|v| v["schema"] == gates_core::result_file::SCHEMA);
-            if is_result {
-                out.push(ResultFile::read(&p)?);
-            }
+fn walk(dir: &Path, out: &mut Vec<ResultFile>) -> Result<(), InputError> {
+    let candidates = gates_core::input::walk(dir, 3, &mut |p| {
+        p.is_file() && gates_core::input::has_extension(p, &["json"])
+    })?;
+    for p in candidates {
+        let text = std::fs::read(&p).map_err(|e| InputError::io(&p, &e))?;
+        let is_result = serde_json::from_slice::<serde_json::Value>(&text)
+            .is_ok_and(|v| v["schema"] == gates_core::result_file::SCHEMA);
+        if is_result {
+            out.push(ResultFile::read(&p)?);
         }
     }
     Ok(())

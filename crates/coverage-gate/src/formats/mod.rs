@@ -128,32 +128,17 @@ pub fn detect(head: &[u8]) -> Option<Format> {
 /// The coverage reports in a directory given as an input: its regular files (three levels
 /// deep) whose content is a format this gate reads, in name order. None is an error.
 pub fn reports_in(dir: &Path) -> Result<Vec<std::path::PathBuf>, InputError> {
-    fn walk(dir: &Path, depth: usize, out: &mut Vec<std::path::PathBuf>) -> Result<(), InputError> {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .map_err(|e| InputError::io(dir, &e))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for p in entries {
-            let Ok(meta) = std::fs::symlink_metadata(&p) else {
-                continue;
-            };
-            if meta.is_dir() && depth < 3 {
-                walk(&p, depth + 1, out)?;
-            } else if meta.is_file() {
-                let mut head = vec![0; SNIFF];
-                let n = std::fs::File::open(&p)
-                    .and_then(|mut f| f.read(&mut head))
-                    .unwrap_or(0);
-                if detect(&head[..n]).is_some() {
-                    out.push(p);
-                }
-            }
+    let out = gates_core::input::walk(dir, 3, &mut |p| {
+        // Only regular files are sniffed: reading a FIFO would wait forever.
+        if !p.is_file() {
+            return false;
         }
-        Ok(())
-    }
-    let mut out = Vec::new();
-    walk(dir, 0, &mut out)?;
+        let mut head = vec![0; SNIFF];
+        let n = std::fs::File::open(p)
+            .and_then(|mut f| f.read(&mut head))
+            .unwrap_or(0);
+        detect(&head[..n]).is_some()
+    })?;
     if out.is_empty() {
         return Err(InputError::new(
             dir,

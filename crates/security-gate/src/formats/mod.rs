@@ -507,16 +507,9 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
     let mut out = Vec::new();
     for p in inputs {
         if p.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| InputError::io(p, &e))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| {
-                    f.extension()
-                        .is_some_and(|x| x == "json" || x == "sarif" || x == "jsonl")
-                })
-                .collect();
-            entries.sort();
-            out.extend(entries);
+            out.extend(gates_core::input::walk(p, 0, &mut |f| {
+                gates_core::input::has_extension(f, &["json", "sarif", "jsonl"])
+            })?);
         } else {
             out.push(p.clone());
         }
