@@ -298,6 +298,41 @@ fn parse_line(s: &str) -> Option<u32> {
 mod tests {
     use super::*;
 
+    /// One table of format names: the flag's (clap), the config's and result file's (serde),
+    /// `name()`, the `--format` help and the action input's description all say the same.
+    #[test]
+    fn every_place_names_the_formats_alike() {
+        use clap::ValueEnum;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let action = std::fs::read_to_string(root.join("../../coverage/action.yml")).unwrap();
+        let main = std::fs::read_to_string(root.join("src/main.rs")).unwrap();
+        let mut names = Vec::new();
+        for f in Format::value_variants() {
+            let clap = f.to_possible_value().unwrap().get_name().to_string();
+            let serde = serde_json::to_value(f).unwrap();
+            assert_eq!(clap, f.name());
+            assert_eq!(serde, f.name());
+            names.push(f.name());
+        }
+        let listed = format!("(auto, {})", names.join(", "));
+        assert!(
+            action.contains(&listed),
+            "coverage/action.yml's format input must say {listed}"
+        );
+        let help: String = main
+            .lines()
+            .skip_while(|l| !l.contains("/// Report format: auto"))
+            .take_while(|l| l.trim_start().starts_with("///"))
+            .map(|l| l.trim_start().trim_start_matches("///").trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let help_names = format!("auto (recognised from the content), {}.", names.join(", "));
+        assert!(
+            help.contains(&help_names),
+            "--format's help must list {help_names}: {help}"
+        );
+    }
+
     #[test]
     fn counts_accept_what_producers_write_and_refuse_negatives() {
         assert_eq!(parse_count("3"), Some(3));
