@@ -19,7 +19,8 @@ use gates_core::{ActionsEnv, ExitStatus, InputError, Level};
 #[derive(clap::Parser, Debug)]
 #[command(version, about, long_about = None)]
 struct Cli {
-    /// Coverage reports: files or globs, any supported format, merged.
+    /// Coverage reports: files, directories or globs, any supported format, merged; `-` reads
+    /// one from stdin.
     #[arg(required = true, value_name = "REPORT")]
     reports: Vec<String>,
     /// Report format: auto (recognised from the content), cobertura, lcov, jacoco,
@@ -199,7 +200,7 @@ fn build_inputs(cli: &Cli, cwd: &Path, no_baseline: bool) -> Result<Inputs, Inpu
     Ok(Inputs {
         reports: {
             let mut files = Vec::new();
-            for p in gates_core::input::expand(&cli.reports)? {
+            for p in gates_core::input::reports(&cli.reports)? {
                 match p.is_dir() {
                     true => files.extend(coverage_gate::formats::reports_in(&p)?),
                     false => files.push(p),

@@ -92,6 +92,7 @@ pub fn run_main(
             "this run decided nothing: report it with the command line and the input (or what it looks like)",
         ))
     });
+    crate::input::remove_spooled_stdin();
     let status = result.unwrap_or_else(|e| {
         fail(gate, &e, &env, &opts, &mut stdout);
         crate::ExitStatus::Error

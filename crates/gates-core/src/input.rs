@@ -185,6 +185,61 @@ pub fn expand(patterns: &[String]) -> Result<Vec<PathBuf>, InputError> {
     Ok(out)
 }
 
+/// The spooled stdin of this run, kept until [`remove_spooled_stdin`].
+static STDIN: std::sync::Mutex<Option<tempfile::TempDir>> = std::sync::Mutex::new(None);
+
+/// The reports `patterns` name ([`expand`]), `-` standing for stdin: what is piped in is
+/// written once to a file of its own (at most [`MAX_REPORT_BYTES`]), so every reader reads a
+/// regular file (some read a report twice, or in parallel pieces). `-` named twice is an error.
+pub fn reports(patterns: &[String]) -> Result<Vec<PathBuf>, InputError> {
+    let mut out = expand(patterns)?;
+    let dashes = out.iter().filter(|p| p.as_os_str() == "-").count();
+    if dashes > 1 {
+        return Err(InputError::new(
+            crate::error::Origin::command_line(),
+            "`-` (stdin) is named more than once",
+            "pipe one report in, and name the others as files",
+        ));
+    }
+    if dashes == 1 {
+        let spooled = spool_stdin()?;
+        for p in out.iter_mut().filter(|p| p.as_os_str() == "-") {
+            *p = spooled.clone();
+        }
+    }
+    Ok(out)
+}
+
+/// Write stdin to `(stdin)` in a directory of its own, and return that path.
+fn spool_stdin() -> Result<PathBuf, InputError> {
+    let dir = tempfile::Builder::new()
+        .prefix("gates-stdin-")
+        .tempdir()
+        .map_err(|e| InputError::write("(temporary directory)", &e))?;
+    let path = dir.path().join("(stdin)");
+    let mut file = std::fs::File::create(&path).map_err(|e| InputError::write(&path, &e))?;
+    let copied = std::io::copy(
+        &mut std::io::stdin().lock().take(MAX_REPORT_BYTES + 1),
+        &mut file,
+    )
+    .map_err(|e| InputError::io("(stdin)", &e))?;
+    if copied > MAX_REPORT_BYTES {
+        return Err(too_big(Path::new("(stdin)"), MAX_REPORT_BYTES));
+    }
+    if let Ok(mut held) = STDIN.lock() {
+        *held = Some(dir);
+    }
+    Ok(path)
+}
+
+/// Remove the file [`reports`] spooled stdin into, if any ([`crate::emit::run_main`] calls
+/// this when the gate is done).
+pub fn remove_spooled_stdin() {
+    if let Ok(mut held) = STDIN.lock() {
+        held.take();
+    }
+}
+
 /// The entries of `dir` that `keep` wants, sorted by path, looking `depth` levels of
 /// subdirectories down (0: `dir` itself only). Hidden entries (`.git`, `.coverage`) and symbolic
 /// links to directories are skipped: a walk never leaves the tree it was given. Anything else

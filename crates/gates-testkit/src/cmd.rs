@@ -61,6 +61,42 @@ pub fn run_gate(
         .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"))
 }
 
+/// [`run_gate`] with `stdin` piped in (`-` as a report).
+pub fn run_gate_with_stdin(
+    binary: &str,
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: &[u8],
+) -> std::process::Output {
+    use std::io::Write;
+    let mut c = Command::new(binary);
+    c.args(args).current_dir(dir).env_clear();
+    for k in ["PATH", "HOME"] {
+        if let Some(v) = std::env::var_os(k) {
+            c.env(k, v);
+        }
+    }
+    c.envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));
+    let mut pipe = child.stdin.take().expect("a stdin pipe");
+    // Written from a thread: a gate that answers before reading all of it must not block us.
+    let input = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));
+    let _ = writer.join();
+    out
+}
+
 /// Validate the SARIF log at `sarif` with Microsoft's SARIF multitool and GitHub's rules
 /// (`validate --rule-kind Gh;Sarif`, its report written beside the log), panicking with every
 /// error it reports. The tool is the

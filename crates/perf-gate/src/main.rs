@@ -22,7 +22,7 @@ use perf_gate::model::Format;
 #[command(version, about, long_about = None)]
 struct Cli {
     /// Reports, directories holding them, or globs (expanded by the gate). A benchmark in
-    /// several reports (interleaved rounds) is pooled.
+    /// several reports (interleaved rounds) is pooled. `-` reads one from stdin.
     #[arg(required = true, value_name = "REPORT")]
     reports: Vec<String>,
     /// Report format; recognised from the content by default.
@@ -155,7 +155,7 @@ fn run(
         directions.push(gate::DirectionOverride::new(pattern, *way, &config_path)?);
     }
     let inputs = Inputs {
-        reports: gates_core::input::expand(&cli.reports)?,
+        reports: gates_core::input::reports(&cli.reports)?,
         format: cli.format,
         thresholds,
         baseline: gates_core::input::expand(&cli.baseline)?,

@@ -20,7 +20,8 @@ use security_gate::gate::{self, Inputs};
 #[derive(clap::Parser, Debug)]
 #[command(version, about, long_about = None)]
 struct Cli {
-    /// Scanner reports, directories holding them, or globs (expanded by the gate).
+    /// Scanner reports, directories holding them, or globs (expanded by the gate); `-` reads
+    /// one from stdin.
     #[arg(required = true, value_name = "REPORT")]
     reports: Vec<String>,
     /// Report format; recognised from the content by default.
@@ -144,7 +145,7 @@ fn run(
         },
     };
     let inputs = Inputs {
-        reports: gates_core::input::expand(&cli.reports)?,
+        reports: gates_core::input::reports(&cli.reports)?,
         format: cli.format,
         max,
         max_new,

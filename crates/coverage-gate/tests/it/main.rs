@@ -14,6 +14,7 @@ mod merge;
 mod mutations;
 mod repo;
 mod schema;
+mod stdin;
 
 use std::path::PathBuf;
 
