@@ -70,25 +70,31 @@ pub fn run(inputs: &Inputs, env: &ActionsEnv) -> Result<Outcome, InputError> {
     Ok(outcome)
 }
 
-/// Parse every report; with several, on up to as many threads as there are cores. Each thread
-/// takes the next unparsed report (shards differ in size), and the reports are returned in
-/// input order, so the merge, and any error, are those of parsing them one after another.
-fn parse_all(inputs: &Inputs) -> Result<Vec<crate::model::Report>, InputError> {
+/// Parse every report and prepare it for the merge (its paths resolved, its files sorted);
+/// with several, on up to as many threads as there are cores. Each thread takes the next
+/// unparsed report (shards differ in size), and the reports are returned in input order, so
+/// the merge, and any error, are those of parsing them one after another.
+fn parse_all(inputs: &Inputs, resolver: &Resolver) -> Result<Vec<merge::Prepared>, InputError> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     let n = inputs.reports.len();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |t| t.get())
-        .min(n);
+    let cores = formats::cores();
+    let threads = cores.min(n);
     if threads <= 1 {
         return inputs
             .reports
             .iter()
-            .map(|p| formats::parse_file(p, inputs.format))
+            .enumerate()
+            .map(|(i, p)| {
+                let report = formats::parse_file_on(p, inputs.format, cores)?;
+                Ok(merge::prepare(report, i, resolver))
+            })
             .collect();
     }
+    // The cores are shared out over the reports: one report of several is not split again.
+    let per_report = (cores / n).max(1);
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Result<crate::model::Report, InputError>>>> =
+    let slots: Vec<Mutex<Option<Result<merge::Prepared, InputError>>>> =
         (0..n).map(|_| Mutex::new(None)).collect();
     std::thread::scope(|s| {
         for _ in 0..threads {
@@ -97,7 +103,8 @@ fn parse_all(inputs: &Inputs) -> Result<Vec<crate::model::Report>, InputError> {
                 let Some(path) = inputs.reports.get(i) else {
                     break;
                 };
-                let parsed = formats::parse_file(path, inputs.format);
+                let parsed = formats::parse_file_on(path, inputs.format, per_report)
+                    .map(|report| merge::prepare(report, i, resolver));
                 *slots[i].lock().expect("a parser thread panicked") = Some(parsed);
             });
         }
@@ -114,12 +121,12 @@ fn parse_all(inputs: &Inputs) -> Result<Vec<crate::model::Report>, InputError> {
 
 /// Measure everything and apply the policy.
 pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputError> {
-    let reports = parse_all(inputs)?;
     let git_root = git::git_root(&inputs.cwd);
     let root = git_root.clone().unwrap_or_else(|| inputs.cwd.clone());
     let index = git_root.as_deref().and_then(RepoIndex::from_git);
     let resolver = Resolver::new(&root, index, inputs.path_maps.clone());
-    let mut merged = merge::merge(reports, &resolver);
+    let prepared = parse_all(inputs, &resolver)?;
+    let mut merged = merge::combine(prepared);
     // Without excludes, nothing below would change: skip the passes over every path (each
     // one a cache miss per file of a big report).
     if !inputs.policy.exclude.is_empty() {

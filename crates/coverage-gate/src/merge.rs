@@ -31,22 +31,78 @@ const MAX_DISAGREEMENTS: usize = 5;
 
 /// Merge reports: within a report repeated records were already combined; across reports a line
 /// is covered if any report covered it.
-///
-/// Each report's files are resolved and sorted by key; then all reports' files are put in one
-/// list, sorted by key (stable, so a file's reports stay in input order) and combined in one
-/// linear pass: a hundred thousand files cost a sort, not a hundred thousand keyed inserts,
-/// and sixteen shards do not rebuild the files so far once per shard.
 pub fn merge(reports: Vec<Report>, resolver: &Resolver) -> Merged {
+    combine(
+        reports
+            .into_iter()
+            .enumerate()
+            .map(|(index, r)| prepare(r, index, resolver))
+            .collect(),
+    )
+}
+
+/// One report's files resolved to repository paths, sorted and combined: the part of a merge
+/// that needs no other report, so it runs on the thread that parsed the report.
+#[derive(Debug)]
+pub struct Prepared {
+    origin: PathBuf,
+    format: Option<Format>,
+    headline: Option<Headline>,
+    /// The report's paths not found in the checkout, as the report wrote them.
+    unresolved: Vec<String>,
+    /// (key, the report's index, coverage), sorted by key and unique.
+    files: Vec<(String, usize, FileCoverage)>,
+}
+
+/// Resolve and sort the files of `report`, the `index`-th input.
+pub fn prepare(report: Report, index: usize, resolver: &Resolver) -> Prepared {
+    let mut unresolved = Vec::new();
+    let mut files = Vec::with_capacity(report.files.len());
+    for (raw, fc) in report.files {
+        let key = match resolver.resolve(&raw, &report.sources) {
+            Resolved::Repo(p) => p,
+            Resolved::Unresolved(p) => {
+                unresolved.push(raw);
+                p
+            }
+        };
+        files.push((key, index, fc));
+    }
+    // Stable, so two report paths that name the same file combine in the report's order.
+    if !files.is_sorted_by(|a, b| a.0 <= b.0) {
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    let kept = combine_repeats(&mut files);
+    files.truncate(kept);
+    if report.format == Some(Format::Simplecov) {
+        for (key, _, fc) in &mut files {
+            if let Ok(src) = std::fs::read_to_string(resolver.root().join(&*key)) {
+                formats::apply_nocov(fc, &src);
+            }
+        }
+    }
+    Prepared {
+        origin: report.origin,
+        format: report.format,
+        headline: report.headline,
+        unresolved,
+        files,
+    }
+}
+
+/// Merge prepared reports (in input order). All reports' files go in one list, sorted by key
+/// (stable, so a file's reports stay in input order) and combined in one linear pass: a hundred
+/// thousand files cost a sort, not a hundred thousand keyed inserts, and sixteen shards do not
+/// rebuild the files so far once per shard.
+pub fn combine(prepared: Vec<Prepared>) -> Merged {
     let mut out = Merged::default();
-    // (key, the report it came from, its coverage), all reports.
-    let mut all: Vec<(String, usize, FileCoverage)> =
-        Vec::with_capacity(reports.iter().map(|r| r.files.len()).sum());
     let mut headline: Option<Option<Headline>> = None;
-    let count = reports.len();
-    for (index, report) in reports.into_iter().enumerate() {
-        out.formats.extend(report.format);
-        out.reports.push(report.origin.clone());
-        headline = Some(match (headline, report.headline) {
+    let count = prepared.len();
+    let mut all: Vec<(String, usize, FileCoverage)> = Vec::new();
+    for (index, p) in prepared.into_iter().enumerate() {
+        out.formats.extend(p.format);
+        out.reports.push(p.origin);
+        headline = Some(match (headline, p.headline) {
             (None, h) => h,
             (Some(Some(mut a)), Some(b)) if a.name == b.name => {
                 a.counter.add(b.counter);
@@ -57,32 +113,12 @@ pub fn merge(reports: Vec<Report>, resolver: &Resolver) -> Merged {
             }
             _ => None,
         });
-        // This report's files go straight into `all`, sorted and combined there: no list of
-        // its own (a big report's files were copied three times over).
-        let start = all.len();
-        for (raw, fc) in report.files {
-            let key = match resolver.resolve(&raw, &report.sources) {
-                Resolved::Repo(p) => p,
-                Resolved::Unresolved(p) => {
-                    out.unresolved.push((raw, index));
-                    p
-                }
-            };
-            all.push((key, index, fc));
-        }
-        let this = &mut all[start..];
-        // Stable, so two report paths that name the same file combine in the report's order.
-        if !this.is_sorted_by(|a, b| a.0 <= b.0) {
-            this.sort_by(|a, b| a.0.cmp(&b.0));
-        }
-        let kept = combine_repeats(this);
-        all.truncate(start + kept);
-        if report.format == Some(Format::Simplecov) {
-            for (key, _, fc) in &mut all[start..] {
-                if let Ok(src) = std::fs::read_to_string(resolver.root().join(&*key)) {
-                    formats::apply_nocov(fc, &src);
-                }
-            }
+        out.unresolved
+            .extend(p.unresolved.into_iter().map(|raw| (raw, index)));
+        if all.is_empty() {
+            all = p.files;
+        } else {
+            all.extend(p.files);
         }
     }
     if count > 1 {

@@ -151,14 +151,16 @@ impl Lines {
 
     /// Lines in order of their number.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &LineCov)> + '_ {
-        use itertools::Itertools;
-        self.sorted.iter().map(|(n, l)| (*n, l)).merge_by(
-            self.late
-                .iter()
-                .flat_map(|m| m.iter())
-                .map(|(n, l)| (*n, l)),
-            |a, b| a.0 < b.0,
-        )
+        use itertools::{Either, Itertools};
+        let sorted = self.sorted.iter().map(|(n, l)| (*n, l));
+        // No out-of-order lines (the common case): a plain slice walk, which the totals over
+        // every line of a big report do several times.
+        match &self.late {
+            None => Either::Left(sorted),
+            Some(late) => {
+                Either::Right(sorted.merge_by(late.iter().map(|(n, l)| (*n, l)), |a, b| a.0 < b.0))
+            }
+        }
     }
 
     /// Measurements in order of their line.

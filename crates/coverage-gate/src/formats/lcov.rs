@@ -423,13 +423,17 @@ pub fn parse_parallel(path: &Path, size: u64, threads: usize) -> Result<Report, 
                     let mut f = std::fs::File::open(path).map_err(io)?;
                     f.seek(SeekFrom::Start(start)).map_err(io)?;
                     let reader = std::io::BufReader::with_capacity(256 * 1024, f.take(end - start));
-                    read(reader, path).map_err(|mut e| {
+                    let mut part = read(reader, path).map_err(|mut e| {
                         // Lines are counted within the part: add the lines before it.
                         if let (Some(line), true) = (e.line, start > 0) {
                             e.line = Some(line + lines_before(path, start).unwrap_or(0));
                         }
                         e
-                    })
+                    })?;
+                    // Sorted here, on this part's thread: the whole is then one merge of
+                    // sorted runs.
+                    part.finish();
+                    Ok(part)
                 })
             })
             .collect();
@@ -438,13 +442,14 @@ pub fn parse_parallel(path: &Path, size: u64, threads: usize) -> Result<Report, 
             .map(|h| h.join().expect("a parser thread panicked"))
             .collect()
     });
-    // The parts' blocks in file order, combined by file as one pass would.
-    let parts: Vec<Reader> = parts.into_iter().collect::<Result<_, _>>()?;
-    let mut all = Reader {
-        files: Vec::with_capacity(parts.iter().map(|p| p.files.len()).sum()),
-        ..Default::default()
-    };
-    for mut part in parts {
+    // The parts' files in part order, combined by file as one pass would.
+    let mut parts = parts.into_iter();
+    let mut all = parts.next().expect("at least one part")?;
+    let rest: Vec<Reader> = parts.collect::<Result<_, _>>()?;
+    // Grown once, in place where the allocator can, rather than copied into a third list.
+    all.files
+        .reserve_exact(rest.iter().map(|p| p.files.len()).sum());
+    for mut part in rest {
         all.records += part.records;
         all.files.append(&mut part.files);
     }
