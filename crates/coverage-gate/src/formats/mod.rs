@@ -260,6 +260,9 @@ fn parse_sized<R: BufRead>(
     if format == Format::Lcov && size >= lcov::PARALLEL_FROM && threads > 1 {
         return lcov::parse_parallel(path, size, threads);
     }
+    if format == Format::Cobertura && size >= cobertura::PARALLEL_FROM && threads > 1 {
+        return cobertura::parse_parallel(path, size, threads);
+    }
     parse_reader(format, reader, path)
 }
 
@@ -281,6 +284,31 @@ pub fn parse_reader<R: BufRead>(
         Format::LlvmCov => llvmcov::parse(reader, path),
         Format::Opencover => opencover::parse(reader, path),
         Format::Simplecov => simplecov::parse(reader, path),
+    }
+}
+
+/// The offset just after the first `mark` at or after byte `from` of the file at `path`, if
+/// any: where a big report can be cut between two records.
+fn next_after(path: &Path, from: u64, mark: &[u8]) -> std::io::Result<Option<u64>> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    f.seek(SeekFrom::Start(from))?;
+    let mut buf = vec![0u8; 1 << 16];
+    // The unmatched tail of the last read, which may begin a mark.
+    let mut window: Vec<u8> = Vec::new();
+    let mut offset = from;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        window.extend_from_slice(&buf[..n]);
+        if let Some(i) = memchr::memmem::find(&window, mark) {
+            return Ok(Some(offset + (i + mark.len()) as u64));
+        }
+        let drop = window.len().saturating_sub(mark.len() - 1);
+        window.drain(..drop);
+        offset += drop as u64;
     }
 }
 
