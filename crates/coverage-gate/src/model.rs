@@ -104,7 +104,9 @@ pub fn saturate(hits: u64) -> u32 {
 #[derive(Debug, Clone, Default)]
 pub struct Lines {
     sorted: Vec<(u32, LineCov)>,
-    /// Boxed, and absent until a line comes out of order: the common case pays one word.
+    /// Boxed, and absent until a line comes out of order: the common case pays one word
+    /// instead of an empty map's three, on each of hundreds of thousands of files.
+    #[allow(clippy::box_collection)]
     late: Option<Box<BTreeMap<u32, LineCov>>>,
 }
 

@@ -178,7 +178,7 @@ fn read<R: BufRead>(r: &mut XmlReader<'_, R>) -> Result<(Report, bool), InputErr
                 let name = r.attr(&e, "name")?.unwrap_or_default().into_owned();
                 let sig = r.attr(&e, "signature")?.unwrap_or_default();
                 // Without a `hits` attribute, a method counts as run when one of its lines ran.
-                let hits = xml::count(&r, &e, "hits")?.unwrap_or(0);
+                let hits = xml::count(r, &e, "hits")?.unwrap_or(0);
                 method = Some((format!("{name}{sig}"), hits));
                 if empty {
                     finish_method(&mut file, method.take());
