@@ -270,3 +270,27 @@ mod line_tests {
         assert!(e.message.contains("UTF-8"), "{}", e.message);
     }
 }
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    /// A file big enough to be read in two halves comes back byte for byte, with an odd
+    /// length so the halves differ; the limit still applies.
+    #[test]
+    fn a_big_file_read_in_halves_is_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        let len = (SPLIT_READ_FROM_ANY + 7) as usize;
+        let bytes: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(read_regular_file(&path, MAX_REPORT_BYTES).unwrap() == bytes);
+        let e = read_regular_file(&path, len as u64 - 1).unwrap_err();
+        assert!(e.message.contains("larger than"), "{e:?}");
+    }
+
+    #[cfg(unix)]
+    const SPLIT_READ_FROM_ANY: u64 = SPLIT_READ_FROM;
+    #[cfg(not(unix))]
+    const SPLIT_READ_FROM_ANY: u64 = 32 << 20;
+}
