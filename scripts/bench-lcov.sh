@@ -11,6 +11,9 @@ dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
 cargo build -q --release -p coverage-gate
 gate_bin=$PWD/target/release/coverage-gate
 python3 scripts/real-lcov.py "$size" "$dir/big.info"
+# The input was just written: flush it first, so neither tool is timed while the kernel
+# writes it back (and throttles the result files written meanwhile).
+sync
 ls -l "$dir/big.info"
 lcov --version
 measure() { # label, command...: prints "label wall-seconds peak-KiB"

@@ -10,6 +10,9 @@ size=${1:-100}
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
 cargo build -q --release -p security-gate
 python3 scripts/real-sarif.py "$size" "$dir/big.sarif"
+# The input was just written: flush it first, so neither tool is timed while the kernel
+# writes it back (and throttles the result files written meanwhile).
+sync
 ls -l "$dir/big.sarif"
 measure() { # label, command...: prints "label wall-seconds peak-KiB"
   local label=$1; shift

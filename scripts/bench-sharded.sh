@@ -28,6 +28,8 @@ for k in range(n):
     start = end
 PY
 rm "$dir/whole.info"
+# Flushed before timing, so neither run is timed while the kernel writes the shards back.
+sync
 ls -l "$dir"/shard-*.info | awk '{s+=$5} END {print NR " shards, " s " bytes"}'
 measure() { # label, command...: prints "label wall-seconds peak-KiB"
   local label=$1; shift
