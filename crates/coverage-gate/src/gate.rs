@@ -70,72 +70,68 @@ pub fn run(inputs: &Inputs, env: &ActionsEnv) -> Result<Outcome, InputError> {
     Ok(outcome)
 }
 
-/// Parse every report; with several, on up to as many threads as there are cores.
-fn parse_all(inputs: &Inputs) -> Result<Vec<crate::model::Report>, InputError> {
-    if inputs.reports.len() == 1 {
-        return Ok(vec![formats::parse_file(
-            &inputs.reports[0],
-            inputs.format,
-        )?]);
-    }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(inputs.reports.len());
-    let chunks: Vec<&[PathBuf]> = inputs
-        .reports
-        .chunks(inputs.reports.len().div_ceil(threads))
-        .collect();
-    let results: Vec<Result<Vec<_>, InputError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
+/// Parse every report and prepare it for the merge (its paths resolved, its files sorted);
+/// with several, on up to as many threads as there are cores. Each thread takes the next
+/// unparsed report (shards differ in size), and the reports are returned in input order, so
+/// the merge, and any error, are those of parsing them one after another.
+fn parse_all(inputs: &Inputs, resolver: &Resolver) -> Result<Vec<merge::Prepared>, InputError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let n = inputs.reports.len();
+    let cores = formats::cores();
+    let threads = cores.min(n);
+    if threads <= 1 {
+        return inputs
+            .reports
             .iter()
-            .map(|c| {
-                s.spawn(move || {
-                    c.iter()
-                        .map(|p| formats::parse_file(p, inputs.format))
-                        .collect()
-                })
+            .enumerate()
+            .map(|(i, p)| {
+                let report = formats::parse_file_on(p, inputs.format, cores)?;
+                Ok(merge::prepare(report, i, resolver))
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a parser thread panicked"))
-            .collect()
-    });
-    let mut out = Vec::new();
-    for r in results {
-        out.extend(r?);
     }
-    Ok(out)
+    // The cores are shared out over the reports: one report of several is not split again.
+    let per_report = (cores / n).max(1);
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Result<merge::Prepared, InputError>>>> =
+        (0..n).map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(path) = inputs.reports.get(i) else {
+                    break;
+                };
+                let parsed = formats::parse_file_on(path, inputs.format, per_report)
+                    .map(|report| merge::prepare(report, i, resolver));
+                *slots[i].lock().expect("a parser thread panicked") = Some(parsed);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .expect("a parser thread panicked")
+                .expect("every report was parsed")
+        })
+        .collect()
 }
 
 /// Measure everything and apply the policy.
 pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputError> {
-    let reports = parse_all(inputs)?;
     let git_root = git::git_root(&inputs.cwd);
     let root = git_root.clone().unwrap_or_else(|| inputs.cwd.clone());
     let index = git_root.as_deref().and_then(RepoIndex::from_git);
     let resolver = Resolver::new(&root, index, inputs.path_maps.clone());
-    let mut merged = merge::merge(reports, &resolver);
-    let unresolved: Vec<String> = merged
-        .unresolved
-        .iter()
-        .map(|(p, _)| crate::paths::normalize(p))
-        .collect();
-    let paths: Vec<&str> = merged
-        .files
-        .keys()
-        .map(String::as_str)
-        .chain(unresolved.iter().map(String::as_str))
-        .collect();
-    for g in inputs.policy.unused_excludes(&paths) {
-        merged.warnings.push(format!(
-            "exclude {g} matches no file of the reports; check the pattern (a directory name or dir/** excludes a directory)"
-        ));
+    let prepared = parse_all(inputs, &resolver)?;
+    let mut merged = merge::combine(prepared);
+    // Without excludes, nothing below would change: skip the passes over every path (each
+    // one a cache miss per file of a big report).
+    if !inputs.policy.exclude.is_empty() {
+        apply_excludes(&inputs.policy, &mut merged);
     }
-    merged.files.retain(|p, _| !inputs.policy.excluded(p));
-    merged
-        .unresolved
-        .retain(|(p, _)| !inputs.policy.excluded(&crate::paths::normalize(p)));
     let totals = Totals::of(merged.files.values());
 
     let event = env.event()?;
@@ -252,6 +248,30 @@ pub fn evaluate(inputs: &Inputs, env: &ActionsEnv) -> Result<Evaluation, InputEr
         path_results,
         checks,
     })
+}
+
+/// Drop the excluded files, and warn about excludes that match none.
+fn apply_excludes(policy: &Policy, merged: &mut Merged) {
+    let unresolved: Vec<String> = merged
+        .unresolved
+        .iter()
+        .map(|(p, _)| crate::paths::normalize(p))
+        .collect();
+    let paths: Vec<&str> = merged
+        .files
+        .keys()
+        .map(String::as_str)
+        .chain(unresolved.iter().map(String::as_str))
+        .collect();
+    for g in policy.unused_excludes(&paths) {
+        merged.warnings.push(format!(
+            "exclude {g} matches no file of the reports; check the pattern (a directory name or dir/** excludes a directory)"
+        ));
+    }
+    merged.files.retain(|p, _| !policy.excluded(p));
+    merged
+        .unresolved
+        .retain(|(p, _)| !policy.excluded(&crate::paths::normalize(p)));
 }
 
 /// `min-patch`: when files changed but none of the report's paths is in the checkout, the

@@ -3,6 +3,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+// Parser threads allocate side by side; with the system allocator they queued on the
+// process's memory map (every 128 KiB of heap growth, every fresh page).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use coverage_gate::config::{AnnotationLevel, CoverageConfig};
 use coverage_gate::formats::Format;
 use coverage_gate::gate::{self, Inputs};

@@ -4,8 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use itertools::{EitherOrBoth, Itertools};
-
 use crate::formats::{self, Format};
 use crate::model::{FileCoverage, Headline, Report};
 use crate::paths::{Resolved, Resolver};
@@ -33,20 +31,78 @@ const MAX_DISAGREEMENTS: usize = 5;
 
 /// Merge reports: within a report repeated records were already combined; across reports a line
 /// is covered if any report covered it.
-///
-/// Each report's files are resolved, sorted by key and then merged with the files so far in one
-/// linear pass, so a report of a hundred thousand files costs a sort, not a hundred thousand
-/// keyed inserts.
 pub fn merge(reports: Vec<Report>, resolver: &Resolver) -> Merged {
+    combine(
+        reports
+            .into_iter()
+            .enumerate()
+            .map(|(index, r)| prepare(r, index, resolver))
+            .collect(),
+    )
+}
+
+/// One report's files resolved to repository paths, sorted and combined: the part of a merge
+/// that needs no other report, so it runs on the thread that parsed the report.
+#[derive(Debug)]
+pub struct Prepared {
+    origin: PathBuf,
+    format: Option<Format>,
+    headline: Option<Headline>,
+    /// The report's paths not found in the checkout, as the report wrote them.
+    unresolved: Vec<String>,
+    /// (key, the report's index, coverage), sorted by key and unique.
+    files: Vec<(String, usize, FileCoverage)>,
+}
+
+/// Resolve and sort the files of `report`, the `index`-th input.
+pub fn prepare(report: Report, index: usize, resolver: &Resolver) -> Prepared {
+    let mut unresolved = Vec::new();
+    let mut files = Vec::with_capacity(report.files.len());
+    for (raw, fc) in report.files {
+        let key = match resolver.resolve(&raw, &report.sources) {
+            Resolved::Repo(p) => p,
+            Resolved::Unresolved(p) => {
+                unresolved.push(raw);
+                p
+            }
+        };
+        files.push((key, index, fc));
+    }
+    // Stable, so two report paths that name the same file combine in the report's order.
+    if !files.is_sorted_by(|a, b| a.0 <= b.0) {
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    let kept = combine_repeats(&mut files);
+    files.truncate(kept);
+    if report.format == Some(Format::Simplecov) {
+        for (key, _, fc) in &mut files {
+            if let Ok(src) = std::fs::read_to_string(resolver.root().join(&*key)) {
+                formats::apply_nocov(fc, &src);
+            }
+        }
+    }
+    Prepared {
+        origin: report.origin,
+        format: report.format,
+        headline: report.headline,
+        unresolved,
+        files,
+    }
+}
+
+/// Merge prepared reports (in input order). All reports' files go in one list, sorted by key
+/// (stable, so a file's reports stay in input order) and combined in one linear pass: a hundred
+/// thousand files cost a sort, not a hundred thousand keyed inserts, and sixteen shards do not
+/// rebuild the files so far once per shard.
+pub fn combine(prepared: Vec<Prepared>) -> Merged {
     let mut out = Merged::default();
-    // Key → (the first report that had it, by index into `out.reports`; its coverage).
-    let mut acc: Vec<(String, (usize, FileCoverage))> = Vec::new();
     let mut headline: Option<Option<Headline>> = None;
-    let mut disagreements = 0usize;
-    for (index, report) in reports.into_iter().enumerate() {
-        out.formats.extend(report.format);
-        out.reports.push(report.origin.clone());
-        headline = Some(match (headline, report.headline) {
+    let count = prepared.len();
+    let mut all: Vec<(String, usize, FileCoverage)> = Vec::new();
+    for (index, p) in prepared.into_iter().enumerate() {
+        out.formats.extend(p.format);
+        out.reports.push(p.origin);
+        headline = Some(match (headline, p.headline) {
             (None, h) => h,
             (Some(Some(mut a)), Some(b)) if a.name == b.name => {
                 a.counter.add(b.counter);
@@ -57,84 +113,76 @@ pub fn merge(reports: Vec<Report>, resolver: &Resolver) -> Merged {
             }
             _ => None,
         });
-        let mut this: Vec<(String, FileCoverage)> = Vec::with_capacity(report.files.len());
-        for (raw, fc) in report.files {
-            let key = match resolver.resolve(&raw, &report.sources) {
-                Resolved::Repo(p) => p,
-                Resolved::Unresolved(p) => {
-                    out.unresolved.push((raw, index));
-                    p
-                }
-            };
-            this.push((key, fc));
-        }
-        // Stable, so two report paths that name the same file combine in the report's order.
-        if !this.is_sorted_by(|a, b| a.0 <= b.0) {
-            this.sort_by(|a, b| a.0.cmp(&b.0));
-        }
-        let mut this = combine_repeats(this);
-        if report.format == Some(Format::Simplecov) {
-            for (key, fc) in &mut this {
-                if let Ok(src) = std::fs::read_to_string(resolver.root().join(&*key)) {
-                    formats::apply_nocov(fc, &src);
-                }
-            }
-        }
-        if acc.is_empty() {
-            acc = this.into_iter().map(|(k, fc)| (k, (index, fc))).collect();
-            continue;
-        }
-        let before = std::mem::take(&mut acc);
-        acc.reserve(before.len().max(this.len()));
-        for pair in before.into_iter().merge_join_by(this, |a, b| a.0.cmp(&b.0)) {
-            acc.push(match pair {
-                EitherOrBoth::Both((key, (owner, mut existing)), (_, fc)) => {
-                    let a = existing.lines();
-                    let b = fc.lines();
-                    if a.total > 0
-                        && b.total > 0
-                        && a.total != b.total
-                        && disagreements < MAX_DISAGREEMENTS
-                    {
-                        disagreements += 1;
-                        out.warnings.push(format!(
-                            "{} and {} disagree on which lines of {key} can be covered ({} vs {} lines): were they made from different commits?",
-                            out.reports[owner].display(),
-                            out.reports[index].display(),
-                            a.total,
-                            b.total
-                        ));
-                    }
-                    existing.merge(fc);
-                    (key, (owner, existing))
-                }
-                EitherOrBoth::Left(kept) => kept,
-                EitherOrBoth::Right((key, fc)) => (key, (index, fc)),
-            });
+        out.unresolved
+            .extend(p.unresolved.into_iter().map(|raw| (raw, index)));
+        if all.is_empty() {
+            all = p.files;
+        } else {
+            all.extend(p.files);
         }
     }
+    if count > 1 {
+        // Each report's run is sorted: the stable sort merges the runs.
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    // (report, position of the file, lines before, lines of the report), found in key order
+    // and reported in input order, as merging report by report would.
+    let mut disagree: Vec<(usize, usize, u64, u64)> = Vec::new();
+    // Combined in place: the files so far are all[..=w].
+    let mut w = 0;
+    for r in 1..all.len() {
+        if all[r].0 == all[w].0 {
+            let (_, index, fc) = std::mem::take(&mut all[r]);
+            let existing = &mut all[w].2;
+            let a = existing.lines();
+            let b = fc.lines();
+            if a.total > 0 && b.total > 0 && a.total != b.total {
+                disagree.push((index, w, a.total, b.total));
+            }
+            existing.merge(fc);
+        } else {
+            w += 1;
+            all.swap(w, r);
+        }
+    }
+    all.truncate(w + 1);
+    disagree.sort_unstable_by_key(|&(index, pos, ..)| (index, pos));
+    for (index, pos, a, b) in disagree.into_iter().take(MAX_DISAGREEMENTS) {
+        let (key, owner, _) = &all[pos];
+        out.warnings.push(format!(
+            "{} and {} disagree on which lines of {key} can be covered ({a} vs {b} lines): were they made from different commits?",
+            out.reports[*owner].display(),
+            out.reports[index].display(),
+        ));
+    }
     // Sorted and unique already: the map is built in one pass.
-    out.files = acc.into_iter().map(|(k, (_, fc))| (k, fc)).collect();
+    out.files = all.into_iter().map(|(k, _, fc)| (k, fc)).collect();
     out.headline = headline.flatten();
     out
 }
 
 /// Two report paths of one report that resolve to the same file are repeats of it, combined
-/// as repeated records are (`list` is sorted by key).
-fn combine_repeats(list: Vec<(String, FileCoverage)>) -> Vec<(String, FileCoverage)> {
-    let mut out: Vec<(String, FileCoverage)> = Vec::with_capacity(list.len());
-    for (key, fc) in list {
-        match out.last_mut() {
-            Some((k, existing)) if *k == key => {
-                for (n, l) in fc.lines {
-                    existing.record(n, l);
-                }
-                for (k, h) in fc.functions.iter() {
-                    existing.record_function(k, h);
-                }
+/// as repeated records are (`list` is sorted by key), in place: the combined files are the
+/// first of the returned count.
+fn combine_repeats(list: &mut [(String, usize, FileCoverage)]) -> usize {
+    if list.is_empty() {
+        return 0;
+    }
+    let mut w = 0;
+    for r in 1..list.len() {
+        if list[r].0 == list[w].0 {
+            let fc = std::mem::take(&mut list[r].2);
+            let existing = &mut list[w].2;
+            for (n, l) in fc.lines {
+                existing.record(n, l);
             }
-            _ => out.push((key, fc)),
+            for (k, h) in fc.functions.iter() {
+                existing.record_function(k, h);
+            }
+        } else {
+            w += 1;
+            list.swap(w, r);
         }
     }
-    out
+    w + 1
 }

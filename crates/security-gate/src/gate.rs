@@ -262,11 +262,14 @@ fn read(paths: &[PathBuf], inputs: &Inputs) -> Result<Read, InputError> {
         repeated: Vec::new(),
     };
     let mut runs: Vec<Run> = Vec::new();
-    for p in formats::expand(paths)? {
+    let paths = formats::expand(paths)?;
+    // One report cannot repeat another: its (large) list of runs is not built.
+    let several = paths.len() > 1;
+    for p in paths {
         match formats::parse_file(&p, inputs.format, &inputs.root) {
             Ok(rep) => {
                 check_unread(&p, &rep, inputs.allow_missing, &mut r.unread)?;
-                if let Some(run) = Run::of(&p, &rep) {
+                if let Some(run) = several.then(|| Run::of(&p, &rep)).flatten() {
                     if let Some(same) = runs
                         .iter_mut()
                         .find(|x| x.tool == run.tool && x.found == run.found)

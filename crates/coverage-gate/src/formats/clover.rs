@@ -55,7 +55,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                             "the report is damaged; regenerate it",
                         ));
                     }
-                    let s = report.file(f).summary.get_or_insert_with(Default::default);
+                    let s = report.file(f).summary.get_or_insert_default();
                     s.functions = Counter {
                         covered,
                         total: methods,

@@ -190,7 +190,7 @@ pub fn parse_summary<R: BufRead>(input: R, path: &Path) -> Result<Report, InputE
         if let Some(m) = &e.statements {
             statements.add(c(m, "statements", &name)?);
         }
-        report.file(&name).summary = Some(s);
+        report.file(&name).summary = Some(Box::new(s));
     }
     report.headline = Some(Headline {
         name: "statements",

@@ -113,7 +113,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                             covered,
                             total: covered.saturating_add(missed),
                         };
-                        let s = report.file(f).summary.get_or_insert_with(Default::default);
+                        let s = report.file(f).summary.get_or_insert_default();
                         match kind.as_ref() {
                             "LINE" => s.lines = c,
                             "BRANCH" => s.branches = c,

@@ -5,24 +5,24 @@
 //! took it, as lcov itself merges them.
 
 use std::collections::BTreeMap;
-
-// Seeded per process, so a hostile report cannot aim for collisions.
-use foldhash::HashMap;
 use std::io::BufRead;
 use std::path::Path;
 
 use gates_core::InputError;
 
-use crate::model::{FileCoverage, LineCov, Lines, Report};
+use crate::model::{FileCoverage, Functions, LineCov, Lines, Report};
 
-/// One file of the tracefile, as read so far.
+/// One SF block of the tracefile (or several of one file, once combined).
+#[derive(Default)]
 struct FileEntry {
-    name: String,
+    /// The one copy of the file's name: blocks are combined by sorting on it at the end, so
+    /// no map holds a second copy (it was a fifth of a big report's memory).
+    name: Box<str>,
     coverage: FileCoverage,
     /// The file's branch ids (a hash of block and branch id, the low bit set when taken),
     /// ordered by line and id in step with the branch totals of `coverage`'s lines. Kept only
     /// while reading, to union a file's repeated SF blocks exactly as lcov does.
-    branch_ids: Vec<u64>,
+    branch_ids: Box<[u64]>,
 }
 
 /// (line, hits) of a `DA` record.
@@ -34,14 +34,14 @@ type BranchRecord = (u32, u64);
 /// allocates nothing unless it names a new function.
 #[derive(Default)]
 struct Block {
-    /// Index into `files` of the file the block is about.
-    file: Option<usize>,
+    /// The name of the file the block is about (its SF).
+    file: Option<Box<str>>,
     /// (line, hits) in file order.
     lines: Vec<(u32, u64)>,
     /// (line, branch id) in file order.
     branches: Vec<(u32, u64)>,
-    /// function name → hits
-    functions: HashMap<String, u64>,
+    /// Function name → hits, in the model's form, so it moves into the file as it is.
+    functions: Functions,
     /// Scratch for the block's merged lines.
     merged: Vec<(u32, LineCov)>,
 }
@@ -84,6 +84,15 @@ impl FileEntry {
         self.branch_ids = all_branches.iter().map(|&(_, id)| id).collect();
     }
 
+    /// Take in a later block of the same file.
+    fn absorb_entry(&mut self, later: FileEntry, scratch: &mut Vec<(u32, LineCov)>) {
+        let (lines, branches) = later.records();
+        self.absorb(&lines, &branches, scratch);
+        for (name, hits) in later.coverage.functions.iter() {
+            self.coverage.functions.record_add(name, hits);
+        }
+    }
+
     /// The file's data back as (line, hits) and (line, branch id) records.
     fn records(&self) -> (Vec<LineRecord>, Vec<BranchRecord>) {
         let mut branches: Vec<BranchRecord> = Vec::with_capacity(self.branch_ids.len());
@@ -114,8 +123,8 @@ fn dedup_branches(branches: &mut Vec<(u32, u64)>) {
 
 #[derive(Default)]
 struct Reader {
+    /// One entry per SF block, in file order; [`Reader::finish`] combines a file's blocks.
     files: Vec<FileEntry>,
-    by_name: HashMap<String, usize>,
     block: Block,
     records: usize,
 }
@@ -176,36 +185,19 @@ impl Reader {
             }
             b"SF" => {
                 self.flush();
-                let name = text(value)?;
-                let idx = match self.by_name.get(name) {
-                    Some(&i) => i,
-                    None => {
-                        let i = self.files.len();
-                        self.files.push(FileEntry {
-                            name: name.to_string(),
-                            coverage: FileCoverage::default(),
-                            branch_ids: Vec::new(),
-                        });
-                        self.by_name.insert(name.to_string(), i);
-                        i
-                    }
-                };
-                self.block.file = Some(idx);
+                self.block.file = Some(text(value)?.into());
                 self.records += 1;
             }
             b"FN" => {
                 let block = self.open(&bad)?;
                 // FN:start[,end],name — the name is what follows the last numeric field.
                 let value = text(value)?;
-                let mut fields = value.splitn(3, ',');
-                let _start = fields.next();
-                let second = fields.next().unwrap_or("");
-                let name = match fields.next() {
-                    Some(rest) if second.trim().parse::<u32>().is_ok() => rest.to_string(),
-                    Some(rest) => format!("{second},{rest}"),
-                    None => second.to_string(),
+                let after_start = value.split_once(',').map_or("", |(_, rest)| rest);
+                let name = match after_start.split_once(',') {
+                    Some((second, rest)) if second.trim().parse::<u32>().is_ok() => rest,
+                    _ => after_start,
                 };
-                block.functions.entry(name).or_default();
+                block.functions.record_add(name, 0);
             }
             b"FNDA" | b"FNA" => {
                 let block = self.open(&bad)?;
@@ -230,11 +222,7 @@ impl Reader {
                         "FNA count is not a non-negative number"
                     })
                 })?;
-                let e = match block.functions.get_mut(name) {
-                    Some(e) => e,
-                    None => block.functions.entry(name.to_string()).or_default(),
-                };
-                *e = e.saturating_add(hits);
+                block.functions.record_add(name, hits);
             }
             b"TN" | b"VER" | b"LF" | b"LH" | b"BRF" | b"BRH" | b"FNF" | b"FNH" | b"MCF"
             | b"MCH" | b"MCDC" => {}
@@ -255,10 +243,9 @@ impl Reader {
         }
     }
 
-    /// End the open block: its records become the file's coverage (or are added to the
-    /// file's earlier blocks).
+    /// End the open block: its records become one entry of its file.
     fn flush(&mut self) {
-        let Some(idx) = self.block.file.take() else {
+        let Some(name) = self.block.file.take() else {
             return;
         };
         let b = &mut self.block;
@@ -270,13 +257,34 @@ impl Reader {
             b.branches.sort_unstable();
         }
         dedup_branches(&mut b.branches);
-        let entry = &mut self.files[idx];
+        let mut entry = FileEntry {
+            name,
+            ..Default::default()
+        };
         entry.absorb(&b.lines, &b.branches, &mut b.merged);
-        for (name, hits) in b.functions.drain() {
-            entry.coverage.functions.record_add(&name, hits);
-        }
+        entry.coverage.functions = std::mem::take(&mut b.functions);
+        entry.coverage.functions.shrink_to_fit();
+        self.files.push(entry);
         b.lines.clear();
         b.branches.clear();
+    }
+
+    /// The files in name order, each file's blocks combined in file order (sorting is
+    /// stable), as lcov unions repeated blocks.
+    fn finish(&mut self) {
+        let files = &mut self.files;
+        if !files.is_sorted_by(|a, b| a.name <= b.name) {
+            files.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        let mut scratch = Vec::new();
+        // `dedup_by` hands the later entry first; it is moved into the kept one.
+        files.dedup_by(|later, kept| {
+            let same = later.name == kept.name;
+            if same {
+                kept.absorb_entry(std::mem::take(later), &mut scratch);
+            }
+            same
+        });
     }
 }
 
@@ -361,6 +369,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     report(read(input, path)?, path)
 }
 
+/// The blocks of `input`, not yet combined by file.
 fn read<R: BufRead>(input: R, path: &Path) -> Result<Reader, InputError> {
     let mut r = Reader::default();
     gates_core::input::each_line(path, input, |n, l| r.record(path, n, l))?;
@@ -368,7 +377,7 @@ fn read<R: BufRead>(input: R, path: &Path) -> Result<Reader, InputError> {
     Ok(r)
 }
 
-fn report(r: Reader, path: &Path) -> Result<Report, InputError> {
+fn report(mut r: Reader, path: &Path) -> Result<Report, InputError> {
     if r.records == 0 {
         return Err(InputError::new(
             path,
@@ -376,11 +385,12 @@ fn report(r: Reader, path: &Path) -> Result<Report, InputError> {
             "pass --format to choose the right format",
         ));
     }
+    r.finish();
+    // Sorted and unique: the map is built in one pass.
     Ok(Report {
-        files: r
-            .files
+        files: std::mem::take(&mut r.files)
             .into_iter()
-            .map(|f| (f.name, f.coverage))
+            .map(|f| (f.name.into_string(), f.coverage))
             .collect::<BTreeMap<_, _>>(),
         ..Default::default()
     })
@@ -413,13 +423,17 @@ pub fn parse_parallel(path: &Path, size: u64, threads: usize) -> Result<Report, 
                     let mut f = std::fs::File::open(path).map_err(io)?;
                     f.seek(SeekFrom::Start(start)).map_err(io)?;
                     let reader = std::io::BufReader::with_capacity(256 * 1024, f.take(end - start));
-                    read(reader, path).map_err(|mut e| {
+                    let mut part = read(reader, path).map_err(|mut e| {
                         // Lines are counted within the part: add the lines before it.
                         if let (Some(line), true) = (e.line, start > 0) {
                             e.line = Some(line + lines_before(path, start).unwrap_or(0));
                         }
                         e
-                    })
+                    })?;
+                    // Sorted here, on this part's thread: the whole is then one merge of
+                    // sorted runs.
+                    part.finish();
+                    Ok(part)
                 })
             })
             .collect();
@@ -428,28 +442,16 @@ pub fn parse_parallel(path: &Path, size: u64, threads: usize) -> Result<Report, 
             .map(|h| h.join().expect("a parser thread panicked"))
             .collect()
     });
+    // The parts' files in part order, combined by file as one pass would.
     let mut parts = parts.into_iter();
     let mut all = parts.next().expect("at least one part")?;
-    let mut scratch = Vec::new();
-    for part in parts {
-        let part = part?;
+    let rest: Vec<Reader> = parts.collect::<Result<_, _>>()?;
+    // Grown once, in place where the allocator can, rather than copied into a third list.
+    all.files
+        .reserve_exact(rest.iter().map(|p| p.files.len()).sum());
+    for mut part in rest {
         all.records += part.records;
-        for f in part.files {
-            match all.by_name.get(&f.name) {
-                Some(&i) => {
-                    let (lines, branches) = f.records();
-                    let e = &mut all.files[i];
-                    e.absorb(&lines, &branches, &mut scratch);
-                    for (name, hits) in f.coverage.functions.iter() {
-                        e.coverage.functions.record_add(name, hits);
-                    }
-                }
-                None => {
-                    all.by_name.insert(f.name.clone(), all.files.len());
-                    all.files.push(f);
-                }
-            }
-        }
+        all.files.append(&mut part.files);
     }
     report(all, path)
 }

@@ -149,8 +149,25 @@ pub fn reports_in(dir: &Path) -> Result<Vec<std::path::PathBuf>, InputError> {
     Ok(out)
 }
 
-/// Parse the report at `path`, sniffing the format unless `forced`.
+/// Parse the report at `path`, sniffing the format unless `forced`; a big one on every core.
 pub fn parse_file(path: &Path, forced: Option<Format>) -> Result<Report, InputError> {
+    parse_file_on(path, forced, cores())
+}
+
+/// The cores this process may run on, at most 8.
+pub fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+}
+
+/// [`parse_file`] on at most `threads` threads (several reports parsed side by side give
+/// each fewer).
+pub fn parse_file_on(
+    path: &Path,
+    forced: Option<Format>,
+    threads: usize,
+) -> Result<Report, InputError> {
     // Regular files only, checked before opening: a FIFO would block, /dev/zero never end.
     let (file, size) =
         gates_core::input::open_regular_file(path, gates_core::input::MAX_REPORT_BYTES)?;
@@ -162,7 +179,7 @@ pub fn parse_file(path: &Path, forced: Option<Format>) -> Result<Report, InputEr
             // A forced format that does not fit says what the file looks like instead, rather
             // than calling a sound report of another format damaged.
             let looks_like = detect(&peek(&mut reader, path)?).filter(|d| *d != f);
-            return match (parse_sized(f, reader, path, size), looks_like) {
+            return match (parse_sized(f, reader, path, size, threads), looks_like) {
                 (Ok(mut report), _) => {
                     report.origin = path.to_path_buf();
                     report.format = Some(f);
@@ -205,7 +222,7 @@ pub fn parse_file(path: &Path, forced: Option<Format>) -> Result<Report, InputEr
             })?
         }
     };
-    let mut report = parse_sized(format, reader, path, size)?;
+    let mut report = parse_sized(format, reader, path, size, threads)?;
     report.origin = path.to_path_buf();
     report.format = Some(format);
     Ok(report)
@@ -223,12 +240,13 @@ fn parse_sized<R: BufRead>(
     reader: R,
     path: &Path,
     size: u64,
+    threads: usize,
 ) -> Result<Report, InputError> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
     if format == Format::Lcov && size >= lcov::PARALLEL_FROM && threads > 1 {
         return lcov::parse_parallel(path, size, threads);
+    }
+    if format == Format::Cobertura && size >= cobertura::PARALLEL_FROM && threads > 1 {
+        return cobertura::parse_parallel(path, size, threads);
     }
     parse_reader(format, reader, path)
 }
@@ -251,6 +269,31 @@ pub fn parse_reader<R: BufRead>(
         Format::LlvmCov => llvmcov::parse(reader, path),
         Format::Opencover => opencover::parse(reader, path),
         Format::Simplecov => simplecov::parse(reader, path),
+    }
+}
+
+/// The offset just after the first `mark` at or after byte `from` of the file at `path`, if
+/// any: where a big report can be cut between two records.
+fn next_after(path: &Path, from: u64, mark: &[u8]) -> std::io::Result<Option<u64>> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    f.seek(SeekFrom::Start(from))?;
+    let mut buf = vec![0u8; 1 << 16];
+    // The unmatched tail of the last read, which may begin a mark.
+    let mut window: Vec<u8> = Vec::new();
+    let mut offset = from;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        window.extend_from_slice(&buf[..n]);
+        if let Some(i) = memchr::memmem::find(&window, mark) {
+            return Ok(Some(offset + (i + mark.len()) as u64));
+        }
+        let drop = window.len().saturating_sub(mark.len() - 1);
+        window.drain(..drop);
+        offset += drop as u64;
     }
 }
 

@@ -45,11 +45,41 @@ pub fn root_element(head: &[u8]) -> Option<Root> {
     }
 }
 
-/// A pull parser over one report file.
+/// A pull parser over one report file, or over one piece of it ([`XmlReader::fragment`]).
 pub struct XmlReader<'p, R: BufRead> {
     reader: Reader<R>,
     path: &'p Path,
     depth: usize,
+    /// For a piece: the elements it opened and has not closed, and the ones it closed that
+    /// an earlier piece opened, which [`Fragment::check`] pairs up across the pieces.
+    fragment: Option<Fragment>,
+}
+
+/// How a piece of a document nests into the pieces around it.
+#[derive(Debug, Default)]
+pub struct Fragment {
+    /// Names of the elements still open at the piece's end, outermost first.
+    open: Vec<Box<[u8]>>,
+    /// Names of the end tags whose start came before the piece, in order.
+    closed_before: Vec<Box<[u8]>>,
+}
+
+impl Fragment {
+    /// True when `pieces`, in document order, nest into one whole document: every end tag
+    /// closes the innermost open element of the same name, and nothing is left open (a
+    /// truncated report is not whole).
+    pub fn check<'a>(pieces: impl IntoIterator<Item = &'a Fragment>) -> bool {
+        let mut open: Vec<&[u8]> = Vec::new();
+        for p in pieces {
+            for name in &p.closed_before {
+                if open.pop() != Some(&**name) {
+                    return false;
+                }
+            }
+            open.extend(p.open.iter().map(|n| &**n));
+        }
+        open.is_empty()
+    }
 }
 
 impl<'p, R: BufRead> XmlReader<'p, R> {
@@ -61,7 +91,25 @@ impl<'p, R: BufRead> XmlReader<'p, R> {
             reader,
             path,
             depth: 0,
+            fragment: None,
         }
+    }
+
+    /// Read a piece of a document cut between two elements: it may close elements opened
+    /// before it and end with elements open; how it nests is kept for [`Fragment::check`].
+    pub fn fragment(input: R, path: &'p Path) -> Self {
+        let mut r = XmlReader::new(input, path);
+        // The pieces' tags are paired here instead, across the cuts.
+        let config = r.reader.config_mut();
+        config.check_end_names = false;
+        config.allow_unmatched_ends = true;
+        r.fragment = Some(Fragment::default());
+        r
+    }
+
+    /// How the piece read nests (`None` for a whole document).
+    pub fn into_fragment(self) -> Option<Fragment> {
+        self.fragment
     }
 
     /// The next event. A DOCTYPE that declares entities is refused outright: coverage reports
@@ -74,12 +122,28 @@ impl<'p, R: BufRead> XmlReader<'p, R> {
                 "the report is damaged or truncated; regenerate it",
             )
         })?;
+        if let Some(f) = &mut self.fragment {
+            match &ev {
+                Event::Start(e) => f.open.push(e.name().as_ref().into()),
+                Event::End(e) => match f.open.pop() {
+                    Some(open) if *open == *e.name().as_ref() => {}
+                    Some(_) => {
+                        return Err(self.error(
+                            "an end tag does not match its start",
+                            "the report is damaged; regenerate it",
+                        ))
+                    }
+                    None => f.closed_before.push(e.name().as_ref().into()),
+                },
+                _ => {}
+            }
+        }
         match &ev {
             Event::Start(_) => self.depth += 1,
             Event::End(_) => self.depth = self.depth.saturating_sub(1),
             // quick-xml accepts a document that stops inside an element; a report cut off by a
             // full disk or a killed job must not pass as a smaller one.
-            Event::Eof if self.depth > 0 => {
+            Event::Eof if self.depth > 0 && self.fragment.is_none() => {
                 return Err(self.error(
                     "the report ends inside an element (truncated?)",
                     "the report is incomplete; regenerate it",

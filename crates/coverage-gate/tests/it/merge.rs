@@ -148,3 +148,53 @@ fn exclusions_leave_files_out_of_every_number() {
     // coverage report: tests/test_shop.py has 16 statements, 1 missed.
     assert_eq!(e.totals.lines, c(47 - 15, 60 - 16));
 }
+
+/// Shards parsed side by side (on as many threads as there are cores) merge to exactly what
+/// parsing and merging them one after another gives: the same files, the same unresolved
+/// paths in input order, and the same "disagree" warnings in the same order.
+#[test]
+fn shards_parsed_side_by_side_merge_as_one_after_another() {
+    use coverage_gate::paths::Resolver;
+    let dir = tempfile::tempdir().unwrap();
+    let mut reports = Vec::new();
+    for k in 0..9 {
+        let mut text = String::new();
+        // shared.c is in every shard, with one more line each time: every merge disagrees.
+        text.push_str("SF:/build/shared.c\n");
+        for line in 1..=k + 2 {
+            text.push_str(&format!("DA:{line},{}\n", (line + k) % 2));
+        }
+        text.push_str("end_of_record\n");
+        for f in 0..50 {
+            text.push_str(&format!(
+                "SF:/build/s{k}/f{f}.c\nFN:1,f{f}\nFNDA:{k},f{f}\nDA:1,{k}\nDA:2,0\nBRDA:2,0,0,{f}\nend_of_record\n"
+            ));
+        }
+        let path = dir.path().join(format!("shard-{k}.info"));
+        std::fs::write(&path, text).unwrap();
+        reports.push(path);
+    }
+    let inputs = Inputs {
+        reports: reports.clone(),
+        cwd: dir.path().to_path_buf(),
+        ..Default::default()
+    };
+    let side_by_side = evaluate(&inputs, &ActionsEnv::default()).unwrap().merged;
+    let one_by_one = coverage_gate::merge::merge(
+        reports
+            .iter()
+            .map(|p| coverage_gate::formats::parse_file_on(p, None, 1).unwrap())
+            .collect(),
+        &Resolver::new(dir.path(), None, Vec::new()),
+    );
+    assert_eq!(side_by_side.files, one_by_one.files);
+    assert_eq!(side_by_side.unresolved, one_by_one.unresolved);
+    assert_eq!(side_by_side.warnings, one_by_one.warnings);
+    assert_eq!(
+        side_by_side.warnings.len(),
+        5,
+        "{:?}",
+        side_by_side.warnings
+    );
+    assert!(side_by_side.warnings[0].contains("shard-0.info and"));
+}
