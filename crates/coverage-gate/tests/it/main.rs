@@ -12,6 +12,7 @@ mod formats;
 mod injection;
 mod merge;
 mod mutations;
+mod rendered;
 mod repo;
 mod schema;
 
