@@ -116,3 +116,25 @@ pub fn assert_sarif_valid(sarif: &Path) {
     let errors: Vec<&str> = text.lines().filter(|l| l.contains(": error ")).collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+/// The environment for `trycmd` cases (`tests/cmd/*.trycmd`), which inherit the test's: outside
+/// Actions, no colour, help wrapped at 100 columns, and every runner variable of the shell or of
+/// a CI job blanked (the gates read an empty variable as unset), so a case prints the same on a
+/// laptop and in a pull request's job.
+pub fn case_env() -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .filter(|k| k.starts_with("GITHUB_") || k.starts_with("RUNNER_") || k == "CI")
+        .map(|k| (k, String::new()))
+        .collect();
+    env.extend(
+        [
+            ("GITHUB_ACTIONS", "false"),
+            ("NO_COLOR", "1"),
+            ("CLICOLOR_FORCE", ""),
+            ("COLUMNS", "100"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    env
+}

@@ -22,3 +22,4 @@ pub mod github;
 pub mod k8s;
 pub mod openapi;
 pub mod runner;
+pub mod snapshot;

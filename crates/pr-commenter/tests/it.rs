@@ -1,7 +1,7 @@
 //! pr-commenter against the fake GitHub API: one current comment across reruns, forks, flaky
 //! answers and rate limits; every exchange checked against GitHub's REST description.
 
-// Tests set up the programs' environment from the real one (PATH, GATES_BLESS).
+// Tests set up the programs' environment from the real one (PATH).
 #![allow(clippy::disallowed_methods)]
 
 use std::path::{Path, PathBuf};
@@ -544,7 +544,8 @@ fn template_fields_render_inert_even_triple_stashed() {
 }
 
 /// End to end: coverage-gate's result on a real fixture, rendered into the comment; the body is
-/// compared with the committed snapshot (`GATES_BLESS=1` rewrites it).
+/// compared with the insta snapshot `tests/snapshots/it__coverage-comment.snap`
+/// (`INSTA_UPDATE=always` or `cargo insta accept` rewrites it).
 #[test]
 fn coverage_result_renders_into_the_comment_snapshot() {
     let fake = FakeGitHub::start(TOKEN);

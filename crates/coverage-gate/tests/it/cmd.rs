@@ -3,9 +3,11 @@
 
 #[test]
 fn cli_cases() {
-    trycmd::TestCases::new()
-        .env("NO_COLOR", "1")
-        .env("GITHUB_ACTIONS", "false")
+    let cases = trycmd::TestCases::new();
+    for (k, v) in gates_testkit::cmd::case_env() {
+        cases.env(k, v);
+    }
+    cases
         .register_bin(
             "coverage-gate",
             std::path::PathBuf::from(env!("CARGO_BIN_EXE_coverage-gate")),
