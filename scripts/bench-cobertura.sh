@@ -14,22 +14,7 @@ python3 scripts/real-cobertura.py "$size" "$dir/big.xml"
 # writes it back (and throttles the result files written meanwhile).
 sync
 ls -l "$dir/big.xml"
-measure() { # label, command...: prints "label wall-seconds peak-KiB", the best of $RUNS runs
-  local label=$1; shift
-  local best="" rss=0 w m
-  for _ in $(seq "${RUNS:-3}"); do
-    /usr/bin/time -f "%e %M" -o "$dir/time" "$@" > /dev/null 2>&1 || true
-    # The last line: a failing command adds a "Command exited" line before it.
-    read -r w m < <(tail -n 1 "$dir/time")
-    # Fastest wall time (a run can be slowed by the kernel reclaiming page cache for it),
-    # largest peak.
-    if [ -z "$best" ] || awk "BEGIN {exit !($w < $best)}"; then best=$w; fi
-    if [ "$m" -gt "$rss" ]; then rss=$m; fi
-  done
-  local wall=$best
-  echo "$label $wall $rss"
-  printf '%-32s %6s s  %7s MiB\n' "$label" "$wall" "$((rss / 1024))" >&2
-}
+. "$(dirname "$0")/bench-lib.sh"
 gate=$(measure "coverage-gate" ./target/release/coverage-gate "$dir/big.xml" --print human)
 peer=$(measure "pycobertura show" pycobertura show "$dir/big.xml")
 python3 - "$gate" "$peer" <<'PY'

@@ -15,22 +15,7 @@ python3 scripts/real-sarif.py "$size" "$dir/big.sarif"
 # writes it back (and throttles the result files written meanwhile).
 sync
 ls -l "$dir/big.sarif"
-measure() { # label, command...: prints "label wall-seconds peak-KiB", the best of $RUNS runs
-  local label=$1; shift
-  local best="" rss=0 w m
-  for _ in $(seq "${RUNS:-3}"); do
-    /usr/bin/time -f "%e %M" -o "$dir/time" "$@" > /dev/null 2>&1 || true
-    # The last line: a failing command adds a "Command exited" line before it.
-    read -r w m < <(tail -n 1 "$dir/time")
-    # Fastest wall time (a run can be slowed by the kernel reclaiming page cache for it),
-    # largest peak.
-    if [ -z "$best" ] || awk "BEGIN {exit !($w < $best)}"; then best=$w; fi
-    if [ "$m" -gt "$rss" ]; then rss=$m; fi
-  done
-  local wall=$best
-  echo "$label $wall $rss"
-  printf '%-52s %6s s  %7s MiB\n' "$label" "$wall" "$((rss / 1024))" >&2
-}
+. "$(dirname "$0")/bench-lib.sh"
 gate=$(measure "security-gate (--result and --sarif, as the action)" ./target/release/security-gate "$dir/big.sarif" --print github --max critical=0 --result "$dir/result.json" --sarif "$dir/merged.sarif")
 measure "security-gate (verdict only)" ./target/release/security-gate "$dir/big.sarif" --print human --max critical=0 > /dev/null
 py=$(measure "python json.load + count by level" python3 -c 'import json,sys,collections; d=json.load(open(sys.argv[1])); print(collections.Counter(r.get("level") for run in d["runs"] for r in run["results"]))' "$dir/big.sarif")

@@ -32,22 +32,8 @@ rm "$dir/whole.info"
 # Flushed before timing, so neither run is timed while the kernel writes the shards back.
 sync
 ls -l "$dir"/shard-*.info | awk '{s+=$5} END {print NR " shards, " s " bytes"}'
-measure() { # label, command...: prints "label wall-seconds peak-KiB", the best of $RUNS runs
-  local label=$1; shift
-  local best="" rss=0 w m
-  for _ in $(seq "${RUNS:-3}"); do
-    (cd "$dir" && /usr/bin/time -f "%e %M" -o "$dir/time" "$@" > "$dir/out.$label" 2>&1) || true
-    # The last line: a failing command adds a "Command exited" line before it.
-    read -r w m < <(tail -n 1 "$dir/time")
-    # Fastest wall time (a run can be slowed by the kernel reclaiming page cache for it),
-    # largest peak.
-    if [ -z "$best" ] || awk "BEGIN {exit !($w < $best)}"; then best=$w; fi
-    if [ "$m" -gt "$rss" ]; then rss=$m; fi
-  done
-  local wall=$best
-  echo "$label $wall $rss"
-  printf '%-40s %6s s  %7s MiB\n' "$label" "$wall" "$((rss / 1024))" >&2
-}
+. "$(dirname "$0")/bench-lib.sh"
+MEASURE_DIR="$dir"
 par=$(measure "every-core" "$gate_bin" shard-*.info --print human)
 seq=$(measure "one-core" taskset -c 0 "$gate_bin" shard-*.info --print human)
 cmp -s "$dir/out.every-core" "$dir/out.one-core" || { echo "the two runs printed different reports" >&2; diff "$dir/out.every-core" "$dir/out.one-core" >&2; exit 1; }

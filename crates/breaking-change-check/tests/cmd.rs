@@ -4,14 +4,9 @@
 
 #[test]
 fn cli_cases() {
-    let cases = trycmd::TestCases::new();
-    for (k, v) in gates_testkit::cmd::case_env() {
-        cases.env(k, v);
-    }
-    cases
-        .register_bin(
-            "breaking-change-check",
-            std::path::PathBuf::from(env!("CARGO_BIN_EXE_breaking-change-check")),
-        )
-        .case("tests/cmd/*.trycmd");
+    let cases = gates_testkit::cmd::trycmd_cases(
+        "breaking-change-check",
+        env!("CARGO_BIN_EXE_breaking-change-check"),
+    );
+    cases.case("tests/cmd/*.trycmd");
 }

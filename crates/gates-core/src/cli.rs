@@ -113,29 +113,26 @@ pub trait GateCli: clap::Parser {
 #[macro_export]
 macro_rules! gate_main {
     ($cli:ty, $gate:path, async $run:path) => {
-        const GATE: $crate::cli::GateId = $gate;
-
-        impl $crate::cli::GateCli for $cli {
-            fn common(&self) -> &$crate::cli::CommonArgs {
-                &self.common
-            }
-        }
+        $crate::gate_main!(@gate $cli, $gate);
 
         fn main() -> std::process::ExitCode {
             $crate::cli::main_async(GATE, $run)
         }
     };
     ($cli:ty, $gate:path, $run:path) => {
+        $crate::gate_main!(@gate $cli, $gate);
+
+        fn main() -> std::process::ExitCode {
+            $crate::cli::main(GATE, $run)
+        }
+    };
+    (@gate $cli:ty, $gate:path) => {
         const GATE: $crate::cli::GateId = $gate;
 
         impl $crate::cli::GateCli for $cli {
             fn common(&self) -> &$crate::cli::CommonArgs {
                 &self.common
             }
-        }
-
-        fn main() -> std::process::ExitCode {
-            $crate::cli::main(GATE, $run)
         }
     };
 }

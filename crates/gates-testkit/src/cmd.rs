@@ -138,3 +138,45 @@ pub fn case_env() -> Vec<(String, String)> {
     );
     env
 }
+
+/// The trycmd cases of gate `name` (its binary at `binary`) in the clean environment of
+/// [`case_env`]; add a crate's own variables, then `.case("tests/cmd/*.trycmd")`.
+pub fn trycmd_cases(name: &str, binary: &str) -> trycmd::TestCases {
+    let cases = trycmd::TestCases::new();
+    for (k, v) in case_env() {
+        cases.env(k, v);
+    }
+    cases.register_bin(name.to_string(), std::path::PathBuf::from(binary));
+    cases
+}
+
+/// The result file's metrics of gate `binary` on `fixture` (from the workspace root) named as
+/// a path, and piped in as `-`, with `extra` flags: a report on stdin must count the same.
+pub fn metrics_from_file_and_stdin(
+    binary: &str,
+    fixture: &str,
+    extra: &[&str],
+) -> (serde_json::Value, serde_json::Value) {
+    let path = workspace_root().join(fixture);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let run = |report: &str, stdin: Option<&[u8]>| {
+        let result = dir.path().join(format!("{}.json", report.len()));
+        let mut args = vec![report, "--result", result.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = match stdin {
+            None => run_gate(binary, dir.path(), &args, &[]),
+            Some(bytes) => run_gate_with_stdin(binary, dir.path(), &args, &[], bytes),
+        };
+        assert!(
+            out.status.code().is_some_and(|c| c < 2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&result).expect("a result file"))
+                .expect("a result file is JSON");
+        doc["metrics"].clone()
+    };
+    let bytes = std::fs::read(&path).expect("the fixture");
+    (run(path.to_str().unwrap(), None), run("-", Some(&bytes)))
+}

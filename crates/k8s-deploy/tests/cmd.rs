@@ -4,14 +4,6 @@
 
 #[test]
 fn cli_cases() {
-    let cases = trycmd::TestCases::new();
-    for (k, v) in gates_testkit::cmd::case_env() {
-        cases.env(k, v);
-    }
-    cases
-        .register_bin(
-            "k8s-deploy",
-            std::path::PathBuf::from(env!("CARGO_BIN_EXE_k8s-deploy")),
-        )
-        .case("tests/cmd/*.trycmd");
+    let cases = gates_testkit::cmd::trycmd_cases("k8s-deploy", env!("CARGO_BIN_EXE_k8s-deploy"));
+    cases.case("tests/cmd/*.trycmd");
 }

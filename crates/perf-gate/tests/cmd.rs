@@ -4,14 +4,6 @@
 
 #[test]
 fn cli_cases() {
-    let cases = trycmd::TestCases::new();
-    for (k, v) in gates_testkit::cmd::case_env() {
-        cases.env(k, v);
-    }
-    cases
-        .register_bin(
-            "perf-gate",
-            std::path::PathBuf::from(env!("CARGO_BIN_EXE_perf-gate")),
-        )
-        .case("tests/cmd/*.trycmd");
+    let cases = gates_testkit::cmd::trycmd_cases("perf-gate", env!("CARGO_BIN_EXE_perf-gate"));
+    cases.case("tests/cmd/*.trycmd");
 }

@@ -6,28 +6,21 @@
 // TRYCMD is read to rewrite the input result along with the expected output.
 #![allow(clippy::disallowed_methods)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[test]
 fn cli_cases() {
     coverage_result_is_current(Path::new(
         "tests/cmd/prepare.in/gates-results/coverage.json",
     ));
-    let cases = trycmd::TestCases::new();
-    for (k, v) in gates_testkit::cmd::case_env() {
-        cases.env(k, v);
-    }
+    let cases =
+        gates_testkit::cmd::trycmd_cases("pr-commenter", env!("CARGO_BIN_EXE_pr-commenter"));
     // The repository and head commit a pull_request job has (here, not in a case's command line:
     // these override that).
     cases
         .env("GITHUB_REPOSITORY", "Codertocat/Hello-World")
         .env("GITHUB_SHA", "ec26c3e57ca3a959ca5aad62de7213c562f8c821");
-    cases
-        .register_bin(
-            "pr-commenter",
-            PathBuf::from(env!("CARGO_BIN_EXE_pr-commenter")),
-        )
-        .case("tests/cmd/*.trycmd");
+    cases.case("tests/cmd/*.trycmd");
 }
 
 /// The `prepare` case's input is coverage-gate's result for fixtures/cobertura/coveragepy.xml

@@ -4,14 +4,7 @@
 
 #[test]
 fn cli_cases() {
-    let cases = trycmd::TestCases::new();
-    for (k, v) in gates_testkit::cmd::case_env() {
-        cases.env(k, v);
-    }
-    cases
-        .register_bin(
-            "security-gate",
-            std::path::PathBuf::from(env!("CARGO_BIN_EXE_security-gate")),
-        )
-        .case("tests/cmd/*.trycmd");
+    let cases =
+        gates_testkit::cmd::trycmd_cases("security-gate", env!("CARGO_BIN_EXE_security-gate"));
+    cases.case("tests/cmd/*.trycmd");
 }

@@ -3,16 +3,9 @@
 
 #[test]
 fn cli_cases() {
-    let cases = trycmd::TestCases::new();
-    for (k, v) in gates_testkit::cmd::case_env() {
-        cases.env(k, v);
-    }
-    cases
-        .register_bin(
-            "coverage-gate",
-            std::path::PathBuf::from(env!("CARGO_BIN_EXE_coverage-gate")),
-        )
-        .case("tests/cmd/*.trycmd");
+    let cases =
+        gates_testkit::cmd::trycmd_cases("coverage-gate", env!("CARGO_BIN_EXE_coverage-gate"));
+    cases.case("tests/cmd/*.trycmd");
 }
 
 /// The README's "When a gate cannot run" shows the broken-report case as the binary prints it.
