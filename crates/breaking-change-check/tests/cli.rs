@@ -80,27 +80,11 @@ components:
       required: [name, id]
       type: object
 ";
-    write(d.path(), "head.yaml", head);
-    let o = run(
-        d.path(),
-        &[
-            "--base-file",
-            "base.yaml",
-            "head.yaml",
-            "--result",
-            "r.json",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let r = result(d.path());
+    let (code, r, out) = common::compare_in(d.path(), head);
+    assert_eq!(code, Some(0), "{}", out);
     assert_eq!(r["metrics"]["breaking"], 0);
     assert_eq!(r["metrics"]["warnings"], 0);
-    let rules: Vec<&str> = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let rules = common::rules(&r);
     assert_eq!(rules, ["breaking-change/request-path-parameter-renamed"]);
 }
 
@@ -130,24 +114,8 @@ components:
         )
     };
     write(d.path(), "base.yaml", &spec(""));
-    write(d.path(), "head.yaml", &spec(", maxLength: 5"));
-    let o = run(
-        d.path(),
-        &[
-            "--base-file",
-            "base.yaml",
-            "head.yaml",
-            "--result",
-            "r.json",
-        ],
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "WARN does not fail by default: {}",
-        text(&o)
-    );
-    let r = result(d.path());
+    let (code, r, out) = common::compare_in(d.path(), &spec(", maxLength: 5"));
+    assert_eq!(code, Some(0), "WARN does not fail by default: {}", out);
     assert_eq!(
         r["findings"][0]["rule"],
         "breaking-change/request-property-max-length-set"
@@ -551,25 +519,9 @@ fn properties_moved_into_an_allof_are_not_removed() {
         "              schema:\n                allOf:\n                  - {$ref: '#/components/schemas/Pet'}\n                  - {properties: {tag: {type: string}}}\n",
     ) + "components:\n  schemas:\n    Pet:\n      type: object\n      required: [id, name]\n      properties:\n        id: {type: string}\n        name: {type: string}\n";
     assert!(head.contains("allOf"));
-    write(d.path(), "head.yaml", &head);
-    let o = run(
-        d.path(),
-        &[
-            "--base-file",
-            "base.yaml",
-            "head.yaml",
-            "--result",
-            "r.json",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}\n{head}", text(&o));
-    let r = result(d.path());
-    let rules: Vec<&str> = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let (code, r, out) = common::compare_in(d.path(), &head);
+    assert_eq!(code, Some(0), "{}\n{head}", out);
+    let rules = common::rules(&r);
     assert_eq!(
         rules,
         ["breaking-change/response-optional-property-added"],
@@ -786,25 +738,9 @@ components:
             "        meow: {type: string}\n",
             "        meow: {type: string}\n        purr: {type: boolean}\n",
         );
-    write(d.path(), "head.yaml", &head);
-    let o = run(
-        d.path(),
-        &[
-            "--base-file",
-            "base.yaml",
-            "head.yaml",
-            "--result",
-            "r.json",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let r = result(d.path());
-    let rules: Vec<&str> = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let (code, r, out) = common::compare_in(d.path(), &head);
+    assert_eq!(code, Some(0), "{}", out);
+    let rules = common::rules(&r);
     assert!(
         rules.iter().all(|r| !r.contains("-of-")),
         "no alternative was removed or added: {rules:?}"
@@ -816,19 +752,8 @@ components:
         "                - type: object\n                  properties:\n                    bark",
         "                - type: object\n                  required: [wag]\n                  properties:\n                    bark",
     );
-    write(d.path(), "head.yaml", &required);
-    let o = run(
-        d.path(),
-        &[
-            "--base-file",
-            "base.yaml",
-            "head.yaml",
-            "--result",
-            "r.json",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let r = result(d.path());
+    let (code, r, out) = common::compare_in(d.path(), &required);
+    assert_eq!(code, Some(1), "{}", out);
     let f = &r["findings"][0];
     assert!(f["rule"].as_str().unwrap().contains("required"), "{f}");
     assert!(f["message"].as_str().unwrap().contains("oneOf"), "{f}");
@@ -874,12 +799,7 @@ paths:
         };
         let (got, r, out) = compare_pair(open, &head);
         assert_eq!(got, Some(*code), "{name}: {out}");
-        let rules: Vec<&str> = r["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["rule"].as_str().unwrap())
-            .collect();
+        let rules = common::rules(&r);
         assert!(
             rules.contains(&format!("breaking-change/{rule}").as_str()),
             "{name}: {rules:?}"

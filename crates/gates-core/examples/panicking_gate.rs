@@ -1,7 +1,7 @@
 //! A gate with a bug, for the panic test (`tests/panic.rs`): it panics with a message that
 //! quotes hostile report text, as an `expect` on a parsed value might.
 
-use gates_core::cli::{CommonArgs, GateCli, GateId};
+use gates_core::cli::{CommonArgs, GateId};
 
 /// A gate that panics.
 #[derive(clap::Parser, Debug)]
@@ -10,19 +10,18 @@ struct Cli {
     common: CommonArgs,
 }
 
-impl GateCli for Cli {
-    fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
-
-const GATE: GateId = GateId {
+const BUGGY: GateId = GateId {
     name: "buggy",
     binary: "buggy-gate",
 };
 
-fn main() -> std::process::ExitCode {
-    gates_core::cli::main(GATE, |_: &Cli, _, _, _| {
-        panic!("unexpected record\n::set-output name=verdict::pass\n::add-mask::hunter2")
-    })
+gates_core::gate_main!(Cli, BUGGY, run);
+
+fn run(
+    _: &Cli,
+    _: &gates_core::ActionsEnv,
+    _: &gates_core::EmitOptions,
+    _: &mut std::io::StdoutLock<'static>,
+) -> Result<gates_core::ExitStatus, gates_core::InputError> {
+    panic!("unexpected record\n::set-output name=verdict::pass\n::add-mask::hunter2")
 }

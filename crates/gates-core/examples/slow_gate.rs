@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use gates_core::cli::{CommonArgs, GateCli, GateId};
+use gates_core::cli::{CommonArgs, GateId};
 
 /// A gate that sleeps.
 #[derive(clap::Parser, Debug)]
@@ -12,22 +12,21 @@ struct Cli {
     common: CommonArgs,
 }
 
-impl GateCli for Cli {
-    fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
-
-const GATE: GateId = GateId {
+const SLOW: GateId = GateId {
     name: "slow",
     binary: "slow-gate",
 };
 
-fn main() -> std::process::ExitCode {
-    gates_core::cli::main(GATE, |_: &Cli, _, _, stdout| {
-        let _ = writeln!(stdout, "started");
-        let _ = stdout.flush();
-        std::thread::sleep(std::time::Duration::from_secs(60));
-        Ok(gates_core::ExitStatus::Success)
-    })
+gates_core::gate_main!(Cli, SLOW, run);
+
+fn run(
+    _: &Cli,
+    _: &gates_core::ActionsEnv,
+    _: &gates_core::EmitOptions,
+    stdout: &mut std::io::StdoutLock<'static>,
+) -> Result<gates_core::ExitStatus, gates_core::InputError> {
+    let _ = writeln!(stdout, "started");
+    let _ = stdout.flush();
+    std::thread::sleep(std::time::Duration::from_secs(60));
+    Ok(gates_core::ExitStatus::Success)
 }

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use gates_core::cli::{CommonArgs, GateCli, GateId};
+use gates_core::cli::{CommonArgs, GateId};
 
 /// A gate that waits to be cancelled.
 #[derive(clap::Parser, Debug)]
@@ -15,30 +15,30 @@ struct Cli {
     common: CommonArgs,
 }
 
-impl GateCli for Cli {
-    fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
-
-const GATE: GateId = GateId {
+const WINDING: GateId = GateId {
     name: "winding",
     binary: "winding-gate",
 };
 
-fn main() -> std::process::ExitCode {
+gates_core::gate_main!(Cli, WINDING, run);
+
+fn run(
+    cli: &Cli,
+    _: &gates_core::ActionsEnv,
+    _: &gates_core::EmitOptions,
+    stdout: &mut std::io::StdoutLock<'static>,
+) -> Result<gates_core::ExitStatus, gates_core::InputError> {
+    // Set before it says it started: the test's signal comes after that line.
     gates_core::cancel::wind_down();
-    gates_core::cli::main(GATE, |cli: &Cli, _, _, stdout| {
-        let _ = writeln!(stdout, "started");
-        let _ = stdout.flush();
-        for _ in 0..600 {
-            if gates_core::cancel::requested() && !cli.stubborn {
-                return Err(gates_core::cancel::cancelled(
-                    "the example's lock was released",
-                ));
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
+    let _ = writeln!(stdout, "started");
+    let _ = stdout.flush();
+    for _ in 0..600 {
+        if gates_core::cancel::requested() && !cli.stubborn {
+            return Err(gates_core::cancel::cancelled(
+                "the example's lock was released",
+            ));
         }
-        Ok(gates_core::ExitStatus::Success)
-    })
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Ok(gates_core::ExitStatus::Success)
 }

@@ -36,6 +36,16 @@ pub fn code(s: &str) -> String {
     format!("`{}`", clean.replace('|', "\\|"))
 }
 
+/// Untrusted text (a diff of the user's YAML, an application's log lines) as a fenced code
+/// block of `language`: the fence is longer than any run of backticks in it, so nothing in it
+/// can close the block early. Ends with a newline.
+pub fn fenced(language: &str, text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let newline = if text.ends_with('\n') { "" } else { "\n" };
+    format!("{fence}{language}\n{text}{newline}{fence}\n")
+}
+
 /// A GitHub-flavoured markdown table; cells must already be escaped.
 pub fn table(header: &[&str], align_right: &[bool], rows: &[Vec<String>]) -> String {
     let mut out = String::new();
@@ -79,6 +89,12 @@ pub fn truncate_lines(text: &str, max: usize) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_fenced_block_outlasts_the_backticks_inside_it() {
+        assert_eq!(fenced("text", "a"), "```text\na\n```\n");
+        assert_eq!(fenced("diff", "x ```` y\n"), "`````diff\nx ```` y\n`````\n");
+    }
+
     use super::*;
 
     #[test]

@@ -49,6 +49,13 @@ pub fn run_gate(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> std::process::Output {
+    gate_command(binary, dir, args, env)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"))
+}
+
+/// The command [`run_gate`] runs.
+fn gate_command(binary: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut c = Command::new(binary);
     c.args(args).current_dir(dir).env_clear();
     for k in ["PATH", "HOME"] {
@@ -57,8 +64,7 @@ pub fn run_gate(
         }
     }
     c.envs(env.iter().copied());
-    c.output()
-        .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"))
+    c
 }
 
 /// [`run_gate`] with `stdin` piped in (`-` as a report).
@@ -70,15 +76,8 @@ pub fn run_gate_with_stdin(
     stdin: &[u8],
 ) -> std::process::Output {
     use std::io::Write;
-    let mut c = Command::new(binary);
-    c.args(args).current_dir(dir).env_clear();
-    for k in ["PATH", "HOME"] {
-        if let Some(v) = std::env::var_os(k) {
-            c.env(k, v);
-        }
-    }
-    c.envs(env.iter().copied())
-        .stdin(std::process::Stdio::piped())
+    let mut c = gate_command(binary, dir, args, env);
+    c.stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let mut child = c

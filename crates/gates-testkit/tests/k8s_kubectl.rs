@@ -63,6 +63,15 @@ impl Kubectl {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Run and expect exit 1 with `message` in stderr; stderr.
+    fn fails(&self, args: &[&str], message: &str) -> String {
+        let out = self.run(args);
+        assert_eq!(out.status.code(), Some(1), "kubectl {args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(stderr.contains(message), "{stderr}");
+        stderr
+    }
+
     fn write(&self, name: &str, text: &str) -> String {
         let p = self.dir.path().join(name);
         std::fs::write(&p, text).unwrap();
@@ -224,21 +233,13 @@ fn a_second_manager_conflicts_until_it_forces() {
         &f,
     ]);
     let g = k.write("scaled.yaml", &manifest("nginx:1.25", 5));
-    let out = k.run(&[
+    let stderr = k.fails(&[
         "apply",
         "--server-side",
         "--field-manager=hpa-tuner",
         "-f",
         &g,
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains(
-            "Apply failed with 1 conflict: conflict with \"gates-k8s-deploy\" using apps/v1: .spec.replicas"
-        ),
-        "{stderr}"
-    );
+    ], "Apply failed with 1 conflict: conflict with \"gates-k8s-deploy\" using apps/v1: .spec.replicas");
     assert!(stderr.contains("--force-conflicts"), "{stderr}");
     let d = k
         .fake
@@ -417,12 +418,9 @@ fn rollout_status_fails_at_once_past_the_progress_deadline() {
     let _running = ctl.run_every(Duration::from_millis(20));
     let f = k.write("m.yaml", &manifest("registry.example/stuck:1", 1));
     k.ok(&["apply", "--server-side", "-f", &f]);
-    let out = k.run(&["rollout", "status", "deployment/web", "--timeout=60s"]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("deployment \"web\" exceeded its progress deadline"),
-        "{stderr}"
+    k.fails(
+        &["rollout", "status", "deployment/web", "--timeout=60s"],
+        "deployment \"web\" exceeded its progress deadline",
     );
 }
 
@@ -525,12 +523,9 @@ fn an_unknown_field_fails_kubectl_s_strict_validation() {
         "        image: nginx:1.25\n        imagePullPolcy: Always",
     );
     let f = k.write("typo.yaml", &text);
-    let out = k.run(&["apply", "--server-side", "-f", &f]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("spec.template.spec.containers[0].imagePullPolcy"),
-        "{stderr}"
+    k.fails(
+        &["apply", "--server-side", "-f", &f],
+        "spec.template.spec.containers[0].imagePullPolcy",
     );
     assert!(k
         .fake
@@ -785,12 +780,9 @@ fn server_side_apply_takes_over_from_client_side_apply() {
         )
         .message("admission webhook \"policy.example.com\" denied the request: no latest tags"),
     );
-    let out = k.run(&["apply", "--server-side", "-f", &f]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("denied the request: no latest tags"),
-        "{stderr}"
+    k.fails(
+        &["apply", "--server-side", "-f", &f],
+        "denied the request: no latest tags",
     );
 }
 
@@ -807,15 +799,7 @@ fn denied_verbs_are_forbidden_and_can_i_says_so() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "no");
     assert_eq!(k.ok(&["auth", "can-i", "get", "deployments"]).trim(), "yes");
     let f = k.write("m.yaml", &manifest("nginx:1.25", 2));
-    let out = k.run(&["apply", "--server-side", "-f", &f]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains(
-            "deployments.apps \"web\" is forbidden: User \"fake\" cannot patch resource \"deployments\" in API group \"apps\" in the namespace \"default\""
-        ),
-        "{stderr}"
-    );
+    k.fails(&["apply", "--server-side", "-f", &f], "deployments.apps \"web\" is forbidden: User \"fake\" cannot patch resource \"deployments\" in API group \"apps\" in the namespace \"default\"");
     // The Service and ConfigMap went through.
     assert!(k
         .fake

@@ -3,7 +3,7 @@
 //! `pruned`), and summary sections with every rollout, the checks, the failed pod's events and
 //! log lines, and what the rollback did.
 
-use gates_core::markdown::{code, escape, table};
+use gates_core::markdown::{code, escape, fenced, table};
 use gates_core::{Finding, Level, Outcome, Section};
 use serde::{Deserialize, Serialize};
 
@@ -291,7 +291,7 @@ fn health(checks: &[Checked]) -> String {
 }
 
 /// The failed pods' events and last log lines, in fenced blocks (the lines are the
-/// application's: a fence longer than any backtick run in them).
+/// application's).
 fn failed_pods(pass: &Pass) -> Option<String> {
     let mut out = String::new();
     for r in &pass.rollouts {
@@ -305,16 +305,10 @@ fn failed_pods(pass: &Pass) -> Option<String> {
             if lines.is_empty() {
                 continue;
             }
-            let text = lines.join("\n");
-            let fence = "`".repeat(
-                text.split(|c| c != '`')
-                    .map(str::len)
-                    .max()
-                    .unwrap_or(0)
-                    .max(2)
-                    + 1,
-            );
-            out.push_str(&format!("{what}:\n\n{fence}text\n{text}\n{fence}\n\n"));
+            out.push_str(&format!(
+                "{what}:\n\n{}\n",
+                fenced("text", &lines.join("\n"))
+            ));
         }
     }
     (!out.is_empty()).then_some(out)

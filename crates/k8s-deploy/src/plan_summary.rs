@@ -2,7 +2,7 @@
 //! the counts as metrics and outputs, and a summary section listing each object's action with
 //! its diff (Secret values are already redacted by the plan).
 
-use gates_core::markdown::{code, escape, table, truncate_lines};
+use gates_core::markdown::{code, escape, fenced, table, truncate_lines};
 use gates_core::{Outcome, Section};
 
 use crate::diff::Action;
@@ -120,20 +120,19 @@ fn section(rendered: &Rendered, plan: &Plan) -> String {
             out.push_str(&format!("{}\n\n", escape(note)));
         }
         let diff = truncate_lines(&e.diff, DIFF_BYTES);
-        // The diff is the user's YAML: a fence longer than any run of backticks in it.
-        let fence = "`".repeat(longest_backtick_run(diff).max(2) + 1);
-        out.push_str(&format!("{fence}diff\n{diff}"));
-        if !diff.ends_with('\n') {
-            out.push('\n');
-        }
-        if diff.len() < e.diff.len() {
-            out.push_str("…\n");
-        }
-        out.push_str(&format!("{fence}\n"));
+        let shown = match diff.len() < e.diff.len() {
+            true => format!("{}…\n", with_newline(diff)),
+            false => diff.to_string(),
+        };
+        out.push_str(&fenced("diff", &shown));
     }
     out
 }
 
-fn longest_backtick_run(s: &str) -> usize {
-    s.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+/// `text` ending with a newline.
+fn with_newline(text: &str) -> String {
+    match text.ends_with('\n') {
+        true => text.to_string(),
+        false => format!("{text}\n"),
+    }
 }

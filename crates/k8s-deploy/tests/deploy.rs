@@ -186,16 +186,7 @@ fn a_deploy_holds_the_namespace_lock_and_a_second_one_waits_then_names_the_holde
     ));
     let (code, _, out) = deploy(&fake, &[&refs(&args)[..], &["-n", "staging"]].concat());
     assert_eq!(code, 0, "{out}");
-    assert!(
-        fake.get(
-            "coordination.k8s.io/v1",
-            "Lease",
-            Some("staging"),
-            "gates-k8s-deploy"
-        )
-        .is_none(),
-        "released"
-    );
+    assert!(common::staging_lock(&fake).is_none(), "released");
     let lease_writes = fake
         .requests()
         .iter()

@@ -1,6 +1,8 @@
 //! `k8s-deploy lint` on the seeds' manifests and kustomize's real output: the findings, their
 //! files and lines, suppressions, templates and image substitution, through the binary.
 
+mod common;
+
 use std::path::Path;
 use std::process::Output;
 
@@ -74,25 +76,14 @@ fn s(rule: &str, file: &str, line: u64) -> (String, String, u64) {
     (rule.to_string(), file.to_string(), line)
 }
 
-const PRODUCTION: [&str; 8] = [
-    "fixtures/k8s/seeds/production/",
-    "--var",
-    "REPLICAS=3",
-    "--var",
-    "ENVIRONMENT=production",
-    "--image",
-    "medical-kg-rev/gateway=ghcr.io/org/gateway:abc123",
-    "--sarif",
-];
-
 /// The production directory: the untagged sidecar image is the one error; the warnings are on
 /// the lines of the fields (or of the container lacking them), the HPA's minReplicas and the
 /// Service whose selector matches no pods.
 #[test]
 fn the_seeds_production_manifests_lint_on_their_lines() {
     let sarif = tempfile::NamedTempFile::new().unwrap();
-    let mut args = PRODUCTION.to_vec();
-    args.push(sarif.path().to_str().unwrap());
+    let mut args = common::PRODUCTION_SEEDS.to_vec();
+    args.extend(["--sarif", sarif.path().to_str().unwrap()]);
     let (code, doc, o) = lint(&args);
     assert_eq!(code, 1, "{}", text(&o));
     assert_eq!(doc["verdict"], "fail");

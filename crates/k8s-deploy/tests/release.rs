@@ -225,18 +225,23 @@ fn the_seeds_production_manifests_deploy_end_to_end() {
         .is_some());
 }
 
+/// `yaml` as a manifest file of its own; the directory lives as long as the first value.
+fn manifest_file(yaml: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("extra.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let path = path.to_str().unwrap().to_string();
+    (dir, path)
+}
+
 #[test]
 fn prune_deletes_only_what_the_release_applied_and_dropped() {
     let fake = FakeKube::start();
     let _c = fake.controller().run_every(Duration::from_millis(20));
-    let dir = tempfile::tempdir().unwrap();
-    let extra = dir.path().join("extra.yaml");
-    std::fs::write(
-        &extra,
+    let (_dir, extra) = manifest_file(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: old-settings, namespace: staging}\ndata: {a: b}\n",
-    )
-    .unwrap();
-    let extra = extra.to_str().unwrap();
+    );
+    let extra = extra.as_str();
     let image = "medical-kg-rev/gateway=ghcr.io/org/gateway:v1";
     let (code, _, out) = gate(&fake, "deploy", &[SEEDS, extra, "--image", image]);
     assert_eq!(code, 0, "{out}");
@@ -273,22 +278,11 @@ fn prune_deletes_only_what_the_release_applied_and_dropped() {
 fn prune_keeps_namespaces_and_what_another_manager_took_over() {
     let fake = FakeKube::start();
     let _c = fake.controller().run_every(Duration::from_millis(20));
-    let dir = tempfile::tempdir().unwrap();
-    let extra = dir.path().join("extra.yaml");
-    std::fs::write(
-        &extra,
+    let (_dir, extra) = manifest_file(
         "apiVersion: v1\nkind: Namespace\nmetadata: {name: scratch}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared, namespace: staging}\ndata: {a: b}\n",
-    )
-    .unwrap();
+    );
     let image = "medical-kg-rev/gateway=ghcr.io/org/gateway:v1";
-    let with_extra = [
-        SEEDS,
-        extra.to_str().unwrap(),
-        "--image",
-        image,
-        "-n",
-        "staging",
-    ];
+    let with_extra = [SEEDS, extra.as_str(), "--image", image, "-n", "staging"];
     let (code, _, out) = gate(&fake, "deploy", &with_extra);
     assert_eq!(code, 0, "{out}");
     // Another team's pipeline took the ConfigMap over.
@@ -561,14 +555,7 @@ fn a_cancelled_deploy_stops_waiting_releases_the_lock_and_says_so() {
         line.clear();
     }
     assert!(line.contains("waiting:"), "the deploy reached its wait");
-    assert!(fake
-        .get(
-            "coordination.k8s.io/v1",
-            "Lease",
-            Some("staging"),
-            "gates-k8s-deploy"
-        )
-        .is_some());
+    assert!(common::staging_lock(&fake).is_some());
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -583,13 +570,7 @@ fn a_cancelled_deploy_stops_waiting_releases_the_lock_and_says_so() {
         "{doc}"
     );
     assert!(
-        fake.get(
-            "coordination.k8s.io/v1",
-            "Lease",
-            Some("staging"),
-            "gates-k8s-deploy"
-        )
-        .is_none(),
+        common::staging_lock(&fake).is_none(),
         "the lock was released"
     );
 }

@@ -2,6 +2,8 @@
 //! job-summary markdown and the result file (`INSTA_UPDATE=always` or `cargo insta accept`
 //! rewrites them).
 
+mod common;
+
 use gates_testkit::snapshot;
 
 /// The seeds' production manifests linted (as `lint.rs` pins finding by finding): one error,
@@ -10,16 +12,7 @@ use gates_testkit::snapshot;
 fn production_seeds_lint_summary_and_result() {
     let r = snapshot::run(
         env!("CARGO_BIN_EXE_k8s-deploy"),
-        &[
-            "lint",
-            "fixtures/k8s/seeds/production/",
-            "--var",
-            "REPLICAS=3",
-            "--var",
-            "ENVIRONMENT=production",
-            "--image",
-            "medical-kg-rev/gateway=ghcr.io/org/gateway:abc123",
-        ],
+        &[&["lint"][..], &common::PRODUCTION_SEEDS].concat(),
         &[],
     );
     assert_eq!(r.code, 1, "{r:?}");

@@ -50,9 +50,14 @@ pub fn root() -> PathBuf {
 pub fn compare_pair(base: &str, head: &str) -> (Option<i32>, serde_json::Value, String) {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "base.yaml", base);
-    write(d.path(), "head.yaml", head);
+    compare_in(d.path(), head)
+}
+
+/// [`compare_pair`] in `dir`, which holds `base.yaml` already; `head` is written as `head.yaml`.
+pub fn compare_in(dir: &Path, head: &str) -> (Option<i32>, serde_json::Value, String) {
+    write(dir, "head.yaml", head);
     let o = run(
-        d.path(),
+        dir,
         &[
             "--base-file",
             "base.yaml",
@@ -61,5 +66,15 @@ pub fn compare_pair(base: &str, head: &str) -> (Option<i32>, serde_json::Value, 
             "r.json",
         ],
     );
-    (o.status.code(), result(d.path()), text(&o))
+    (o.status.code(), result(dir), text(&o))
+}
+
+/// The rule ids of a result's findings, in order.
+pub fn rules(result: &serde_json::Value) -> Vec<&str> {
+    result["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect()
 }

@@ -225,13 +225,7 @@ impl FakeKube {
         namespace: Option<&str>,
         name: &str,
     ) -> Option<Value> {
-        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        let key = (
-            group.to_string(),
-            kind.to_string(),
-            namespace.unwrap_or_default().to_string(),
-            name.to_string(),
-        );
+        let key = object_key(api_version, kind, namespace, name);
         self.state().objects.get(&key).cloned()
     }
 
@@ -279,13 +273,7 @@ impl FakeKube {
         namespace: Option<&str>,
         name: &str,
     ) -> bool {
-        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        let key = (
-            group.to_string(),
-            kind.to_string(),
-            namespace.unwrap_or_default().to_string(),
-            name.to_string(),
-        );
+        let key = object_key(api_version, kind, namespace, name);
         api::delete_cascading(&mut self.state(), &key, "Background").is_some()
     }
 
@@ -568,4 +556,15 @@ fn fault_reply(f: &Fault) -> Reply {
         headers.push(("Retry-After".to_string(), secs.to_string()));
     }
     Reply::Json(e.code, e.body, headers)
+}
+
+/// The store's key of an object: its API group (not version), kind, namespace and name.
+fn object_key(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> store::Key {
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    (
+        group.to_string(),
+        kind.to_string(),
+        namespace.unwrap_or_default().to_string(),
+        name.to_string(),
+    )
 }

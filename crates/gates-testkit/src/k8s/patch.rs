@@ -25,21 +25,9 @@ pub fn merge(target: &Value, patch: &Value) -> Value {
 /// The key a strategic merge patch merges a list by (one field, as Kubernetes' struct tags
 /// declare).
 fn merge_key(field: &str, items: &[Value]) -> Option<&'static str> {
+    // Server-side apply's list-map keys; a strategic merge patch uses the first of them.
     let first = items.iter().find(|i| i.is_object())?;
-    match field {
-        "containers"
-        | "initContainers"
-        | "ephemeralContainers"
-        | "env"
-        | "volumes"
-        | "imagePullSecrets" => Some("name"),
-        "volumeMounts" => Some("mountPath"),
-        "conditions" => Some("type"),
-        "ownerReferences" => Some("uid"),
-        "ports" if first.get("containerPort").is_some() => Some("containerPort"),
-        "ports" if first.get("port").is_some() => Some("port"),
-        _ => None,
-    }
+    super::apply::list_keys(field, first).map(|keys| keys[0])
 }
 
 /// Strategic merge patch: a merge patch whose keyed lists merge item by item; `$patch:

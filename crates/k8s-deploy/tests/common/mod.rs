@@ -62,3 +62,25 @@ pub fn against(fake: &FakeKube, command: &str, args: &[&str]) -> (i32, Value, St
     gates_testkit::generated::assert_valid_result(&doc);
     (o.status.code().unwrap(), doc, out)
 }
+
+/// The deploy lock (a Lease) of namespace `staging`, if one is held.
+pub fn staging_lock(fake: &FakeKube) -> Option<Value> {
+    fake.get(
+        "coordination.k8s.io/v1",
+        "Lease",
+        Some("staging"),
+        "gates-k8s-deploy",
+    )
+}
+
+/// The seeds' production manifests as the lint tests render them: their variables and the
+/// gateway's image (the sidecar's stays untagged, the lint's one error).
+pub const PRODUCTION_SEEDS: [&str; 7] = [
+    "fixtures/k8s/seeds/production/",
+    "--var",
+    "REPLICAS=3",
+    "--var",
+    "ENVIRONMENT=production",
+    "--image",
+    "medical-kg-rev/gateway=ghcr.io/org/gateway:abc123",
+];
