@@ -198,19 +198,7 @@ async fn run(
             "name the manifest files or directories, or `-` for stdin",
         ));
     }
-    let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
-    let config_path = cli.common.config_path(&cwd);
-    let cfg = DeployConfig::load(
-        &config_path,
-        cli.common.config_required(),
-        flags_config(cli),
-    )?;
-    let levels = gates_core::rules::Levels::new(
-        &rules::CATALOGUE,
-        &cfg.levels,
-        &config_path,
-        &cli.common.levels,
-    )?;
+    let (cfg, levels) = settings(cli)?;
     let vars = Vars::new(&cli.var, &process_var)
         .map_err(|e| InputError::new(Origin::Flag("--var".into()), e, "fix the flag"))?;
     let images = cfg
@@ -310,9 +298,7 @@ async fn run(
             }
             .await?;
             if let Some(e) = release_error {
-                outcome.notes.push(format!(
-                    "warning: the deploy lock was not released ({e}); it expires by itself"
-                ));
+                outcome.notes.push(lock_note(&e));
             }
             k8s_deploy::plan_summary::add(&mut outcome, &rendered, &plan, cfg.informational);
             match report {
@@ -351,12 +337,7 @@ async fn rollback(
     context: gates_core::Context,
     stdout: &mut impl Write,
 ) -> Result<ExitStatus, InputError> {
-    let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
-    let cfg = DeployConfig::load(
-        &cli.common.config_path(&cwd),
-        cli.common.config_required(),
-        flags_config(cli),
-    )?;
+    let (cfg, levels) = settings(cli)?;
     let holder = holder(env, None);
     let rollback = async {
         let mut cluster = connect(cli, env).await?;
@@ -371,12 +352,12 @@ async fn rollback(
         )
         .await?;
         let done = k8s_deploy::release::rollback(&mut cluster, &options, &mut progress).await;
+        // As for deploy: a failure to release does not hide what the rollback did.
         let released = lock.release().await;
-        let done = done?;
-        released?;
-        Ok::<_, InputError>(done)
+        Ok::<_, InputError>((done?, released.err()))
     }
     .await?;
+    let (rollback, release_error) = rollback;
     let manifests = match &rollback {
         k8s_deploy::release::Rollback::Done { pass, .. } => pass.manifests.clone(),
         _ => Vec::new(),
@@ -385,12 +366,6 @@ async fn rollback(
         manifests,
         changes: Vec::new(),
     };
-    let levels = gates_core::rules::Levels::new(
-        &rules::CATALOGUE,
-        &cfg.levels,
-        &cli.common.config_path(&cwd),
-        &cli.common.levels,
-    )?;
     let mut outcome = gate::outcome(
         &rendered,
         &k8s_deploy::lint::Report::default(),
@@ -399,8 +374,34 @@ async fn rollback(
         context,
     );
     k8s_deploy::deploy_summary::add_rollback(&mut outcome, &rollback, cfg.informational);
+    if let Some(e) = release_error {
+        outcome.notes.push(lock_note(&e));
+    }
     emit::emit(&outcome, env, opts, stdout)?;
     Ok(outcome.exit_status())
+}
+
+/// The config (the file's section under the flags) and the rules' levels.
+fn settings(cli: &Cli) -> Result<(DeployConfig, gates_core::rules::Levels), InputError> {
+    let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
+    let config_path = cli.common.config_path(&cwd);
+    let cfg = DeployConfig::load(
+        &config_path,
+        cli.common.config_required(),
+        flags_config(cli),
+    )?;
+    let levels = gates_core::rules::Levels::new(
+        &rules::CATALOGUE,
+        &cfg.levels,
+        &config_path,
+        &cli.common.levels,
+    )?;
+    Ok((cfg, levels))
+}
+
+/// The note of a deploy lock that could not be released.
+fn lock_note(e: &InputError) -> String {
+    format!("warning: the deploy lock was not released ({e}); it expires by itself")
 }
 
 /// Who deploys: the run's URL, its job and this process, as the lock and the known-good set

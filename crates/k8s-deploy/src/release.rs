@@ -177,7 +177,10 @@ pub async fn deploy(
     let before = inventory.known_good.clone();
     // Refused before anything is applied: a set too large to record could never roll back.
     let mut candidate = inventory.clone();
-    candidate.known_good = Some(known_good(&manifests, opts));
+    candidate.known_good = Some(known_good(
+        manifests.iter().map(|m| m.value.clone()).collect(),
+        opts,
+    ));
     candidate.encode(&opts.release)?;
     let (mut deployed, deadline) = pass(cluster, manifests, opts, &mut inventory, progress).await?;
     let mut health = Vec::new();
@@ -192,14 +195,14 @@ pub async fn deploy(
     let rollback = match (&failure, before) {
         (None, _) => {
             // Known-good first: a prune that fails must not lose the record of a good deploy.
-            inventory.known_good = Some(KnownGood {
-                objects: deployed
+            inventory.known_good = Some(known_good(
+                deployed
                     .applied
                     .iter()
                     .map(|a| as_applied(&deployed.manifests[a.manifest], a))
                     .collect(),
-                ..known_good(&[], opts)
-            });
+                opts,
+            ));
             save(cluster, opts, &inventory).await?;
             prune(cluster, &mut deployed, opts, &mut inventory).await?;
             save(cluster, opts, &inventory).await?;
@@ -289,12 +292,12 @@ pub fn wanted(cluster: &Cluster, manifests: &[Manifest]) -> Vec<ObjectRef> {
         .collect()
 }
 
-/// A known-good record of `manifests` (as rendered: the namespace set), now, by `opts.by`.
-fn known_good(manifests: &[Manifest], opts: &Options) -> KnownGood {
+/// A known-good record of `objects`, now, by `opts.by`.
+fn known_good(objects: Vec<serde_json::Value>, opts: &Options) -> KnownGood {
     KnownGood {
         at: jiff::Timestamp::now().to_string(),
         by: opts.by.clone(),
-        objects: manifests.iter().map(|m| m.value.clone()).collect(),
+        objects,
     }
 }
 
