@@ -4,8 +4,8 @@ set -euo pipefail
 # shellcheck source=../actions/setup/inputs.sh
 . "$GITHUB_ACTION_PATH/../actions/setup/inputs.sh"
 case "$INPUT_COMMAND" in
-  lint | render | plan | deploy | rollback) ;;
-  *) echo "::error title=gates input::command must be lint, render, plan, deploy or rollback"; exit 2 ;;
+  lint | render | plan | deploy | rollback | promote | reject) ;;
+  *) echo "::error title=gates input::command must be lint, render, plan, deploy, rollback, promote or reject"; exit 2 ;;
 esac
 flag --namespace "$INPUT_NAMESPACE"
 flag --config "$INPUT_CONFIG"
@@ -16,21 +16,31 @@ if [ "$INPUT_COMMAND" != render ]; then
   flag --result "$INPUT_RESULT"
   flag --sarif "$INPUT_SARIF"
 fi
-if [ "$INPUT_COMMAND" = plan ] || [ "$INPUT_COMMAND" = deploy ] || [ "$INPUT_COMMAND" = rollback ]; then
+cluster=false
+case "$INPUT_COMMAND" in plan | deploy | rollback | promote | reject) cluster=true ;; esac
+if [ "$cluster" = true ]; then
   flag --context "$INPUT_CONTEXT"
   flag --field-manager "$INPUT_FIELD_MANAGER"
   switch --force-conflicts "$INPUT_FORCE_CONFLICTS"
   flag --release "$INPUT_RELEASE"
   switch --prune "$INPUT_PRUNE"
 fi
-if [ "$INPUT_COMMAND" = deploy ] || [ "$INPUT_COMMAND" = rollback ]; then
+if [ "$cluster" = true ] && [ "$INPUT_COMMAND" != plan ]; then
   flag --timeout "$INPUT_TIMEOUT"
   flag --lock-timeout "$INPUT_LOCK_TIMEOUT"
 fi
-if [ "$INPUT_COMMAND" = deploy ]; then
+if [ "$INPUT_COMMAND" = plan ] || [ "$INPUT_COMMAND" = deploy ]; then
+  flag --strategy "$INPUT_STRATEGY"
+  flag --preview-service "$INPUT_PREVIEW_SERVICE"
+fi
+if [ "$INPUT_COMMAND" = deploy ] || [ "$INPUT_COMMAND" = promote ]; then
   each_line --health "$INPUT_HEALTH"
   flag --health-status "$INPUT_HEALTH_STATUS"
   flag --health-attempts "$INPUT_HEALTH_ATTEMPTS"
+  flag --scale-down-delay "$INPUT_SCALE_DOWN_DELAY"
+fi
+if [ "$INPUT_COMMAND" = deploy ]; then
+  flag --auto-promote "$INPUT_AUTO_PROMOTE"
 fi
 read -r -d '' -a manifests <<< "$INPUT_MANIFESTS" || true
 # The ${a[@]+...} form keeps bash 3.2 (macOS) from calling an empty array unbound.

@@ -116,11 +116,46 @@ pub fn add(outcome: &mut Outcome, report: &Report, informational: bool) {
         report.failure.clone().unwrap_or_default(),
     );
     set_output(outcome, "pruned", counts.pruned.to_string());
-    let mut sections = vec![Section {
+    let mut sections = Vec::new();
+    set_output(
+        outcome,
+        "strategy",
+        match report.blue_green {
+            Some(_) => "blue-green",
+            None => "rolling",
+        }
+        .into(),
+    );
+    if let Some(bg) = &report.blue_green {
+        set_output(
+            outcome,
+            "active-slot",
+            bg.active.clone().unwrap_or_default(),
+        );
+        set_output(outcome, "paused", bg.paused.to_string());
+        if bg.paused {
+            outcome.title.push_str("; paused before the switch");
+            outcome.notes.push(format!(
+                "slot {} is deployed and ready behind {}; `k8s-deploy promote` switches to it, `k8s-deploy reject` scales it down",
+                bg.slot,
+                bg.preview_services.join(", ")
+            ));
+        }
+        sections.push(Section {
+            heading: "Blue-green".into(),
+            body: slots(bg),
+            essential: true,
+        });
+        outcome.metrics.insert(
+            "blue_green".into(),
+            serde_json::to_value(bg).expect("a slot report serialises"),
+        );
+    }
+    sections.push(Section {
         heading: "Rollout".into(),
         body: rollouts(&report.deployed),
         essential: true,
-    }];
+    });
     if !report.health.is_empty() {
         sections.push(Section {
             heading: "Health checks".into(),
@@ -172,6 +207,29 @@ pub fn add(outcome: &mut Outcome, report: &Report, informational: bool) {
         "deploy".into(),
         serde_json::to_value(&counts).expect("counts serialise"),
     );
+}
+
+/// The blue-green section: the slots, then every step in order.
+fn slots(bg: &crate::blue_green::SlotReport) -> String {
+    let mut out = table(
+        &["Deployed slot", "Live before", "Live now", "Preview"],
+        &[false; 4],
+        &[vec![
+            code(&bg.slot),
+            bg.previous.as_deref().map_or("none".into(), code),
+            bg.active.as_deref().map_or("none".into(), code),
+            bg.preview_services
+                .iter()
+                .map(|s| code(s))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ]],
+    );
+    out.push('\n');
+    for (i, s) in bg.steps.iter().enumerate() {
+        out.push_str(&format!("{}. {}\n", i + 1, escape(s)));
+    }
+    out
 }
 
 /// Add an on-demand rollback (`k8s-deploy rollback`) to `outcome`.

@@ -37,6 +37,9 @@ pub struct Metrics {
     /// What `deploy` applied and how the rollouts ended; absent for `lint` and `plan`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deploy: Option<crate::deploy_summary::DeployCounts>,
+    /// What a blue-green deploy (or `promote`, `reject`) did with the slots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blue_green: Option<crate::blue_green::SlotReport>,
 }
 
 /// The plan's counts.

@@ -95,6 +95,31 @@ pub struct Inventory {
     pub applied: Vec<ObjectRef>,
     /// The last known-good set; `None` before the first deploy that succeeded.
     pub known_good: Option<KnownGood>,
+    /// A blue-green deploy verified and waiting for `promote` or `reject`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<Pending>,
+}
+
+/// A blue-green deploy stopped before its switch (`--no-auto-promote`): what `promote` applies
+/// and `reject` scales down.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    /// When it stopped (RFC 3339).
+    pub at: String,
+    /// Who deployed it.
+    pub by: String,
+    /// The slot deployed and verified.
+    pub slot: crate::slots::Slot,
+    /// The slot live before it (`None`: none, or workloads from before blue-green).
+    pub previous: Option<crate::slots::Slot>,
+    /// The Deployments in slots, by their manifest name.
+    pub workloads: Vec<String>,
+    /// The preview Services.
+    pub preview_services: Vec<String>,
+    /// The objects applied before the switch, as applied.
+    pub applied: Vec<Value>,
+    /// The objects the switch applies.
+    pub switch: Vec<Value>,
 }
 
 /// The inventory's Secret of `release`.
@@ -251,6 +276,16 @@ mod tests {
                 at: "2026-12-04T00:00:00Z".into(),
                 by: "run".into(),
                 objects: vec![obj("Deployment", "a")],
+            }),
+            pending: Some(Pending {
+                at: "2026-12-05T00:00:00Z".into(),
+                by: "run".into(),
+                slot: crate::slots::Slot::Green,
+                previous: Some(crate::slots::Slot::Blue),
+                workloads: vec!["a".into()],
+                preview_services: vec!["a-preview".into()],
+                applied: vec![obj("Deployment", "a-green")],
+                switch: vec![obj("Service", "a")],
             }),
         };
         let bytes = inv.encode("r").unwrap();

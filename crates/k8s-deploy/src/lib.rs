@@ -16,6 +16,7 @@
 //!   deploy per namespace at a time.
 //! - [`gate`]: the outcome, metrics and summary; [`sarif_out`]: the findings as SARIF.
 
+pub mod blue_green;
 pub mod cluster;
 pub mod config;
 pub mod deploy;
@@ -36,5 +37,6 @@ pub mod release;
 pub mod rollout;
 pub mod rules;
 pub mod sarif_out;
+pub mod slots;
 pub mod template;
 pub mod workload;

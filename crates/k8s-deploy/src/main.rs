@@ -80,8 +80,33 @@ struct Cli {
     /// Attempts per --health URL (backoff 1 s, 2 s, 4 s, … up to 10 s between them).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
     health_attempts: u32,
+    /// How `deploy` replaces the workloads: `rolling` (each workload's own update strategy) or
+    /// `blue-green` (a second slot, `<name>-blue` / `<name>-green`, verified behind a preview
+    /// Service before the Services switch to it).
+    #[arg(long, value_enum, default_value_t = Strategy::Rolling)]
+    strategy: Strategy,
+    /// Blue-green: the preview Service's name (when one Service routes to the workloads;
+    /// default `<service>-preview`).
+    #[arg(long, value_name = "NAME")]
+    preview_service: Option<String>,
+    /// Blue-green: switch as soon as the new slot is ready; `false` stops before the switch for
+    /// `promote` or `reject`.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "true|false")]
+    auto_promote: bool,
+    /// Blue-green: how long the old slot keeps running after the switch before it is scaled to
+    /// zero (`0s` at once).
+    #[arg(long, default_value = "30s", value_parser = parse_delay)]
+    scale_down_delay: std::time::Duration,
     #[command(flatten)]
     common: CommonArgs,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Strategy {
+    /// Apply the new version over the old; each workload rolls by its own strategy.
+    Rolling,
+    /// Deploy the idle slot, verify it, switch the Services' selectors, scale the old slot down.
+    BlueGreen,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +124,11 @@ enum Command {
     Deploy,
     /// Re-apply the release's last known-good set and wait for it.
     Rollback,
+    /// Switch a blue-green deploy paused before its switch (`--auto-promote false`), check
+    /// --health, and scale the old slot down.
+    Promote,
+    /// Scale a paused blue-green deploy's slot down and re-apply the known-good set.
+    Reject,
     /// List the lint's rules.
     Rules,
 }
@@ -112,6 +142,14 @@ fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
         .and_then(|d| std::time::Duration::try_from(d).ok())
         .filter(|d| !d.is_zero())
         .ok_or_else(|| format!("{s:?} is not a duration: write e.g. 90s, 10m or 1h"))
+}
+
+/// A delay that may be zero: `0s`, `30s`, `5m`.
+fn parse_delay(s: &str) -> Result<std::time::Duration, String> {
+    s.parse::<jiff::SignedDuration>()
+        .ok()
+        .and_then(|d| std::time::Duration::try_from(d).ok())
+        .ok_or_else(|| format!("{s:?} is not a duration: write e.g. 0s, 30s or 5m"))
 }
 
 /// A release name: it names a Secret, so a DNS subdomain's characters.
@@ -174,13 +212,22 @@ async fn run(
         return Ok(ExitStatus::Success);
     }
     let event = env.event()?;
-    if matches!(cli.command, Command::Deploy | Command::Rollback) {
+    if matches!(
+        cli.command,
+        Command::Deploy | Command::Rollback | Command::Promote | Command::Reject
+    ) {
         // The lock is released and the cancellation recorded by the gate itself.
         gates_core::cancel::wind_down();
     }
-    if cli.command == Command::Rollback {
+    if matches!(
+        cli.command,
+        Command::Rollback | Command::Promote | Command::Reject
+    ) {
         let context = env.context(event.as_ref());
-        return rollback(cli, env, opts, context, stdout).await;
+        return match cli.command {
+            Command::Rollback => rollback(cli, env, opts, context, stdout).await,
+            _ => resume(cli, env, opts, context, stdout).await,
+        };
     }
     for url in &cli.health {
         k8s_deploy::health::valid(url).map_err(|e| {
@@ -234,15 +281,18 @@ async fn run(
         env.context(event.as_ref()),
     );
     if cli.command == Command::Plan {
-        let plan = async {
+        let (planned, plan) = async {
             let cluster = connect(cli, env).await?;
             let namespace = target_namespace(&cfg, &cluster, &rendered.manifests);
             let pruning = pruning(cli, &cluster, &namespace, &rendered).await?;
-            k8s_deploy::plan::plan(&cluster, &rendered.manifests, &apply_settings(cli), pruning)
-                .await
+            let planned = strategy_manifests(cli, &cluster, &rendered).await?;
+            let plan =
+                k8s_deploy::plan::plan(&cluster, &planned.manifests, &apply_settings(cli), pruning)
+                    .await?;
+            Ok::<_, InputError>((planned, plan))
         }
         .await?;
-        k8s_deploy::plan_summary::add(&mut outcome, &rendered, &plan, cfg.informational);
+        k8s_deploy::plan_summary::add(&mut outcome, &planned, &plan, cfg.informational);
     }
     if cli.command == Command::Deploy {
         if outcome.verdict == gates_core::Verdict::Fail {
@@ -251,7 +301,7 @@ async fn run(
                 .push("nothing was applied: the lint found errors".into());
         } else {
             let holder = holder(env, event.as_ref());
-            let (plan, report, release_error) = async {
+            let (planned, plan, report, release_error) = async {
                 let mut cluster = connect(cli, env).await?;
                 let options = release_options(
                     cli,
@@ -263,16 +313,26 @@ async fn run(
                 );
                 // Planned before the lock (a dry run changes nothing): the lock may create the
                 // namespace, and the plan should say the deploy creates it.
+                let slots = match cli.strategy {
+                    Strategy::Rolling => None,
+                    Strategy::BlueGreen => Some(
+                        k8s_deploy::blue_green::plan(
+                            &cluster,
+                            &rendered.manifests,
+                            &blue_green(cli),
+                        )
+                        .await?,
+                    ),
+                };
                 let pruning = pruning(cli, &cluster, &options.namespace, &rendered).await?;
-                let plan = k8s_deploy::plan::plan(
-                    &cluster,
-                    &rendered.manifests,
-                    &options.settings,
-                    pruning,
-                )
-                .await?;
+                let planned = match &slots {
+                    Some((s, _)) => s.all(),
+                    None => rendered.manifests.clone(),
+                };
+                let plan =
+                    k8s_deploy::plan::plan(&cluster, &planned, &options.settings, pruning).await?;
                 if !plan.rejections.is_empty() {
-                    return Ok((plan, None, None));
+                    return Ok((planned, plan, None, None));
                 }
                 let lock = Lock::acquire(
                     &cluster,
@@ -284,23 +344,42 @@ async fn run(
                         .map(|ns| (&options.settings, ns)),
                 )
                 .await?;
-                let report = k8s_deploy::release::deploy(
-                    &mut cluster,
-                    rendered.manifests.clone(),
-                    &options,
-                    &mut progress,
-                )
-                .await;
+                let report = match slots {
+                    None => {
+                        k8s_deploy::release::deploy(
+                            &mut cluster,
+                            rendered.manifests.clone(),
+                            &options,
+                            &mut progress,
+                        )
+                        .await
+                    }
+                    Some((slots, previous)) => {
+                        k8s_deploy::blue_green::deploy(
+                            &mut cluster,
+                            slots,
+                            previous,
+                            &options,
+                            &blue_green(cli),
+                            &mut progress,
+                        )
+                        .await
+                    }
+                };
                 // Released whatever happened, so the next deploy need not wait it out; a
                 // failure to release does not hide what the deploy did.
                 let released = lock.release().await;
-                Ok::<_, InputError>((plan, Some(report?), released.err()))
+                Ok::<_, InputError>((planned, plan, Some(report?), released.err()))
             }
             .await?;
             if let Some(e) = release_error {
                 outcome.notes.push(lock_note(&e));
             }
-            k8s_deploy::plan_summary::add(&mut outcome, &rendered, &plan, cfg.informational);
+            let planned = gate::Rendered {
+                manifests: planned,
+                changes: rendered.changes.clone(),
+            };
+            k8s_deploy::plan_summary::add(&mut outcome, &planned, &plan, cfg.informational);
             match report {
                 Some(report) => {
                     k8s_deploy::deploy_summary::add(&mut outcome, &report, cfg.informational)
@@ -381,6 +460,64 @@ async fn rollback(
     Ok(outcome.exit_status())
 }
 
+/// `k8s-deploy promote` / `reject`: the paused blue-green deploy finished, under the
+/// namespace's lock.
+async fn resume(
+    cli: &Cli,
+    env: &ActionsEnv,
+    opts: &EmitOptions,
+    context: gates_core::Context,
+    stdout: &mut impl Write,
+) -> Result<ExitStatus, InputError> {
+    let (cfg, levels) = settings(cli)?;
+    let holder = holder(env, None);
+    let (report, release_error) = async {
+        let mut cluster = connect(cli, env).await?;
+        let options = release_options(cli, &cfg, &cluster, &holder, &[], env.in_actions());
+        let lock = Lock::acquire(
+            &cluster,
+            &options.namespace,
+            &holder,
+            cli.timeout * 2 + cli.scale_down_delay + std::time::Duration::from_secs(600),
+            cli.lock_timeout,
+            None,
+        )
+        .await?;
+        let done = match cli.command {
+            Command::Promote => {
+                k8s_deploy::blue_green::promote(
+                    &mut cluster,
+                    &options,
+                    &blue_green(cli),
+                    &mut progress,
+                )
+                .await
+            }
+            _ => k8s_deploy::blue_green::reject(&mut cluster, &options, &mut progress).await,
+        };
+        let released = lock.release().await;
+        Ok::<_, InputError>((done?, released.err()))
+    }
+    .await?;
+    let rendered = gate::Rendered {
+        manifests: report.deployed.manifests.clone(),
+        changes: Vec::new(),
+    };
+    let mut outcome = gate::outcome(
+        &rendered,
+        &k8s_deploy::lint::Report::default(),
+        &levels,
+        cfg.informational,
+        context,
+    );
+    k8s_deploy::deploy_summary::add(&mut outcome, &report, cfg.informational);
+    if let Some(e) = release_error {
+        outcome.notes.push(lock_note(&e));
+    }
+    emit::emit(&outcome, env, opts, stdout)?;
+    Ok(outcome.exit_status())
+}
+
 /// The config (the file's section under the flags) and the rules' levels.
 fn settings(cli: &Cli) -> Result<(DeployConfig, gates_core::rules::Levels), InputError> {
     let cwd = std::env::current_dir().map_err(|e| InputError::io(".", &e))?;
@@ -438,6 +575,36 @@ fn flags_config(cli: &Cli) -> DeployConfig {
         images: cli.image.clone(),
         informational: cli.common.informational,
         ..DeployConfig::default()
+    }
+}
+
+/// The manifests as `--strategy` applies them (blue-green: slotted for the idle slot).
+async fn strategy_manifests(
+    cli: &Cli,
+    cluster: &Cluster,
+    rendered: &gate::Rendered,
+) -> Result<gate::Rendered, InputError> {
+    let manifests = match cli.strategy {
+        Strategy::Rolling => rendered.manifests.clone(),
+        Strategy::BlueGreen => {
+            k8s_deploy::blue_green::plan(cluster, &rendered.manifests, &blue_green(cli))
+                .await?
+                .0
+                .all()
+        }
+    };
+    Ok(gate::Rendered {
+        manifests,
+        changes: rendered.changes.clone(),
+    })
+}
+
+/// The blue-green flags.
+fn blue_green(cli: &Cli) -> k8s_deploy::blue_green::BlueGreen {
+    k8s_deploy::blue_green::BlueGreen {
+        preview_service: cli.preview_service.clone(),
+        auto_promote: cli.auto_promote,
+        scale_down_delay: cli.scale_down_delay,
     }
 }
 

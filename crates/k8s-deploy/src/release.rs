@@ -95,11 +95,13 @@ pub struct Report {
     pub failure: Option<String>,
     /// What was done about it.
     pub rollback: Rollback,
+    /// The slots of a blue-green deploy.
+    pub blue_green: Option<crate::blue_green::SlotReport>,
 }
 
 /// Apply `manifests` and wait (see [`deploy::apply`] and [`deploy::wait`]) under a deadline of
 /// `timeout` from now; then prune `prune` when every rollout is done.
-async fn pass(
+pub(crate) async fn pass(
     cluster: &mut Cluster,
     manifests: Vec<Manifest>,
     opts: &Options,
@@ -126,7 +128,7 @@ async fn pass(
 }
 
 /// `wait`, its progress lines folded into one group of the job's log.
-async fn grouped<T>(in_actions: bool, wait: impl std::future::Future<Output = T>) -> T {
+pub(crate) async fn grouped<T>(in_actions: bool, wait: impl std::future::Future<Output = T>) -> T {
     let mut log = gates_core::commands::Commands::new(std::io::stderr());
     // The log is the runner's: a line that cannot be written there is no reason to stop.
     if in_actions {
@@ -140,7 +142,7 @@ async fn grouped<T>(in_actions: bool, wait: impl std::future::Future<Output = T>
 }
 
 /// Prune from `inventory` what `pass` no longer holds, when asked to.
-async fn prune(
+pub(crate) async fn prune(
     cluster: &Cluster,
     pass: &mut Pass,
     opts: &Options,
@@ -216,6 +218,7 @@ pub async fn deploy(
         health,
         failure,
         rollback,
+        blue_green: None,
     })
 }
 
@@ -242,7 +245,7 @@ pub async fn rollback(
 
 /// Re-apply `good`, wait for it under a deadline of its own, and prune (when asked) what the
 /// failed set added.
-async fn roll_back(
+pub(crate) async fn roll_back(
     cluster: &mut Cluster,
     good: KnownGood,
     opts: &Options,
@@ -264,7 +267,11 @@ async fn roll_back(
 }
 
 /// Write `inventory` (with the deploy's field manager).
-async fn save(cluster: &Cluster, opts: &Options, inventory: &Inventory) -> Result<(), InputError> {
+pub(crate) async fn save(
+    cluster: &Cluster,
+    opts: &Options,
+    inventory: &Inventory,
+) -> Result<(), InputError> {
     inventory
         .write(
             cluster,
@@ -293,7 +300,7 @@ pub fn wanted(cluster: &Cluster, manifests: &[Manifest]) -> Vec<ObjectRef> {
 }
 
 /// A known-good record of `objects`, now, by `opts.by`.
-fn known_good(objects: Vec<serde_json::Value>, opts: &Options) -> KnownGood {
+pub(crate) fn known_good(objects: Vec<serde_json::Value>, opts: &Options) -> KnownGood {
     KnownGood {
         at: jiff::Timestamp::now().to_string(),
         by: opts.by.clone(),
@@ -303,7 +310,7 @@ fn known_good(objects: Vec<serde_json::Value>, opts: &Options) -> KnownGood {
 
 /// The object as it was sent (the manifest, its namespace as the server placed it), not the
 /// server's answer: what a rollback re-applies must not claim the server's defaults.
-fn as_applied(m: &Manifest, a: &Applied) -> serde_json::Value {
+pub(crate) fn as_applied(m: &Manifest, a: &Applied) -> serde_json::Value {
     let mut v = m.value.clone();
     if let (Some(ns), Some(meta)) = (
         a.object["metadata"]["namespace"].as_str(),

@@ -360,30 +360,11 @@ fn an_apply_that_fails_halfway_leaves_every_object_in_the_inventory() {
     assert!(inv["known_good"].is_null(), "{inv}");
 }
 
-/// A server answering each request with the next of `statuses` (the last one after that).
-fn health_server(statuses: &'static [u16]) -> (String, std::thread::JoinHandle<()>) {
-    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
-    let url = format!(
-        "http://{}/health?token=s3cret",
-        server.server_addr().to_ip().unwrap()
-    );
-    let handle = std::thread::spawn(move || {
-        for (i, request) in server.incoming_requests().enumerate() {
-            let status = statuses[i.min(statuses.len() - 1)];
-            let _ = request.respond(tiny_http::Response::empty(status));
-            if i > 20 {
-                break;
-            }
-        }
-    });
-    (url, handle)
-}
-
 #[test]
 fn health_checks_retry_then_pass_or_roll_back() {
     let fake = FakeKube::start();
     let _c = fake.controller().run_every(Duration::from_millis(20));
-    let (ok, _h) = health_server(&[503, 503, 200]);
+    let (ok, _h) = common::health_server(&[503, 503, 200]);
     let (code, doc, out) = deploy(&fake, "v1", &["--health", &ok]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(doc["metrics"]["deploy"]["health_passed"], 1, "{doc}");
@@ -392,7 +373,7 @@ fn health_checks_retry_then_pass_or_roll_back() {
         !out.contains("s3cret"),
         "the URL's query never shows: {out}"
     );
-    let (bad, _h) = health_server(&[503]);
+    let (bad, _h) = common::health_server(&[503]);
     let (code, doc, out) = deploy(&fake, "v2", &["--health", &bad, "--health-attempts", "2"]);
     assert_eq!(code, 1, "{out}");
     assert!(!out.contains("s3cret"), "{out}");

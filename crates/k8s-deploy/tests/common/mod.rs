@@ -84,3 +84,22 @@ pub const PRODUCTION_SEEDS: [&str; 7] = [
     "--image",
     "medical-kg-rev/gateway=ghcr.io/org/gateway:abc123",
 ];
+
+/// A server answering each request with the next of `statuses` (the last one after that).
+pub fn health_server(statuses: &'static [u16]) -> (String, std::thread::JoinHandle<()>) {
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/health?token=s3cret",
+        server.server_addr().to_ip().unwrap()
+    );
+    let handle = std::thread::spawn(move || {
+        for (i, request) in server.incoming_requests().enumerate() {
+            let status = statuses[i.min(statuses.len() - 1)];
+            let _ = request.respond(tiny_http::Response::empty(status));
+            if i > 20 {
+                break;
+            }
+        }
+    });
+    (url, handle)
+}

@@ -1,0 +1,653 @@
+//! A blue-green deploy without a controller: the idle slot is applied beside the live one and
+//! waited for, verified through its preview Service, then the active Services' selectors
+//! switch to it; health checks follow, and after `--scale-down-delay` the old slot is scaled
+//! to zero. A failure before the switch never switches; one after it re-applies the last
+//! known-good set, whose Services select the old slot (still running) again; either way the
+//! new slot is scaled down. With auto-promotion off the run stops after verification and
+//! [`promote`] or [`reject`] finishes it.
+//!
+//! The known-good set of a blue-green release holds both slots (the old one at zero
+//! replicas), so a rollback restores the whole picture and `--prune` never deletes a slot.
+
+use std::time::Duration;
+
+use gates_core::error::Origin;
+use gates_core::InputError;
+use serde_json::{json, Value};
+use tokio::time::Instant;
+
+use crate::cluster::{api_error, retrying, Cluster};
+use crate::deploy::{self, Applied};
+use crate::health;
+use crate::inventory::{Inventory, KnownGood, Pending};
+use crate::manifest::{self, Manifest};
+use crate::plan::ApplySettings;
+use crate::release::{self, Options, Pass, Report, Rollback};
+use crate::rollout::Status;
+use crate::slots::{self, Slot, SlotPlan};
+
+/// How a blue-green deploy runs.
+#[derive(Debug, Clone)]
+pub struct BlueGreen {
+    /// The preview Service's name (one active Service); default `<service>-preview`.
+    pub preview_service: Option<String>,
+    /// Switch as soon as the new slot is verified; otherwise stop for `promote` / `reject`.
+    pub auto_promote: bool,
+    /// How long the old slot keeps running after the switch (and its checks) before it is
+    /// scaled to zero: in-flight requests drain, and DNS or proxies catch up.
+    pub scale_down_delay: Duration,
+}
+
+/// What a blue-green deploy did with the slots.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct SlotReport {
+    /// The slot deployed.
+    pub slot: String,
+    /// The slot live before (absent: none, or workloads from before blue-green).
+    pub previous: Option<String>,
+    /// The slot the active Services select at the end (absent: none).
+    pub active: Option<String>,
+    /// Whether the active Services were switched to the new slot (and stayed there unless
+    /// `switched_back`).
+    pub switched: bool,
+    /// Whether a failure after the switch put the old slot back.
+    pub switched_back: bool,
+    /// Whether the run stopped before the switch, for `promote` or `reject`.
+    pub paused: bool,
+    /// The preview Services, which select the new slot.
+    pub preview_services: Vec<String>,
+    /// The workloads scaled to zero (the old slot after a success, the new one after a
+    /// failure or `reject`).
+    pub scaled_down: Vec<String>,
+    /// What happened, in order, one line each.
+    pub steps: Vec<String>,
+}
+
+/// One step in the job's log as it happens. Names come from the manifests: printed inert.
+fn step(report: &mut SlotReport, line: String) {
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!(
+            "{}",
+            gates_core::commands::inert(&format!("blue-green: {line}"))
+        );
+    }
+    report.steps.push(line);
+}
+
+/// The slot the live active Services of `plan` select: `None` when none exists or they select
+/// on no slot. Services that disagree are an error: a person must look.
+async fn live_slot(cluster: &Cluster, plan: &SlotPlan) -> Result<Option<Slot>, InputError> {
+    let mut seen: Option<(String, Option<Slot>)> = None;
+    for m in plan.switch.iter().filter(|m| m.kind() == "Service") {
+        let target = cluster.target(m)?;
+        let api = cluster.api(&target);
+        let live = retrying(|| api.get_opt(m.name()))
+            .await
+            .map_err(|e| api_error(&e, &format!("reading {}", m.id())))?;
+        let Some(live) = live else { continue };
+        let live = serde_json::to_value(live).expect("an object serialises");
+        let slot = slots::live_slot(&live).map_err(|e| {
+            InputError::new(
+                Origin::api(crate::cluster::SERVICE),
+                format!("the live {}: {e}", m.id()),
+                "set the label back to blue or green by hand, or delete it to start over",
+            )
+        })?;
+        match &seen {
+            Some((other, s)) if *s != slot => {
+                return Err(InputError::new(
+                    Origin::api(crate::cluster::SERVICE),
+                    format!(
+                        "the live Services {other} and {} select different slots",
+                        m.id()
+                    ),
+                    "make them select the same slot by hand before deploying again",
+                ))
+            }
+            _ => seen = Some((m.id(), slot)),
+        }
+    }
+    Ok(seen.and_then(|(_, s)| s))
+}
+
+/// The objects of `plan`, slotted for the idle slot of the cluster as it is now.
+pub async fn plan(
+    cluster: &Cluster,
+    manifests: &[Manifest],
+    bg: &BlueGreen,
+) -> Result<(SlotPlan, Option<Slot>), InputError> {
+    let probe = slots::plan(manifests, Slot::Blue, bg.preview_service.as_deref())?;
+    let previous = live_slot(cluster, &probe).await?;
+    let slot = previous.map_or(Slot::Blue, Slot::other);
+    let plan = match slot {
+        Slot::Blue => probe,
+        Slot::Green => slots::plan(manifests, slot, bg.preview_service.as_deref())?,
+    };
+    Ok((plan, previous))
+}
+
+/// Deploy `plan` (from [`plan`]) as release `opts.release`.
+pub async fn deploy(
+    cluster: &mut Cluster,
+    plan: SlotPlan,
+    previous: Option<Slot>,
+    opts: &Options,
+    bg: &BlueGreen,
+    progress: &mut dyn FnMut(&Manifest, &Status),
+) -> Result<Report, InputError> {
+    let mut inventory = Inventory::read(cluster, &opts.namespace, &opts.release).await?;
+    let before = inventory.known_good.clone();
+    let all = plan.all();
+    let mut candidate = inventory.clone();
+    candidate.known_good = Some(release::known_good(
+        all.iter().map(|m| m.value.clone()).collect(),
+        opts,
+    ));
+    candidate.encode(&opts.release)?;
+    let mut report = SlotReport {
+        slot: plan.slot.name().into(),
+        previous: previous.map(|s| s.name().into()),
+        active: previous.map(|s| s.name().into()),
+        switched: false,
+        switched_back: false,
+        paused: false,
+        preview_services: plan.preview_services.clone(),
+        scaled_down: Vec::new(),
+        steps: Vec::new(),
+    };
+    if let Some(p) = inventory.pending.take() {
+        step(
+            &mut report,
+            format!(
+                "replaces the deploy of slot {} paused since {} (never promoted)",
+                p.slot.name(),
+                p.at
+            ),
+        );
+    }
+    inventory.record_applied(release::wanted(cluster, &all));
+    step(
+        &mut report,
+        format!(
+            "deploying slot {} ({} live)",
+            plan.slot.name(),
+            previous.map_or("none", Slot::name)
+        ),
+    );
+    let (deployed, _) =
+        release::pass(cluster, plan.first.clone(), opts, &mut inventory, progress).await?;
+    let pending = Pending {
+        at: jiff::Timestamp::now().to_string(),
+        by: opts.by.clone(),
+        slot: plan.slot,
+        previous,
+        workloads: plan.workloads.clone(),
+        preview_services: plan.preview_services.clone(),
+        applied: applied_values(&deployed),
+        switch: plan.switch.iter().map(|m| m.value.clone()).collect(),
+    };
+    if let Some(why) = deployed.failure() {
+        step(
+            &mut report,
+            format!("slot {} failed: never switched", plan.slot.name()),
+        );
+        return fail(
+            cluster,
+            opts,
+            before,
+            &pending,
+            deployed,
+            Vec::new(),
+            why,
+            report,
+            progress,
+        )
+        .await;
+    }
+    step(
+        &mut report,
+        format!(
+            "slot {} is ready behind {}",
+            plan.slot.name(),
+            plan.preview_services.join(", ")
+        ),
+    );
+    if !bg.auto_promote {
+        report.paused = true;
+        step(
+            &mut report,
+            "paused before the switch: run `k8s-deploy promote` to switch, or `reject` to scale it down".into(),
+        );
+        inventory.pending = Some(pending);
+        release::save(cluster, opts, &inventory).await?;
+        return Ok(Report {
+            deployed,
+            health: Vec::new(),
+            failure: None,
+            rollback: Rollback::NotNeeded,
+            blue_green: Some(report),
+        });
+    }
+    release::save(cluster, opts, &inventory).await?;
+    switch(
+        cluster, opts, bg, before, inventory, pending, deployed, report, progress,
+    )
+    .await
+}
+
+/// `k8s-deploy promote`: switch the deploy paused before its switch, check, scale down.
+pub async fn promote(
+    cluster: &mut Cluster,
+    opts: &Options,
+    bg: &BlueGreen,
+    progress: &mut dyn FnMut(&Manifest, &Status),
+) -> Result<Report, InputError> {
+    let (mut inventory, pending) = paused(cluster, opts, "promote").await?;
+    let before = inventory.known_good.clone();
+    let deployed = resumed(&pending)?;
+    let mut report = resumed_report(&pending);
+    step(
+        &mut report,
+        format!(
+            "promoting slot {} (paused since {})",
+            pending.slot.name(),
+            pending.at
+        ),
+    );
+    inventory.pending = None;
+    switch(
+        cluster, opts, bg, before, inventory, pending, deployed, report, progress,
+    )
+    .await
+}
+
+/// `k8s-deploy reject`: scale the paused deploy's slot down and re-apply the known-good set
+/// (the objects it shares with the live slot, a ConfigMap, were changed by the deploy).
+pub async fn reject(
+    cluster: &mut Cluster,
+    opts: &Options,
+    progress: &mut dyn FnMut(&Manifest, &Status),
+) -> Result<Report, InputError> {
+    let (mut inventory, pending) = paused(cluster, opts, "reject").await?;
+    let before = inventory.known_good.clone();
+    inventory.pending = None;
+    release::save(cluster, opts, &inventory).await?;
+    let deployed = resumed(&pending)?;
+    let mut report = resumed_report(&pending);
+    step(
+        &mut report,
+        format!("rejecting slot {}", pending.slot.name()),
+    );
+    let why = format!("slot {} was rejected", pending.slot.name());
+    let mut out = fail(
+        cluster,
+        opts,
+        before,
+        &pending,
+        deployed,
+        Vec::new(),
+        why,
+        report,
+        progress,
+    )
+    .await?;
+    // Rejecting is the person's decision carried out, not a failure of the run.
+    if matches!(&out.rollback, Rollback::Done { pass, .. } if pass.failure().is_none())
+        || matches!(out.rollback, Rollback::NoKnownGood)
+    {
+        out.failure = None;
+    }
+    Ok(out)
+}
+
+/// The inventory and the paused deploy `command` needs.
+async fn paused(
+    cluster: &Cluster,
+    opts: &Options,
+    command: &str,
+) -> Result<(Inventory, Pending), InputError> {
+    let mut inventory = Inventory::read(cluster, &opts.namespace, &opts.release).await?;
+    match inventory.pending.take() {
+        Some(p) => Ok((inventory, p)),
+        None => Err(InputError::new(
+            Origin::api(crate::cluster::SERVICE),
+            format!(
+                "release {} in namespace {} has no deploy waiting to be promoted or rejected",
+                opts.release, opts.namespace
+            ),
+            format!("`{command}` follows a `deploy --strategy blue-green --no-auto-promote`; check --release and --namespace"),
+        )),
+    }
+}
+
+/// The paused deploy's first set as a pass (as applied; its rollouts were done).
+fn resumed(pending: &Pending) -> Result<Pass, InputError> {
+    let manifests = manifest::rendered("(the paused deploy)", &pending.applied)?;
+    let applied = manifests
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Applied {
+            manifest: i,
+            generation: m.value["metadata"]["generation"].as_i64(),
+            object: m.value.clone(),
+        })
+        .collect();
+    Ok(Pass {
+        manifests,
+        applied,
+        ..Pass::default()
+    })
+}
+
+fn resumed_report(pending: &Pending) -> SlotReport {
+    SlotReport {
+        slot: pending.slot.name().into(),
+        previous: pending.previous.map(|s| s.name().into()),
+        active: pending.previous.map(|s| s.name().into()),
+        switched: false,
+        switched_back: false,
+        paused: false,
+        preview_services: pending.preview_services.clone(),
+        scaled_down: Vec::new(),
+        steps: Vec::new(),
+    }
+}
+
+/// The objects of `pass` as applied (what a known-good set or a pause records).
+fn applied_values(pass: &Pass) -> Vec<Value> {
+    pass.applied
+        .iter()
+        .map(|a| release::as_applied(&pass.manifests[a.manifest], a))
+        .collect()
+}
+
+/// Switch the active Services to `pending.slot`, check health, then scale the old slot down
+/// and record the set as known-good; a failure goes back.
+#[allow(clippy::too_many_arguments)]
+async fn switch(
+    cluster: &mut Cluster,
+    opts: &Options,
+    bg: &BlueGreen,
+    before: Option<KnownGood>,
+    mut inventory: Inventory,
+    pending: Pending,
+    mut deployed: Pass,
+    mut report: SlotReport,
+    progress: &mut dyn FnMut(&Manifest, &Status),
+) -> Result<Report, InputError> {
+    let deadline = Instant::now() + opts.timeout;
+    let switch = manifest::rendered("(the switch)", &pending.switch)?;
+    let applied = deploy::apply(cluster, &switch, &opts.settings, deadline).await;
+    report.switched = true;
+    let offset = deployed.manifests.len();
+    let applied = match applied {
+        Ok(a) => a,
+        Err(e) => {
+            // A switch half-done is the worst state to leave: go back, then say why.
+            step(&mut report, format!("the switch failed: {e}"));
+            let why = format!("the switch to slot {} failed: {e}", pending.slot.name());
+            return fail(
+                cluster, opts, before, &pending, deployed, switch, why, report, progress,
+            )
+            .await;
+        }
+    };
+    deployed.manifests.extend(switch);
+    deployed.applied.extend(applied.into_iter().map(|mut a| {
+        a.manifest += offset;
+        a
+    }));
+    report.active = Some(pending.slot.name().into());
+    step(
+        &mut report,
+        format!(
+            "switched {} to slot {}",
+            services(&pending),
+            pending.slot.name()
+        ),
+    );
+    let health = match opts.health.is_empty() {
+        true => Vec::new(),
+        false => health::check(&opts.health, &opts.expect, deadline).await?,
+    };
+    if let Some(c) = health.iter().find(|c| !c.ok) {
+        let why = format!("health check {} failed: {}", c.url, c.answer);
+        step(&mut report, why.clone());
+        let mut out = fail(
+            cluster,
+            opts,
+            before,
+            &pending,
+            deployed,
+            Vec::new(),
+            why,
+            report,
+            progress,
+        )
+        .await?;
+        out.health = health;
+        return Ok(out);
+    }
+    let old: Vec<String> = pending
+        .workloads
+        .iter()
+        .map(|w| pending.previous.map_or(w.clone(), |s| s.of(w)))
+        .collect();
+    if !bg.scale_down_delay.is_zero() {
+        step(
+            &mut report,
+            format!(
+                "keeping the old slot for {}s before scaling it down",
+                bg.scale_down_delay.as_secs()
+            ),
+        );
+        pause(bg.scale_down_delay).await?;
+    }
+    let mut good = applied_values(&deployed);
+    for name in &old {
+        let namespace = namespace_of(&deployed, &pending);
+        if let Some(scaled) = scale_down(
+            cluster,
+            opts,
+            before.as_ref(),
+            namespace.as_deref(),
+            name,
+            deadline,
+        )
+        .await?
+        {
+            step(&mut report, format!("scaled {name} down"));
+            report.scaled_down.push(name.clone());
+            good.push(scaled);
+        }
+    }
+    inventory.record_applied(good.iter().map(crate::inventory::ObjectRef::of));
+    inventory.known_good = Some(release::known_good(good, opts));
+    release::save(cluster, opts, &inventory).await?;
+    release::prune(cluster, &mut deployed, opts, &mut inventory).await?;
+    release::save(cluster, opts, &inventory).await?;
+    Ok(Report {
+        deployed,
+        health,
+        failure: None,
+        rollback: Rollback::NotNeeded,
+        blue_green: Some(report),
+    })
+}
+
+/// The active Services, as the steps name them.
+fn services(pending: &Pending) -> String {
+    let names: Vec<&str> = pending
+        .switch
+        .iter()
+        .filter(|v| v["kind"] == "Service")
+        .filter_map(|v| v["metadata"]["name"].as_str())
+        .collect();
+    format!("Service {}", names.join(", "))
+}
+
+/// The namespace of the slotted workloads (they share the manifests' namespace).
+fn namespace_of(deployed: &Pass, pending: &Pending) -> Option<String> {
+    let slotted = pending
+        .workloads
+        .first()
+        .map(|w| pending.slot.of(w))
+        .unwrap_or_default();
+    deployed
+        .applied
+        .iter()
+        .map(|a| &a.object)
+        .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == slotted.as_str())
+        .and_then(|o| o["metadata"]["namespace"].as_str())
+        .map(str::to_string)
+}
+
+/// Wait `delay`, stopping early when the job is cancelled (the old slot then stays up: the
+/// safe side).
+async fn pause(delay: Duration) -> Result<(), InputError> {
+    let end = Instant::now() + delay;
+    while Instant::now() < end {
+        if gates_core::cancel::requested() {
+            return Err(gates_core::cancel::cancelled(
+                "stopped before scaling the old slot down; both slots are running and the new one is live",
+            ));
+        }
+        tokio::time::sleep_until(end.min(Instant::now() + Duration::from_millis(200))).await;
+    }
+    Ok(())
+}
+
+/// The deploy failed (`why`): scale the new slot down, then re-apply the known-good set
+/// `before` (which selects the old slot) when there is one.
+#[allow(clippy::too_many_arguments)]
+async fn fail(
+    cluster: &mut Cluster,
+    opts: &Options,
+    before: Option<KnownGood>,
+    pending: &Pending,
+    mut deployed: Pass,
+    switch: Vec<Manifest>,
+    why: String,
+    mut report: SlotReport,
+    progress: &mut dyn FnMut(&Manifest, &Status),
+) -> Result<Report, InputError> {
+    deployed.manifests.extend(switch);
+    let deadline = Instant::now() + opts.timeout;
+    let namespace = namespace_of(&deployed, pending);
+    for w in &pending.workloads {
+        let name = pending.slot.of(w);
+        if scale_down(cluster, opts, None, namespace.as_deref(), &name, deadline)
+            .await?
+            .is_some()
+        {
+            step(&mut report, format!("scaled {name} down"));
+            report.scaled_down.push(name);
+        }
+    }
+    let mut inventory = Inventory::read(cluster, &opts.namespace, &opts.release).await?;
+    let rollback = match before {
+        None => {
+            if report.switched {
+                report.active = Some(pending.slot.name().into());
+                step(
+                    &mut report,
+                    format!(
+                        "no known-good set to go back to: {} still selects slot {}, scaled to zero",
+                        services(pending),
+                        pending.slot.name()
+                    ),
+                );
+            }
+            Rollback::NoKnownGood
+        }
+        Some(good) => {
+            let back = release::roll_back(cluster, good, opts, &mut inventory, progress).await?;
+            if report.switched {
+                report.switched_back = true;
+                report.active = pending.previous.map(|s| s.name().into());
+                step(
+                    &mut report,
+                    format!(
+                        "re-applied the known-good set: {} back on slot {}",
+                        services(pending),
+                        pending.previous.map_or("of before blue-green", Slot::name)
+                    ),
+                );
+            } else {
+                step(&mut report, "re-applied the known-good set".into());
+            }
+            back
+        }
+    };
+    Ok(Report {
+        deployed,
+        health: Vec::new(),
+        failure: Some(why),
+        rollback,
+        blue_green: Some(report),
+    })
+}
+
+/// Scale Deployment `name` to zero by server-side apply of the object as it was applied (from
+/// `good`, else the live object's spec), forcing `replicas` away from an autoscaler that owned
+/// it. `None` when there is no such Deployment.
+async fn scale_down(
+    cluster: &mut Cluster,
+    opts: &Options,
+    good: Option<&KnownGood>,
+    namespace: Option<&str>,
+    name: &str,
+    deadline: Instant,
+) -> Result<Option<Value>, InputError> {
+    let recorded = good.and_then(|g| {
+        g.objects
+            .iter()
+            .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == name)
+            .cloned()
+    });
+    let mut object = match recorded {
+        Some(o) => o,
+        None => {
+            let Some(target) = cluster.resolve("apps/v1", "Deployment", namespace) else {
+                return Ok(None);
+            };
+            let api = cluster.api(&target);
+            let Some(live) = retrying(|| api.get_opt(name))
+                .await
+                .map_err(|e| api_error(&e, &format!("reading Deployment {name}")))?
+            else {
+                return Ok(None);
+            };
+            let live = serde_json::to_value(live).expect("an object serialises");
+            let mut metadata = json!({ "name": name });
+            for key in ["namespace", "labels"] {
+                if let Some(v) = live["metadata"].get(key) {
+                    metadata[key] = v.clone();
+                }
+            }
+            if let Some(a) = live["metadata"]["annotations"].as_object() {
+                let mut a = a.clone();
+                a.remove("kubectl.kubernetes.io/last-applied-configuration");
+                a.remove("deployment.kubernetes.io/revision");
+                if !a.is_empty() {
+                    metadata["annotations"] = Value::Object(a);
+                }
+            }
+            json!({
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": metadata,
+                "spec": live["spec"],
+            })
+        }
+    };
+    object["spec"]["replicas"] = json!(0);
+    let manifests = manifest::rendered("(scale-down)", std::slice::from_ref(&object))?;
+    let settings = ApplySettings {
+        field_manager: opts.settings.field_manager.clone(),
+        force_conflicts: true,
+    };
+    deploy::apply(cluster, &manifests, &settings, deadline).await?;
+    Ok(Some(object))
+}
