@@ -14,8 +14,10 @@
 //!   run; [`deploy`]: apply, watch, prune; [`release`]: deploy or roll back a release, with its
 //!   [`inventory`] and [`health`] checks; [`deploy_summary`]: how it is reported; [`lock`]: one
 //!   deploy per namespace at a time.
+//! - [`analysis`]: Argo Rollouts `AnalysisTemplate`s measured against Prometheus, with baselines.
 //! - [`gate`]: the outcome, metrics and summary; [`sarif_out`]: the findings as SARIF.
 
+pub mod analysis;
 pub mod cluster;
 pub mod config;
 pub mod deploy;
