@@ -194,7 +194,10 @@ impl FakePrometheus {
 
     /// The `query` parameters of the requests so far.
     pub fn queries(&self) -> Vec<String> {
-        self.requests().into_iter().filter_map(|r| r.query).collect()
+        self.requests()
+            .into_iter()
+            .filter_map(|r| r.query)
+            .collect()
     }
 }
 
@@ -220,8 +223,8 @@ fn serve(mut req: tiny_http::Request, state: &Arc<Mutex<State>>) {
             .map(|h| h.value.as_str().to_string())
     };
     let authorization = header("authorization");
-    let form = header("content-type")
-        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    let form =
+        header("content-type").is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
     let mut params = decode_form(&query_string);
     if method == "POST" && form {
         let mut body = String::new();
@@ -232,17 +235,34 @@ fn serve(mut req: tiny_http::Request, state: &Arc<Mutex<State>>) {
     let (query, time) = (param("query"), param("time"));
     let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
     let (status, body) = if !path.ends_with("/api/v1/query") {
-        (404, json!({"status": "error", "errorType": "not_found", "error": "404 page not found"}))
+        (
+            404,
+            json!({"status": "error", "errorType": "not_found", "error": "404 page not found"}),
+        )
     } else if method != "GET" && method != "POST" {
-        (405, json!({"status": "error", "errorType": "bad_data", "error": "method not allowed"}))
+        (
+            405,
+            json!({"status": "error", "errorType": "bad_data", "error": "method not allowed"}),
+        )
     } else if st
         .bearer
         .as_ref()
         .is_some_and(|t| authorization.as_deref() != Some(format!("Bearer {t}").as_str()))
     {
-        (401, json!({"status": "error", "errorType": "unauthorized", "error": "Unauthorized"}))
-    } else if let Some(t) = time.as_ref().filter(|t| t.parse::<f64>().is_err() && !t.contains('T')) {
-        (400, bad_data(&format!("invalid parameter \"time\": cannot parse {t:?} to a valid timestamp")))
+        (
+            401,
+            json!({"status": "error", "errorType": "unauthorized", "error": "Unauthorized"}),
+        )
+    } else if let Some(t) = time
+        .as_ref()
+        .filter(|t| t.parse::<f64>().is_err() && !t.contains('T'))
+    {
+        (
+            400,
+            bad_data(&format!(
+                "invalid parameter \"time\": cannot parse {t:?} to a valid timestamp"
+            )),
+        )
     } else {
         match query.as_deref() {
             None | Some("") => (400, bad_data("invalid parameter \"query\": unknown position: parse error: no expression found in input")),
@@ -269,14 +289,12 @@ fn bad_data(message: &str) -> Value {
 }
 
 fn answer(st: &mut State, q: &str, time: Option<&str>) -> (u16, Value) {
-    let now = time
-        .and_then(|t| t.parse::<f64>().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or_default()
-        });
+    let now = time.and_then(|t| t.parse::<f64>().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or_default()
+    });
     let answer = match st.scripts.iter_mut().find(|(m, _, _)| m.matches(q)) {
         None => Answer::Empty,
         Some((_, timeline, next)) => {
@@ -287,20 +305,34 @@ fn answer(st: &mut State, q: &str, time: Option<&str>) -> (u16, Value) {
     };
     let sample = |v: f64| json!([now, format_value(v)]);
     match answer {
-        Answer::Empty => (200, json!({"status": "success", "data": {"resultType": "vector", "result": []}})),
+        Answer::Empty => (
+            200,
+            json!({"status": "success", "data": {"resultType": "vector", "result": []}}),
+        ),
         Answer::Vector(series) => {
             let result: Vec<Value> = series
                 .into_iter()
                 .map(|(labels, v)| {
-                    let metric: serde_json::Map<String, Value> =
-                        labels.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+                    let metric: serde_json::Map<String, Value> = labels
+                        .into_iter()
+                        .map(|(k, v)| (k, Value::String(v)))
+                        .collect();
                     json!({"metric": metric, "value": sample(v)})
                 })
                 .collect();
-            (200, json!({"status": "success", "data": {"resultType": "vector", "result": result}}))
+            (
+                200,
+                json!({"status": "success", "data": {"resultType": "vector", "result": result}}),
+            )
         }
-        Answer::Scalar(v) => (200, json!({"status": "success", "data": {"resultType": "scalar", "result": sample(v)}})),
-        Answer::Error(status, kind, message) => (status, json!({"status": "error", "errorType": kind, "error": message})),
+        Answer::Scalar(v) => (
+            200,
+            json!({"status": "success", "data": {"resultType": "scalar", "result": sample(v)}}),
+        ),
+        Answer::Error(status, kind, message) => (
+            status,
+            json!({"status": "error", "errorType": kind, "error": message}),
+        ),
     }
 }
 
@@ -354,7 +386,10 @@ mod tests {
 
     #[test]
     fn form_values_decode() {
-        assert_eq!(percent_decode("sum%28rate%28x%5B5m%5D%29%29+%3E+0"), "sum(rate(x[5m])) > 0");
+        assert_eq!(
+            percent_decode("sum%28rate%28x%5B5m%5D%29%29+%3E+0"),
+            "sum(rate(x[5m])) > 0"
+        );
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(format_value(f64::NAN), "NaN");
         assert_eq!(format_value(0.031), "0.031");

@@ -21,7 +21,9 @@ pub struct Condition {
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     env.add_function("isNaN", |c| Ok(Value::Bool(float(&c.args, 0)?.is_nan())));
-    env.add_function("isInf", |c| Ok(Value::Bool(float(&c.args, 0)?.is_infinite())));
+    env.add_function("isInf", |c| {
+        Ok(Value::Bool(float(&c.args, 0)?.is_infinite()))
+    });
     env.add_function("asFloat", |c| match c.args.first() {
         Some(Value::String(s)) => s
             .trim()
@@ -39,13 +41,18 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
         _ => Ok(Value::Integer(float(&c.args, 0)? as i64)),
     });
     env.add_function("isNil", |c| {
-        Ok(Value::Bool(matches!(c.args.first(), None | Some(Value::Nil))))
+        Ok(Value::Bool(matches!(
+            c.args.first(),
+            None | Some(Value::Nil)
+        )))
     });
     // default(value, fallback): the fallback for nil (Argo's default()).
     env.add_function("default", |c| match c.args.as_slice() {
         [Value::Nil, fallback] => Ok(fallback.clone()),
         [v, _] => Ok(v.clone()),
-        _ => Err(expr::Error::ExprError("default() takes two arguments".into())),
+        _ => Err(expr::Error::ExprError(
+            "default() takes two arguments".into(),
+        )),
     });
     env
 });
@@ -54,8 +61,12 @@ fn float(args: &[Value], i: usize) -> expr::Result<f64> {
     match args.get(i) {
         Some(Value::Float(f)) => Ok(*f),
         Some(Value::Integer(n)) => Ok(*n as f64),
-        Some(v) => Err(expr::Error::ExprError(format!("expected a number, got {v}"))),
-        None => Err(expr::Error::ExprError("a number argument is missing".into())),
+        Some(v) => Err(expr::Error::ExprError(format!(
+            "expected a number, got {v}"
+        ))),
+        None => Err(expr::Error::ExprError(
+            "a number argument is missing".into(),
+        )),
     }
 }
 
@@ -87,9 +98,25 @@ pub struct Compiled(Program);
 
 /// Compile an expression whose args are filled in.
 pub fn compile(text: &str) -> Result<Compiled, String> {
-    expr::compile(text)
-        .map(Compiled)
-        .map_err(|e| one_line(&e.to_string()))
+    expr::compile(text).map(Compiled).map_err(|e| match e {
+        expr::Error::PestError(_) => parse_error(&e.to_string()),
+        _ => one_line(&e.to_string()),
+    })
+}
+
+/// pest's drawing of a parse error (` --> 1:12 | ... = expected value`) as one line: `at
+/// column 12: expected value`.
+fn parse_error(drawn: &str) -> String {
+    let column = drawn
+        .split_once("--> ")
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .and_then(|lc| lc.split(':').nth(1))
+        .map(|c| format!("at column {c}: "))
+        .unwrap_or_default();
+    let what = drawn
+        .rsplit_once("= ")
+        .map_or_else(|| one_line(drawn), |(_, w)| one_line(w));
+    format!("{column}{what}")
 }
 
 impl Compiled {
@@ -156,10 +183,25 @@ mod tests {
         assert_eq!(eval("result[0] < 0.05", v()), Ok(true));
         assert_eq!(eval("all(result, {# < 0.05})", v()), Ok(true));
         assert_eq!(eval("len(result) == 0 || result[0] > 0.5", v()), Ok(false));
-        assert_eq!(eval("not (result[0] >= 0.05) && result[1] * 2 < 0.05", v()), Ok(true));
-        assert_eq!(eval("isNaN(result[0])", Value::Array(vec![Value::Float(f64::NAN)])), Ok(true));
-        assert_eq!(eval("result <= 2 * baseline[0]", Value::Float(0.3)), Ok(true));
-        assert_eq!(eval("asFloat(\"0.5\") > result", Value::Float(0.3)), Ok(true));
+        assert_eq!(
+            eval("not (result[0] >= 0.05) && result[1] * 2 < 0.05", v()),
+            Ok(true)
+        );
+        assert_eq!(
+            eval(
+                "isNaN(result[0])",
+                Value::Array(vec![Value::Float(f64::NAN)])
+            ),
+            Ok(true)
+        );
+        assert_eq!(
+            eval("result <= 2 * baseline[0]", Value::Float(0.3)),
+            Ok(true)
+        );
+        assert_eq!(
+            eval("asFloat(\"0.5\") > result", Value::Float(0.3)),
+            Ok(true)
+        );
         assert!(eval("result[0]", v()).is_err());
         assert!(compile("result[0] <").is_err());
     }
@@ -169,6 +211,8 @@ mod tests {
         let c = Condition::parse("len(result) == 0 || \"baseline\" == 'x'", 1).unwrap();
         assert!(c.handles_no_data());
         assert!(!c.uses_baseline());
-        assert!(Condition::parse("result[0] <= 2 * baseline[0]", 1).unwrap().uses_baseline());
+        assert!(Condition::parse("result[0] <= 2 * baseline[0]", 1)
+            .unwrap()
+            .uses_baseline());
     }
 }

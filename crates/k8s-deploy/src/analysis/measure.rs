@@ -86,7 +86,8 @@ pub(super) async fn metric(
         reason: None,
         measurements: Vec::new(),
     };
-    let (mut count, mut failed, mut inconclusive, mut consecutive_errors) = (0u32, 0i64, 0u32, 0u32);
+    let (mut count, mut failed, mut inconclusive, mut consecutive_errors) =
+        (0u32, 0i64, 0u32, 0u32);
     let cut = |out: &mut Outcome, count: u32| match m.count {
         None => {
             // Measured until the deadline, as Argo measures until the run is terminated.
@@ -171,7 +172,10 @@ pub(super) async fn metric(
         } else if m.failure_limit >= 0 && failed > m.failure_limit {
             Some((
                 Verdict::Failed,
-                format!("failed ({failed}) > failureLimit ({}): {last}", m.failure_limit),
+                format!(
+                    "failed ({failed}) > failureLimit ({}): {last}",
+                    m.failure_limit
+                ),
             ))
         } else {
             None
@@ -211,7 +215,10 @@ fn assess(r: &Resolved<'_>, sample: &Sample, baseline: &Baseline) -> (Verdict, O
             .map(Some)
             .map_err(|e| format!("{which} could not be evaluated: {e}")),
     };
-    let (success, failure) = match (eval(&r.success, "successCondition"), eval(&r.failure, "failureCondition")) {
+    let (success, failure) = match (
+        eval(&r.success, "successCondition"),
+        eval(&r.failure, "failureCondition"),
+    ) {
         (Ok(s), Ok(f)) => (s, f),
         (Err(e), _) | (_, Err(e)) => return (Verdict::Error, Some(e)),
     };

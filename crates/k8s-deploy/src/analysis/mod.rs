@@ -404,14 +404,20 @@ pub async fn run(
         None => (Verdict::Successful, None),
         Some((_, Verdict::Inconclusive, reason)) => (
             Verdict::Failed,
-            reason.map(|r| format!("{r}; inconclusive counts as failure (no one is there to decide)")),
+            reason.map(|r| {
+                format!("{r}; inconclusive counts as failure (no one is there to decide)")
+            }),
         ),
         Some((_, v, reason)) => (v, reason),
     };
     Ok(Run {
         phase: phase.to_string(),
         verdict,
-        reason: if verdict == Verdict::Successful { None } else { reason },
+        reason: if verdict == Verdict::Successful {
+            None
+        } else {
+            reason
+        },
         measurements,
     })
 }

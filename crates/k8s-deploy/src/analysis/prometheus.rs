@@ -94,15 +94,19 @@ pub async fn query(
         request = request.header(k.as_str(), v.as_str());
     }
     request = auth.apply(request);
-    let response = request
-        .send()
-        .await
-        .map_err(|e| format!("Prometheus did not answer: {}", crate::health::request_error(&e)))?;
+    let response = request.send().await.map_err(|e| {
+        format!(
+            "Prometheus did not answer: {}",
+            crate::health::request_error(&e)
+        )
+    })?;
     let status = response.status().as_u16();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| format!("Prometheus's answer was cut: {}", crate::health::request_error(&e)))?;
+    let body = response.bytes().await.map_err(|e| {
+        format!(
+            "Prometheus's answer was cut: {}",
+            crate::health::request_error(&e)
+        )
+    })?;
     let json: Option<Value> = serde_json::from_slice(&body).ok();
     let api_error = json.as_ref().and_then(|j| {
         (j["status"] == "error").then(|| {
@@ -115,13 +119,17 @@ pub async fn query(
     });
     if !(200..300).contains(&status) || api_error.is_some() {
         let what = api_error.unwrap_or_else(|| "not a Prometheus API answer".into());
-        return Err(format!("Prometheus answered HTTP {status}: {}", clip(&what)));
+        return Err(format!(
+            "Prometheus answered HTTP {status}: {}",
+            clip(&what)
+        ));
     }
     let json = json.ok_or("Prometheus answered something that is not JSON")?;
     let data = &json["data"];
     let value_of = |pair: &Value| -> Result<f64, String> {
         let s = pair[1].as_str().ok_or("a sample without a value")?;
-        s.parse::<f64>().map_err(|_| format!("the sample value {s:?} is not a number"))
+        s.parse::<f64>()
+            .map_err(|_| format!("the sample value {s:?} is not a number"))
     };
     match data["resultType"].as_str() {
         Some("vector") => data["result"]

@@ -136,9 +136,15 @@ impl Template {
         let mut args = Vec::new();
         for (i, a) in r.list("/spec/args")?.iter().enumerate() {
             let at = format!("/spec/args/{i}");
-            let name = r.string(&format!("{at}/name"), a.get("name"))?.ok_or_else(|| {
-                r.err(&at, "an arg without a name", "give every spec.args entry a name")
-            })?;
+            let name = r
+                .string(&format!("{at}/name"), a.get("name"))?
+                .ok_or_else(|| {
+                    r.err(
+                        &at,
+                        "an arg without a name",
+                        "give every spec.args entry a name",
+                    )
+                })?;
             if a.get("valueFrom").is_some() {
                 return Err(r.err(
                     &format!("{at}/valueFrom"),
@@ -223,7 +229,11 @@ impl Reader<'_> {
         match self.get(pointer) {
             None | Some(Value::Null) => Ok(&[]),
             Some(Value::Array(a)) => Ok(a),
-            Some(_) => Err(self.err(pointer, &format!("{} must be a list", key(pointer)), "write it as a YAML list (- items)")),
+            Some(_) => Err(self.err(
+                pointer,
+                &format!("{} must be a list", key(pointer)),
+                "write it as a YAML list (- items)",
+            )),
         }
     }
 
@@ -233,7 +243,11 @@ impl Reader<'_> {
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(Value::Number(n)) => Ok(Some(n.to_string())),
             Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-            Some(_) => Err(self.err(pointer, &format!("{} must be a string", key(pointer)), "quote it")),
+            Some(_) => Err(self.err(
+                pointer,
+                &format!("{} must be a string", key(pointer)),
+                "quote it",
+            )),
         }
     }
 
@@ -285,7 +299,9 @@ impl Reader<'_> {
             ));
         }
         let interval = self.duration(&format!("{at}/interval"))?;
-        let initial_delay = self.duration(&format!("{at}/initialDelay"))?.unwrap_or_default();
+        let initial_delay = self
+            .duration(&format!("{at}/initialDelay"))?
+            .unwrap_or_default();
         let count = self.int(&format!("{at}/count"), 0)?.filter(|&c| c > 0);
         let failure_limit = self.int(&format!("{at}/failureLimit"), -1)?.unwrap_or(0);
         if failure_limit == -1 {
@@ -295,7 +311,9 @@ impl Reader<'_> {
                 "set failureLimit to 0 or more",
             ));
         }
-        let inconclusive_limit = self.int(&format!("{at}/inconclusiveLimit"), 0)?.unwrap_or(0);
+        let inconclusive_limit = self
+            .int(&format!("{at}/inconclusiveLimit"), 0)?
+            .unwrap_or(0);
         let consecutive_error_limit = self
             .int(&format!("{at}/consecutiveErrorLimit"), 0)?
             .map_or(DEFAULT_CONSECUTIVE_ERROR_LIMIT, clamp);
@@ -308,10 +326,18 @@ impl Reader<'_> {
                 ));
             }
             if c < failure_limit {
-                return Err(self.err(&format!("{at}/count"), &m("count must be >= failureLimit"), "raise count or lower failureLimit"));
+                return Err(self.err(
+                    &format!("{at}/count"),
+                    &m("count must be >= failureLimit"),
+                    "raise count or lower failureLimit",
+                ));
             }
             if c < inconclusive_limit {
-                return Err(self.err(&format!("{at}/count"), &m("count must be >= inconclusiveLimit"), "raise count or lower inconclusiveLimit"));
+                return Err(self.err(
+                    &format!("{at}/count"),
+                    &m("count must be >= inconclusiveLimit"),
+                    "raise count or lower inconclusiveLimit",
+                ));
             }
         }
         let count = match (count, interval) {
@@ -322,7 +348,13 @@ impl Reader<'_> {
         let provider_at = format!("{at}/provider");
         let provider = match self.get(&provider_at) {
             Some(Value::Object(p)) => p,
-            _ => return Err(self.err(at, &m("no provider"), "add provider.prometheus with a query")),
+            _ => {
+                return Err(self.err(
+                    at,
+                    &m("no provider"),
+                    "add provider.prometheus with a query",
+                ))
+            }
         };
         if let Some(other) = provider.keys().find(|k| *k != "prometheus") {
             return Err(self.err(
@@ -339,13 +371,23 @@ impl Reader<'_> {
                     "insecure" => "remove it: the Prometheus certificate must verify",
                     _ => "use an instant query (a range function such as rate(x[5m]) inside it)",
                 };
-                return Err(self.err(&format!("{p}/{unsupported}"), &m(&format!("prometheus.{unsupported} is not supported here")), help));
+                return Err(self.err(
+                    &format!("{p}/{unsupported}"),
+                    &m(&format!("prometheus.{unsupported} is not supported here")),
+                    help,
+                ));
             }
         }
         let query = self
             .string(&format!("{p}/query"), self.get(&format!("{p}/query")))?
             .filter(|q| !q.trim().is_empty())
-            .ok_or_else(|| self.err(&p, &m("prometheus.query is missing"), "add the PromQL query"))?;
+            .ok_or_else(|| {
+                self.err(
+                    &p,
+                    &m("prometheus.query is missing"),
+                    "add the PromQL query",
+                )
+            })?;
         let address = self.string(&format!("{p}/address"), self.get(&format!("{p}/address")))?;
         let timeout = self
             .int(&format!("{p}/timeout"), 1)?
@@ -357,7 +399,13 @@ impl Reader<'_> {
             let v = self.string(&format!("{hat}/value"), h.get("value"))?;
             match (k, v) {
                 (Some(k), Some(v)) => headers.push((k, v)),
-                _ => return Err(self.err(&hat, &m("a header needs key and value"), "write - key: X-Scope-OrgID / value: ...")),
+                _ => {
+                    return Err(self.err(
+                        &hat,
+                        &m("a header needs key and value"),
+                        "write - key: X-Scope-OrgID / value: ...",
+                    ))
+                }
             }
         }
         let condition = |field: &str| -> Result<Option<Condition>, InputError> {
@@ -389,7 +437,9 @@ impl Reader<'_> {
         };
         // Every {{...}} must name a declared arg.
         for text in metric.templated() {
-            if let Err(tag) = super::fill(text, &|n| args.iter().any(|a| a.name == n).then(String::new)) {
+            if let Err(tag) = super::fill(text, &|n| {
+                args.iter().any(|a| a.name == n).then(String::new)
+            }) {
                 return Err(InputError::new(
                     self.path,
                     m(&format!("{{{{{tag}}}}} names no arg of the template")),
