@@ -360,7 +360,7 @@ async fn the_bearer_token_is_sent_and_never_shown() {
     for shown in [
         format!("{run:?}"),
         format!("{s:?}"),
-        analysis::summary(&[run.clone()]),
+        analysis::summary(std::slice::from_ref(&run)),
         serde_json::to_string(&run).unwrap(),
     ] {
         assert!(!shown.contains(SENTINEL), "{shown}");
