@@ -9,6 +9,9 @@
 //! `kubectl` talk to: discovery, CRUD, patches, server-side apply with managed fields, dry runs,
 //! watches, and simulated controllers that roll workloads out, with failures on demand.
 //!
+//! [`prometheus::FakePrometheus`] answers the Prometheus HTTP API's instant queries from
+//! scripted timelines, with its error bodies and codes, and records what it was asked.
+//!
 //! [`action::run_composite`] runs a composite `action.yml` the way the Actions runner does.
 
 // The testkit plays the runner: it reads the real process environment to build the one it
@@ -21,5 +24,6 @@ pub mod generated;
 pub mod github;
 pub mod k8s;
 pub mod openapi;
+pub mod prometheus;
 pub mod runner;
 pub mod snapshot;

@@ -1,13 +1,13 @@
 //! The post-deploy health checks: each `--health` URL asked with GET until it answers the
 //! expected status, with backoff between attempts, under the deploy's deadline. A URL is shown
 //! without its credentials and query (a token in either must never reach the log).
+//!
+//! [`client`] builds the crate's one HTTP client (reqwest on rustls with ring), which the
+//! analysis's Prometheus queries use too.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::Empty;
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use tokio::time::Instant;
 
 /// How long one attempt may take.
@@ -80,25 +80,20 @@ pub async fn check(
     expect: &Expect,
     deadline: Instant,
 ) -> Result<Vec<Checked>, gates_core::InputError> {
-    // ring, as kube's client uses: named, since another crate of the build may enable a second
-    // provider and rustls's default then picks none.
-    let https = match hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
-    {
-        Ok(b) => b.https_or_http().enable_http1().build(),
+    let client = match client() {
+        Ok(c) => c,
         Err(e) => {
             return Ok(urls
                 .iter()
                 .map(|u| Checked {
                     url: shown(u),
                     ok: false,
-                    answer: format!("no TLS root certificates on the runner: {e}"),
+                    answer: e.clone(),
                     attempts: 0,
                 })
                 .collect())
         }
     };
-    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build(https);
     let mut out = Vec::new();
     for url in urls {
         let mut pause = expect.backoff;
@@ -116,16 +111,11 @@ pub async fn check(
                 )));
             }
             checked.attempts += 1;
-            let request = http::Request::get(url.as_str())
-                .header("user-agent", "gates-k8s-deploy")
-                .body(Empty::new());
-            let answer = match request {
-                Err(e) => Err(e.to_string()),
-                Ok(r) => match tokio::time::timeout(ATTEMPT_TIMEOUT, client.request(r)).await {
-                    Err(_) => Err(format!("no answer within {}s", ATTEMPT_TIMEOUT.as_secs())),
-                    Ok(Err(e)) => Err(connect_error(&e)),
-                    Ok(Ok(response)) => Ok(response.status().as_u16()),
-                },
+            let request = client.get(url.as_str()).send();
+            let answer = match tokio::time::timeout(ATTEMPT_TIMEOUT, request).await {
+                Err(_) => Err(format!("no answer within {}s", ATTEMPT_TIMEOUT.as_secs())),
+                Ok(Err(e)) => Err(format!("no answer: {}", request_error(&e))),
+                Ok(Ok(response)) => Ok(response.status().as_u16()),
             };
             checked.answer = match answer {
                 Ok(code) => {
@@ -150,13 +140,45 @@ pub async fn check(
     Ok(out)
 }
 
-/// A failed request as one line: the innermost cause says most (refused, DNS, TLS).
-fn connect_error(e: &hyper_util::client::legacy::Error) -> String {
+/// The crate's HTTP client: rustls with ring, as kube's client uses (named, since another crate
+/// of the build may enable a second provider and rustls's default then picks none), the
+/// platform's trust store, no redirects (a redirect could carry a bearer token to another host),
+/// and the gate's user agent. `Err` says why there is none (no usable trust store).
+pub fn client() -> Result<reqwest::Client, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
+        .map_err(|e| format!("no TLS root certificates on the runner: {e}"))?;
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS set-up failed: {e}"))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("gates-k8s-deploy")
+        .build()
+        .map_err(|e| format!("HTTP client set-up failed: {}", request_error(&e)))
+}
+
+/// A failed request as one line, without its URL (which may hold credentials or a query): the
+/// innermost cause says most (refused, DNS, TLS).
+pub fn request_error(e: &reqwest::Error) -> String {
+    let mut innermost = None;
     let mut cause: &dyn std::error::Error = e;
     while let Some(inner) = cause.source() {
+        innermost = Some(inner);
         cause = inner;
     }
-    format!("no answer: {cause}")
+    match innermost {
+        Some(c) => c.to_string(),
+        // reqwest's own text would name the URL.
+        None if e.is_timeout() => "timed out".into(),
+        None if e.is_connect() => "could not connect".into(),
+        None if e.is_builder() => "the request could not be built".into(),
+        None => "the request failed".into(),
+    }
 }
 
 #[cfg(test)]

@@ -14,8 +14,11 @@
 //!   run; [`deploy`]: apply, watch, prune; [`release`]: deploy or roll back a release, with its
 //!   [`inventory`] and [`health`] checks; [`deploy_summary`]: how it is reported; [`lock`]: one
 //!   deploy per namespace at a time.
+//! - [`blue_green`] and [`slots`]: the blue-green strategy, its steps and its slotted objects.
+//! - [`analysis`]: Argo Rollouts `AnalysisTemplate`s measured against Prometheus, with baselines.
 //! - [`gate`]: the outcome, metrics and summary; [`sarif_out`]: the findings as SARIF.
 
+pub mod analysis;
 pub mod blue_green;
 pub mod cluster;
 pub mod config;
