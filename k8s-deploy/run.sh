@@ -38,6 +38,9 @@ if [ "$INPUT_COMMAND" = deploy ] || [ "$INPUT_COMMAND" = promote ]; then
   flag --health-status "$INPUT_HEALTH_STATUS"
   flag --health-attempts "$INPUT_HEALTH_ATTEMPTS"
   flag --scale-down-delay "$INPUT_SCALE_DOWN_DELAY"
+  flag --analysis "$INPUT_ANALYSIS"
+  each_line --analysis-arg "$INPUT_ANALYSIS_ARGS"
+  flag --prometheus-url "$INPUT_PROMETHEUS_URL"
 fi
 if [ "$INPUT_COMMAND" = deploy ]; then
   flag --auto-promote "$INPUT_AUTO_PROMOTE"

@@ -16,6 +16,7 @@ use gates_core::InputError;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
+use crate::analysis;
 use crate::cluster::{api_error, retrying, Cluster};
 use crate::deploy::{self, Applied};
 use crate::health;
@@ -136,6 +137,23 @@ pub async fn deploy(
     bg: &BlueGreen,
     progress: &mut dyn FnMut(&Manifest, &Status),
 ) -> Result<Report, InputError> {
+    // The baseline is measured through the live Services before anything changes.
+    let mut checks = Checks::new(opts, &plan.active_services).await?;
+    let mut report = deploy_slot(cluster, plan, previous, opts, bg, &mut checks, progress).await?;
+    report.analysis = checks.runs;
+    Ok(report)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn deploy_slot(
+    cluster: &mut Cluster,
+    plan: SlotPlan,
+    previous: Option<Slot>,
+    opts: &Options,
+    bg: &BlueGreen,
+    checks: &mut Checks,
+    progress: &mut dyn FnMut(&Manifest, &Status),
+) -> Result<Report, InputError> {
     let mut inventory = Inventory::read(cluster, &opts.namespace, &opts.release).await?;
     let before = inventory.known_good.clone();
     let all = plan.all();
@@ -213,6 +231,24 @@ pub async fn deploy(
             plan.preview_services.join(", ")
         ),
     );
+    if let Some(why) = checks
+        .analyse("pre-promotion", &plan.preview_services, plan.slot, opts)
+        .await?
+    {
+        step(&mut report, format!("{why}: never switched"));
+        return fail(
+            cluster,
+            opts,
+            before,
+            &pending,
+            deployed,
+            Vec::new(),
+            why,
+            report,
+            progress,
+        )
+        .await;
+    }
     if !bg.auto_promote {
         report.paused = true;
         step(
@@ -227,11 +263,12 @@ pub async fn deploy(
             failure: None,
             rollback: Rollback::NotNeeded,
             blue_green: Some(report),
+            analysis: Vec::new(),
         });
     }
     release::save(cluster, opts, &inventory).await?;
     switch(
-        cluster, opts, bg, before, inventory, pending, deployed, report, progress,
+        cluster, opts, bg, before, inventory, pending, deployed, report, checks, progress,
     )
     .await
 }
@@ -256,10 +293,22 @@ pub async fn promote(
         ),
     );
     inventory.pending = None;
-    switch(
-        cluster, opts, bg, before, inventory, pending, deployed, report, progress,
+    let mut checks = Checks::new(opts, &active(&pending)).await?;
+    let mut report = switch(
+        cluster,
+        opts,
+        bg,
+        before,
+        inventory,
+        pending,
+        deployed,
+        report,
+        &mut checks,
+        progress,
     )
-    .await
+    .await?;
+    report.analysis = checks.runs;
+    Ok(report)
 }
 
 /// `k8s-deploy reject`: scale the paused deploy's slot down and re-apply the known-good set
@@ -374,6 +423,7 @@ async fn switch(
     pending: Pending,
     mut deployed: Pass,
     mut report: SlotReport,
+    checks: &mut Checks,
     progress: &mut dyn FnMut(&Manifest, &Status),
 ) -> Result<Report, InputError> {
     let deadline = Instant::now() + opts.timeout;
@@ -413,6 +463,26 @@ async fn switch(
     };
     if let Some(c) = health.iter().find(|c| !c.ok) {
         let why = format!("health check {} failed: {}", c.url, c.answer);
+        step(&mut report, why.clone());
+        let mut out = fail(
+            cluster,
+            opts,
+            before,
+            &pending,
+            deployed,
+            Vec::new(),
+            why,
+            report,
+            progress,
+        )
+        .await?;
+        out.health = health;
+        return Ok(out);
+    }
+    if let Some(why) = checks
+        .analyse("post-promotion", &active(&pending), pending.slot, opts)
+        .await?
+    {
         step(&mut report, why.clone());
         let mut out = fail(
             cluster,
@@ -473,18 +543,85 @@ async fn switch(
         failure: None,
         rollback: Rollback::NotNeeded,
         blue_green: Some(report),
+        analysis: Vec::new(),
     })
 }
 
 /// The active Services, as the steps name them.
 fn services(pending: &Pending) -> String {
-    let names: Vec<&str> = pending
+    format!("Service {}", active(pending).join(", "))
+}
+
+/// The active Services of `pending`, by name.
+fn active(pending: &Pending) -> Vec<String> {
+    pending
         .switch
         .iter()
         .filter(|v| v["kind"] == "Service")
-        .filter_map(|v| v["metadata"]["name"].as_str())
-        .collect();
-    format!("Service {}", names.join(", "))
+        .filter_map(|v| v["metadata"]["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The analysis of a blue-green deploy: its baseline (taken before anything changes, through
+/// the active Services) and its runs.
+struct Checks {
+    spec: Option<std::sync::Arc<release::AnalysisSpec>>,
+    baseline: analysis::Baseline,
+    runs: Vec<analysis::Run>,
+}
+
+impl Checks {
+    /// The baseline through `services` (the live slot), when there is an analysis.
+    async fn new(opts: &Options, services: &[String]) -> Result<Checks, InputError> {
+        let mut checks = Checks {
+            spec: opts.analysis.clone(),
+            baseline: analysis::Baseline::default(),
+            runs: Vec::new(),
+        };
+        if let Some(spec) = &checks.spec {
+            let (baseline, shown) = spec.baseline(&fill(opts, services, None)).await?;
+            checks.baseline = baseline;
+            checks.runs.extend(shown);
+        }
+        Ok(checks)
+    }
+
+    /// Run the `phase` analysis through `services` (selecting `slot`): why it stops the
+    /// deploy, if it does.
+    async fn analyse(
+        &mut self,
+        phase: &str,
+        services: &[String],
+        slot: Slot,
+        opts: &Options,
+    ) -> Result<Option<String>, InputError> {
+        let Some(spec) = &self.spec else {
+            return Ok(None);
+        };
+        let run = spec
+            .run(
+                &self.baseline,
+                phase,
+                &fill(opts, services, Some(slot)),
+                opts.timeout,
+            )
+            .await?;
+        let failure = release::analysis_failure(&run);
+        self.runs.push(run);
+        Ok(failure)
+    }
+}
+
+/// The args a blue-green deploy fills in: the Service measured, the namespace, the slot.
+fn fill(opts: &Options, services: &[String], slot: Option<Slot>) -> Vec<(&'static str, String)> {
+    let mut out = vec![("namespace", opts.namespace.clone())];
+    if let Some(s) = services.first() {
+        out.push(("service", s.clone()));
+    }
+    if let Some(slot) = slot {
+        out.push(("slot", slot.name().to_string()));
+    }
+    out
 }
 
 /// The namespace of the slotted workloads (they share the manifests' namespace).
@@ -586,6 +723,7 @@ async fn fail(
         failure: Some(why),
         rollback,
         blue_green: Some(report),
+        analysis: Vec::new(),
     })
 }
 

@@ -156,6 +156,17 @@ pub fn add(outcome: &mut Outcome, report: &Report, informational: bool) {
         body: rollouts(&report.deployed),
         essential: true,
     });
+    if !report.analysis.is_empty() {
+        sections.push(Section {
+            heading: "Analysis".into(),
+            body: crate::analysis::summary(&report.analysis),
+            essential: true,
+        });
+        outcome.metrics.insert(
+            "analysis".into(),
+            serde_json::to_value(&report.analysis).expect("runs serialise"),
+        );
+    }
     if !report.health.is_empty() {
         sections.push(Section {
             heading: "Health checks".into(),

@@ -97,6 +97,20 @@ struct Cli {
     /// zero (`0s` at once).
     #[arg(long, default_value = "30s", value_parser = parse_delay)]
     scale_down_delay: std::time::Duration,
+    /// An Argo Rollouts AnalysisTemplate (YAML) whose Prometheus metrics decide: after the
+    /// rollouts and health checks (rolling), or before and after the switch (blue-green). A
+    /// failure rolls back.
+    #[arg(long, value_name = "FILE")]
+    analysis: Option<std::path::PathBuf>,
+    /// A value for one of the template's args (repeatable); `service`, `namespace` and `slot`
+    /// are filled in by the deploy when not given.
+    #[arg(long, value_name = "NAME=VALUE")]
+    analysis_arg: Vec<String>,
+    /// The Prometheus the analysis queries, instead of the template's `address` (an in-cluster
+    /// address the runner cannot reach). Credentials: PROMETHEUS_TOKEN, or PROMETHEUS_USERNAME
+    /// and PROMETHEUS_PASSWORD, from the environment.
+    #[arg(long, value_name = "URL")]
+    prometheus_url: Option<String>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -301,6 +315,7 @@ async fn run(
                 .push("nothing was applied: the lint found errors".into());
         } else {
             let holder = holder(env, event.as_ref());
+            let analysis = analysis_spec(cli)?;
             let (planned, plan, report, release_error) = async {
                 let mut cluster = connect(cli, env).await?;
                 let options = release_options(
@@ -310,6 +325,7 @@ async fn run(
                     &holder,
                     &rendered.manifests,
                     env.in_actions(),
+                    &analysis,
                 );
                 // Planned before the lock (a dry run changes nothing): the lock may create the
                 // namespace, and the plan should say the deploy creates it.
@@ -418,9 +434,18 @@ async fn rollback(
 ) -> Result<ExitStatus, InputError> {
     let (cfg, levels) = settings(cli)?;
     let holder = holder(env, None);
+    let analysis = analysis_spec(cli)?;
     let rollback = async {
         let mut cluster = connect(cli, env).await?;
-        let options = release_options(cli, &cfg, &cluster, &holder, &[], env.in_actions());
+        let options = release_options(
+            cli,
+            &cfg,
+            &cluster,
+            &holder,
+            &[],
+            env.in_actions(),
+            &analysis,
+        );
         let lock = Lock::acquire(
             &cluster,
             &options.namespace,
@@ -471,9 +496,18 @@ async fn resume(
 ) -> Result<ExitStatus, InputError> {
     let (cfg, levels) = settings(cli)?;
     let holder = holder(env, None);
+    let analysis = analysis_spec(cli)?;
     let (report, release_error) = async {
         let mut cluster = connect(cli, env).await?;
-        let options = release_options(cli, &cfg, &cluster, &holder, &[], env.in_actions());
+        let options = release_options(
+            cli,
+            &cfg,
+            &cluster,
+            &holder,
+            &[],
+            env.in_actions(),
+            &analysis,
+        );
         let lock = Lock::acquire(
             &cluster,
             &options.namespace,
@@ -648,6 +682,7 @@ fn release_options(
     holder: &str,
     manifests: &[manifest::Manifest],
     in_actions: bool,
+    analysis: &Option<std::sync::Arc<k8s_deploy::release::AnalysisSpec>>,
 ) -> k8s_deploy::release::Options {
     k8s_deploy::release::Options {
         namespace: target_namespace(cfg, cluster, manifests),
@@ -663,7 +698,40 @@ fn release_options(
         },
         by: holder.to_string(),
         group_progress: in_actions,
+        analysis: analysis.clone(),
     }
+}
+
+/// The `--analysis` template and its settings; an unreadable template or a bad
+/// `--analysis-arg` stops the gate before anything is applied.
+fn analysis_spec(
+    cli: &Cli,
+) -> Result<Option<std::sync::Arc<k8s_deploy::release::AnalysisSpec>>, InputError> {
+    let Some(path) = &cli.analysis else {
+        return Ok(None);
+    };
+    let template = k8s_deploy::analysis::Template::load(path)?;
+    let mut args = std::collections::BTreeMap::new();
+    for a in &cli.analysis_arg {
+        let Some((name, value)) = a.split_once('=') else {
+            return Err(InputError::new(
+                Origin::Flag("--analysis-arg".into()),
+                format!("{a:?} has no `=`"),
+                "write --analysis-arg NAME=VALUE",
+            ));
+        };
+        args.insert(name.to_string(), value.to_string());
+    }
+    Ok(Some(std::sync::Arc::new(
+        k8s_deploy::release::AnalysisSpec {
+            template,
+            settings: k8s_deploy::analysis::Settings {
+                args,
+                prometheus_url: cli.prometheus_url.clone(),
+                auth: k8s_deploy::analysis::Auth::from_process(),
+            },
+        },
+    )))
 }
 
 /// What `--prune` would delete: the release's objects gone from the manifests.

@@ -10,6 +10,7 @@ use gates_core::error::Origin;
 use gates_core::InputError;
 use tokio::time::Instant;
 
+use crate::analysis;
 use crate::cluster::Cluster;
 use crate::deploy::{self, Applied, Rollout};
 use crate::health::{self, Checked, Expect};
@@ -39,6 +40,79 @@ pub struct Options {
     pub by: String,
     /// Fold the progress lines into a group of the job's log (inside Actions).
     pub group_progress: bool,
+    /// The metric analysis (`--analysis`), run after the checks.
+    pub analysis: Option<std::sync::Arc<AnalysisSpec>>,
+}
+
+/// The analysis a deploy runs (`--analysis`), with the args the user gave.
+#[derive(Debug, Clone)]
+pub struct AnalysisSpec {
+    /// The template.
+    pub template: analysis::Template,
+    /// Its args (`--analysis-arg`), Prometheus address and credentials.
+    pub settings: analysis::Settings,
+}
+
+impl AnalysisSpec {
+    /// The settings with `fill` (`service`, `namespace`, `slot`) added where the template
+    /// declares the arg and the user gave no value: the deploy knows them.
+    fn settings(&self, fill: &[(&str, String)]) -> analysis::Settings {
+        let mut s = self.settings.clone();
+        for (name, value) in fill {
+            if self.template.arg_names().any(|a| a == *name) {
+                s.args
+                    .entry((*name).to_string())
+                    .or_insert_with(|| value.clone());
+            }
+        }
+        s
+    }
+
+    /// The baseline, measured before the deploy, and its measurements as a run to show.
+    pub async fn baseline(
+        &self,
+        fill: &[(&str, String)],
+    ) -> Result<(analysis::Baseline, Option<analysis::Run>), InputError> {
+        let baseline = analysis::baseline(&self.template, &self.settings(fill)).await?;
+        let shown = (!baseline.measurements.is_empty()).then(|| analysis::Run {
+            phase: "baseline".into(),
+            verdict: analysis::Verdict::Successful,
+            reason: None,
+            measurements: baseline.measurements.clone(),
+        });
+        Ok((baseline, shown))
+    }
+
+    /// The analysis of `phase`, under a deadline of `timeout` from now.
+    pub async fn run(
+        &self,
+        baseline: &analysis::Baseline,
+        phase: &str,
+        fill: &[(&str, String)],
+        timeout: Duration,
+    ) -> Result<analysis::Run, InputError> {
+        let deadline = Instant::now() + timeout;
+        analysis::run(
+            &self.template,
+            &self.settings(fill),
+            baseline,
+            phase,
+            deadline,
+        )
+        .await
+    }
+}
+
+/// Why an analysis run stops the deploy, if it does.
+pub fn analysis_failure(run: &analysis::Run) -> Option<String> {
+    (!run.passed()).then(|| {
+        format!(
+            "{} analysis {}: {}",
+            run.phase,
+            run.verdict,
+            run.reason.as_deref().unwrap_or("no reason given")
+        )
+    })
 }
 
 /// A set applied and waited for.
@@ -97,6 +171,8 @@ pub struct Report {
     pub rollback: Rollback,
     /// The slots of a blue-green deploy.
     pub blue_green: Option<crate::blue_green::SlotReport>,
+    /// The analysis runs (the baseline first), in order.
+    pub analysis: Vec<analysis::Run>,
 }
 
 /// Apply `manifests` and wait (see [`deploy::apply`] and [`deploy::wait`]) under a deadline of
@@ -184,6 +260,16 @@ pub async fn deploy(
         opts,
     ));
     candidate.encode(&opts.release)?;
+    let fill = [("namespace", opts.namespace.clone())];
+    let mut runs = Vec::new();
+    let baseline = match &opts.analysis {
+        Some(a) => {
+            let (baseline, shown) = a.baseline(&fill).await?;
+            runs.extend(shown);
+            Some(baseline)
+        }
+        None => None,
+    };
     let (mut deployed, deadline) = pass(cluster, manifests, opts, &mut inventory, progress).await?;
     let mut health = Vec::new();
     let mut failure = deployed.failure();
@@ -193,6 +279,11 @@ pub async fn deploy(
             .iter()
             .find(|c| !c.ok)
             .map(|c| format!("health check {} failed: {}", c.url, c.answer));
+    }
+    if let (None, Some(a), Some(baseline)) = (&failure, &opts.analysis, &baseline) {
+        let run = a.run(baseline, "post-deploy", &fill, opts.timeout).await?;
+        failure = analysis_failure(&run);
+        runs.push(run);
     }
     let rollback = match (&failure, before) {
         (None, _) => {
@@ -219,6 +310,7 @@ pub async fn deploy(
         failure,
         rollback,
         blue_green: None,
+        analysis: runs,
     })
 }
 

@@ -9,6 +9,7 @@ mod common;
 use std::time::Duration;
 
 use gates_testkit::k8s::{Failure, FakeKube};
+use gates_testkit::prometheus::{Answer, FakePrometheus};
 use serde_json::Value;
 
 const SLOT: &str = "gates.dev/slot";
@@ -282,4 +283,209 @@ fn a_release_deployed_rolling_moves_to_blue_green() {
         (0, image("v1")),
         "the old one scaled down"
     );
+}
+
+/// A fast template (hand-written for these tests): the error rate and p95 latency of the
+/// Service the deploy names, measured twice, 100 ms apart; p95 against the baseline.
+const ANALYSIS: &str = r#"apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata:
+  name: gateway-slo
+spec:
+  args:
+    - name: service
+    - name: namespace
+  metrics:
+    - name: error-rate
+      interval: 100ms
+      count: 2
+      successCondition: result[0] < 0.05
+      provider:
+        prometheus:
+          address: http://prometheus.monitoring.svc:9090
+          query: errors{service="{{args.service}}",namespace="{{args.namespace}}"}
+    - name: latency-p95
+      interval: 100ms
+      count: 2
+      successCondition: result[0] <= 2 * baseline[0]
+      provider:
+        prometheus:
+          address: http://prometheus.monitoring.svc:9090
+          query: p95{service="{{args.service}}",namespace="{{args.namespace}}"}
+"#;
+
+/// Deploy `v2` blue-green over a `v1` with the analysis against `prom`.
+fn analysed(fake: &FakeKube, prom: &FakePrometheus) -> (i32, Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("analysis.yml");
+    std::fs::write(&template, ANALYSIS).unwrap();
+    assert_eq!(deploy(fake, "v1", &[]).0, 0);
+    deploy(
+        fake,
+        "v2",
+        &[
+            "--analysis",
+            template.to_str().unwrap(),
+            "--prometheus-url",
+            prom.url(),
+        ],
+    )
+}
+
+/// The live Service's series (the baseline, then after the switch) and the preview's.
+fn script(prom: &FakePrometheus, live: (f64, &[Answer]), preview: (f64, Answer)) {
+    prom.on_containing(
+        r#"errors{service="gateway-preview""#,
+        [Answer::value(preview.0)],
+    );
+    prom.on_containing(r#"p95{service="gateway-preview""#, [preview.1]);
+    prom.on_containing(r#"errors{service="gateway""#, [Answer::value(live.0)]);
+    prom.on_containing(r#"p95{service="gateway""#, live.1.to_vec());
+}
+
+fn phases(doc: &Value) -> Vec<String> {
+    doc["metrics"]["analysis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["phase"].as_str().unwrap(),
+                r["verdict"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn analysis_before_and_after_the_switch_passes_against_the_baseline() {
+    let fake = FakeKube::start();
+    let _c = fake.controller().run_every(Duration::from_millis(20));
+    let prom = FakePrometheus::start();
+    // Baseline p95 0.2 s; the new slot at 0.25 s behind the preview, 0.3 s once live.
+    script(
+        &prom,
+        (0.01, &[Answer::value(0.2), Answer::value(0.3)]),
+        (0.01, Answer::value(0.25)),
+    );
+    let (code, doc, out) = analysed(&fake, &prom);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        phases(&doc),
+        [
+            "baseline successful",
+            "pre-promotion successful",
+            "post-promotion successful"
+        ]
+    );
+    assert_eq!(selected(&fake, "gateway"), "green");
+    assert!(out.contains("#### Analysis"), "{out}");
+    assert!(
+        out.contains(r#"p95{service="gateway-preview",namespace="production"}"#),
+        "{out}"
+    );
+    let queries = prom.queries();
+    assert!(
+        queries.iter().any(|q| q.contains("gateway-preview")),
+        "{queries:?}"
+    );
+}
+
+#[test]
+fn an_error_rate_over_five_percent_behind_the_preview_never_switches() {
+    let fake = FakeKube::start();
+    let _c = fake.controller().run_every(Duration::from_millis(20));
+    let prom = FakePrometheus::start();
+    script(
+        &prom,
+        (0.01, &[Answer::value(0.2)]),
+        (0.12, Answer::value(0.2)),
+    );
+    let (code, doc, out) = analysed(&fake, &prom);
+    assert_eq!(code, 1, "{out}");
+    let reason = output(&out, "reason").unwrap();
+    assert!(reason.contains("pre-promotion analysis failed"), "{reason}");
+    assert!(reason.contains("error-rate"), "{reason}");
+    assert_eq!(selected(&fake, "gateway"), "blue", "never switched");
+    assert_eq!(workload(&fake, "gateway-green").0, 0);
+    assert_eq!(doc["metrics"]["blue_green"]["switched"], false);
+    assert_eq!(
+        phases(&doc),
+        ["baseline successful", "pre-promotion failed"]
+    );
+}
+
+#[test]
+fn a_p95_over_twice_the_baseline_after_the_switch_switches_back() {
+    let fake = FakeKube::start();
+    let _c = fake.controller().run_every(Duration::from_millis(20));
+    let prom = FakePrometheus::start();
+    script(
+        &prom,
+        (0.01, &[Answer::value(0.2), Answer::value(0.5)]),
+        (0.01, Answer::value(0.25)),
+    );
+    let (code, doc, out) = analysed(&fake, &prom);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        output(&out, "reason")
+            .unwrap()
+            .contains("post-promotion analysis failed"),
+        "{out}"
+    );
+    assert_eq!(selected(&fake, "gateway"), "blue", "switched back");
+    assert_eq!(doc["metrics"]["blue_green"]["switched_back"], true);
+    assert_eq!(output(&out, "active-slot").as_deref(), Some("blue"));
+    assert_eq!(workload(&fake, "gateway-green").0, 0);
+}
+
+#[test]
+fn no_data_behind_the_preview_is_not_a_pass() {
+    let fake = FakeKube::start();
+    let _c = fake.controller().run_every(Duration::from_millis(20));
+    let prom = FakePrometheus::start();
+    prom.on_containing("gateway-preview", [Answer::Empty]);
+    prom.on_containing(r#"service="gateway""#, [Answer::value(0.01)]);
+    let (code, doc, out) = analysed(&fake, &prom);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("inconclusive"), "{out}");
+    assert_eq!(selected(&fake, "gateway"), "blue");
+    assert_eq!(doc["metrics"]["blue_green"]["switched"], false);
+}
+
+#[test]
+fn a_rolling_deploy_whose_analysis_fails_rolls_back() {
+    let fake = FakeKube::start();
+    let _c = fake.controller().run_every(Duration::from_millis(20));
+    let prom = FakePrometheus::start();
+    prom.on_containing("errors", [Answer::value(0.2)]);
+    prom.on_containing("p95", [Answer::value(0.2)]);
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("analysis.yml");
+    std::fs::write(&template, ANALYSIS).unwrap();
+    assert_eq!(bg(&fake, "deploy", "v1", &[]).0, 0);
+    let (code, doc, out) = bg(
+        &fake,
+        "deploy",
+        "v2",
+        &[
+            "--analysis",
+            template.to_str().unwrap(),
+            "--analysis-arg",
+            "service=gateway",
+            "--prometheus-url",
+            prom.url(),
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        output(&out, "reason")
+            .unwrap()
+            .contains("post-deploy analysis failed"),
+        "{out}"
+    );
+    assert_eq!(output(&out, "rolled-back").as_deref(), Some("true"));
+    assert_eq!(workload(&fake, "gateway"), (3, image("v1")));
+    assert_eq!(phases(&doc), ["baseline successful", "post-deploy failed"]);
 }

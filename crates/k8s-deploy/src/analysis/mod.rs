@@ -32,7 +32,7 @@ use std::fmt;
 use gates_core::{markdown, InputError};
 use schemars::JsonSchema;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 pub use condition::Condition;
@@ -114,7 +114,7 @@ impl Auth {
 }
 
 /// A measurement's or a run's verdict, Argo's phases.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// The condition held.
@@ -139,7 +139,7 @@ impl fmt::Display for Verdict {
 }
 
 /// One query's answer and what it meant.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Measurement {
     /// The metric's name.
     pub metric: String,
@@ -154,7 +154,7 @@ pub struct Measurement {
 }
 
 /// One analysis: its phase, verdict and every measurement.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Run {
     /// Where in the deploy (`pre-promotion`, `post-promotion`, `step 2 (40%)`).
     pub phase: String,
