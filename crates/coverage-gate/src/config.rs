@@ -47,7 +47,8 @@ pub struct CoverageConfig {
     /// Report but never fail: a failed rule becomes a warning.
     #[serde(default)]
     pub informational: bool,
-    /// Level of the annotations on uncovered changed lines (`off` for none).
+    /// Level of the annotations on uncovered changed lines (default `warning`), and the most
+    /// severe level any annotation of the gate is shown at (`off` for none).
     pub annotations: Option<AnnotationLevel>,
     /// Rule levels by rule id (`coverage/min-branches: warn`); `--allow/--warn/--deny` override
     /// them. The ids are in docs/rules/coverage.md.
@@ -85,6 +86,30 @@ pub enum AnnotationLevel {
     Notice,
     /// No annotations.
     Off,
+}
+
+impl From<gates_core::annotations::Setting> for AnnotationLevel {
+    fn from(s: gates_core::annotations::Setting) -> Self {
+        use gates_core::annotations::Setting;
+        match s {
+            Setting::Error => AnnotationLevel::Error,
+            Setting::Warning => AnnotationLevel::Warning,
+            Setting::Notice => AnnotationLevel::Notice,
+            Setting::Off => AnnotationLevel::Off,
+        }
+    }
+}
+
+impl From<AnnotationLevel> for gates_core::annotations::Setting {
+    fn from(l: AnnotationLevel) -> Self {
+        use gates_core::annotations::Setting;
+        match l {
+            AnnotationLevel::Error => Setting::Error,
+            AnnotationLevel::Warning => Setting::Warning,
+            AnnotationLevel::Notice => Setting::Notice,
+            AnnotationLevel::Off => Setting::Off,
+        }
+    }
 }
 
 /// Most `exclude` plus `paths` globs a config may hold.

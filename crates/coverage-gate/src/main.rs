@@ -13,10 +13,10 @@ use coverage_gate::formats::Format;
 use coverage_gate::gate::{self, Inputs};
 use coverage_gate::paths::PathMap;
 use coverage_gate::policy::Policy;
-use gates_core::cli::CommonArgs;
+use gates_core::cli::{CommentArgs, CommonArgs};
 use gates_core::emit::{self, EmitOptions};
 use gates_core::error::Origin;
-use gates_core::{ActionsEnv, ExitStatus, InputError, Level};
+use gates_core::{ActionsEnv, ExitStatus, InputError};
 
 /// Gate coverage reports: overall, patch (changed lines), per-path and against a baseline.
 ///
@@ -68,13 +68,8 @@ struct Cli {
     /// Leave files matching this glob out of every number (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
-    /// Level of the annotations on uncovered changed lines.
-    #[arg(long, value_name = "LEVEL")]
-    annotations: Option<AnnotationLevel>,
-    /// Also post the result as this gate's own sticky PR comment (id `coverage`); needs
-    /// `GITHUB_TOKEN` with `pull-requests: write`. Failing to comment only warns.
-    #[arg(long)]
-    comment: bool,
+    #[command(flatten)]
+    comment: CommentArgs,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -129,33 +124,16 @@ fn run(
             b.display()
         ));
     }
-    emit::emit(&outcome, env, opts, stdout)?;
-    if cli.comment {
-        comment(&outcome, env, stdout);
+    // The annotations' setting from the config too, when no flag gave one.
+    let opts = EmitOptions {
+        annotations: inputs.policy.annotations_setting,
+        ..opts.clone()
+    };
+    emit::emit(&outcome, env, &opts, stdout)?;
+    if cli.comment.comment {
+        gates_github::comment_outcome(gates_core::cli::COVERAGE, &outcome, env, stdout);
     }
     Ok(outcome.exit_status())
-}
-
-/// Post the gate's own sticky comment; a failure to comment never changes the verdict.
-fn comment(outcome: &gates_core::Outcome, env: &ActionsEnv, stdout: &mut impl Write) {
-    let result = gates_core::result_file::ResultFile::from_outcome(outcome);
-    let posted = gates_core::emit::block_on(gates_github::comment_results(
-        env,
-        gates_core::cli::COVERAGE.name,
-        &[result],
-    ));
-    let (level, msg) = match posted {
-        Err(e) => (Level::Warning, format!("cannot comment: {e}")),
-        Ok(Ok(action)) => (Level::Notice, format!("coverage comment: {action}")),
-        Ok(Err(gates_github::CommentError::Api(e))) if e.is_forbidden_integration() => (Level::Warning, "cannot comment: the token is read-only (a pull request from a fork?); the job summary has the results".to_string()),
-        Ok(Err(e)) => (Level::Warning, format!("cannot comment: {e}")),
-    };
-    let line = if env.in_actions() {
-        gates_core::commands::annotation(level, &Default::default(), &msg)
-    } else {
-        format!("{}: {msg}", level.command())
-    };
-    let _ = writeln!(stdout, "{line}");
 }
 
 fn build_inputs(cli: &Cli, cwd: &Path, no_baseline: bool) -> Result<Inputs, InputError> {
@@ -173,7 +151,7 @@ fn build_inputs(cli: &Cli, cwd: &Path, no_baseline: bool) -> Result<Inputs, Inpu
         path_map: cli.path_map.clone(),
         exclude: cli.exclude.clone(),
         informational: cli.common.informational,
-        annotations: cli.annotations,
+        annotations: cli.common.annotations.map(AnnotationLevel::from),
         ..CoverageConfig::default()
     };
     let cfg = gates_core::config::layer(Some(file), flags);

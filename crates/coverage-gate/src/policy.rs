@@ -65,8 +65,11 @@ pub struct Policy {
     pub exclude: Vec<(String, GlobMatcher, GlobMatcher)>,
     /// Never fail.
     pub informational: bool,
-    /// Annotation level.
+    /// Annotation level of uncovered changed lines.
     pub annotations: AnnotationLevel,
+    /// The `annotations` setting as given (flag over config): besides the uncovered lines'
+    /// level, it caps every annotation ([`gates_core::annotations::Setting`]).
+    pub annotations_setting: Option<gates_core::annotations::Setting>,
     /// Rule levels (`--allow/--warn/--deny`, `levels:`).
     pub levels: gates_core::rules::Levels,
 }
@@ -103,6 +106,7 @@ impl Policy {
                 .collect(),
             informational: cfg.informational,
             annotations: cfg.annotations.unwrap_or(AnnotationLevel::Warning),
+            annotations_setting: cfg.annotations.map(Into::into),
         }
     }
 

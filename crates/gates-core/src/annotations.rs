@@ -20,10 +20,16 @@ pub struct Selection<'a> {
 /// within a level. When some are left out, one notice slot is kept free for the
 /// "N more in the job summary" note.
 pub fn select(findings: &[Finding]) -> Selection<'_> {
+    select_by(findings, |f| f.level)
+}
+
+/// [`select`], with each finding at the level `level_of` gives it (its level under an
+/// [`Setting`] cap, say): the budget is per level as the runner counts them.
+pub fn select_by(findings: &[Finding], level_of: impl Fn(&Finding) -> Level) -> Selection<'_> {
     let mut shown = Vec::new();
     let mut omitted = 0;
     for level in [Level::Error, Level::Warning, Level::Notice] {
-        let of_level: Vec<&Finding> = findings.iter().filter(|f| f.level == level).collect();
+        let of_level: Vec<&Finding> = findings.iter().filter(|f| level_of(f) == level).collect();
         // Notices come last, so `omitted` already counts every error and warning left out.
         let cap = if level == Level::Notice && (omitted > 0 || of_level.len() > PER_LEVEL) {
             PER_LEVEL - 1
@@ -34,6 +40,38 @@ pub fn select(findings: &[Finding]) -> Selection<'_> {
         shown.extend(of_level.into_iter().take(cap));
     }
     Selection { shown, omitted }
+}
+
+/// `--annotations`: the most severe level a finding is annotated at, or `off` for no annotations.
+/// It changes only the annotations: the verdict, the job summary and the result file keep every
+/// finding at its own level, and a gate that could not run still says so in an `::error`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Setting {
+    /// Every finding at its own level (errors stay errors).
+    Error,
+    /// Errors shown as warnings.
+    Warning,
+    /// Every annotation a notice.
+    Notice,
+    /// No annotations.
+    Off,
+}
+
+impl Setting {
+    /// The level a finding of `level` is annotated at, `None` for not at all.
+    pub fn cap(self, level: Level) -> Option<Level> {
+        let most = match self {
+            Setting::Off => return None,
+            Setting::Error => Level::Error,
+            Setting::Warning => Level::Warning,
+            Setting::Notice => Level::Notice,
+        };
+        // Levels order from the most severe: the cap is the less severe of the two.
+        Some(level.max(most))
+    }
 }
 
 /// Annotation properties of a finding.
@@ -154,6 +192,21 @@ mod tests {
         };
         clamp_lines(&mut p, 3);
         assert_eq!(p.line, None);
+    }
+
+    #[test]
+    fn a_cap_lowers_levels_never_raises_them_and_off_shows_nothing() {
+        use Level::*;
+        assert_eq!(Setting::Error.cap(Notice), Some(Notice));
+        assert_eq!(Setting::Error.cap(Error), Some(Error));
+        assert_eq!(Setting::Warning.cap(Error), Some(Warning));
+        assert_eq!(Setting::Warning.cap(Notice), Some(Notice));
+        assert_eq!(Setting::Notice.cap(Error), Some(Notice));
+        assert_eq!(Setting::Off.cap(Error), None);
+        // Twelve errors capped at warning share the warnings' budget.
+        let all: Vec<Finding> = (0..12).map(|i| f(Error, i)).collect();
+        let s = select_by(&all, |x| Setting::Warning.cap(x.level).unwrap());
+        assert_eq!((s.shown.len(), s.omitted), (10, 2));
     }
 
     #[test]

@@ -24,6 +24,11 @@ pub struct CommonArgs {
     /// (github inside GitHub Actions, human elsewhere).
     #[arg(long, default_value = "auto", value_name = "auto|github|human")]
     pub print: Format,
+    /// The most severe level annotations are shown at (`off`: none); the job summary and the
+    /// result file keep every finding at its own level. coverage-gate also annotates uncovered
+    /// changed lines at this level (default warning).
+    #[arg(long, value_name = "LEVEL")]
+    pub annotations: Option<crate::annotations::Setting>,
     /// Rule levels (`--allow/--warn/--deny <RULE>`).
     #[command(flatten)]
     pub levels: crate::rules::LevelArgs,
@@ -41,6 +46,17 @@ impl CommonArgs {
     pub fn config_required(&self) -> bool {
         self.config.is_some()
     }
+}
+
+/// `--comment`, for the gates that post their own sticky pull-request comment: flatten it
+/// beside [`CommonArgs`]. The one way to post is `gates_github::comment_outcome`; a gate without
+/// a GitHub client leaves the comment to pr-commenter, which reads its result file.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CommentArgs {
+    /// Also post the result as this gate's own sticky PR comment (its id is the gate's name);
+    /// needs `GITHUB_TOKEN` with `pull-requests: write`. Failing to comment only warns.
+    #[arg(long)]
+    pub comment: bool,
 }
 
 /// A gate's identity: its name in result files and config, and its binary.

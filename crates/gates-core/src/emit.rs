@@ -77,7 +77,10 @@ pub fn run_main(
     ) -> Result<crate::ExitStatus, InputError>,
 ) -> std::process::ExitCode {
     let env = ActionsEnv::from_process();
-    let opts = EmitOptions::new(common.result.clone(), common.print, &env);
+    let opts = EmitOptions {
+        annotations: common.annotations,
+        ..EmitOptions::new(common.result.clone(), common.print, &env)
+    };
     on_cancel(gate, &env, &opts);
     let mut stdout = io::stdout().lock();
     let panicked = on_panic();
@@ -180,6 +183,9 @@ pub struct EmitOptions {
     pub format: Format,
     /// Colour the terminal report (callers decide from the TTY and `NO_COLOR`).
     pub color: bool,
+    /// `--annotations`: cap the annotations' level, or none at all; `None` shows each finding
+    /// at its own level.
+    pub annotations: Option<annotations::Setting>,
 }
 
 impl EmitOptions {
@@ -189,6 +195,7 @@ impl EmitOptions {
             result,
             format,
             color: want_color(env),
+            annotations: None,
         }
     }
 }
@@ -250,7 +257,11 @@ fn emit_channels(
     };
     let root = env.get("GITHUB_WORKSPACE").unwrap_or(".");
     let printed = if github {
-        print_github(outcome, std::path::Path::new(root), stdout)
+        // A gate that could not run says so whatever the setting: the one `::error`.
+        let cap = opts
+            .annotations
+            .filter(|_| outcome.verdict != crate::Verdict::Error);
+        print_github(outcome, std::path::Path::new(root), cap, stdout)
     } else if in_actions {
         // A person asked for the readable report inside Actions: the runner still reads it for
         // commands, so it goes out as one untrusted block.
@@ -269,6 +280,7 @@ fn emit_channels(
 fn print_github(
     outcome: &Outcome,
     root: &std::path::Path,
+    cap: Option<annotations::Setting>,
     stdout: &mut impl Write,
 ) -> io::Result<()> {
     let mut cmd = Commands::new(stdout);
@@ -280,7 +292,11 @@ fn print_github(
     log.extend(outcome.reasons.iter().map(|r| format!("  - {r}")));
     log.extend(outcome.notes.iter().cloned());
     cmd.untrusted_block(log.iter().map(String::as_str))?;
-    let sel = annotations::select(&outcome.findings);
+    if cap == Some(annotations::Setting::Off) {
+        return Ok(());
+    }
+    let level = |f: &crate::Finding| cap.and_then(|c| c.cap(f.level)).unwrap_or(f.level);
+    let sel = annotations::select_by(&outcome.findings, level);
     let mut lines: std::collections::HashMap<&str, Option<u32>> = Default::default();
     for f in &sel.shown {
         let mut props = annotations::props(f);
@@ -292,7 +308,7 @@ fn print_github(
                 annotations::clamp_lines(&mut props, n);
             }
         }
-        cmd.annotate(f.level, &props, &f.message)?;
+        cmd.annotate(level(f), &props, &f.message)?;
     }
     if sel.omitted > 0 {
         cmd.annotate(
@@ -307,19 +323,103 @@ fn print_github(
 /// True when colour should be used on stdout.
 pub fn want_color(env: &ActionsEnv) -> bool {
     use std::io::IsTerminal;
-    // The environment's word wins (anstyle-query reads the conventions), then the terminal;
-    // a Windows console needs its ANSI mode switched on first.
-    if env.no_color() || anstyle_query::no_color() {
-        return false;
+    let conventions = ColorEnv {
+        no_color: env.no_color() || anstyle_query::no_color(),
+        clicolor_force: anstyle_query::clicolor_force(),
+        clicolor: anstyle_query::clicolor(),
+        // A Windows console sets no TERM; its ANSI mode is switched on below instead.
+        term_supports_color: anstyle_query::term_supports_color() || cfg!(windows),
+    };
+    conventions.choose(|| {
+        io::stdout().is_terminal()
+            && (!cfg!(windows) || anstyle_query::windows::enable_ansi_colors() != Some(false))
+    })
+}
+
+/// The colour conventions as the environment states them (read by anstyle-query, as anstream
+/// reads them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ColorEnv {
+    /// `NO_COLOR` set and not empty (no-color.org).
+    pub no_color: bool,
+    /// `CLICOLOR_FORCE` set and not `0`.
+    pub clicolor_force: bool,
+    /// `CLICOLOR`: `Some(false)` for `0`.
+    pub clicolor: Option<bool>,
+    /// `TERM` names a terminal that takes colour (not `dumb`, not unset).
+    pub term_supports_color: bool,
+}
+
+impl ColorEnv {
+    /// Whether to colour: `NO_COLOR` wins, then `CLICOLOR_FORCE` (a pipe too, `TERM=dumb`
+    /// too), then `CLICOLOR=0` and a terminal without colour say no, and otherwise a terminal
+    /// (`is_terminal`, asked only then) gets colour.
+    pub fn choose(self, is_terminal: impl FnOnce() -> bool) -> bool {
+        if self.no_color {
+            return false;
+        }
+        if self.clicolor_force {
+            return true;
+        }
+        if self.clicolor == Some(false) || !self.term_supports_color {
+            return false;
+        }
+        is_terminal()
     }
-    if anstyle_query::clicolor_force() {
-        return true;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ColorEnv;
+
+    const TERMINAL: ColorEnv = ColorEnv {
+        no_color: false,
+        clicolor_force: false,
+        clicolor: None,
+        term_supports_color: true,
+    };
+
+    #[test]
+    fn colour_follows_no_color_clicolor_force_clicolor_and_term_dumb() {
+        let tty = || true;
+        let pipe = || false;
+        assert!(TERMINAL.choose(tty), "a colour terminal");
+        assert!(!TERMINAL.choose(pipe), "a pipe");
+        let dumb = ColorEnv {
+            term_supports_color: false,
+            ..TERMINAL
+        };
+        assert!(!dumb.choose(tty), "TERM=dumb on a terminal");
+        let no_color = ColorEnv {
+            no_color: true,
+            ..TERMINAL
+        };
+        assert!(!no_color.choose(tty), "NO_COLOR on a terminal");
+        let forced = ColorEnv {
+            clicolor_force: true,
+            ..dumb
+        };
+        assert!(forced.choose(pipe), "CLICOLOR_FORCE: a pipe, TERM=dumb");
+        assert!(
+            !ColorEnv {
+                no_color: true,
+                ..forced
+            }
+            .choose(tty),
+            "NO_COLOR over CLICOLOR_FORCE"
+        );
+        let off = ColorEnv {
+            clicolor: Some(false),
+            ..TERMINAL
+        };
+        assert!(!off.choose(tty), "CLICOLOR=0 on a terminal");
+        assert!(
+            ColorEnv {
+                clicolor: Some(true),
+                ..TERMINAL
+            }
+            .choose(tty),
+            "CLICOLOR=1 on a terminal"
+        );
     }
-    if anstyle_query::clicolor() == Some(false)
-        || !anstyle_query::term_supports_color() && !cfg!(windows)
-    {
-        return false;
-    }
-    io::stdout().is_terminal()
-        && (!cfg!(windows) || anstyle_query::windows::enable_ansi_colors() != Some(false))
 }

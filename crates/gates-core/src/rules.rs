@@ -126,6 +126,11 @@ impl Catalogue {
                 r.example
             ));
         }
+        // Every gate's error outcome ([`crate::Outcome::could_not_run`]): listed, not levelled.
+        s.push_str(&format!(
+            "| `{}/could-not-run` | error, always | Not a check: the gate could not do its job (a missing or malformed input, a bad config, an API that did not answer). The verdict is `error`, with one `::error` annotation naming the file and line; no level changes it. | a report path that does not exist |\n",
+            self.gate
+        ));
         s
     }
 }

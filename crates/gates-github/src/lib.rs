@@ -64,3 +64,32 @@ pub async fn comment_results(
     };
     Ok(sticky.put(&text, Mode::Update).await?)
 }
+
+/// A gate's `--comment` ([`gates_core::cli::CommentArgs`]): post its outcome as its own sticky
+/// comment (id: the gate's name) and say how it went on `out`, as a notice or a warning. A
+/// failure to comment never changes the verdict, so nothing is returned.
+pub fn comment_outcome(
+    gate: gates_core::cli::GateId,
+    outcome: &gates_core::Outcome,
+    env: &ActionsEnv,
+    out: &mut impl std::io::Write,
+) {
+    use gates_core::Level;
+    let result = ResultFile::from_outcome(outcome);
+    let posted = gates_core::emit::block_on(comment_results(env, gate.name, &[result]));
+    let (level, msg) = match posted {
+        Err(e) => (Level::Warning, format!("cannot comment: {e}")),
+        Ok(Ok(action)) => (Level::Notice, format!("{} comment: {action}", gate.name)),
+        Ok(Err(CommentError::Api(e))) if e.is_forbidden_integration() => (
+            Level::Warning,
+            "cannot comment: the token is read-only (a pull request from a fork?); the job summary has the results".to_string(),
+        ),
+        Ok(Err(e)) => (Level::Warning, format!("cannot comment: {e}")),
+    };
+    let line = if env.in_actions() {
+        gates_core::commands::annotation(level, &Default::default(), &msg)
+    } else {
+        format!("{}: {msg}", level.command())
+    };
+    let _ = writeln!(out, "{line}");
+}

@@ -83,21 +83,10 @@ pub fn outcome(eval: &Evaluation, informational: bool, context: Context) -> Outc
     // New first, then by severity (the findings are already sorted by severity).
     let mut ordered: Vec<&Finding> = active.clone();
     ordered.sort_by_key(|f| (!f.new, f.severity));
-    // Rule ids per tool, made once: this runs for every finding.
-    let mut rule_ids: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     let failed_rules = failed.enforced().map(|c| c.finding(informational));
     let findings = failed_rules
         .chain(ordered.iter().map(|f| {
-            let rule = rule_ids
-                .entry(&*f.tool)
-                .or_insert_with(|| {
-                    format!(
-                        "security/{}",
-                        f.tool
-                            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-")
-                    )
-                })
-                .clone();
+            let rule = crate::rules::for_kind(f.kind).to_string();
             let mut title = String::with_capacity(f.rule.len() + 10);
             title.push_str(f.severity.name());
             title.push(' ');

@@ -44,6 +44,11 @@ impl SarifFinding for Finding {
     fn suppression(&self) -> Option<&str> {
         self.suppressed.as_deref()
     }
+    /// The scanner's rule is the SARIF `ruleId` (code scanning groups alerts by it); the gate's
+    /// rule stands beside it.
+    fn properties(&self) -> Vec<(&'static str, &str)> {
+        vec![("gates/rule", crate::rules::for_kind(self.kind))]
+    }
     fn rule(&self) -> RuleInfo {
         let title = if self.title.is_empty() {
             &self.rule

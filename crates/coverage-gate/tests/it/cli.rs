@@ -509,7 +509,8 @@ fn rule_levels_from_the_config_and_flags() {
 }
 
 /// Colour follows the conventions (through anstyle-query): CLICOLOR_FORCE colours a pipe,
-/// NO_COLOR wins over it, and a pipe alone gets plain text.
+/// NO_COLOR wins over it, TERM=dumb does not stop it (as anstream), and a pipe alone gets
+/// plain text, whatever TERM says. The terminal cases are gates-core's `ColorEnv` tests.
 #[test]
 fn terminal_colour_follows_no_color_and_clicolor_force() {
     let scratch = tempfile::tempdir().unwrap();
@@ -522,4 +523,6 @@ fn terminal_colour_follows_no_color_and_clicolor_force() {
     assert!(run(&[("CLICOLOR_FORCE", "1")]).starts_with("\u{1b}["));
     assert!(!run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains('\u{1b}'));
     assert!(!run(&[]).contains('\u{1b}'));
+    assert!(run(&[("CLICOLOR_FORCE", "1"), ("TERM", "dumb")]).starts_with("\u{1b}["));
+    assert!(!run(&[("TERM", "xterm-256color"), ("CLICOLOR", "1")]).contains('\u{1b}'));
 }
