@@ -205,37 +205,25 @@ async fn deploy_slot(
         applied: applied_values(&deployed),
         switch: plan.switch.iter().map(|m| m.value.clone()).collect(),
     };
-    if let Some(why) = deployed.failure() {
+    let mut why = deployed.failure();
+    if why.is_none() {
         step(
             &mut report,
-            format!("slot {} failed: never switched", plan.slot.name()),
+            format!(
+                "slot {} is ready behind {}",
+                plan.slot.name(),
+                plan.preview_services.join(", ")
+            ),
         );
-        return fail(
-            cluster,
-            opts,
-            before,
-            &pending,
-            deployed,
-            Vec::new(),
-            why,
-            report,
-            progress,
-        )
-        .await;
+        why = checks
+            .analyse("pre-promotion", &plan.preview_services, plan.slot, opts)
+            .await?;
     }
-    step(
-        &mut report,
-        format!(
-            "slot {} is ready behind {}",
-            plan.slot.name(),
-            plan.preview_services.join(", ")
-        ),
-    );
-    if let Some(why) = checks
-        .analyse("pre-promotion", &plan.preview_services, plan.slot, opts)
-        .await?
-    {
-        step(&mut report, format!("{why}: never switched"));
+    if let Some(why) = why {
+        step(
+            &mut report,
+            format!("slot {} failed ({why}): never switched", plan.slot.name()),
+        );
         return fail(
             cluster,
             opts,
@@ -461,28 +449,16 @@ async fn switch(
         true => Vec::new(),
         false => health::check(&opts.health, &opts.expect, deadline).await?,
     };
-    if let Some(c) = health.iter().find(|c| !c.ok) {
-        let why = format!("health check {} failed: {}", c.url, c.answer);
-        step(&mut report, why.clone());
-        let mut out = fail(
-            cluster,
-            opts,
-            before,
-            &pending,
-            deployed,
-            Vec::new(),
-            why,
-            report,
-            progress,
-        )
-        .await?;
-        out.health = health;
-        return Ok(out);
+    let mut why = health
+        .iter()
+        .find(|c| !c.ok)
+        .map(|c| format!("health check {} failed: {}", c.url, c.answer));
+    if why.is_none() {
+        why = checks
+            .analyse("post-promotion", &active(&pending), pending.slot, opts)
+            .await?;
     }
-    if let Some(why) = checks
-        .analyse("post-promotion", &active(&pending), pending.slot, opts)
-        .await?
-    {
+    if let Some(why) = why {
         step(&mut report, why.clone());
         let mut out = fail(
             cluster,

@@ -238,10 +238,7 @@ async fn run(
         Command::Rollback | Command::Promote | Command::Reject
     ) {
         let context = env.context(event.as_ref());
-        return match cli.command {
-            Command::Rollback => rollback(cli, env, opts, context, stdout).await,
-            _ => resume(cli, env, opts, context, stdout).await,
-        };
+        return on_release(cli, env, opts, context, stdout).await;
     }
     for url in &cli.health {
         k8s_deploy::health::valid(url).map_err(|e| {
@@ -423,81 +420,25 @@ async fn run(
     Ok(outcome.exit_status())
 }
 
-/// `k8s-deploy rollback`: the release's known-good set re-applied and waited for, under the
-/// namespace's lock.
-async fn rollback(
+/// `k8s-deploy rollback`, `promote` and `reject`: the release's known-good set re-applied, or
+/// the paused blue-green deploy finished, under the namespace's lock. No manifests: the
+/// release's inventory holds what they need.
+async fn on_release(
     cli: &Cli,
     env: &ActionsEnv,
     opts: &EmitOptions,
     context: gates_core::Context,
     stdout: &mut impl Write,
 ) -> Result<ExitStatus, InputError> {
+    use k8s_deploy::release::{Report, Rollback};
+    enum Done {
+        Rollback(Rollback),
+        Report(Report),
+    }
     let (cfg, levels) = settings(cli)?;
     let holder = holder(env, None);
     let analysis = analysis_spec(cli)?;
-    let rollback = async {
-        let mut cluster = connect(cli, env).await?;
-        let options = release_options(
-            cli,
-            &cfg,
-            &cluster,
-            &holder,
-            &[],
-            env.in_actions(),
-            &analysis,
-        );
-        let lock = Lock::acquire(
-            &cluster,
-            &options.namespace,
-            &holder,
-            cli.timeout + std::time::Duration::from_secs(600),
-            cli.lock_timeout,
-            None,
-        )
-        .await?;
-        let done = k8s_deploy::release::rollback(&mut cluster, &options, &mut progress).await;
-        // As for deploy: a failure to release does not hide what the rollback did.
-        let released = lock.release().await;
-        Ok::<_, InputError>((done?, released.err()))
-    }
-    .await?;
-    let (rollback, release_error) = rollback;
-    let manifests = match &rollback {
-        k8s_deploy::release::Rollback::Done { pass, .. } => pass.manifests.clone(),
-        _ => Vec::new(),
-    };
-    let rendered = gate::Rendered {
-        manifests,
-        changes: Vec::new(),
-    };
-    let mut outcome = gate::outcome(
-        &rendered,
-        &k8s_deploy::lint::Report::default(),
-        &levels,
-        cfg.informational,
-        context,
-    );
-    k8s_deploy::deploy_summary::add_rollback(&mut outcome, &rollback, cfg.informational);
-    if let Some(e) = release_error {
-        outcome.notes.push(lock_note(&e));
-    }
-    emit::emit(&outcome, env, opts, stdout)?;
-    Ok(outcome.exit_status())
-}
-
-/// `k8s-deploy promote` / `reject`: the paused blue-green deploy finished, under the
-/// namespace's lock.
-async fn resume(
-    cli: &Cli,
-    env: &ActionsEnv,
-    opts: &EmitOptions,
-    context: gates_core::Context,
-    stdout: &mut impl Write,
-) -> Result<ExitStatus, InputError> {
-    let (cfg, levels) = settings(cli)?;
-    let holder = holder(env, None);
-    let analysis = analysis_spec(cli)?;
-    let (report, release_error) = async {
+    let (done, release_error) = async {
         let mut cluster = connect(cli, env).await?;
         let options = release_options(
             cli,
@@ -518,23 +459,35 @@ async fn resume(
         )
         .await?;
         let done = match cli.command {
-            Command::Promote => {
-                k8s_deploy::blue_green::promote(
-                    &mut cluster,
-                    &options,
-                    &blue_green(cli),
-                    &mut progress,
-                )
-                .await
+            Command::Rollback => {
+                k8s_deploy::release::rollback(&mut cluster, &options, &mut progress)
+                    .await
+                    .map(Done::Rollback)
             }
-            _ => k8s_deploy::blue_green::reject(&mut cluster, &options, &mut progress).await,
+            Command::Promote => k8s_deploy::blue_green::promote(
+                &mut cluster,
+                &options,
+                &blue_green(cli),
+                &mut progress,
+            )
+            .await
+            .map(Done::Report),
+            _ => k8s_deploy::blue_green::reject(&mut cluster, &options, &mut progress)
+                .await
+                .map(Done::Report),
         };
+        // As for deploy: a failure to release does not hide what was done.
         let released = lock.release().await;
         Ok::<_, InputError>((done?, released.err()))
     }
     .await?;
+    let manifests = match &done {
+        Done::Rollback(Rollback::Done { pass, .. }) => pass.manifests.clone(),
+        Done::Rollback(_) => Vec::new(),
+        Done::Report(r) => r.deployed.manifests.clone(),
+    };
     let rendered = gate::Rendered {
-        manifests: report.deployed.manifests.clone(),
+        manifests,
         changes: Vec::new(),
     };
     let mut outcome = gate::outcome(
@@ -544,7 +497,12 @@ async fn resume(
         cfg.informational,
         context,
     );
-    k8s_deploy::deploy_summary::add(&mut outcome, &report, cfg.informational);
+    match &done {
+        Done::Rollback(r) => {
+            k8s_deploy::deploy_summary::add_rollback(&mut outcome, r, cfg.informational)
+        }
+        Done::Report(r) => k8s_deploy::deploy_summary::add(&mut outcome, r, cfg.informational),
+    }
     if let Some(e) = release_error {
         outcome.notes.push(lock_note(&e));
     }

@@ -18,12 +18,9 @@ const SLOT: &str = "gates.dev/slot";
 /// scaled down at once, and `extra` flags.
 fn bg(fake: &FakeKube, command: &str, image: &str, extra: &[&str]) -> (i32, Value, String) {
     let gateway = format!("medical-kg-rev/gateway=ghcr.io/org/gateway:{image}");
-    let mut args = vec![
-        "fixtures/k8s/seeds/production/",
-        "--var",
-        "REPLICAS=3",
-        "--var",
-        "ENVIRONMENT=production",
+    // The seeds' directory and variables; both images pinned.
+    let mut args = common::PRODUCTION_SEEDS[..5].to_vec();
+    args.extend([
         "--image",
         &gateway,
         "--image",
@@ -34,7 +31,7 @@ fn bg(fake: &FakeKube, command: &str, image: &str, extra: &[&str]) -> (i32, Valu
         "60s",
         "--scale-down-delay",
         "0s",
-    ];
+    ]);
     if command != "deploy" {
         args.retain(|a| !a.starts_with("fixtures/"));
     }
@@ -77,16 +74,6 @@ fn workload(fake: &FakeKube, name: &str) -> (i64, String) {
     )
 }
 
-fn output(out: &str, name: &str) -> Option<String> {
-    let mut lines = out.lines();
-    while let Some(l) = lines.next() {
-        if l.starts_with(&format!("{name}<<")) {
-            return lines.next().map(str::to_string);
-        }
-    }
-    None
-}
-
 fn image(tag: &str) -> String {
     format!("ghcr.io/org/gateway:{tag}")
 }
@@ -97,9 +84,12 @@ fn slots_alternate_and_the_old_one_is_scaled_down_after_the_switch() {
     let _c = fake.controller().run_every(Duration::from_millis(20));
     let (code, doc, out) = deploy(&fake, "v1", &[]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(output(&out, "strategy").as_deref(), Some("blue-green"));
     assert_eq!(
-        output(&out, "active-slot").as_deref(),
+        common::output(&out, "strategy").as_deref(),
+        Some("blue-green")
+    );
+    assert_eq!(
+        common::output(&out, "active-slot").as_deref(),
         Some("blue"),
         "{out}"
     );
@@ -115,7 +105,10 @@ fn slots_alternate_and_the_old_one_is_scaled_down_after_the_switch() {
 
     let (code, doc, out) = deploy(&fake, "v2", &[]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(output(&out, "active-slot").as_deref(), Some("green"));
+    assert_eq!(
+        common::output(&out, "active-slot").as_deref(),
+        Some("green")
+    );
     assert_eq!(selected(&fake, "gateway"), "green");
     assert_eq!(workload(&fake, "gateway-green"), (3, image("v2")));
     assert_eq!(
@@ -159,12 +152,12 @@ fn a_new_slot_that_fails_its_rollout_is_never_switched_to() {
     let (code, doc, out) = deploy(&fake, "crash", &[]);
     assert_eq!(code, 1, "{out}");
     assert_eq!(
-        output(&out, "rolled-back").as_deref(),
+        common::output(&out, "rolled-back").as_deref(),
         Some("true"),
         "{out}"
     );
     assert_eq!(
-        output(&out, "active-slot").as_deref(),
+        common::output(&out, "active-slot").as_deref(),
         Some("blue"),
         "{out}"
     );
@@ -189,9 +182,9 @@ fn a_failed_health_check_after_the_switch_switches_back() {
     let (bad, _h) = common::health_server(&[503]);
     let (code, doc, out) = deploy(&fake, "v2", &["--health", &bad, "--health-attempts", "2"]);
     assert_eq!(code, 1, "{out}");
-    assert_eq!(output(&out, "rolled-back").as_deref(), Some("true"));
+    assert_eq!(common::output(&out, "rolled-back").as_deref(), Some("true"));
     assert_eq!(
-        output(&out, "active-slot").as_deref(),
+        common::output(&out, "active-slot").as_deref(),
         Some("blue"),
         "{out}"
     );
@@ -215,8 +208,12 @@ fn a_paused_deploy_is_promoted_later() {
     assert_eq!(deploy(&fake, "v1", &[]).0, 0);
     let (code, doc, out) = deploy(&fake, "v2", &["--auto-promote", "false"]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(output(&out, "paused").as_deref(), Some("true"), "{out}");
-    assert_eq!(output(&out, "active-slot").as_deref(), Some("blue"));
+    assert_eq!(
+        common::output(&out, "paused").as_deref(),
+        Some("true"),
+        "{out}"
+    );
+    assert_eq!(common::output(&out, "active-slot").as_deref(), Some("blue"));
     assert!(out.contains("k8s-deploy promote"), "{out}");
     assert_eq!(doc["metrics"]["blue_green"]["paused"], true);
     assert_eq!(selected(&fake, "gateway"), "blue", "not switched yet");
@@ -226,7 +223,7 @@ fn a_paused_deploy_is_promoted_later() {
     let (code, doc, out) = bg(&fake, "promote", "v2", &["-n", "production"]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(
-        output(&out, "active-slot").as_deref(),
+        common::output(&out, "active-slot").as_deref(),
         Some("green"),
         "{out}"
     );
@@ -248,12 +245,12 @@ fn a_paused_deploy_is_rejected() {
     let (code, doc, out) = bg(&fake, "reject", "v2", &["-n", "production"]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(
-        output(&out, "rolled-back").as_deref(),
+        common::output(&out, "rolled-back").as_deref(),
         Some("true"),
         "{out}"
     );
     assert_eq!(
-        output(&out, "active-slot").as_deref(),
+        common::output(&out, "active-slot").as_deref(),
         Some("blue"),
         "{out}"
     );
@@ -272,7 +269,7 @@ fn a_release_deployed_rolling_moves_to_blue_green() {
     let _c = fake.controller().run_every(Duration::from_millis(20));
     let (code, _, out) = bg(&fake, "deploy", "v1", &[]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(output(&out, "strategy").as_deref(), Some("rolling"));
+    assert_eq!(common::output(&out, "strategy").as_deref(), Some("rolling"));
     assert_eq!(workload(&fake, "gateway"), (3, image("v1")));
     let (code, _, out) = deploy(&fake, "v2", &[]);
     assert_eq!(code, 0, "{out}");
@@ -404,7 +401,7 @@ fn an_error_rate_over_five_percent_behind_the_preview_never_switches() {
     );
     let (code, doc, out) = analysed(&fake, &prom);
     assert_eq!(code, 1, "{out}");
-    let reason = output(&out, "reason").unwrap();
+    let reason = common::output(&out, "reason").unwrap();
     assert!(reason.contains("pre-promotion analysis failed"), "{reason}");
     assert!(reason.contains("error-rate"), "{reason}");
     assert_eq!(selected(&fake, "gateway"), "blue", "never switched");
@@ -429,14 +426,14 @@ fn a_p95_over_twice_the_baseline_after_the_switch_switches_back() {
     let (code, doc, out) = analysed(&fake, &prom);
     assert_eq!(code, 1, "{out}");
     assert!(
-        output(&out, "reason")
+        common::output(&out, "reason")
             .unwrap()
             .contains("post-promotion analysis failed"),
         "{out}"
     );
     assert_eq!(selected(&fake, "gateway"), "blue", "switched back");
     assert_eq!(doc["metrics"]["blue_green"]["switched_back"], true);
-    assert_eq!(output(&out, "active-slot").as_deref(), Some("blue"));
+    assert_eq!(common::output(&out, "active-slot").as_deref(), Some("blue"));
     assert_eq!(workload(&fake, "gateway-green").0, 0);
 }
 
@@ -480,12 +477,12 @@ fn a_rolling_deploy_whose_analysis_fails_rolls_back() {
     );
     assert_eq!(code, 1, "{out}");
     assert!(
-        output(&out, "reason")
+        common::output(&out, "reason")
             .unwrap()
             .contains("post-deploy analysis failed"),
         "{out}"
     );
-    assert_eq!(output(&out, "rolled-back").as_deref(), Some("true"));
+    assert_eq!(common::output(&out, "rolled-back").as_deref(), Some("true"));
     assert_eq!(workload(&fake, "gateway"), (3, image("v1")));
     assert_eq!(phases(&doc), ["baseline successful", "post-deploy failed"]);
 }

@@ -32,17 +32,6 @@ fn live_image(fake: &FakeKube) -> Value {
         .clone()
 }
 
-/// The step output `name` from the outputs file's text in `out`.
-fn output(out: &str, name: &str) -> Option<String> {
-    let mut lines = out.lines();
-    while let Some(l) = lines.next() {
-        if l.starts_with(&format!("{name}<<")) {
-            return lines.next().map(str::to_string);
-        }
-    }
-    None
-}
-
 #[test]
 fn first_deploy_then_update_records_the_known_good_set_in_the_inventory() {
     let fake = FakeKube::start();
@@ -58,7 +47,10 @@ fn first_deploy_then_update_records_the_known_good_set_in_the_inventory() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(doc["metrics"]["plan"]["updated"], 1, "{doc}");
     assert_eq!(doc["metrics"]["plan"]["unchanged"], 2, "{doc}");
-    assert_eq!(output(&out, "rolled-back").as_deref(), Some("false"));
+    assert_eq!(
+        common::output(&out, "rolled-back").as_deref(),
+        Some("false")
+    );
     assert_eq!(live_image(&fake), "ghcr.io/org/gateway:v2");
     // The kubeconfig's token is masked in the job's log before anything could print it.
     let mask = out
@@ -82,11 +74,11 @@ fn a_crash_loop_or_an_image_pull_error_rolls_back_to_the_known_good_set() {
         let (code, doc, out) = deploy(&fake, image, &[]);
         assert_eq!(code, 1, "{image}: {out}");
         assert_eq!(
-            output(&out, "rolled-back").as_deref(),
+            common::output(&out, "rolled-back").as_deref(),
             Some("true"),
             "{out}"
         );
-        let reason = output(&out, "reason").unwrap();
+        let reason = common::output(&out, "reason").unwrap();
         assert!(
             reason.contains("Deployment staging/gateway") && reason.contains(said),
             "{reason}"
@@ -108,7 +100,10 @@ fn a_first_deploy_that_fails_says_there_is_nothing_to_roll_back_to() {
     let _c = controller.run_every(Duration::from_millis(20));
     let (code, _, out) = deploy(&fake, "crash", &[]);
     assert_eq!(code, 1, "{out}");
-    assert_eq!(output(&out, "rolled-back").as_deref(), Some("false"));
+    assert_eq!(
+        common::output(&out, "rolled-back").as_deref(),
+        Some("false")
+    );
     assert!(out.contains("no known-good set"), "{out}");
     assert_eq!(
         live_image(&fake),
@@ -136,7 +131,7 @@ fn rollback_on_demand_re_applies_the_known_good_set() {
     fake.put(live);
     let (code, doc, out) = gate(&fake, "rollback", &["-n", "staging", "--force-conflicts"]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(output(&out, "rolled-back").as_deref(), Some("true"));
+    assert_eq!(common::output(&out, "rolled-back").as_deref(), Some("true"));
     assert!(
         doc["title"].as_str().unwrap().starts_with("k8s rollback"),
         "{doc}"
@@ -264,7 +259,11 @@ fn prune_deletes_only_what_the_release_applied_and_dropped() {
     );
     let (code, doc, out) = gate(&fake, "deploy", &[SEEDS, "--image", image, "--prune"]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(output(&out, "pruned").as_deref(), Some("1"), "{out}");
+    assert_eq!(
+        common::output(&out, "pruned").as_deref(),
+        Some("1"),
+        "{out}"
+    );
     assert_eq!(doc["metrics"]["deploy"]["pruned"], 1);
     assert!(fake
         .get("v1", "ConfigMap", Some("staging"), "old-settings")
@@ -390,7 +389,7 @@ fn health_checks_retry_then_pass_or_roll_back() {
             .contains("HTTP 503 after 2 attempt(s)"),
         "{f}"
     );
-    assert_eq!(output(&out, "rolled-back").as_deref(), Some("true"));
+    assert_eq!(common::output(&out, "rolled-back").as_deref(), Some("true"));
     assert_eq!(live_image(&fake), "ghcr.io/org/gateway:v1");
 }
 

@@ -103,3 +103,14 @@ pub fn health_server(statuses: &'static [u16]) -> (String, std::thread::JoinHand
     });
     (url, handle)
 }
+
+/// The step output `name` from the outputs file's text in `out`.
+pub fn output(out: &str, name: &str) -> Option<String> {
+    let mut lines = out.lines();
+    while let Some(l) = lines.next() {
+        if l.starts_with(&format!("{name}<<")) {
+            return lines.next().map(str::to_string);
+        }
+    }
+    None
+}
