@@ -433,7 +433,7 @@ async fn on_release(
     use k8s_deploy::release::{Report, Rollback};
     enum Done {
         Rollback(Rollback),
-        Report(Report),
+        Report(Box<Report>),
     }
     let (cfg, levels) = settings(cli)?;
     let holder = holder(env, None);
@@ -471,10 +471,10 @@ async fn on_release(
                 &mut progress,
             )
             .await
-            .map(Done::Report),
+            .map(|r| Done::Report(Box::new(r))),
             _ => k8s_deploy::blue_green::reject(&mut cluster, &options, &mut progress)
                 .await
-                .map(Done::Report),
+                .map(|r| Done::Report(Box::new(r))),
         };
         // As for deploy: a failure to release does not hide what was done.
         let released = lock.release().await;
