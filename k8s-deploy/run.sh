@@ -32,12 +32,14 @@ fi
 if [ "$INPUT_COMMAND" = plan ] || [ "$INPUT_COMMAND" = deploy ]; then
   flag --strategy "$INPUT_STRATEGY"
   flag --preview-service "$INPUT_PREVIEW_SERVICE"
+  flag --steps "$INPUT_STEPS"
 fi
 if [ "$INPUT_COMMAND" = deploy ] || [ "$INPUT_COMMAND" = promote ]; then
   each_line --health "$INPUT_HEALTH"
   flag --health-status "$INPUT_HEALTH_STATUS"
   flag --health-attempts "$INPUT_HEALTH_ATTEMPTS"
   flag --scale-down-delay "$INPUT_SCALE_DOWN_DELAY"
+  flag --pause "$INPUT_PAUSE"
   flag --analysis "$INPUT_ANALYSIS"
   each_line --analysis-arg "$INPUT_ANALYSIS_ARGS"
   flag --prometheus-url "$INPUT_PROMETHEUS_URL"

@@ -13,18 +13,16 @@ use std::time::Duration;
 
 use gates_core::error::Origin;
 use gates_core::InputError;
-use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use crate::analysis;
 use crate::cluster::{api_error, retrying, Cluster};
 use crate::deploy::{self, Applied};
 use crate::health;
 use crate::inventory::{Inventory, KnownGood, Pending};
 use crate::manifest::{self, Manifest};
-use crate::plan::ApplySettings;
 use crate::release::{self, Options, Pass, Report, Rollback};
 use crate::rollout::Status;
+use crate::shift::{self, Checks};
 use crate::slots::{self, Slot, SlotPlan};
 
 /// How a blue-green deploy runs.
@@ -64,16 +62,9 @@ pub struct SlotReport {
     pub steps: Vec<String>,
 }
 
-/// One step in the job's log as it happens. Names come from the manifests: printed inert.
+/// One step in the job's log as it happens.
 fn step(report: &mut SlotReport, line: String) {
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!(
-            "{}",
-            gates_core::commands::inert(&format!("blue-green: {line}"))
-        );
-    }
-    report.steps.push(line);
+    shift::step("blue-green", &mut report.steps, line);
 }
 
 /// The slot the live active Services of `plan` select: `None` when none exists or they select
@@ -138,7 +129,7 @@ pub async fn deploy(
     progress: &mut dyn FnMut(&Manifest, &Status),
 ) -> Result<Report, InputError> {
     // The baseline is measured through the live Services before anything changes.
-    let mut checks = Checks::new(opts, &plan.active_services).await?;
+    let mut checks = Checks::new(opts, &fill(&plan.active_services, None)).await?;
     let mut report = deploy_slot(cluster, plan, previous, opts, bg, &mut checks, progress).await?;
     report.analysis = checks.runs;
     Ok(report)
@@ -202,7 +193,7 @@ async fn deploy_slot(
         previous,
         workloads: plan.workloads.clone(),
         preview_services: plan.preview_services.clone(),
-        applied: applied_values(&deployed),
+        applied: shift::applied_values(&deployed),
         switch: plan.switch.iter().map(|m| m.value.clone()).collect(),
     };
     let mut why = deployed.failure();
@@ -216,7 +207,11 @@ async fn deploy_slot(
             ),
         );
         why = checks
-            .analyse("pre-promotion", &plan.preview_services, plan.slot, opts)
+            .analyse(
+                "pre-promotion",
+                &fill(&plan.preview_services, Some(plan.slot)),
+                opts,
+            )
             .await?;
     }
     if let Some(why) = why {
@@ -251,6 +246,7 @@ async fn deploy_slot(
             failure: None,
             rollback: Rollback::NotNeeded,
             blue_green: Some(report),
+            canary: None,
             analysis: Vec::new(),
         });
     }
@@ -281,7 +277,7 @@ pub async fn promote(
         ),
     );
     inventory.pending = None;
-    let mut checks = Checks::new(opts, &active(&pending)).await?;
+    let mut checks = Checks::new(opts, &fill(&active(&pending), None)).await?;
     let mut report = switch(
         cluster,
         opts,
@@ -391,14 +387,6 @@ fn resumed_report(pending: &Pending) -> SlotReport {
     }
 }
 
-/// The objects of `pass` as applied (what a known-good set or a pause records).
-fn applied_values(pass: &Pass) -> Vec<Value> {
-    pass.applied
-        .iter()
-        .map(|a| release::as_applied(&pass.manifests[a.manifest], a))
-        .collect()
-}
-
 /// Switch the active Services to `pending.slot`, check health, then scale the old slot down
 /// and record the set as known-good; a failure goes back.
 #[allow(clippy::too_many_arguments)]
@@ -418,7 +406,6 @@ async fn switch(
     let switch = manifest::rendered("(the switch)", &pending.switch)?;
     let applied = deploy::apply(cluster, &switch, &opts.settings, deadline).await;
     report.switched = true;
-    let offset = deployed.manifests.len();
     let applied = match applied {
         Ok(a) => a,
         Err(e) => {
@@ -431,11 +418,11 @@ async fn switch(
             .await;
         }
     };
-    deployed.manifests.extend(switch);
-    deployed.applied.extend(applied.into_iter().map(|mut a| {
-        a.manifest += offset;
-        a
-    }));
+    deployed.absorb(Pass {
+        manifests: switch,
+        applied,
+        ..Pass::default()
+    });
     report.active = Some(pending.slot.name().into());
     step(
         &mut report,
@@ -455,7 +442,11 @@ async fn switch(
         .map(|c| format!("health check {} failed: {}", c.url, c.answer));
     if why.is_none() {
         why = checks
-            .analyse("post-promotion", &active(&pending), pending.slot, opts)
+            .analyse(
+                "post-promotion",
+                &fill(&active(&pending), Some(pending.slot)),
+                opts,
+            )
             .await?;
     }
     if let Some(why) = why {
@@ -488,12 +479,16 @@ async fn switch(
                 bg.scale_down_delay.as_secs()
             ),
         );
-        pause(bg.scale_down_delay).await?;
+        shift::pause(
+            bg.scale_down_delay,
+            "stopped before scaling the old slot down; both slots are running and the new one is live",
+        )
+        .await?;
     }
-    let mut good = applied_values(&deployed);
+    let mut good = shift::applied_values(&deployed);
     for name in &old {
         let namespace = namespace_of(&deployed, &pending);
-        if let Some(scaled) = scale_down(
+        if let Some(scaled) = shift::scale_down(
             cluster,
             opts,
             before.as_ref(),
@@ -519,6 +514,7 @@ async fn switch(
         failure: None,
         rollback: Rollback::NotNeeded,
         blue_green: Some(report),
+        canary: None,
         analysis: Vec::new(),
     })
 }
@@ -538,59 +534,9 @@ fn active(pending: &Pending) -> Vec<String> {
         .collect()
 }
 
-/// The analysis of a blue-green deploy: its baseline (taken before anything changes, through
-/// the active Services) and its runs.
-struct Checks {
-    spec: Option<std::sync::Arc<release::AnalysisSpec>>,
-    baseline: analysis::Baseline,
-    runs: Vec<analysis::Run>,
-}
-
-impl Checks {
-    /// The baseline through `services` (the live slot), when there is an analysis.
-    async fn new(opts: &Options, services: &[String]) -> Result<Checks, InputError> {
-        let mut checks = Checks {
-            spec: opts.analysis.clone(),
-            baseline: analysis::Baseline::default(),
-            runs: Vec::new(),
-        };
-        if let Some(spec) = &checks.spec {
-            let (baseline, shown) = spec.baseline(&fill(opts, services, None)).await?;
-            checks.baseline = baseline;
-            checks.runs.extend(shown);
-        }
-        Ok(checks)
-    }
-
-    /// Run the `phase` analysis through `services` (selecting `slot`): why it stops the
-    /// deploy, if it does.
-    async fn analyse(
-        &mut self,
-        phase: &str,
-        services: &[String],
-        slot: Slot,
-        opts: &Options,
-    ) -> Result<Option<String>, InputError> {
-        let Some(spec) = &self.spec else {
-            return Ok(None);
-        };
-        let run = spec
-            .run(
-                &self.baseline,
-                phase,
-                &fill(opts, services, Some(slot)),
-                opts.timeout,
-            )
-            .await?;
-        let failure = release::analysis_failure(&run);
-        self.runs.push(run);
-        Ok(failure)
-    }
-}
-
-/// The args a blue-green deploy fills in: the Service measured, the namespace, the slot.
-fn fill(opts: &Options, services: &[String], slot: Option<Slot>) -> Vec<(&'static str, String)> {
-    let mut out = vec![("namespace", opts.namespace.clone())];
+/// The args a blue-green deploy fills in: the Service measured and the slot.
+fn fill(services: &[String], slot: Option<Slot>) -> shift::Fill {
+    let mut out = Vec::new();
     if let Some(s) = services.first() {
         out.push(("service", s.clone()));
     }
@@ -607,28 +553,7 @@ fn namespace_of(deployed: &Pass, pending: &Pending) -> Option<String> {
         .first()
         .map(|w| pending.slot.of(w))
         .unwrap_or_default();
-    deployed
-        .applied
-        .iter()
-        .map(|a| &a.object)
-        .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == slotted.as_str())
-        .and_then(|o| o["metadata"]["namespace"].as_str())
-        .map(str::to_string)
-}
-
-/// Wait `delay`, stopping early when the job is cancelled (the old slot then stays up: the
-/// safe side).
-async fn pause(delay: Duration) -> Result<(), InputError> {
-    let end = Instant::now() + delay;
-    while Instant::now() < end {
-        if gates_core::cancel::requested() {
-            return Err(gates_core::cancel::cancelled(
-                "stopped before scaling the old slot down; both slots are running and the new one is live",
-            ));
-        }
-        tokio::time::sleep_until(end.min(Instant::now() + Duration::from_millis(200))).await;
-    }
-    Ok(())
+    shift::applied_namespace(deployed, "Deployment", &slotted)
 }
 
 /// The deploy failed (`why`): scale the new slot down, then re-apply the known-good set
@@ -650,7 +575,7 @@ async fn fail(
     let namespace = namespace_of(&deployed, pending);
     for w in &pending.workloads {
         let name = pending.slot.of(w);
-        if scale_down(cluster, opts, None, namespace.as_deref(), &name, deadline)
+        if shift::scale_down(cluster, opts, None, namespace.as_deref(), &name, deadline)
             .await?
             .is_some()
         {
@@ -699,69 +624,7 @@ async fn fail(
         failure: Some(why),
         rollback,
         blue_green: Some(report),
+        canary: None,
         analysis: Vec::new(),
     })
-}
-
-/// Scale Deployment `name` to zero by server-side apply of the object as it was applied (from
-/// `good`, else the live object's spec), forcing `replicas` away from an autoscaler that owned
-/// it. `None` when there is no such Deployment.
-async fn scale_down(
-    cluster: &mut Cluster,
-    opts: &Options,
-    good: Option<&KnownGood>,
-    namespace: Option<&str>,
-    name: &str,
-    deadline: Instant,
-) -> Result<Option<Value>, InputError> {
-    let recorded = good.and_then(|g| {
-        g.objects
-            .iter()
-            .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == name)
-            .cloned()
-    });
-    let mut object = match recorded {
-        Some(o) => o,
-        None => {
-            let Some(target) = cluster.resolve("apps/v1", "Deployment", namespace) else {
-                return Ok(None);
-            };
-            let api = cluster.api(&target);
-            let Some(live) = retrying(|| api.get_opt(name))
-                .await
-                .map_err(|e| api_error(&e, &format!("reading Deployment {name}")))?
-            else {
-                return Ok(None);
-            };
-            let live = serde_json::to_value(live).expect("an object serialises");
-            let mut metadata = json!({ "name": name });
-            for key in ["namespace", "labels"] {
-                if let Some(v) = live["metadata"].get(key) {
-                    metadata[key] = v.clone();
-                }
-            }
-            if let Some(a) = live["metadata"]["annotations"].as_object() {
-                let mut a = a.clone();
-                a.remove("kubectl.kubernetes.io/last-applied-configuration");
-                a.remove("deployment.kubernetes.io/revision");
-                if !a.is_empty() {
-                    metadata["annotations"] = Value::Object(a);
-                }
-            }
-            json!({
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "metadata": metadata,
-                "spec": live["spec"],
-            })
-        }
-    };
-    object["spec"]["replicas"] = json!(0);
-    let manifests = manifest::rendered("(scale-down)", std::slice::from_ref(&object))?;
-    let settings = ApplySettings {
-        field_manager: opts.settings.field_manager.clone(),
-        force_conflicts: true,
-    };
-    deploy::apply(cluster, &manifests, &settings, deadline).await?;
-    Ok(Some(object))
 }

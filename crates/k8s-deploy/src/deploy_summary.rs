@@ -120,12 +120,25 @@ pub fn add(outcome: &mut Outcome, report: &Report, informational: bool) {
     set_output(
         outcome,
         "strategy",
-        match report.blue_green {
-            Some(_) => "blue-green",
-            None => "rolling",
+        match (&report.blue_green, &report.canary) {
+            (Some(_), _) => "blue-green",
+            (_, Some(_)) => "canary",
+            _ => "rolling",
         }
         .into(),
     );
+    if let Some(c) = &report.canary {
+        set_output(outcome, "step", c.step.to_string());
+        sections.push(Section {
+            heading: "Canary".into(),
+            body: canary(c),
+            essential: true,
+        });
+        outcome.metrics.insert(
+            "canary".into(),
+            serde_json::to_value(c).expect("a canary report serialises"),
+        );
+    }
     if let Some(bg) = &report.blue_green {
         set_output(
             outcome,
@@ -238,6 +251,37 @@ fn slots(bg: &crate::blue_green::SlotReport) -> String {
     );
     out.push('\n');
     for (i, s) in bg.steps.iter().enumerate() {
+        out.push_str(&format!("{}. {}\n", i + 1, escape(s)));
+    }
+    out
+}
+
+/// The canary section: the split, the steps reached, then every step in order.
+fn canary(c: &crate::canary::CanaryReport) -> String {
+    let weights: Vec<String> = c.weights.iter().map(|w| format!("{w}%")).collect();
+    let reached = match (c.established, c.step) {
+        (true, _) => "none: the first deploy establishes the stable track".to_string(),
+        (false, 0) => "none".to_string(),
+        (false, s) => format!("{s} of {} ({}%)", c.weights.len(), c.weight),
+    };
+    let end = match (c.established, c.promoted, c.aborted) {
+        (true, _, _) => "rolled out as usual",
+        (_, true, _) => "promoted",
+        (_, _, true) => "aborted",
+        _ => "stopped",
+    };
+    let mut out = table(
+        &["Traffic split", "Steps", "Reached", "Outcome"],
+        &[false; 4],
+        &[vec![
+            escape(&c.router),
+            weights.join(", "),
+            reached,
+            end.to_string(),
+        ]],
+    );
+    out.push('\n');
+    for (i, s) in c.steps.iter().enumerate() {
         out.push_str(&format!("{}. {}\n", i + 1, escape(s)));
     }
     out

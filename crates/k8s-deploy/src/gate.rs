@@ -40,6 +40,9 @@ pub struct Metrics {
     /// What a blue-green deploy (or `promote`, `reject`) did with the slots.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blue_green: Option<crate::blue_green::SlotReport>,
+    /// What a canary deploy did, step by step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<crate::canary::CanaryReport>,
     /// Every analysis run of `deploy` or `promote` (the baseline first), with every
     /// measurement.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

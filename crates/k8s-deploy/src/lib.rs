@@ -14,12 +14,16 @@
 //!   run; [`deploy`]: apply, watch, prune; [`release`]: deploy or roll back a release, with its
 //!   [`inventory`] and [`health`] checks; [`deploy_summary`]: how it is reported; [`lock`]: one
 //!   deploy per namespace at a time.
-//! - [`blue_green`] and [`slots`]: the blue-green strategy, its steps and its slotted objects.
+//! - [`blue_green`] and [`slots`]: the blue-green strategy, its steps and its slotted objects;
+//!   [`canary`] and [`canary_plan`]: the canary, its steps and its split traffic; [`shift`]:
+//!   what both share.
 //! - [`analysis`]: Argo Rollouts `AnalysisTemplate`s measured against Prometheus, with baselines.
 //! - [`gate`]: the outcome, metrics and summary; [`sarif_out`]: the findings as SARIF.
 
 pub mod analysis;
 pub mod blue_green;
+pub mod canary;
+pub mod canary_plan;
 pub mod cluster;
 pub mod config;
 pub mod deploy;
@@ -40,6 +44,7 @@ pub mod release;
 pub mod rollout;
 pub mod rules;
 pub mod sarif_out;
+pub mod shift;
 pub mod slots;
 pub mod template;
 pub mod workload;

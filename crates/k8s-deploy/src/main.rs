@@ -80,9 +80,11 @@ struct Cli {
     /// Attempts per --health URL (backoff 1 s, 2 s, 4 s, … up to 10 s between them).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
     health_attempts: u32,
-    /// How `deploy` replaces the workloads: `rolling` (each workload's own update strategy) or
+    /// How `deploy` replaces the workloads: `rolling` (each workload's own update strategy),
     /// `blue-green` (a second slot, `<name>-blue` / `<name>-green`, verified behind a preview
-    /// Service before the Services switch to it).
+    /// Service before the Services switch to it) or `canary` (a `<name>-canary` beside the
+    /// stable track takes --steps of the traffic through an HTTPRoute or an ingress-nginx
+    /// canary Ingress, checked at each step).
     #[arg(long, value_enum, default_value_t = Strategy::Rolling)]
     strategy: Strategy,
     /// Blue-green: the preview Service's name (when one Service routes to the workloads;
@@ -97,9 +99,15 @@ struct Cli {
     /// zero (`0s` at once).
     #[arg(long, default_value = "30s", value_parser = parse_delay)]
     scale_down_delay: std::time::Duration,
+    /// Canary: the canary's share of the traffic at each step, in percent, increasing.
+    #[arg(long, value_name = "PERCENT,...", default_value = "20,40,60,80", value_parser = parse_steps)]
+    steps: Steps,
+    /// Canary: how long each step runs before its health checks and analysis (`0s`, `2m`).
+    #[arg(long, default_value = "1m", value_parser = parse_delay)]
+    pause: std::time::Duration,
     /// An Argo Rollouts AnalysisTemplate (YAML) whose Prometheus metrics decide: after the
-    /// rollouts and health checks (rolling), or before and after the switch (blue-green). A
-    /// failure rolls back.
+    /// rollouts and health checks (rolling), before and after the switch (blue-green), or at
+    /// each step (canary). A failure rolls back.
     #[arg(long, value_name = "FILE")]
     analysis: Option<std::path::PathBuf>,
     /// A value for one of the template's args (repeatable); `service`, `namespace` and `slot`
@@ -121,6 +129,8 @@ enum Strategy {
     Rolling,
     /// Deploy the idle slot, verify it, switch the Services' selectors, scale the old slot down.
     BlueGreen,
+    /// Step a canary through --steps of the traffic, checking each; then promote it.
+    Canary,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,6 +174,26 @@ fn parse_delay(s: &str) -> Result<std::time::Duration, String> {
         .ok()
         .and_then(|d| std::time::Duration::try_from(d).ok())
         .ok_or_else(|| format!("{s:?} is not a duration: write e.g. 0s, 30s or 5m"))
+}
+
+/// The canary's weights, in percent.
+#[derive(Clone, Debug)]
+struct Steps(Vec<u32>);
+
+/// Canary weights: `20,40,60,80`, each 1 to 100, increasing.
+fn parse_steps(s: &str) -> Result<Steps, String> {
+    let steps: Vec<u32> = s
+        .split(',')
+        .map(|w| w.trim().trim_end_matches('%').parse::<u32>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("{s:?} is not a list of percentages: write e.g. 20,40,60,80"))?;
+    let increasing = steps.windows(2).all(|w| w[0] < w[1]);
+    match !steps.is_empty() && increasing && steps.iter().all(|w| (1..=100).contains(w)) {
+        true => Ok(Steps(steps)),
+        false => Err(format!(
+            "{s:?}: the weights must be percentages from 1 to 100, increasing"
+        )),
+    }
 }
 
 /// A release name: it names a Secret, so a DNS subdomain's characters.
@@ -256,6 +286,13 @@ async fn run(
             "name the manifest files or directories, or `-` for stdin",
         ));
     }
+    if cli.strategy == Strategy::Canary && !cli.auto_promote {
+        return Err(InputError::new(
+            Origin::Flag("--auto-promote".into()),
+            "--auto-promote false stops a blue-green deploy before its switch; a canary is promoted by its steps' checks",
+            "leave --auto-promote out with --strategy canary, or use --strategy blue-green to promote by hand",
+        ));
+    }
     let (cfg, levels) = settings(cli)?;
     let vars = Vars::new(&cli.var, &process_var)
         .map_err(|e| InputError::new(Origin::Flag("--var".into()), e, "fix the flag"))?;
@@ -327,7 +364,7 @@ async fn run(
                 // Planned before the lock (a dry run changes nothing): the lock may create the
                 // namespace, and the plan should say the deploy creates it.
                 let slots = match cli.strategy {
-                    Strategy::Rolling => None,
+                    Strategy::Rolling | Strategy::Canary => None,
                     Strategy::BlueGreen => Some(
                         k8s_deploy::blue_green::plan(
                             &cluster,
@@ -338,9 +375,13 @@ async fn run(
                     ),
                 };
                 let pruning = pruning(cli, &cluster, &options.namespace, &rendered).await?;
-                let planned = match &slots {
-                    Some((s, _)) => s.all(),
-                    None => rendered.manifests.clone(),
+                let planned = match (&slots, cli.strategy) {
+                    (Some((s, _)), _) => s.all(),
+                    (None, Strategy::Canary) => {
+                        k8s_deploy::canary::planned(&cluster, &rendered.manifests, &canary(cli))
+                            .await?
+                    }
+                    (None, _) => rendered.manifests.clone(),
                 };
                 let plan =
                     k8s_deploy::plan::plan(&cluster, &planned, &options.settings, pruning).await?;
@@ -358,6 +399,16 @@ async fn run(
                 )
                 .await?;
                 let report = match slots {
+                    None if cli.strategy == Strategy::Canary => {
+                        k8s_deploy::canary::deploy(
+                            &mut cluster,
+                            &rendered.manifests,
+                            &options,
+                            &canary(cli),
+                            &mut progress,
+                        )
+                        .await
+                    }
                     None => {
                         k8s_deploy::release::deploy(
                             &mut cluster,
@@ -584,6 +635,9 @@ async fn strategy_manifests(
                 .0
                 .all()
         }
+        Strategy::Canary => {
+            k8s_deploy::canary::planned(cluster, &rendered.manifests, &canary(cli)).await?
+        }
     };
     Ok(gate::Rendered {
         manifests,
@@ -597,6 +651,14 @@ fn blue_green(cli: &Cli) -> k8s_deploy::blue_green::BlueGreen {
         preview_service: cli.preview_service.clone(),
         auto_promote: cli.auto_promote,
         scale_down_delay: cli.scale_down_delay,
+    }
+}
+
+/// The canary flags.
+fn canary(cli: &Cli) -> k8s_deploy::canary::Canary {
+    k8s_deploy::canary::Canary {
+        steps: cli.steps.0.clone(),
+        pause: cli.pause,
     }
 }
 

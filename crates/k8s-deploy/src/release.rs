@@ -131,6 +131,23 @@ pub struct Pass {
 }
 
 impl Pass {
+    /// `other` appended to this pass (a deploy made of several, a canary's steps).
+    pub fn absorb(&mut self, other: Pass) {
+        let offset = self.manifests.len();
+        self.manifests.extend(other.manifests);
+        self.applied.extend(other.applied.into_iter().map(|mut a| {
+            a.manifest += offset;
+            a
+        }));
+        self.rollouts
+            .extend(other.rollouts.into_iter().map(|mut r| {
+                r.manifest += offset;
+                r
+            }));
+        self.pruned.extend(other.pruned);
+        self.kept.extend(other.kept);
+    }
+
     /// The first failed rollout, as a reason.
     pub fn failure(&self) -> Option<String> {
         self.rollouts.iter().find_map(|r| match &r.status {
@@ -171,6 +188,8 @@ pub struct Report {
     pub rollback: Rollback,
     /// The slots of a blue-green deploy.
     pub blue_green: Option<crate::blue_green::SlotReport>,
+    /// The steps of a canary deploy.
+    pub canary: Option<crate::canary::CanaryReport>,
     /// The analysis runs (the baseline first), in order.
     pub analysis: Vec<analysis::Run>,
 }
@@ -310,6 +329,7 @@ pub async fn deploy(
         failure,
         rollback,
         blue_green: None,
+        canary: None,
         analysis: runs,
     })
 }

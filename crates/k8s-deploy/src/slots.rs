@@ -83,8 +83,9 @@ impl SlotPlan {
 }
 
 /// The Deployments of `manifests` that a Service among them selects: the workloads that get
-/// slots (a Deployment no Service selects gains nothing from two slots, and rolls as usual).
-fn slotted(manifests: &[Manifest]) -> Vec<usize> {
+/// slots or a canary (a Deployment no Service selects gains nothing from either, and rolls as
+/// usual).
+pub(crate) fn routed(manifests: &[Manifest]) -> Vec<usize> {
     let services: Vec<&Map<String, Value>> = manifests
         .iter()
         .filter(|m| m.kind() == "Service")
@@ -103,7 +104,7 @@ fn slotted(manifests: &[Manifest]) -> Vec<usize> {
 }
 
 /// Whether Service `m` selects the pods of one of `workloads`.
-fn selects_any(m: &Manifest, workloads: &[&Manifest]) -> bool {
+pub(crate) fn selects_any(m: &Manifest, workloads: &[&Manifest]) -> bool {
     let Some(selector) = m.value["spec"]["selector"].as_object() else {
         return false;
     };
@@ -114,6 +115,11 @@ fn selects_any(m: &Manifest, workloads: &[&Manifest]) -> bool {
 
 /// `object`'s `pointer` (an object) with `SLOT_LABEL: slot` added.
 fn label(object: &mut Value, pointer: &str, slot: Slot) {
+    set_label(object, pointer, SLOT_LABEL, slot.name());
+}
+
+/// `object`'s `pointer` (an object, created when absent) with `key: value` added.
+pub(crate) fn set_label(object: &mut Value, pointer: &str, key: &str, value: &str) {
     let mut at = object;
     for key in pointer.split('/').skip(1) {
         at = &mut at[key];
@@ -122,7 +128,7 @@ fn label(object: &mut Value, pointer: &str, slot: Slot) {
         }
     }
     if let Some(map) = at.as_object_mut() {
-        map.insert(SLOT_LABEL.into(), Value::String(slot.name().into()));
+        map.insert(key.into(), Value::String(value.into()));
     }
 }
 
@@ -133,11 +139,18 @@ pub fn selecting(m: &Manifest, slot: Slot) -> Manifest {
     m
 }
 
-/// The preview Service `name` of active Service `active`, selecting `slot`: its ports and
-/// selector as a ClusterIP Service (a second load balancer or node port is not what a preview
-/// is for). `existing` is the manifests' own Service of that name, whose selector is set.
+/// The preview Service `name` of active Service `active`, selecting `slot`.
 fn preview(active: &Manifest, existing: Option<&Manifest>, name: &str, slot: Slot) -> Manifest {
-    let mut m = match existing {
+    let mut m = service_copy(active, existing, name);
+    label(&mut m.value, "/spec/selector", slot);
+    m
+}
+
+/// A second Service `name` beside `active` (a preview, a canary's): its ports and selector as
+/// a ClusterIP Service (a second load balancer or node port is not what it is for).
+/// `existing` is the manifests' own Service of that name, whose selector is set.
+pub(crate) fn service_copy(active: &Manifest, existing: Option<&Manifest>, name: &str) -> Manifest {
+    match existing {
         Some(e) => {
             let mut e = e.clone();
             e.value["spec"]["selector"] = active.value["spec"]["selector"].clone();
@@ -179,9 +192,7 @@ fn preview(active: &Manifest, existing: Option<&Manifest>, name: &str, slot: Slo
             });
             m
         }
-    };
-    label(&mut m.value, "/spec/selector", slot);
-    m
+    }
 }
 
 /// The error of a blue-green deploy the manifests cannot carry.
@@ -203,7 +214,7 @@ pub fn plan(
     slot: Slot,
     preview_service: Option<&str>,
 ) -> Result<SlotPlan, InputError> {
-    let slotted = slotted(manifests);
+    let slotted = routed(manifests);
     if slotted.is_empty() {
         return Err(unfit(
             None,

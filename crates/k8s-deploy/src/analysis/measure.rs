@@ -41,10 +41,13 @@ pub(super) struct Outcome {
 
 /// Now, RFC 3339 to the millisecond.
 pub(super) fn now() -> String {
-    let t = jiff::Timestamp::now();
-    jiff::Timestamp::from_millisecond(t.as_millisecond())
-        .unwrap_or(t)
-        .to_string()
+    time_of(jiff::Timestamp::now())
+}
+
+/// `t` to the millisecond, always with three decimals: measurements of several metrics are
+/// put in order by this text, and `…:01.5Z` would sort after `…:01.55Z`.
+fn time_of(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 enum Paused {
@@ -230,4 +233,20 @@ fn assess(r: &Resolved<'_>, sample: &Sample, baseline: &Baseline) -> (Verdict, O
         (None, _) => Verdict::Successful,
     };
     (verdict, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::time_of;
+
+    #[test]
+    fn measurement_times_sort_in_the_order_they_were_taken() {
+        let t =
+            |ms: i64| time_of(jiff::Timestamp::from_millisecond(1_765_000_000_000 + ms).unwrap());
+        let times = [t(0), t(500), t(550), t(1000), t(1001)];
+        assert_eq!(times[1], "2025-12-06T05:46:40.500Z");
+        let mut sorted = times.clone();
+        sorted.sort();
+        assert_eq!(sorted, times);
+    }
 }
