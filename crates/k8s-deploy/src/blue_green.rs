@@ -118,6 +118,7 @@ pub async fn plan(
     manifests: &[Manifest],
     bg: &BlueGreen,
 ) -> Result<(SlotPlan, Option<Slot>), InputError> {
+    crate::argo::refuse_slots(manifests)?;
     let probe = slots::plan(manifests, Slot::Blue, bg.preview_service.as_deref())?;
     let previous = live_slot(cluster, &probe).await?;
     let slot = previous.map_or(Slot::Blue, Slot::other);

@@ -15,10 +15,13 @@
 //!   [`inventory`] and [`health`] checks; [`deploy_summary`]: how it is reported; [`lock`]: one
 //!   deploy per namespace at a time.
 //! - [`blue_green`] and [`slots`]: the blue-green strategy, its steps and its slotted objects.
+//! - [`argo`]: Argo Rollouts followed by their controller's phase and steps, promoted and
+//!   aborted as `kubectl argo rollouts` does.
 //! - [`analysis`]: Argo Rollouts `AnalysisTemplate`s measured against Prometheus, with baselines.
 //! - [`gate`]: the outcome, metrics and summary; [`sarif_out`]: the findings as SARIF.
 
 pub mod analysis;
+pub mod argo;
 pub mod blue_green;
 pub mod cluster;
 pub mod config;
