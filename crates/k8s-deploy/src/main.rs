@@ -467,9 +467,7 @@ async fn on_release(
             _ => Ok(Vec::new()),
         };
         let done = match cli.command {
-            Command::Promote | Command::Reject
-                if rollouts.as_ref().is_ok_and(|r| !r.is_empty()) || rollouts.is_err() =>
-            {
+            Command::Promote | Command::Reject if !rollouts.as_ref().is_ok_and(Vec::is_empty) => {
                 let promote = cli.command == Command::Promote;
                 match rollouts {
                     Ok(r) => {

@@ -248,7 +248,7 @@ fn reconcile(ro: &Value, memory: &mut Memory, now: &str) -> Option<Value> {
             Some(step) if step.get("pause").is_some() => pause(&mut st, "CanaryPauseStep", now),
             Some(step) => {
                 if let Some(w) = step["setWeight"].as_i64() {
-                    st["updatedReplicas"] = json!((replicas * w).div_ceil(100));
+                    st["updatedReplicas"] = json!((replicas * w + 99) / 100);
                 }
                 st["currentStepIndex"] = json!(i + 1);
                 phase(&mut st, "Progressing", "more replicas need to be updated");

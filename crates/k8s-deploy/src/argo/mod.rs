@@ -63,13 +63,13 @@ fn step_index(r: &Value) -> Option<u64> {
     r["status"]["currentStepIndex"].as_u64()
 }
 
-/// `step 3/9 (setWeight: 40)`, or `all 9 steps done`; nothing for blue-green.
+/// `at step 3/9 (setWeight: 40)`, or `after all 9 steps`; nothing for blue-green.
 fn step_line(r: &Value) -> Option<String> {
     let steps = steps(r);
     let i = step_index(r)? as usize;
     Some(match steps.get(i) {
-        Some(s) => format!("step {}/{} ({})", i + 1, steps.len(), step_name(s)),
-        None => format!("all {} steps done", steps.len()),
+        Some(s) => format!("at step {}/{} ({})", i + 1, steps.len(), step_name(s)),
+        None => format!("after all {} steps", steps.len()),
     })
 }
 
@@ -111,7 +111,7 @@ pub fn waits_for_person(r: &Value) -> Option<String> {
         _ => false,
     });
     (!timed).then(|| match step_line(r) {
-        Some(step) => format!("{} at {step}", reasons.join(", ")),
+        Some(step) => format!("{} {step}", reasons.join(", ")),
         None => reasons.join(", "),
     })
 }
@@ -137,7 +137,7 @@ pub fn status(r: &Value, applied_generation: Option<i64>) -> Status {
         return Status::Waiting("waiting for rollout to unpause".into());
     }
     let message = st["message"].as_str().unwrap_or_default();
-    let at = step_line(r).map(|s| format!(" at {s}")).unwrap_or_default();
+    let at = step_line(r).map(|s| format!(" {s}")).unwrap_or_default();
     let aborted = st["abort"] == true;
     match st["phase"].as_str() {
         // The controller reset the steps: where it was is in its message.
@@ -235,8 +235,16 @@ impl Followed {
 pub struct Seen(Vec<u64>);
 
 impl Seen {
-    /// Note the step `r` is at.
+    /// Note the step `r` is at, once its controller has observed its spec (before that the
+    /// index is the previous revision's).
     pub fn note(&mut self, r: &Value) {
+        let observed = r["status"]["observedGeneration"]
+            .as_str()
+            .and_then(|o| o.parse::<i64>().ok())
+            .or_else(|| r["status"]["observedGeneration"].as_i64());
+        if observed < r["metadata"]["generation"].as_i64() {
+            return;
+        }
         if let Some(i) = step_index(r) {
             if self.0.last() != Some(&i) {
                 self.0.push(i);
