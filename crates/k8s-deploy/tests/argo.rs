@@ -156,9 +156,6 @@ fn the_seeds_canary_is_followed_through_its_steps_to_healthy() {
     assert!(out.contains("step 2/9 (pause: 2m)"), "{out}");
     assert!(!out.contains("paused: "), "{out}");
     assert_healthy_at(&fake, "v2");
-    if std::env::var_os("SHOW").is_some() {
-        println!("{out}");
-    }
 }
 
 #[test]
