@@ -109,6 +109,7 @@ pub async fn plan(
     manifests: &[Manifest],
     bg: &BlueGreen,
 ) -> Result<(SlotPlan, Option<Slot>), InputError> {
+    crate::argo::refuse_strategy(manifests, "blue-green")?;
     let probe = slots::plan(manifests, Slot::Blue, bg.preview_service.as_deref())?;
     let previous = live_slot(cluster, &probe).await?;
     let slot = previous.map_or(Slot::Blue, Slot::other);

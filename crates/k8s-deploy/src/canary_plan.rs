@@ -287,6 +287,7 @@ fn unfit(message: String, help: &str) -> InputError {
 
 /// `manifests` as a canary deploy.
 pub fn plan(manifests: &[Manifest]) -> Result<CanaryPlan, InputError> {
+    crate::argo::refuse_strategy(manifests, "canary")?;
     let deployments: Vec<&Manifest> = routed(manifests)
         .into_iter()
         .map(|i| &manifests[i])

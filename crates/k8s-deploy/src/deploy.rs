@@ -61,6 +61,8 @@ pub struct Rollout {
     pub seconds: f64,
     /// The failed pod, when a pod's state failed the rollout.
     pub pod: Option<PodDetail>,
+    /// An Argo Rollout as last seen, with the steps seen on the way.
+    pub argo: Option<crate::argo::Followed>,
 }
 
 /// Apply `manifests` in dependency order. A custom resource whose CRD is among them is applied
@@ -193,6 +195,8 @@ struct Watched<'a> {
     object: Option<Value>,
     pods: HashMap<String, Value>,
     status: Option<Status>,
+    /// An Argo Rollout's steps, as seen.
+    steps: crate::argo::Seen,
 }
 
 /// Watch every applied workload, and its pods, until each is done or failed (its own status or
@@ -263,6 +267,7 @@ pub async fn wait(
             object: None,
             pods: HashMap::new(),
             status: None,
+            steps: crate::argo::Seen::default(),
         });
     }
     let mut out = Vec::new();
@@ -298,11 +303,14 @@ pub async fn wait(
             Err(_) => continue,
         };
         let w = &mut watched[slot];
-        if matches!(w.status, Some(Status::Done | Status::Failed(_))) {
+        if w.status.as_ref().is_some_and(Status::ended) {
             continue;
         }
         match seen {
-            Seen::Workload(o) => w.object = Some(o),
+            Seen::Workload(o) => {
+                w.steps.note(&o);
+                w.object = Some(o);
+            }
             Seen::Pod(p, present) => {
                 let name = p["metadata"]["name"]
                     .as_str()
@@ -334,7 +342,7 @@ pub async fn wait(
         }
         progress(m, &status);
         w.status = Some(status.clone());
-        if !matches!(status, Status::Waiting(_)) {
+        if status.ended() {
             open -= 1;
             let pod = match failed_pod {
                 // What cannot be read in a few seconds is left out: the failure is known.
@@ -350,28 +358,38 @@ pub async fn wait(
                 status,
                 seconds: start.elapsed().as_secs_f64(),
                 pod,
+                argo: followed(m, w),
             });
         }
     }
     for w in watched
         .iter()
-        .filter(|w| !matches!(w.status, Some(Status::Done | Status::Failed(_))))
+        .filter(|w| !w.status.as_ref().is_some_and(Status::ended))
     {
         let why = match &w.status {
             Some(Status::Waiting(why)) => why.clone(),
             _ => "the server told nothing of it".into(),
         };
         let status = Status::Failed(format!("not done within --timeout: {why}"));
-        progress(&manifests[w.applied.manifest], &status);
+        let m = &manifests[w.applied.manifest];
+        progress(m, &status);
         out.push(Rollout {
             manifest: w.applied.manifest,
             status,
             seconds: start.elapsed().as_secs_f64(),
             pod: None,
+            argo: followed(m, w),
         });
     }
     out.sort_by_key(|r| r.manifest);
     Ok(out)
+}
+
+/// The record of `w` when it is an Argo Rollout seen at least once.
+fn followed(m: &Manifest, w: &Watched) -> Option<crate::argo::Followed> {
+    let obj = w.object.as_ref()?;
+    crate::argo::is_rollout(m.api_version(), m.kind())
+        .then(|| crate::argo::Followed::of(obj, w.steps.indices()))
 }
 
 /// The status of a watch error the server will answer the same way again (401, 403, 404):

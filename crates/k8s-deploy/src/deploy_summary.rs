@@ -43,8 +43,13 @@ fn counts(pass: &Pass) -> (u64, u64, f64) {
         .iter()
         .filter(|r| r.status == Status::Done)
         .count() as u64;
+    let paused = pass
+        .rollouts
+        .iter()
+        .filter(|r| matches!(r.status, Status::Paused(_)))
+        .count() as u64;
     let wait = pass.rollouts.iter().map(|r| r.seconds).fold(0.0, f64::max);
-    (ready, pass.rollouts.len() as u64 - ready, wait)
+    (ready, pass.rollouts.len() as u64 - ready - paused, wait)
 }
 
 /// Add the deploy to the lint's (and plan's) `outcome`: a failed rollout or health check fails
@@ -163,6 +168,9 @@ pub fn add(outcome: &mut Outcome, report: &Report, informational: bool) {
             "blue_green".into(),
             serde_json::to_value(bg).expect("a slot report serialises"),
         );
+    }
+    if !report.deployed.argo.is_empty() {
+        argo(outcome, &report.deployed.argo, &mut sections);
     }
     sections.push(Section {
         heading: "Rollout".into(),
@@ -287,6 +295,96 @@ fn canary(c: &crate::canary::CanaryReport) -> String {
     out
 }
 
+/// The Argo Rollouts followed: output `paused`, a note for each that waits for a person, their
+/// section and `metrics.argo_rollouts`.
+fn argo(outcome: &mut Outcome, followed: &[crate::argo::Followed], sections: &mut Vec<Section>) {
+    let paused: Vec<&crate::argo::Followed> = followed.iter().filter(|f| f.paused).collect();
+    set_output(outcome, "paused", (!paused.is_empty()).to_string());
+    if !paused.is_empty() {
+        outcome.title.push_str("; paused for promote or reject");
+    }
+    for f in paused {
+        outcome.notes.push(format!(
+            "Rollout {} waits for a person ({}): `k8s-deploy promote` continues it, `k8s-deploy reject` aborts it",
+            f.rollout,
+            f.pause_reasons.join(", ")
+        ));
+    }
+    sections.push(Section {
+        heading: "Argo Rollouts".into(),
+        body: argo_body(followed),
+        essential: true,
+    });
+    outcome.metrics.insert(
+        "argo_rollouts".into(),
+        serde_json::to_value(followed).expect("rollouts serialise"),
+    );
+}
+
+/// Each Rollout's phase, step and message, then its steps as reached and the patches sent.
+fn argo_body(followed: &[crate::argo::Followed]) -> String {
+    let rows: Vec<Vec<String>> = followed
+        .iter()
+        .map(|f| {
+            let phase = match (f.phase.as_str(), f.aborted, f.paused) {
+                ("Healthy", _, _) => "✅ Healthy".to_string(),
+                ("Degraded", true, _) => "↩️ Degraded (aborted)".to_string(),
+                ("Degraded", false, _) => "❌ Degraded".to_string(),
+                (_, _, true) => "⏸️ Paused".to_string(),
+                ("", _, _) => "⏳ (no phase yet)".to_string(),
+                (p, _, _) => format!("⏳ {}", escape(p)),
+            };
+            let step = match (f.step, f.steps.len()) {
+                (Some(i), n) if n > 0 => format!("{}/{n}", (i as usize).min(n)),
+                _ => "—".into(),
+            };
+            vec![
+                code(&f.rollout),
+                escape(&f.strategy),
+                phase,
+                step,
+                escape(&f.message),
+            ]
+        })
+        .collect();
+    let mut out = table(
+        &["Rollout", "strategy", "phase", "steps done", "message"],
+        &[false, false, false, true, false],
+        &rows,
+    );
+    for f in followed {
+        if !f.steps.is_empty() {
+            out.push_str(&format!("\n{} steps:\n\n", code(&f.rollout)));
+            let at = f.step.unwrap_or(0) as usize;
+            for (i, s) in f.steps.iter().enumerate() {
+                let mark = match i.cmp(&at) {
+                    std::cmp::Ordering::Less => "✅",
+                    std::cmp::Ordering::Equal if f.paused => "⏸️",
+                    std::cmp::Ordering::Equal if f.phase == "Degraded" && !f.aborted => "❌",
+                    std::cmp::Ordering::Equal if f.phase != "Degraded" => "▶️",
+                    _ => "·",
+                };
+                out.push_str(&format!("{}. {mark} {}\n", i + 1, escape(s)));
+            }
+            if !f.steps_seen.is_empty() {
+                let seen: Vec<String> = f
+                    .steps_seen
+                    .iter()
+                    .map(|i| match *i as usize {
+                        i if i < f.steps.len() => (i + 1).to_string(),
+                        _ => "done".into(),
+                    })
+                    .collect();
+                out.push_str(&format!("\nSeen while following: {}.\n", seen.join(" → ")));
+            }
+        }
+        for p in &f.sent {
+            out.push_str(&format!("\nSent {} {}.\n", code(&f.rollout), code(p)));
+        }
+    }
+    out
+}
+
 /// Add an on-demand rollback (`k8s-deploy rollback`) to `outcome`.
 pub fn add_rollback(outcome: &mut Outcome, rollback: &Rollback, informational: bool) {
     let Rollback::Done { at, by, pass } = rollback else {
@@ -361,6 +459,7 @@ fn rollouts(pass: &Pass) -> String {
                     Status::Done => ("✅ rolled out".to_string(), String::new()),
                     Status::Failed(why) => ("❌ failed".to_string(), escape(why)),
                     Status::Waiting(w) => ("⏳ waiting".to_string(), escape(w)),
+                    Status::Paused(w) => ("⏸️ paused".to_string(), escape(w)),
                 };
                 vec![
                     escape(m.kind()),

@@ -47,6 +47,10 @@ pub struct Metrics {
     /// measurement.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub analysis: Vec<crate::analysis::Run>,
+    /// The Argo Rollouts `deploy` (or `promote`, `reject`) followed, as their controller
+    /// reported them last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub argo_rollouts: Vec<crate::argo::Followed>,
 }
 
 /// The plan's counts.

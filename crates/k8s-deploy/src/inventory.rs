@@ -98,6 +98,10 @@ pub struct Inventory {
     /// A blue-green deploy verified and waiting for `promote` or `reject`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<Pending>,
+    /// A deploy whose Argo Rollouts paused for a person: the set it applied, which becomes
+    /// the known-good one once `promote` sees them Healthy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub argo_paused: Option<KnownGood>,
 }
 
 /// A blue-green deploy stopped before its switch (`--no-auto-promote`): what `promote` applies
@@ -287,6 +291,7 @@ mod tests {
                 applied: vec![obj("Deployment", "a-green")],
                 switch: vec![obj("Service", "a")],
             }),
+            argo_paused: None,
         };
         let bytes = inv.encode("r").unwrap();
         assert_eq!(Inventory::decode(&bytes, "ns/x").unwrap(), inv);

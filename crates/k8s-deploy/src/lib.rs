@@ -17,10 +17,13 @@
 //! - [`blue_green`] and [`slots`]: the blue-green strategy, its steps and its slotted objects;
 //!   [`canary`] and [`canary_plan`]: the canary, its steps and its split traffic; [`shift`]:
 //!   what both share.
+//! - [`argo`]: Argo Rollouts followed by their controller's phase and steps, promoted and
+//!   aborted as `kubectl argo rollouts` does.
 //! - [`analysis`]: Argo Rollouts `AnalysisTemplate`s measured against Prometheus, with baselines.
 //! - [`gate`]: the outcome, metrics and summary; [`sarif_out`]: the findings as SARIF.
 
 pub mod analysis;
+pub mod argo;
 pub mod blue_green;
 pub mod canary;
 pub mod canary_plan;

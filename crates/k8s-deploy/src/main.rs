@@ -220,6 +220,7 @@ fn progress(m: &manifest::Manifest, status: &k8s_deploy::rollout::Status) {
         Status::Waiting(w) => format!("waiting: {w}"),
         Status::Done => "rolled out".into(),
         Status::Failed(why) => format!("failed: {why}"),
+        Status::Paused(why) => format!("paused: {why}"),
     };
     #[allow(clippy::print_stderr)]
     {
@@ -509,7 +510,31 @@ async fn on_release(
             None,
         )
         .await?;
+        // A release of Argo Rollouts: their own pauses, promoted or aborted.
+        let rollouts = match cli.command {
+            Command::Promote | Command::Reject => {
+                k8s_deploy::argo::resume::of_release(&cluster, &options).await
+            }
+            _ => Ok(Vec::new()),
+        };
         let done = match cli.command {
+            Command::Promote | Command::Reject if !rollouts.as_ref().is_ok_and(Vec::is_empty) => {
+                let promote = cli.command == Command::Promote;
+                match rollouts {
+                    Ok(r) => {
+                        k8s_deploy::argo::resume::resume(
+                            &mut cluster,
+                            &options,
+                            r,
+                            promote,
+                            &mut progress,
+                        )
+                        .await
+                    }
+                    Err(e) => Err(e),
+                }
+                .map(|r| Done::Report(Box::new(r)))
+            }
             Command::Rollback => {
                 k8s_deploy::release::rollback(&mut cluster, &options, &mut progress)
                     .await

@@ -128,6 +128,8 @@ pub struct Pass {
     pub pruned: Vec<ObjectRef>,
     /// The objects a prune kept, and why.
     pub kept: Vec<(ObjectRef, String)>,
+    /// Its Argo Rollouts as last seen (their controller's phase, steps and message).
+    pub argo: Vec<crate::argo::Followed>,
 }
 
 impl Pass {
@@ -154,6 +156,13 @@ impl Pass {
             Status::Failed(why) => Some(format!("{}: {why}", self.manifests[r.manifest].id())),
             _ => None,
         })
+    }
+
+    /// Whether a rollout stopped to wait for a person (an Argo Rollout's pause).
+    pub fn paused(&self) -> bool {
+        self.rollouts
+            .iter()
+            .any(|r| matches!(r.status, Status::Paused(_)))
     }
 }
 
@@ -210,6 +219,7 @@ pub(crate) async fn pass(
     let applied = deploy::apply(cluster, &manifests, &opts.settings, deadline).await?;
     let wait = deploy::wait(cluster, &manifests, &applied, deadline, progress);
     let rollouts = grouped(opts.group_progress, wait).await?;
+    let argo = rollouts.iter().filter_map(|r| r.argo.clone()).collect();
     Ok((
         Pass {
             manifests,
@@ -217,6 +227,7 @@ pub(crate) async fn pass(
             rollouts,
             pruned: Vec::new(),
             kept: Vec::new(),
+            argo,
         },
         deadline,
     ))
@@ -272,6 +283,8 @@ pub async fn deploy(
 ) -> Result<Report, InputError> {
     let mut inventory = Inventory::read(cluster, &opts.namespace, &opts.release).await?;
     let before = inventory.known_good.clone();
+    // A deploy replaces one whose Argo Rollouts paused before it: that set is never promoted.
+    inventory.argo_paused = None;
     // Refused before anything is applied: a set too large to record could never roll back.
     let mut candidate = inventory.clone();
     candidate.known_good = Some(known_good(
@@ -292,29 +305,26 @@ pub async fn deploy(
     let (mut deployed, deadline) = pass(cluster, manifests, opts, &mut inventory, progress).await?;
     let mut health = Vec::new();
     let mut failure = deployed.failure();
-    if failure.is_none() && !opts.health.is_empty() {
-        health = health::check(&opts.health, &opts.expect, deadline).await?;
-        failure = health
-            .iter()
-            .find(|c| !c.ok)
-            .map(|c| format!("health check {} failed: {}", c.url, c.answer));
+    // A Rollout paused for a person is not out yet: its checks wait for `promote`.
+    let paused = deployed.paused();
+    if failure.is_none() && !paused {
+        (health, failure) = check_health(opts, deadline).await?;
     }
-    if let (None, Some(a), Some(baseline)) = (&failure, &opts.analysis, &baseline) {
+    if let (None, false, Some(a), Some(baseline)) = (&failure, paused, &opts.analysis, &baseline) {
         let run = a.run(baseline, "post-deploy", &fill, opts.timeout).await?;
         failure = analysis_failure(&run);
         runs.push(run);
     }
     let rollback = match (&failure, before) {
+        (None, _) if paused => {
+            // Known-good once `promote` sees the Rollouts through; nothing pruned before.
+            inventory.argo_paused = Some(known_good(applied_set(&deployed), opts));
+            save(cluster, opts, &inventory).await?;
+            Rollback::NotNeeded
+        }
         (None, _) => {
             // Known-good first: a prune that fails must not lose the record of a good deploy.
-            inventory.known_good = Some(known_good(
-                deployed
-                    .applied
-                    .iter()
-                    .map(|a| as_applied(&deployed.manifests[a.manifest], a))
-                    .collect(),
-                opts,
-            ));
+            inventory.known_good = Some(known_good(applied_set(&deployed), opts));
             save(cluster, opts, &inventory).await?;
             prune(cluster, &mut deployed, opts, &mut inventory).await?;
             save(cluster, opts, &inventory).await?;
@@ -332,6 +342,30 @@ pub async fn deploy(
         canary: None,
         analysis: runs,
     })
+}
+
+/// The `--health` checks, under `deadline`, and the first failure as a reason.
+pub(crate) async fn check_health(
+    opts: &Options,
+    deadline: Instant,
+) -> Result<(Vec<Checked>, Option<String>), InputError> {
+    if opts.health.is_empty() {
+        return Ok((Vec::new(), None));
+    }
+    let health = health::check(&opts.health, &opts.expect, deadline).await?;
+    let failure = health
+        .iter()
+        .find(|c| !c.ok)
+        .map(|c| format!("health check {} failed: {}", c.url, c.answer));
+    Ok((health, failure))
+}
+
+/// The objects of `pass` as applied (what a known-good set records).
+pub(crate) fn applied_set(pass: &Pass) -> Vec<serde_json::Value> {
+    pass.applied
+        .iter()
+        .map(|a| as_applied(&pass.manifests[a.manifest], a))
+        .collect()
 }
 
 /// Roll release `opts.release` back to its last known-good set on demand; an error when it has

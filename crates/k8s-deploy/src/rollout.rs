@@ -18,6 +18,16 @@ pub enum Status {
     Done,
     /// It will not get there; the message says why.
     Failed(String),
+    /// Stopped short of done to wait for a person (an Argo Rollout's pause without a
+    /// duration): not a failure, and nothing more comes without `promote` or `reject`.
+    Paused(String),
+}
+
+impl Status {
+    /// Whether the wait for it is over (done, failed or paused).
+    pub fn ended(&self) -> bool {
+        !matches!(self, Status::Waiting(_))
+    }
 }
 
 fn int(v: &Value) -> Option<i64> {
@@ -52,11 +62,9 @@ pub fn status(kind: &str, obj: &Value, applied_generation: Option<i64>) -> Statu
         "DaemonSet" => daemon_set(obj, applied_generation),
         "Job" => job(obj),
         "Rollout"
-            if obj["apiVersion"]
-                .as_str()
-                .is_some_and(|v| v.starts_with("argoproj.io/")) =>
+            if crate::argo::is_rollout(obj["apiVersion"].as_str().unwrap_or_default(), kind) =>
         {
-            argo_rollout(obj, applied_generation)
+            crate::argo::status(obj, applied_generation)
         }
         _ => generic(obj, applied_generation),
     }
@@ -184,31 +192,6 @@ fn job(j: &Value) -> Status {
     waiting(format!("{succeeded} of {completions} completions"))
 }
 
-/// An Argo Rollout, by the phase its controller computes (Healthy, Progressing, Paused,
-/// Degraded), once it has observed our generation (a string in its status).
-fn argo_rollout(r: &Value, applied_generation: Option<i64>) -> Status {
-    let generation = applied_generation
-        .or_else(|| int(&r["metadata"]["generation"]))
-        .unwrap_or(0);
-    let st = &r["status"];
-    let observed =
-        int(&st["observedGeneration"]).or_else(|| st["observedGeneration"].as_str()?.parse().ok());
-    if observed.is_none_or(|o| o < generation) {
-        return waiting("waiting for the Argo Rollouts controller to observe the new spec");
-    }
-    let message = st["message"].as_str().unwrap_or_default();
-    match st["phase"].as_str() {
-        Some("Healthy") if st["stableRS"] == st["currentPodHash"] => Status::Done,
-        Some("Healthy") => waiting("the new revision is not the stable one yet"),
-        Some("Degraded") => Status::Failed(format!("Degraded: {message}")),
-        Some("Paused") => waiting(format!(
-            "paused: {message} (promote it with `kubectl argo rollouts promote`)"
-        )),
-        Some(phase) => waiting(format!("{phase}: {message}")),
-        None => waiting("its controller has not reported a phase yet"),
-    }
-}
-
 /// Anything else: done unless it has a Ready (or Available, or Established) condition that is
 /// not yet true; `Stalled=True` fails it.
 fn generic(obj: &Value, applied_generation: Option<i64>) -> Status {
@@ -331,7 +314,7 @@ mod tests {
             Status::Waiting(_)
         ));
         assert!(
-            matches!(status(&r("4", "Paused", "old")), Status::Waiting(w) if w.contains("promote"))
+            matches!(status(&r("4", "Paused", "old")), Status::Paused(w) if w.contains("promote"))
         );
         assert_eq!(status(&r("4", "Healthy", "new")), Status::Done);
         assert_eq!(

@@ -87,6 +87,24 @@ impl Drop for ControllerLoop {
     }
 }
 
+impl ControllerLoop {
+    /// Run `pass` every `every` on a background thread until the guard is dropped.
+    pub(super) fn spawn(every: Duration, mut pass: impl FnMut() + Send + 'static) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let st = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !st.load(Ordering::SeqCst) {
+                pass();
+                std::thread::sleep(every);
+            }
+        });
+        ControllerLoop {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
 pub(super) const MANAGER: &str = "kube-controller-manager";
 pub(super) const NODES: [&str; 2] = ["fake-node-1", "fake-node-2"];
 
@@ -113,18 +131,10 @@ impl Controller {
 
     /// Pass every `every` on a background thread until the returned guard is dropped.
     pub fn run_every(&self, every: Duration) -> ControllerLoop {
-        let stop = Arc::new(AtomicBool::new(false));
-        let (c, st) = (self.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            while !st.load(Ordering::SeqCst) {
-                c.step();
-                std::thread::sleep(every);
-            }
-        });
-        ControllerLoop {
-            stop,
-            thread: Some(thread),
-        }
+        let c = self.clone();
+        ControllerLoop::spawn(every, move || {
+            c.step();
+        })
     }
 
     /// Simulated seconds a pass takes (10 unless set): the progress deadline

@@ -25,10 +25,11 @@
 //! immediate unless `metadata.finalizers` hold the object), `limit`/`continue` paging (lists come whole), OpenAPI
 //! schemas (`/openapi/v3` only declares the parameters kubectl looks for; `/openapi/v2` is
 //! 404), validation of custom resources against their CRD schema, controllers for CronJobs,
-//! HPAs and PDBs.
+//! HPAs and PDBs (a fake Argo Rollouts controller is [`FakeKube::rollouts`]).
 
 mod api;
 mod apply;
+mod argo;
 mod controller;
 mod discovery;
 mod kubelet;
@@ -49,6 +50,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tiny_http::{Header, Response, Server};
 
+pub use argo::Rollouts;
 pub use controller::{Controller, ControllerLoop, Failure};
 pub use discovery::ResourceType;
 use store::State;
@@ -337,6 +339,12 @@ impl FakeKube {
     /// The simulated controllers.
     pub fn controller(&self) -> Controller {
         Controller::new(self.state.clone())
+    }
+
+    /// The fake Argo Rollouts controller (see [`Rollouts`] for what it models); it acts on
+    /// `argoproj.io` Rollouts once their CRD is installed.
+    pub fn rollouts(&self) -> Rollouts {
+        Rollouts::new(self.state.clone())
     }
 }
 
