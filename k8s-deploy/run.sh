@@ -46,6 +46,9 @@ if [ "$INPUT_COMMAND" = deploy ] || [ "$INPUT_COMMAND" = promote ]; then
 fi
 if [ "$INPUT_COMMAND" = deploy ]; then
   flag --auto-promote "$INPUT_AUTO_PROMOTE"
+  flag --environment "$INPUT_ENVIRONMENT"
+  flag --environment-url "$INPUT_ENVIRONMENT_URL"
+  flag --github-deployment "$INPUT_GITHUB_DEPLOYMENT"
 fi
 read -r -d '' -a manifests <<< "$INPUT_MANIFESTS" || true
 # The ${a[@]+...} form keeps bash 3.2 (macOS) from calling an empty array unbound.

@@ -4,10 +4,12 @@
 
 pub mod body;
 pub mod client;
+pub mod deployments;
 pub mod handoff;
 pub mod sticky;
 
 pub use client::{ApiError, Client, RetryPolicy};
+pub use deployments::Deployments;
 pub use sticky::{Action, Mode, Sticky};
 
 use gates_core::result_file::ResultFile;

@@ -16,6 +16,10 @@ OPS = [
     ("patch", "/repos/{owner}/{repo}/issues/comments/{comment_id}"),
     ("delete", "/repos/{owner}/{repo}/issues/comments/{comment_id}"),
     ("get", "/repos/{owner}/{repo}/pulls/{pull_number}"),
+    ("get", "/repos/{owner}/{repo}/deployments"),
+    ("post", "/repos/{owner}/{repo}/deployments"),
+    ("get", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),
+    ("post", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),
 ]
 
 DROP = {"description", "example", "examples", "externalDocs", "title", "xml", "deprecated", "readOnly", "writeOnly", "discriminator"}

@@ -1,5 +1,5 @@
-//! A fake GitHub API for tests: issue comments, pull requests and the GraphQL
-//! `minimizeComment` mutation, with faults on demand.
+//! A fake GitHub API for tests: issue comments, pull requests, deployments and their statuses,
+//! and the GraphQL `minimizeComment` mutation, with faults on demand.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,6 +23,49 @@ pub struct Comment {
     pub login: String,
     /// Hidden with GraphQL `minimizeComment`.
     pub minimized: bool,
+}
+
+/// A deployment the fake holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deployment {
+    /// Id.
+    pub id: u64,
+    /// The commit (the `ref` asked for; the fake resolves no branch names).
+    pub sha: String,
+    /// Environment.
+    pub environment: String,
+    /// Description.
+    pub description: String,
+    /// `payload` as given.
+    pub payload: Value,
+    /// `production_environment` (GitHub's default: true for `production`).
+    pub production: bool,
+    /// `transient_environment`.
+    pub transient: bool,
+    /// Statuses, oldest first.
+    pub statuses: Vec<DeploymentStatus>,
+}
+
+impl Deployment {
+    /// The states of its statuses, oldest first.
+    pub fn states(&self) -> Vec<&str> {
+        self.statuses.iter().map(|s| s.state.as_str()).collect()
+    }
+}
+
+/// A deployment status the fake holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentStatus {
+    /// Id.
+    pub id: u64,
+    /// `in_progress`, `success`, `inactive`, ...
+    pub state: String,
+    /// `environment_url` (empty when not given).
+    pub environment_url: String,
+    /// `log_url` (empty when not given).
+    pub log_url: String,
+    /// Description.
+    pub description: String,
 }
 
 /// An answer forced onto matching requests.
@@ -90,6 +133,8 @@ pub struct State {
     pub read_only: bool,
     /// The login comments created through the API get.
     pub login: String,
+    /// Deployments, oldest first.
+    pub deployments: Vec<Deployment>,
 }
 
 /// The running fake.
@@ -161,6 +206,47 @@ impl FakeGitHub {
             minimized: false,
         });
         id
+    }
+
+    /// Add a deployment of `sha` to `environment` with statuses in these `states` (oldest
+    /// first), as if another run had made it.
+    pub fn add_deployment(
+        &self,
+        environment: &str,
+        sha: &str,
+        production: bool,
+        states: &[&str],
+    ) -> u64 {
+        let mut s = self.state();
+        s.next_id += 1;
+        let id = s.next_id;
+        let mut statuses = Vec::new();
+        for state in states {
+            s.next_id += 1;
+            statuses.push(DeploymentStatus {
+                id: s.next_id,
+                state: state.to_string(),
+                environment_url: String::new(),
+                log_url: String::new(),
+                description: String::new(),
+            });
+        }
+        s.deployments.push(Deployment {
+            id,
+            sha: sha.to_string(),
+            environment: environment.to_string(),
+            description: String::new(),
+            payload: json!({}),
+            production,
+            transient: false,
+            statuses,
+        });
+        id
+    }
+
+    /// The deployments, oldest first.
+    pub fn deployments(&self) -> Vec<Deployment> {
+        self.state().deployments.clone()
     }
 
     /// Force an answer onto the next matching requests.
@@ -269,6 +355,311 @@ fn comment_json(c: &Comment, api: &str, repo: &str) -> Value {
         "User"
     });
     v
+}
+
+fn example(operation: &str, status: u16) -> Value {
+    openapi::operations()
+        .iter()
+        .find(|o| o.id == operation)
+        .and_then(|o| o.example(status))
+        .cloned()
+        .unwrap_or_else(|| panic!("the description has an example of {operation} {status}"))
+}
+
+/// The creator of what the fake's token writes.
+fn creator(v: &mut Value, login: &str) {
+    v["login"] = json!(login);
+    v["type"] = json!(if login.ends_with("[bot]") {
+        "Bot"
+    } else {
+        "User"
+    });
+}
+
+fn deployment_json(d: &Deployment, api: &str, repo: &str, login: &str) -> Value {
+    let mut v = example("repos/create-deployment", 201);
+    let url = format!("{api}/repos/{repo}/deployments/{}", d.id);
+    v["id"] = json!(d.id);
+    v["node_id"] = json!(format!("DE_kwDO{}", d.id));
+    v["sha"] = json!(d.sha);
+    v["ref"] = json!(d.sha);
+    v["payload"] = d.payload.clone();
+    v["environment"] = json!(d.environment);
+    v["original_environment"] = json!(d.environment);
+    v["description"] = json!(d.description);
+    v["production_environment"] = json!(d.production);
+    v["transient_environment"] = json!(d.transient);
+    v["statuses_url"] = json!(format!("{url}/statuses"));
+    v["repository_url"] = json!(format!("{api}/repos/{repo}"));
+    v["url"] = json!(url);
+    v["created_at"] = json!(TIME);
+    v["updated_at"] = json!(TIME);
+    creator(&mut v["creator"], login);
+    v
+}
+
+fn deployment_status_json(
+    d: &Deployment,
+    st: &DeploymentStatus,
+    api: &str,
+    repo: &str,
+    login: &str,
+) -> Value {
+    let mut v = example("repos/create-deployment-status", 201);
+    let deployment = format!("{api}/repos/{repo}/deployments/{}", d.id);
+    v["id"] = json!(st.id);
+    v["node_id"] = json!(format!("DES_kwDO{}", st.id));
+    v["state"] = json!(st.state);
+    v["description"] = json!(st.description);
+    v["environment"] = json!(d.environment);
+    v["url"] = json!(format!("{deployment}/statuses/{}", st.id));
+    v["deployment_url"] = json!(deployment);
+    v["repository_url"] = json!(format!("{api}/repos/{repo}"));
+    v["created_at"] = json!(TIME);
+    v["updated_at"] = json!(TIME);
+    // The description types these URLs as `uri`, which an empty string is not: what was never
+    // set is left out, but for the required `target_url`, which then names the deployment.
+    let o = v.as_object_mut().expect("an object");
+    let target = match st.log_url.is_empty() {
+        true => deployment.clone(),
+        false => st.log_url.clone(),
+    };
+    for (k, set) in [
+        ("environment_url", &st.environment_url),
+        ("log_url", &st.log_url),
+        ("target_url", &target),
+    ] {
+        match set.is_empty() {
+            true => o.remove(k),
+            false => o.insert(k.into(), json!(set)),
+        };
+    }
+    creator(&mut v["creator"], login);
+    v
+}
+
+/// One page of `items` as `per_page` and `page` ask, with GitHub's `Link` header to the others
+/// (`url` is the list's address with its other query parameters).
+fn paged(items: Vec<Value>, query: &str, url: &str) -> Answer {
+    let per_page = param(query, "per_page").unwrap_or(30).clamp(1, 100) as usize;
+    let page = param(query, "page").unwrap_or(1).max(1) as usize;
+    let pages = items.len().div_ceil(per_page).max(1);
+    let shown: Vec<Value> = items
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .collect();
+    let mut a = answer(200, Some(Value::Array(shown)));
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let link =
+        |p: usize, rel: &str| format!("<{url}{sep}per_page={per_page}&page={p}>; rel=\"{rel}\"");
+    let mut links = Vec::new();
+    if page < pages {
+        links.push(link(page + 1, "next"));
+        links.push(link(pages, "last"));
+    }
+    if page > 1 {
+        links.push(link(1, "first"));
+        links.push(link(page - 1, "prev"));
+    }
+    if !links.is_empty() {
+        a.headers.push(("Link".into(), links.join(", ")));
+    }
+    a
+}
+
+/// A query parameter's text value (percent-decoded).
+fn text_param(query: &str, name: &str) -> Option<String> {
+    let raw = query
+        .split('&')
+        .find_map(|p| p.strip_prefix(name)?.strip_prefix('='))?;
+    let bytes = raw.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn validation_failed(resource: &str, field: &str, code: &str, message: &str) -> Answer {
+    answer(
+        422,
+        Some(json!({
+            "message": "Validation Failed",
+            "errors": [{ "resource": resource, "code": code, "field": field, "message": message }],
+            "documentation_url": "https://docs.github.com/rest/deployments/deployments"
+        })),
+    )
+}
+
+/// The deployment routes: list, create, list statuses, create a status.
+fn deployments_route(
+    s: &mut State,
+    method: &str,
+    seg: &[&str],
+    query: &str,
+    body: Option<&Value>,
+    api: &str,
+) -> Answer {
+    let (o, r) = (seg[1], seg[2]);
+    let repo = format!("{o}/{r}");
+    let login = s.login.clone();
+    match (method, &seg[3..]) {
+        ("GET", ["deployments"]) => {
+            let sha = text_param(query, "sha");
+            let environment = text_param(query, "environment");
+            // Newest first, as GitHub lists them.
+            let items = s
+                .deployments
+                .iter()
+                .rev()
+                .filter(|d| sha.as_ref().is_none_or(|x| *x == d.sha))
+                .filter(|d| environment.as_ref().is_none_or(|x| *x == d.environment))
+                .map(|d| deployment_json(d, api, &repo, &login))
+                .collect();
+            let mut url = format!("{api}/repos/{repo}/deployments");
+            let kept: Vec<&str> = query
+                .split('&')
+                .filter(|p| p.starts_with("sha=") || p.starts_with("environment="))
+                .collect();
+            if !kept.is_empty() {
+                url = format!("{url}?{}", kept.join("&"));
+            }
+            paged(items, query, &url)
+        }
+        ("POST", ["deployments"]) => {
+            let b = body.cloned().unwrap_or(Value::Null);
+            let Some(sha) = b["ref"].as_str().filter(|x| !x.is_empty()) else {
+                return validation_failed("Deployment", "ref", "missing_field", "ref is missing");
+            };
+            let environment = b["environment"]
+                .as_str()
+                .unwrap_or("production")
+                .to_string();
+            s.next_id += 1;
+            let d = Deployment {
+                id: s.next_id,
+                sha: sha.to_string(),
+                production: b["production_environment"]
+                    .as_bool()
+                    .unwrap_or(environment == "production"),
+                transient: b["transient_environment"].as_bool().unwrap_or(false),
+                description: b["description"].as_str().unwrap_or_default().to_string(),
+                payload: match &b["payload"] {
+                    Value::Null => json!({}),
+                    p => p.clone(),
+                },
+                environment,
+                statuses: Vec::new(),
+            };
+            let v = deployment_json(&d, api, &repo, &login);
+            s.deployments.push(d);
+            answer(201, Some(v))
+        }
+        ("GET", ["deployments", id, "statuses"]) => {
+            let Some(d) = s.deployments.iter().find(|d| id.parse() == Ok(d.id)) else {
+                return answer(404, Some(error("Not Found")));
+            };
+            let items = d
+                .statuses
+                .iter()
+                .rev()
+                .map(|st| deployment_status_json(d, st, api, &repo, &login))
+                .collect();
+            paged(
+                items,
+                query,
+                &format!("{api}/repos/{repo}/deployments/{id}/statuses"),
+            )
+        }
+        ("POST", ["deployments", id, "statuses"]) => {
+            let b = body.cloned().unwrap_or(Value::Null);
+            const STATES: [&str; 7] = [
+                "error",
+                "failure",
+                "inactive",
+                "in_progress",
+                "queued",
+                "pending",
+                "success",
+            ];
+            let Some(state) = b["state"].as_str().filter(|x| STATES.contains(x)) else {
+                return validation_failed(
+                    "DeploymentStatus",
+                    "state",
+                    "invalid",
+                    "state is not included in the list",
+                );
+            };
+            let description = b["description"].as_str().unwrap_or_default().to_string();
+            if description.chars().count() > 140 {
+                return validation_failed(
+                    "DeploymentStatus",
+                    "description",
+                    "custom",
+                    "description is too long (maximum is 140 characters)",
+                );
+            }
+            let Some(i) = s.deployments.iter().position(|d| id.parse() == Ok(d.id)) else {
+                return answer(404, Some(error("Not Found")));
+            };
+            s.next_id += 1;
+            let st = DeploymentStatus {
+                id: s.next_id,
+                state: state.to_string(),
+                environment_url: b["environment_url"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                log_url: b["log_url"]
+                    .as_str()
+                    .or(b["target_url"].as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                description,
+            };
+            // GitHub's auto_inactive (default true): the earlier successful deployments of
+            // the environment, non-production and non-transient only, become inactive.
+            if state == "success" && b["auto_inactive"].as_bool() != Some(false) {
+                let (env, owner) = (s.deployments[i].environment.clone(), s.deployments[i].id);
+                let mut next = s.next_id;
+                for d in s.deployments.iter_mut().filter(|d| {
+                    d.environment == env && !d.production && !d.transient && d.id != owner
+                }) {
+                    if d.statuses.last().is_some_and(|x| x.state == "success") {
+                        next += 1;
+                        d.statuses.push(DeploymentStatus {
+                            id: next,
+                            state: "inactive".into(),
+                            environment_url: String::new(),
+                            log_url: String::new(),
+                            description: String::new(),
+                        });
+                    }
+                }
+                s.next_id = next;
+            }
+            let v = deployment_status_json(&s.deployments[i], &st, api, &repo, &login);
+            s.deployments[i].statuses.push(st);
+            answer(201, Some(v))
+        }
+        _ => answer(404, Some(error("Not Found"))),
+    }
 }
 
 fn error(message: &str) -> Value {
@@ -425,6 +816,9 @@ fn route(
     }
     match (method, seg.as_slice()) {
         ("POST", ["graphql"]) => graphql(s, body),
+        (_, ["repos", _, _, "deployments", ..]) => {
+            deployments_route(s, method, &seg, query, body, api)
+        }
         ("GET", ["repos", o, r, "issues", n, "comments"]) => {
             let Ok(n) = n.parse::<u64>() else {
                 return answer(404, Some(error("Not Found")));

@@ -13,7 +13,8 @@
 //! - [`cluster`]: the client and discovery; [`plan`] and [`plan_summary`]: the server's dry
 //!   run; [`deploy`]: apply, watch, prune; [`release`]: deploy or roll back a release, with its
 //!   [`inventory`] and [`health`] checks; [`deploy_summary`]: how it is reported; [`lock`]: one
-//!   deploy per namespace at a time.
+//!   deploy per namespace at a time; [`github_deployment`]: the deploy recorded as a GitHub
+//!   deployment.
 //! - [`blue_green`] and [`slots`]: the blue-green strategy, its steps and its slotted objects;
 //!   [`canary`] and [`canary_plan`]: the canary, its steps and its split traffic; [`shift`]:
 //!   what both share.
@@ -34,6 +35,7 @@ pub mod deploy_summary;
 pub mod diff;
 pub mod field_path;
 pub mod gate;
+pub mod github_deployment;
 pub mod health;
 pub mod images;
 pub mod inventory;

@@ -9,6 +9,7 @@ use gates_core::{ActionsEnv, ExitStatus, InputError};
 use k8s_deploy::cluster::Cluster;
 use k8s_deploy::config::DeployConfig;
 use k8s_deploy::gate::{self, RenderOptions};
+use k8s_deploy::github_deployment::{Finish, Record};
 use k8s_deploy::images::Substitution;
 use k8s_deploy::lint::Settings;
 use k8s_deploy::lock::Lock;
@@ -119,6 +120,19 @@ struct Cli {
     /// and PROMETHEUS_PASSWORD, from the environment.
     #[arg(long, value_name = "URL")]
     prometheus_url: Option<String>,
+    /// The GitHub environment `deploy` is recorded in as a GitHub deployment (default: the
+    /// namespace).
+    #[arg(long, value_name = "NAME")]
+    environment: Option<String>,
+    /// Where the deployed environment is reached: the `environment-url` output, and the link
+    /// of the GitHub deployment's success.
+    #[arg(long, value_name = "URL", value_parser = parse_url)]
+    environment_url: Option<String>,
+    /// Record `deploy` as a GitHub deployment of the commit (statuses in_progress, then success
+    /// or failure; the one it replaced inactive): `auto` when in Actions with GITHUB_TOKEN,
+    /// `true`, or `false`. A job with `environment:` gets one from GitHub: use `false` there.
+    #[arg(long, default_value = "auto", value_name = "auto|true|false")]
+    github_deployment: k8s_deploy::github_deployment::Mode,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -194,6 +208,11 @@ fn parse_steps(s: &str) -> Result<Steps, String> {
             "{s:?}: the weights must be percentages from 1 to 100, increasing"
         )),
     }
+}
+
+/// An http(s) URL with a host.
+fn parse_url(s: &str) -> Result<String, String> {
+    k8s_deploy::health::valid(s).map(|()| s.to_string())
 }
 
 /// A release name: it names a Secret, so a DNS subdomain's characters.
@@ -351,7 +370,9 @@ async fn run(
         } else {
             let holder = holder(env, event.as_ref());
             let analysis = analysis_spec(cli)?;
-            let (planned, plan, report, release_error) = async {
+            let record_settings = record_settings(cli, &cfg);
+            let recording = k8s_deploy::github_deployment::plan(env, &record_settings)?;
+            let (planned, plan, report, release_error, record) = async {
                 let mut cluster = connect(cli, env).await?;
                 let options = release_options(
                     cli,
@@ -387,7 +408,7 @@ async fn run(
                 let plan =
                     k8s_deploy::plan::plan(&cluster, &planned, &options.settings, pruning).await?;
                 if !plan.rejections.is_empty() {
-                    return Ok((planned, plan, None, None));
+                    return Ok((planned, plan, None, None, Record::none(&record_settings)));
                 }
                 let lock = Lock::acquire(
                     &cluster,
@@ -399,6 +420,13 @@ async fn run(
                         .map(|ns| (&options.settings, ns)),
                 )
                 .await?;
+                let mut record = Record::start(
+                    recording,
+                    &record_settings,
+                    &options.namespace,
+                    &cli.release,
+                )
+                .await;
                 let report = match slots {
                     None if cli.strategy == Strategy::Canary => {
                         k8s_deploy::canary::deploy(
@@ -434,12 +462,14 @@ async fn run(
                 // Released whatever happened, so the next deploy need not wait it out; a
                 // failure to release does not hide what the deploy did.
                 let released = lock.release().await;
-                Ok::<_, InputError>((planned, plan, Some(report?), released.err()))
+                record.finish(&Finish::of(&report)).await;
+                Ok::<_, InputError>((planned, plan, Some(report?), released.err(), record))
             }
             .await?;
             if let Some(e) = release_error {
                 outcome.notes.push(lock_note(&e));
             }
+            record.add_to(&mut outcome);
             let planned = gate::Rendered {
                 manifests: planned,
                 changes: rendered.changes.clone(),
@@ -602,6 +632,19 @@ fn settings(cli: &Cli) -> Result<(DeployConfig, gates_core::rules::Levels), Inpu
         &cli.common.levels,
     )?;
     Ok((cfg, levels))
+}
+
+/// What the flags and the config say about the GitHub deployment record.
+fn record_settings(cli: &Cli, cfg: &DeployConfig) -> k8s_deploy::github_deployment::Settings {
+    k8s_deploy::github_deployment::Settings {
+        mode: cli.github_deployment,
+        environment: cli.environment.clone(),
+        environment_url: cli.environment_url.clone(),
+        production_namespaces: cfg
+            .production_namespaces
+            .clone()
+            .unwrap_or_else(|| Settings::default().production_namespaces),
+    }
 }
 
 /// The note of a deploy lock that could not be released.

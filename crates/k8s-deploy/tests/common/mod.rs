@@ -22,6 +22,16 @@ pub fn text(o: &Output) -> String {
 /// summary and step outputs: the exit code, the result (validated against the result schema),
 /// and stdout, stderr, the summary and the outputs as one text.
 pub fn against(fake: &FakeKube, command: &str, args: &[&str]) -> (i32, Value, String) {
+    against_with(fake, command, args, &[])
+}
+
+/// [`against`] with more of the runner's variables (`GITHUB_API_URL`, `GITHUB_TOKEN`, ...).
+pub fn against_with(
+    fake: &FakeKube,
+    command: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, Value, String) {
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = fake.kubeconfig(dir.path());
     let result = dir.path().join("r.json");
@@ -43,11 +53,15 @@ pub fn against(fake: &FakeKube, command: &str, args: &[&str]) -> (i32, Value, St
         &workspace_root(),
         &all,
         &[
-            ("KUBECONFIG", kubeconfig.to_str().unwrap()),
-            ("GITHUB_ACTIONS", "true"),
-            ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
-            ("GITHUB_OUTPUT", outputs.to_str().unwrap()),
-        ],
+            &[
+                ("KUBECONFIG", kubeconfig.to_str().unwrap()),
+                ("GITHUB_ACTIONS", "true"),
+                ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+                ("GITHUB_OUTPUT", outputs.to_str().unwrap()),
+            ],
+            env,
+        ]
+        .concat(),
     );
     let out = format!(
         "{}{}{}",
