@@ -1,7 +1,7 @@
 //! Every security report reader on arbitrary bytes: a report or an error, never a panic, a hang
 //! or unbounded memory. `cargo fuzz run security_formats` (nightly); seed the corpus with
 //! `fixtures/security/` files. The stable-toolchain counterpart runs in the test suite
-//! (`damaged_reports_never_panic` in `crates/security-gate/tests/it.rs`).
+//! (`damaged_reports_never_panic` in `crates/security-gate/tests/it/formats.rs`).
 #![no_main]
 
 use std::path::Path;

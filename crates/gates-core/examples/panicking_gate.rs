@@ -1,4 +1,4 @@
-//! A gate with a bug, for the panic test (`tests/panic.rs`): it panics with a message that
+//! A gate with a bug, for the panic test (`tests/it/panic.rs`): it panics with a message that
 //! quotes hostile report text, as an `expect` on a parsed value might.
 
 use gates_core::cli::{CommonArgs, GateId};

@@ -1,4 +1,4 @@
-//! A gate that takes its time, for the cancellation test (`tests/cancel.rs`): it says it started,
+//! A gate that takes its time, for the cancellation test (`tests/it/cancel.rs`): it says it started,
 //! then sleeps far longer than the test waits.
 
 use std::io::Write;

@@ -1,4 +1,4 @@
-//! A gate that winds down itself on cancellation (`tests/cancel.rs`): it says it started, waits
+//! A gate that winds down itself on cancellation (`tests/it/cancel.rs`): it says it started, waits
 //! for the request, then returns its own cancelled error, saying what it released.
 
 use std::io::Write;

@@ -1,0 +1,212 @@
+//! `k8s-deploy deploy` recorded as a GitHub deployment, against the fake Kubernetes API and the
+//! fake GitHub API: in_progress then success with the environment's URL, the replaced
+//! deployment made inactive, failure for a failed rollout, and a token that may not write
+//! deployments leaving the deploy's verdict alone.
+
+use crate::common;
+
+use std::time::Duration;
+
+use gates_testkit::github::FakeGitHub;
+use gates_testkit::k8s::{Failure, FakeKube};
+use serde_json::Value;
+
+const TOKEN: &str = "ghs_SENTINEL0123456789abcdefTOKEN";
+const REPO: &str = "org/app";
+const URL: &str = "https://staging.example.com/";
+
+fn deploy(
+    kube: &FakeKube,
+    github: &FakeGitHub,
+    sha: &str,
+    image: &str,
+    extra: &[&str],
+) -> (i32, Value, String) {
+    let image = format!("medical-kg-rev/gateway={image}");
+    let mut args = vec![
+        "fixtures/k8s/seeds/staging/",
+        "--image",
+        &image,
+        "--timeout",
+        "60s",
+    ];
+    args.extend_from_slice(extra);
+    common::against_with(
+        kube,
+        "deploy",
+        &args,
+        &[
+            ("GITHUB_API_URL", &github.api_url),
+            ("GITHUB_TOKEN", TOKEN),
+            ("GITHUB_REPOSITORY", REPO),
+            ("GITHUB_SHA", sha),
+            ("GITHUB_SERVER_URL", "https://github.com"),
+            ("GITHUB_RUN_ID", "7"),
+        ],
+    )
+}
+
+/// The token appears only in the mask the runner is asked to apply.
+fn assert_token_hidden(out: &str) {
+    for line in out.lines().filter(|l| l.contains("SENTINEL")) {
+        assert!(
+            line.starts_with("::add-mask::"),
+            "the token was printed: {line}"
+        );
+    }
+}
+
+#[test]
+fn a_deploy_is_recorded_in_progress_then_successful_and_replaces_the_last_one() {
+    let kube = FakeKube::start();
+    let _controllers = kube.controller().run_every(Duration::from_millis(20));
+    let github = FakeGitHub::start(TOKEN);
+    let first_sha = "1111111111111111111111111111111111111111";
+    let (code, _, out) = deploy(
+        &kube,
+        &github,
+        first_sha,
+        "ghcr.io/org/gateway:abc123",
+        &["--environment-url", URL],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_token_hidden(&out);
+    let all = github.deployments();
+    assert_eq!(all.len(), 1, "{all:?}");
+    let first = &all[0];
+    assert_eq!(
+        (first.sha.as_str(), first.environment.as_str()),
+        (first_sha, "staging")
+    );
+    assert_eq!(first.states(), ["in_progress", "success"]);
+    assert_eq!(first.statuses[1].environment_url, URL);
+    assert_eq!(
+        first.statuses[1].log_url,
+        "https://github.com/org/app/actions/runs/7"
+    );
+    assert_eq!(
+        common::output(&out, "environment-url").as_deref(),
+        Some(URL),
+        "{out}"
+    );
+    assert!(out.contains("### GitHub deployment"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "Deployment {} of `111111111111` to environment `staging`: **success**",
+            first.id
+        )),
+        "{out}"
+    );
+
+    let second_sha = "2222222222222222222222222222222222222222";
+    let (code, _, out) = deploy(
+        &kube,
+        &github,
+        second_sha,
+        "ghcr.io/org/gateway:def456",
+        &["--environment-url", URL],
+    );
+    assert_eq!(code, 0, "{out}");
+    let all = github.deployments();
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!(all[0].states(), ["in_progress", "success", "inactive"]);
+    assert_eq!(all[1].states(), ["in_progress", "success"]);
+    assert!(
+        out.contains(&format!(
+            "GitHub deployment {} of staging made inactive",
+            all[0].id
+        )),
+        "{out}"
+    );
+    github.assert_conforms();
+}
+
+#[test]
+fn a_failed_rollout_is_recorded_as_a_failure_and_the_live_deployment_stays_active() {
+    let kube = FakeKube::start();
+    let controller = kube.controller();
+    controller.fail_image("gateway:bad", Failure::CrashLoopBackOff);
+    let _controllers = controller.run_every(Duration::from_millis(20));
+    let github = FakeGitHub::start(TOKEN);
+    let live = github.add_deployment(
+        "staging",
+        "0000000000000000000000000000000000000000",
+        false,
+        &["success"],
+    );
+    let (code, _, out) = deploy(
+        &kube,
+        &github,
+        "3333333333333333333333333333333333333333",
+        "ghcr.io/org/gateway:bad",
+        &["--environment", "Staging EU"],
+    );
+    assert_eq!(code, 1, "{out}");
+    let all = github.deployments();
+    let ours = all.iter().find(|d| d.id != live).unwrap();
+    assert_eq!(ours.environment, "Staging EU");
+    assert_eq!(ours.states(), ["in_progress", "failure"]);
+    assert!(
+        ours.statuses[1].description.contains("CrashLoopBackOff"),
+        "{ours:?}"
+    );
+    assert!(ours.statuses[1].environment_url.is_empty());
+    assert_eq!(
+        all.iter().find(|d| d.id == live).unwrap().states(),
+        ["success"]
+    );
+    assert!(
+        out.contains("to environment `Staging EU`: **failure**"),
+        "{out}"
+    );
+    assert_eq!(common::output(&out, "environment-url"), None, "{out}");
+    github.assert_conforms();
+}
+
+#[test]
+fn a_token_without_deployments_write_is_a_warning_and_the_deploy_still_passes() {
+    let kube = FakeKube::start();
+    let _controllers = kube.controller().run_every(Duration::from_millis(20));
+    let github = FakeGitHub::start(TOKEN);
+    github.state().read_only = true;
+    let (code, doc, out) = deploy(
+        &kube,
+        &github,
+        "4444444444444444444444444444444444444444",
+        "ghcr.io/org/gateway:abc123",
+        &[],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(doc["verdict"], "pass");
+    assert!(
+        out.contains("warning: GitHub deployment: cannot create it: POST /repos/org/app/deployments: HTTP 403"),
+        "{out}"
+    );
+    assert!(out.contains("deployments: write"), "{out}");
+    assert!(!out.contains("### GitHub deployment"), "{out}");
+    assert!(kube
+        .get("apps/v1", "Deployment", Some("staging"), "gateway")
+        .is_some());
+    assert_token_hidden(&out);
+}
+
+#[test]
+fn no_deployment_is_recorded_when_told_not_to() {
+    let kube = FakeKube::start();
+    let _controllers = kube.controller().run_every(Duration::from_millis(20));
+    let github = FakeGitHub::start(TOKEN);
+    let (code, _, out) = deploy(
+        &kube,
+        &github,
+        "5555555555555555555555555555555555555555",
+        "ghcr.io/org/gateway:abc123",
+        &["--github-deployment", "false", "--environment-url", URL],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(github.state().log.is_empty(), "GitHub was asked");
+    assert_eq!(
+        common::output(&out, "environment-url").as_deref(),
+        Some(URL),
+        "{out}"
+    );
+}
