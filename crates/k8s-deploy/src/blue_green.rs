@@ -194,7 +194,7 @@ async fn deploy_slot(
         previous,
         workloads: plan.workloads.clone(),
         preview_services: plan.preview_services.clone(),
-        applied: shift::applied_values(&deployed),
+        applied: release::applied_set(&deployed),
         switch: plan.switch.iter().map(|m| m.value.clone()).collect(),
     };
     let mut why = deployed.failure();
@@ -486,7 +486,7 @@ async fn switch(
         )
         .await?;
     }
-    let mut good = shift::applied_values(&deployed);
+    let mut good = release::applied_set(&deployed);
     for name in &old {
         let namespace = namespace_of(&deployed, &pending);
         if let Some(scaled) = shift::scale_down(

@@ -254,7 +254,7 @@ pub async fn deploy(
         "the stable track runs the new version: 0% to the canary".into(),
     );
     let scaled = run.scale_down(cluster).await?;
-    let mut good = last_of_each(shift::applied_values(&run.deployed));
+    let mut good = last_of_each(release::applied_set(&run.deployed));
     for s in scaled {
         let r = ObjectRef::of(&s);
         good.retain(|g| !ObjectRef::of(g).same_object(&r));

@@ -411,13 +411,7 @@ fn selects_any_of(services: &[&Manifest], d: &Manifest) -> bool {
 mod tests {
     use super::*;
 
-    fn manifests(yaml: &str) -> Vec<Manifest> {
-        let none = |_: &str| None;
-        let vars = crate::template::Vars::new(&[], &none).unwrap();
-        let mut out = Vec::new();
-        crate::manifest::parse("m.yaml", yaml.as_bytes(), &vars, &mut out).unwrap();
-        out
-    }
+    use crate::manifest::parse_literal as manifests;
 
     const APP: &str = "\
 apiVersion: apps/v1

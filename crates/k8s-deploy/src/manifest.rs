@@ -165,6 +165,16 @@ pub fn parse(
     split(file, bytes, &mut |s| vars.expand(s), out)
 }
 
+/// The objects of YAML text `yaml` with no variables, as unit tests write them.
+#[cfg(test)]
+pub(crate) fn parse_literal(yaml: &str) -> Vec<Manifest> {
+    let none = |_: &str| None;
+    let vars = Vars::new(&[], &none).unwrap();
+    let mut out = Vec::new();
+    parse("m.yaml", yaml.as_bytes(), &vars, &mut out).unwrap();
+    out
+}
+
 /// Objects already rendered (a release's known-good set) as manifests of `file`, one per line:
 /// no template is filled in again.
 pub fn rendered(file: &str, objects: &[Value]) -> Result<Vec<Manifest>, InputError> {

@@ -360,7 +360,7 @@ pub(crate) async fn check_health(
     Ok((health, failure))
 }
 
-/// The objects of `pass` as applied (what a known-good set records).
+/// The objects of `pass` as applied (what a known-good set or a pause records).
 pub(crate) fn applied_set(pass: &Pass) -> Vec<serde_json::Value> {
     pass.applied
         .iter()

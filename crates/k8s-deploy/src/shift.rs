@@ -115,14 +115,6 @@ pub(crate) async fn pause(delay: Duration, state: &str) -> Result<(), InputError
     Ok(())
 }
 
-/// The objects of `pass` as applied (what a known-good set or a pause records).
-pub(crate) fn applied_values(pass: &Pass) -> Vec<Value> {
-    pass.applied
-        .iter()
-        .map(|a| release::as_applied(&pass.manifests[a.manifest], a))
-        .collect()
-}
-
 /// Scale Deployment `name` to zero by server-side apply of the object as it was applied (from
 /// `good`, else the live object's spec), forcing `replicas` away from an autoscaler that owned
 /// it. `None` when there is no such Deployment.

@@ -340,21 +340,6 @@ fn script(prom: &FakePrometheus, live: (f64, &[Answer]), preview: (f64, Answer))
     prom.on_containing(r#"p95{service="gateway""#, live.1.to_vec());
 }
 
-fn phases(doc: &Value) -> Vec<String> {
-    doc["metrics"]["analysis"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            format!(
-                "{} {}",
-                r["phase"].as_str().unwrap(),
-                r["verdict"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn analysis_before_and_after_the_switch_passes_against_the_baseline() {
     let fake = FakeKube::start();
@@ -369,7 +354,7 @@ fn analysis_before_and_after_the_switch_passes_against_the_baseline() {
     let (code, doc, out) = analysed(&fake, &prom);
     assert_eq!(code, 0, "{out}");
     assert_eq!(
-        phases(&doc),
+        common::phases(&doc),
         [
             "baseline successful",
             "pre-promotion successful",
@@ -408,7 +393,7 @@ fn an_error_rate_over_five_percent_behind_the_preview_never_switches() {
     assert_eq!(workload(&fake, "gateway-green").0, 0);
     assert_eq!(doc["metrics"]["blue_green"]["switched"], false);
     assert_eq!(
-        phases(&doc),
+        common::phases(&doc),
         ["baseline successful", "pre-promotion failed"]
     );
 }
@@ -484,5 +469,8 @@ fn a_rolling_deploy_whose_analysis_fails_rolls_back() {
     );
     assert_eq!(common::output(&out, "rolled-back").as_deref(), Some("true"));
     assert_eq!(workload(&fake, "gateway"), (3, image("v1")));
-    assert_eq!(phases(&doc), ["baseline successful", "post-deploy failed"]);
+    assert_eq!(
+        common::phases(&doc),
+        ["baseline successful", "post-deploy failed"]
+    );
 }

@@ -75,21 +75,6 @@ fn weights_sent(fake: &FakeKube) -> Vec<String> {
         .collect()
 }
 
-fn phases(doc: &Value) -> Vec<String> {
-    doc["metrics"]["analysis"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            format!(
-                "{} {}",
-                r["phase"].as_str().unwrap(),
-                r["verdict"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
-
 /// A fast template (hand-written for these tests): the error rate and p95 latency of the
 /// Service the deploy names, measured twice, 50 ms apart; p95 against the baseline.
 const ANALYSIS: &str = r#"apiVersion: argoproj.io/v1alpha1
@@ -165,7 +150,7 @@ fn a_canary_passes_every_step_and_the_stable_track_takes_the_new_version() {
     assert_eq!(c["weights"], json!([20, 40, 60, 80]));
     assert_eq!(c["scaled_down"], json!(["gateway-canary"]));
     assert_eq!(
-        phases(&doc),
+        common::phases(&doc),
         [
             "baseline successful",
             "canary step 1/4 (20%) successful",
@@ -242,7 +227,7 @@ fn a_canary_over_five_percent_errors_at_step_two_is_aborted_and_the_stable_track
     assert_eq!(c["step"], 2);
     assert_eq!(c["weight"], 40);
     assert_eq!(
-        phases(&doc),
+        common::phases(&doc),
         [
             "baseline successful",
             "canary step 1/4 (20%) successful",

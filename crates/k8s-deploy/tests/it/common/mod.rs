@@ -128,3 +128,19 @@ pub fn output(out: &str, name: &str) -> Option<String> {
     }
     None
 }
+
+/// Each analysis run of result `doc` as "phase verdict".
+pub fn phases(doc: &Value) -> Vec<String> {
+    doc["metrics"]["analysis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["phase"].as_str().unwrap(),
+                r["verdict"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
