@@ -60,6 +60,11 @@ pub struct SlotReport {
     pub scaled_down: Vec<String>,
     /// What happened, in order, one line each.
     pub steps: Vec<String>,
+    /// The GitHub deployment of the paused deploy that `promote` or `reject` resumed (not
+    /// part of the result: the summary's GitHub deployment section tells it).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub github_deployment: Option<crate::github_deployment::Recorded>,
 }
 
 /// One step in the job's log as it happens.
@@ -165,6 +170,7 @@ async fn deploy_slot(
         preview_services: plan.preview_services.clone(),
         scaled_down: Vec::new(),
         steps: Vec::new(),
+        github_deployment: None,
     };
     if let Some(p) = inventory.pending.take() {
         step(
@@ -196,6 +202,7 @@ async fn deploy_slot(
         preview_services: plan.preview_services.clone(),
         applied: release::applied_set(&deployed),
         switch: plan.switch.iter().map(|m| m.value.clone()).collect(),
+        github_deployment: opts.github_deployment.clone(),
     };
     let mut why = deployed.failure();
     if why.is_none() {
@@ -385,6 +392,7 @@ fn resumed_report(pending: &Pending) -> SlotReport {
         preview_services: pending.preview_services.clone(),
         scaled_down: Vec::new(),
         steps: Vec::new(),
+        github_deployment: pending.github_deployment.clone(),
     }
 }
 

@@ -64,6 +64,8 @@ pub enum Finish {
     Failed(String),
     /// A blue-green deploy stopped before its switch, for `promote` or `reject`.
     Paused,
+    /// `reject` scaled the paused deploy down: it never went live.
+    Rejected,
     /// The deploy could not be carried out; why.
     CouldNotRun(String),
 }
@@ -80,6 +82,21 @@ impl Finish {
             },
         }
     }
+}
+
+/// The deployment a paused deploy is recorded as, kept with the pause in the release's
+/// inventory so that `promote` or `reject` finish that same deployment.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Recorded {
+    /// The deployment's id.
+    pub id: u64,
+    /// The commit it deploys.
+    pub sha: String,
+    /// Its environment.
+    pub environment: String,
+    /// The environment's URL given to the deploy (`--environment-url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment_url: Option<String>,
 }
 
 /// A record to be made: the client and what the runner says about the run.
@@ -224,6 +241,44 @@ impl Record {
         record
     }
 
+    /// The deployment `paused` (a deploy stopped before its switch) recorded earlier, to be
+    /// finished now: `promote` or `reject` of it. Without a client (no token) it stays in
+    /// progress, and a note says so.
+    pub fn resume(planned: Option<Planned>, settings: &Settings, paused: Recorded) -> Record {
+        let mut record = Record::none(settings);
+        record.environment = paused.environment;
+        if record.environment_url.is_none() {
+            record.environment_url = paused.environment_url;
+        }
+        match planned {
+            // The deployment's own commit, not the commit of the run that finishes it.
+            Some(planned) => {
+                record.live = Some((
+                    Planned {
+                        sha: paused.sha,
+                        ..planned
+                    },
+                    paused.id,
+                ))
+            }
+            None => record.notes.push(format!(
+                "warning: GitHub deployment {} of {} stays in progress: this run has no GITHUB_TOKEN to finish it (the action's github-token input)",
+                paused.id, record.environment
+            )),
+        }
+        record
+    }
+
+    /// The deployment this record is, for a paused deploy to keep: `None` when none was made.
+    pub fn recorded(&self) -> Option<Recorded> {
+        self.live.as_ref().map(|(planned, id)| Recorded {
+            id: *id,
+            sha: planned.sha.clone(),
+            environment: self.environment.clone(),
+            environment_url: self.environment_url.clone(),
+        })
+    }
+
     /// Post how the deploy ended, and on success make the replaced deployment inactive.
     pub async fn finish(&mut self, finish: &Finish) {
         let Some((planned, id)) = &self.live else {
@@ -237,6 +292,9 @@ impl Record {
                 State::InProgress,
                 "paused before the switch: promote or reject".to_string(),
             ),
+            // Not live, and never was: the environment's last deployment is still the one
+            // that serves it.
+            Finish::Rejected => (State::Inactive, "rejected before the switch".to_string()),
             Finish::CouldNotRun(why) => (State::Error, format!("could not run: {why}")),
         };
         let deployments = Deployments {

@@ -124,6 +124,10 @@ pub struct Pending {
     pub applied: Vec<Value>,
     /// The objects the switch applies.
     pub switch: Vec<Value>,
+    /// The GitHub deployment the paused deploy is recorded as, which `promote` or `reject`
+    /// finish.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_deployment: Option<crate::github_deployment::Recorded>,
 }
 
 /// The inventory's Secret of `release`.
@@ -290,6 +294,12 @@ mod tests {
                 preview_services: vec!["a-preview".into()],
                 applied: vec![obj("Deployment", "a-green")],
                 switch: vec![obj("Service", "a")],
+                github_deployment: Some(crate::github_deployment::Recorded {
+                    id: 7,
+                    sha: "abc".into(),
+                    environment: "production".into(),
+                    environment_url: None,
+                }),
             }),
             argo_paused: None,
         };

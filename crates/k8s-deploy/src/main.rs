@@ -129,8 +129,9 @@ struct Cli {
     #[arg(long, value_name = "URL", value_parser = parse_url)]
     environment_url: Option<String>,
     /// Record `deploy` as a GitHub deployment of the commit (statuses in_progress, then success
-    /// or failure; the one it replaced inactive): `auto` when in Actions with GITHUB_TOKEN,
-    /// `true`, or `false`. A job with `environment:` gets one from GitHub: use `false` there.
+    /// or failure; the one it replaced inactive; a paused one finished by promote or reject):
+    /// `auto` when in Actions with GITHUB_TOKEN, `true`, or `false`. A job with `environment:`
+    /// gets one from GitHub: use `false` there.
     #[arg(long, default_value = "auto", value_name = "auto|true|false")]
     github_deployment: k8s_deploy::github_deployment::Mode,
     #[command(flatten)]
@@ -427,6 +428,10 @@ async fn run(
                     &cli.release,
                 )
                 .await;
+                let options = k8s_deploy::release::Options {
+                    github_deployment: record.recorded(),
+                    ..options
+                };
                 let report = match slots {
                     None if cli.strategy == Strategy::Canary => {
                         k8s_deploy::canary::deploy(
@@ -520,6 +525,15 @@ async fn on_release(
     let (cfg, levels) = settings(cli)?;
     let holder = holder(env, None);
     let analysis = analysis_spec(cli)?;
+    let record_settings = record_settings(cli, &cfg);
+    // A paused deploy's GitHub deployment is finished by promote or reject; a missing token
+    // is told before anything changes.
+    let recording = match cli.command {
+        Command::Promote | Command::Reject => {
+            k8s_deploy::github_deployment::plan(env, &record_settings)?
+        }
+        _ => None,
+    };
     let (done, release_error) = async {
         let mut cluster = connect(cli, env).await?;
         let options = release_options(
@@ -611,6 +625,22 @@ async fn on_release(
     }
     if let Some(e) = release_error {
         outcome.notes.push(lock_note(&e));
+    }
+    if let Done::Report(r) = &done {
+        if let Some(paused) = r
+            .blue_green
+            .as_ref()
+            .and_then(|bg| bg.github_deployment.clone())
+        {
+            let finish = match (cli.command, &r.failure) {
+                (_, Some(why)) => Finish::Failed(why.clone()),
+                (Command::Reject, None) => Finish::Rejected,
+                (_, None) => Finish::Succeeded,
+            };
+            let mut record = Record::resume(recording, &record_settings, paused);
+            record.finish(&finish).await;
+            record.add_to(&mut outcome);
+        }
     }
     emit::emit(&outcome, env, opts, stdout)?;
     Ok(outcome.exit_status())
@@ -787,6 +817,7 @@ fn release_options(
         by: holder.to_string(),
         group_progress: in_actions,
         analysis: analysis.clone(),
+        github_deployment: None,
     }
 }
 

@@ -42,6 +42,9 @@ pub struct Options {
     pub group_progress: bool,
     /// The metric analysis (`--analysis`), run after the checks.
     pub analysis: Option<std::sync::Arc<AnalysisSpec>>,
+    /// The GitHub deployment the deploy is recorded as: a pause keeps it for `promote` and
+    /// `reject`.
+    pub github_deployment: Option<crate::github_deployment::Recorded>,
 }
 
 /// The analysis a deploy runs (`--analysis`), with the args the user gave.

@@ -1,7 +1,8 @@
 //! `k8s-deploy deploy` recorded as a GitHub deployment, against the fake Kubernetes API and the
 //! fake GitHub API: in_progress then success with the environment's URL, the replaced
-//! deployment made inactive, failure for a failed rollout, and a token that may not write
-//! deployments leaving the deploy's verdict alone.
+//! deployment made inactive, failure for a failed rollout, a paused blue-green deploy finished
+//! by `promote` (success) or `reject` (inactive) in that same deployment, and a token that may
+//! not write deployments leaving the deploy's verdict alone.
 
 use crate::common;
 
@@ -34,6 +35,50 @@ fn deploy(
     common::against_with(
         kube,
         "deploy",
+        &args,
+        &[
+            ("GITHUB_API_URL", &github.api_url),
+            ("GITHUB_TOKEN", TOKEN),
+            ("GITHUB_REPOSITORY", REPO),
+            ("GITHUB_SHA", sha),
+            ("GITHUB_SERVER_URL", "https://github.com"),
+            ("GITHUB_RUN_ID", "7"),
+        ],
+    )
+}
+
+/// `command` of the seeds' production manifests, blue-green, with the gateway at `tag`, as
+/// the run of commit `sha`.
+fn blue_green(
+    kube: &FakeKube,
+    github: &FakeGitHub,
+    command: &str,
+    sha: &str,
+    tag: &str,
+    extra: &[&str],
+) -> (i32, Value, String) {
+    let gateway = format!("medical-kg-rev/gateway=ghcr.io/org/gateway:{tag}");
+    let mut args: Vec<&str> = if command == "deploy" {
+        let mut a = common::PRODUCTION_SEEDS[..5].to_vec();
+        a.extend([
+            "--image",
+            &gateway,
+            "--image",
+            "prom/statsd-exporter=prom/statsd-exporter:v0.28.0",
+            "--allow",
+            "k8s-deploy/production-pdb",
+            "--strategy",
+            "blue-green",
+        ]);
+        a
+    } else {
+        vec!["-n", "production"]
+    };
+    args.extend(["--timeout", "60s", "--scale-down-delay", "0s"]);
+    args.extend_from_slice(extra);
+    common::against_with(
+        kube,
+        command,
         &args,
         &[
             ("GITHUB_API_URL", &github.api_url),
@@ -209,4 +254,89 @@ fn no_deployment_is_recorded_when_told_not_to() {
         Some(URL),
         "{out}"
     );
+}
+
+#[test]
+fn a_paused_blue_green_deploy_is_finished_in_its_own_deployment_by_promote_and_reject() {
+    let kube = FakeKube::start();
+    let _controllers = kube.controller().run_every(Duration::from_millis(20));
+    let github = FakeGitHub::start(TOKEN);
+    let (v1, v2, v3) = (
+        "1111111111111111111111111111111111111111",
+        "2222222222222222222222222222222222222222",
+        "3333333333333333333333333333333333333333",
+    );
+    // The run that promotes is another commit's (a dispatch on main).
+    let other = "9999999999999999999999999999999999999999";
+    let prod = "https://example.com/";
+    assert_eq!(blue_green(&kube, &github, "deploy", v1, "v1", &[]).0, 0);
+    let (code, _, out) = blue_green(
+        &kube,
+        &github,
+        "deploy",
+        v2,
+        "v2",
+        &["--auto-promote", "false", "--environment-url", prod],
+    );
+    assert_eq!(code, 0, "{out}");
+    let all = github.deployments();
+    assert_eq!(all[1].states(), ["in_progress", "in_progress"], "{all:?}");
+    assert!(
+        all[1].statuses[1].description.contains("promote or reject"),
+        "{all:?}"
+    );
+    assert_eq!(all[0].states(), ["in_progress", "success"], "still live");
+
+    let (code, _, out) = blue_green(&kube, &github, "promote", other, "v2", &[]);
+    assert_eq!(code, 0, "{out}");
+    let all = github.deployments();
+    assert_eq!(
+        all.len(),
+        2,
+        "promote made no deployment of its own: {all:?}"
+    );
+    assert_eq!(all[1].sha, v2);
+    assert_eq!(all[1].states(), ["in_progress", "in_progress", "success"]);
+    assert_eq!(
+        all[1].statuses[2].environment_url, prod,
+        "kept from the deploy"
+    );
+    assert_eq!(
+        all[0].states(),
+        ["in_progress", "success", "inactive"],
+        "replaced once the switch went through"
+    );
+    assert!(
+        out.contains(&format!(
+            "Deployment {} of `222222222222` to environment `production`: **success**",
+            all[1].id
+        )),
+        "{out}"
+    );
+
+    assert_eq!(
+        blue_green(
+            &kube,
+            &github,
+            "deploy",
+            v3,
+            "v3",
+            &["--auto-promote", "false"]
+        )
+        .0,
+        0
+    );
+    let (code, _, out) = blue_green(&kube, &github, "reject", other, "v3", &[]);
+    assert_eq!(code, 0, "{out}");
+    let all = github.deployments();
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!(all[2].states(), ["in_progress", "in_progress", "inactive"]);
+    assert_eq!(
+        all[1].states(),
+        ["in_progress", "in_progress", "success"],
+        "the live deployment stays active after a reject"
+    );
+    assert!(out.contains("**inactive**"), "{out}");
+    assert_token_hidden(&out);
+    github.assert_conforms();
 }
