@@ -135,7 +135,17 @@ pub async fn deploy(
     progress: &mut dyn FnMut(&Manifest, &Status),
 ) -> Result<Report, InputError> {
     // The baseline is measured through the live Services before anything changes.
-    let mut checks = Checks::new(opts, &fill(&plan.active_services, None)).await?;
+    let live = hashes(
+        cluster,
+        opts,
+        &plan.workloads,
+        plan_namespace(&plan),
+        previous,
+        None,
+    )
+    .await;
+    let baseline_args = [fill(&plan.active_services, None), live].concat();
+    let mut checks = Checks::new(opts, &baseline_args).await?;
     let mut report = deploy_slot(cluster, plan, previous, opts, bg, &mut checks, progress).await?;
     report.analysis = checks.runs;
     Ok(report)
@@ -214,13 +224,17 @@ async fn deploy_slot(
                 plan.preview_services.join(", ")
             ),
         );
-        why = checks
-            .analyse(
-                "pre-promotion",
-                &fill(&plan.preview_services, Some(plan.slot)),
-                opts,
-            )
-            .await?;
+        let tracks = hashes(
+            cluster,
+            opts,
+            &plan.workloads,
+            plan_namespace(&plan),
+            previous,
+            Some(plan.slot),
+        )
+        .await;
+        let args = [fill(&plan.preview_services, Some(plan.slot)), tracks].concat();
+        why = checks.analyse("pre-promotion", &args, opts).await?;
     }
     if let Some(why) = why {
         step(
@@ -285,7 +299,17 @@ pub async fn promote(
         ),
     );
     inventory.pending = None;
-    let mut checks = Checks::new(opts, &fill(&active(&pending), None)).await?;
+    let ns = namespace_of(&deployed, &pending);
+    let live = hashes(
+        cluster,
+        opts,
+        &pending.workloads,
+        ns.as_deref(),
+        pending.previous,
+        None,
+    )
+    .await;
+    let mut checks = Checks::new(opts, &[fill(&active(&pending), None), live].concat()).await?;
     let mut report = switch(
         cluster,
         opts,
@@ -450,13 +474,17 @@ async fn switch(
         .find(|c| !c.ok)
         .map(|c| format!("health check {} failed: {}", c.url, c.answer));
     if why.is_none() {
-        why = checks
-            .analyse(
-                "post-promotion",
-                &fill(&active(&pending), Some(pending.slot)),
-                opts,
-            )
-            .await?;
+        let tracks = hashes(
+            cluster,
+            opts,
+            &pending.workloads,
+            namespace_of(&deployed, &pending).as_deref(),
+            pending.previous,
+            Some(pending.slot),
+        )
+        .await;
+        let args = [fill(&active(&pending), Some(pending.slot)), tracks].concat();
+        why = checks.analyse("post-promotion", &args, opts).await?;
     }
     if let Some(why) = why {
         step(&mut report, why.clone());
@@ -553,6 +581,32 @@ fn fill(services: &[String], slot: Option<Slot>) -> shift::Fill {
         out.push(("slot", slot.name().to_string()));
     }
     out
+}
+
+/// The hash args of the first workload: the live one (slot `previous`, or the workload from
+/// before blue-green) as stable, and slot `new`'s as the canary once it is deployed.
+async fn hashes(
+    cluster: &Cluster,
+    opts: &Options,
+    workloads: &[String],
+    namespace: Option<&str>,
+    previous: Option<Slot>,
+    new: Option<Slot>,
+) -> shift::Fill {
+    let Some(w) = workloads.first() else {
+        return Vec::new();
+    };
+    let live = previous.map_or_else(|| w.clone(), |s| s.of(w));
+    let latest = new.map(|s| s.of(w));
+    shift::hash_args(cluster, opts, namespace, &live, latest.as_deref()).await
+}
+
+/// The namespace of `plan`'s slotted Deployments, when the manifests name it.
+fn plan_namespace(plan: &SlotPlan) -> Option<&str> {
+    plan.first
+        .iter()
+        .find(|m| m.kind() == "Deployment")
+        .and_then(Manifest::namespace)
 }
 
 /// The namespace of the slotted workloads (they share the manifests' namespace).

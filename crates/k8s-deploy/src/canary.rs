@@ -143,7 +143,12 @@ pub async fn deploy(
         return Ok(out);
     };
     let services: Vec<String> = plan.services.iter().map(|m| m.name().to_string()).collect();
-    let mut checks = Checks::new(opts, &fill(&services, None)).await?;
+    let baseline_args = [
+        fill(&services, None),
+        hashes(cluster, &plan, opts, false).await,
+    ]
+    .concat();
+    let mut checks = Checks::new(opts, &baseline_args).await?;
     let mut inventory = Inventory::read(cluster, &opts.namespace, &opts.release).await?;
     let before = inventory.known_good.clone();
     let zeros = vec![0; plan.canaries.len()];
@@ -215,13 +220,12 @@ pub async fn deploy(
                 match run.health(opts.timeout).await? {
                     Some(why) => Some(why),
                     None => {
-                        checks
-                            .analyse(
-                                &format!("canary {at}"),
-                                &fill(&canaries, Some(weight)),
-                                opts,
-                            )
-                            .await?
+                        let args = [
+                            fill(&canaries, Some(weight)),
+                            hashes(cluster, &plan, opts, true).await,
+                        ]
+                        .concat();
+                        checks.analyse(&format!("canary {at}"), &args, opts).await?
                     }
                 }
             }
@@ -287,6 +291,15 @@ fn fill(services: &[String], weight: Option<u32>) -> shift::Fill {
         out.push(("weight", w.to_string()));
     }
     out
+}
+
+/// The hash args of the first workload's stable and (once it runs) canary Deployments.
+async fn hashes(cluster: &Cluster, plan: &CanaryPlan, opts: &Options, canary: bool) -> shift::Fill {
+    let Some(stable) = plan.stable.first() else {
+        return Vec::new();
+    };
+    let latest = plan.canaries.first().filter(|_| canary).map(Manifest::name);
+    shift::hash_args(cluster, opts, stable.namespace(), stable.name(), latest).await
 }
 
 /// `values` with only the last of each object (a canary applied at several sizes, a route at

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures::{stream, StreamExt};
 use gates_core::InputError;
-use k8s_openapi::api::apps::v1::ReplicaSet;
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, LogParams, Patch};
 use kube::runtime::{watcher, WatchStreamExt};
@@ -461,6 +461,45 @@ fn pod_failures(
         .filter(|name| ours(&pods[*name]))
         .filter_map(|name| rollout::pod_failure(&pods[name]).map(|why| (name.clone(), why)))
         .collect()
+}
+
+/// The `pod-template-hash` of Deployment `name`'s current revision (its ReplicaSet of the
+/// Deployment's revision), as Argo Rollouts' `podTemplateHashValue` gives an analysis to tell
+/// the new pods' series from the old ones'. `None` when it cannot be told.
+pub(crate) async fn pod_template_hash(
+    cluster: &Cluster,
+    namespace: &str,
+    name: &str,
+) -> Option<String> {
+    let deployments: Api<Deployment> = Api::namespaced(cluster.client.clone(), namespace);
+    let d = serde_json::to_value(deployments.get_opt(name).await.ok()??).ok()?;
+    let revision = d["metadata"]["annotations"]["deployment.kubernetes.io/revision"].as_str()?;
+    let sets: Api<ReplicaSet> = Api::namespaced(cluster.client.clone(), namespace);
+    let list = sets
+        .list(&ListParams::default().labels(&selector(&d)?))
+        .await
+        .ok()?;
+    // The selector may match another Deployment's ReplicaSets too (a canary's, which shares
+    // the stable one's labels): only those this Deployment owns count.
+    list.items.into_iter().find_map(|rs| {
+        let owned = rs
+            .metadata
+            .owner_references
+            .as_ref()?
+            .iter()
+            .any(|o| o.kind == "Deployment" && o.name == name);
+        let current = owned
+            && rs
+                .metadata
+                .annotations
+                .as_ref()?
+                .get("deployment.kubernetes.io/revision")
+                == Some(&revision.to_string());
+        let mut labels = rs.metadata.labels?;
+        current
+            .then(|| labels.remove("pod-template-hash"))
+            .flatten()
+    })
 }
 
 /// Whether `pod` belongs to `workload`'s new revision: for a Deployment, its ReplicaSet (by

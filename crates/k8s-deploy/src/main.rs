@@ -111,8 +111,8 @@ struct Cli {
     /// each step (canary). A failure rolls back.
     #[arg(long, value_name = "FILE")]
     analysis: Option<std::path::PathBuf>,
-    /// A value for one of the template's args (repeatable); `service`, `namespace` and `slot`
-    /// are filled in by the deploy when not given.
+    /// A value for one of the template's args (repeatable); `service`, `namespace`, `slot`,
+    /// `weight`, `stable-hash` and `canary-hash` are filled in by the deploy when not given.
     #[arg(long, value_name = "NAME=VALUE")]
     analysis_arg: Vec<String>,
     /// The Prometheus the analysis queries, instead of the template's `address` (an in-cluster

@@ -85,6 +85,34 @@ impl Checks {
     }
 }
 
+/// `stable-hash` and `canary-hash`: the `pod-template-hash` of Deployments `stable` (the pods
+/// serving now) and `latest` (the new ones), the values Argo Rollouts' `podTemplateHashValue`
+/// (`Stable`, `Latest`) gives a template, so one template tells the new pods' series from the
+/// old ones' with or without the controller. Without `latest` (a baseline, taken before the
+/// new pods serve) both are the stable pods'. Asked only when there is an analysis; a hash
+/// that cannot be told is left out.
+pub(crate) async fn hash_args(
+    cluster: &Cluster,
+    opts: &Options,
+    namespace: Option<&str>,
+    stable: &str,
+    latest: Option<&str>,
+) -> Fill {
+    let mut out = Vec::new();
+    if opts.analysis.is_none() {
+        return out;
+    }
+    let ns = namespace.unwrap_or(&opts.namespace);
+    let stable = deploy::pod_template_hash(cluster, ns, stable).await;
+    let latest = match latest {
+        Some(name) => deploy::pod_template_hash(cluster, ns, name).await,
+        None => stable.clone(),
+    };
+    out.extend(stable.map(|h| ("stable-hash", h)));
+    out.extend(latest.map(|h| ("canary-hash", h)));
+    out
+}
+
 /// `fill` after the release's namespace.
 fn with_namespace(opts: &Options, fill: &[(&'static str, String)]) -> Fill {
     let mut out = vec![("namespace", opts.namespace.clone())];

@@ -474,3 +474,41 @@ fn a_rolling_deploy_whose_analysis_fails_rolls_back() {
         ["baseline successful", "post-deploy failed"]
     );
 }
+
+#[test]
+fn the_analysis_is_given_the_live_and_new_slots_pod_template_hashes() {
+    let fake = FakeKube::start();
+    let _c = fake.controller().run_every(Duration::from_millis(20));
+    let prom = FakePrometheus::start();
+    prom.on_containing("up{", [Answer::value(1.0)]);
+    assert_eq!(deploy(&fake, "v1", &[]).0, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let template = common::hash_template(dir.path());
+    let (code, doc, out) = deploy(
+        &fake,
+        "v2",
+        &["--analysis", &template, "--prometheus-url", prom.url()],
+    );
+    assert_eq!(code, 0, "{out}");
+    let runs = doc["metrics"]["analysis"].as_array().unwrap();
+    let phase = |p: &str| runs.iter().find(|r| r["phase"] == p).unwrap();
+    let (stable, canary) = common::hash_args(phase("baseline"));
+    assert_eq!(stable, canary, "the baseline measures the live slot");
+    assert_eq!(
+        common::replica_set_image(&fake, "gateway-blue", &stable),
+        image("v1")
+    );
+    for p in ["pre-promotion", "post-promotion"] {
+        let (stable, canary) = common::hash_args(phase(p));
+        assert_eq!(
+            common::replica_set_image(&fake, "gateway-blue", &stable),
+            image("v1"),
+            "{p}"
+        );
+        assert_eq!(
+            common::replica_set_image(&fake, "gateway-green", &canary),
+            image("v2"),
+            "{p}"
+        );
+    }
+}

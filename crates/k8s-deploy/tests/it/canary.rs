@@ -379,3 +379,41 @@ spec:
         (3, image("v2"), json!("stable"))
     );
 }
+
+#[test]
+fn the_analysis_is_given_the_stable_and_canary_pod_template_hashes() {
+    let fake = FakeKube::start();
+    let _c = fake.controller().run_every(Duration::from_millis(20));
+    let prom = FakePrometheus::start();
+    prom.on_containing("up{", [Answer::value(1.0)]);
+    assert_eq!(deploy(&fake, "v1", &[]).0, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let template = common::hash_template(dir.path());
+    let (code, doc, out) = deploy(
+        &fake,
+        "v2",
+        &["--analysis", &template, "--prometheus-url", prom.url()],
+    );
+    assert_eq!(code, 0, "{out}");
+    let runs = doc["metrics"]["analysis"].as_array().unwrap();
+    let (stable, canary) = common::hash_args(&runs[0]);
+    assert_eq!(runs[0]["phase"], "baseline");
+    assert_eq!(stable, canary, "the baseline measures the stable pods");
+    assert_eq!(
+        common::replica_set_image(&fake, "gateway", &stable),
+        image("v1")
+    );
+    let (stable, canary) = common::hash_args(&runs[1]);
+    assert!(runs[1]["phase"]
+        .as_str()
+        .unwrap()
+        .starts_with("canary step 1/4"));
+    assert_eq!(
+        common::replica_set_image(&fake, "gateway", &stable),
+        image("v1")
+    );
+    assert_eq!(
+        common::replica_set_image(&fake, "gateway-canary", &canary),
+        image("v2")
+    );
+}

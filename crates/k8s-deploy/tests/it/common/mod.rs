@@ -144,3 +144,57 @@ pub fn phases(doc: &Value) -> Vec<String> {
         })
         .collect()
 }
+
+/// An analysis template (hand-written) whose one query carries the `stable-hash` and
+/// `canary-hash` args the deploy fills in, written into `dir`; its path.
+pub fn hash_template(dir: &std::path::Path) -> String {
+    let path = dir.join("by-hash.yml");
+    std::fs::write(
+        &path,
+        r#"apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata:
+  name: by-hash
+spec:
+  args:
+    - name: stable-hash
+    - name: canary-hash
+  metrics:
+    - name: up
+      interval: 50ms
+      count: 1
+      successCondition: result[0] >= baseline[0]
+      provider:
+        prometheus:
+          query: up{canary="{{args.canary-hash}}",stable="{{args.stable-hash}}"}
+"#,
+    )
+    .unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// The (stable, canary) hashes an analysis run of [`hash_template`] was given.
+pub fn hash_args(run: &Value) -> (String, String) {
+    let q = run["measurements"][0]["query"].as_str().unwrap();
+    let arg = |name: &str| {
+        let from = q.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        q[from..from + q[from..].find('"').unwrap()].to_string()
+    };
+    (arg("stable"), arg("canary"))
+}
+
+/// The image of the ReplicaSet of `deployment` in production whose pod template hash is `hash`.
+pub fn replica_set_image(fake: &FakeKube, deployment: &str, hash: &str) -> String {
+    let rs = fake
+        .get(
+            "apps/v1",
+            "ReplicaSet",
+            Some("production"),
+            &format!("{deployment}-{hash}"),
+        )
+        .unwrap_or_else(|| panic!("no ReplicaSet {deployment}-{hash}"));
+    rs["spec"]["template"]["spec"]["containers"][0]["image"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
