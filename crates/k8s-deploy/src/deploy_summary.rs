@@ -122,16 +122,26 @@ pub fn add(outcome: &mut Outcome, report: &Report, informational: bool) {
     );
     set_output(outcome, "pruned", counts.pruned.to_string());
     let mut sections = Vec::new();
+    // An Argo Rollout's own strategy is the deploy's: its controller ran it.
+    let first_rollout = report.deployed.argo.first();
     set_output(
         outcome,
         "strategy",
-        match (&report.blue_green, &report.canary) {
-            (Some(_), _) => "blue-green",
-            (_, Some(_)) => "canary",
+        match (&report.blue_green, &report.canary, first_rollout) {
+            (Some(_), _, _) => "blue-green",
+            (_, Some(_), _) => "canary",
+            (_, _, Some(f)) if f.strategy == "blueGreen" => "blue-green",
+            (_, _, Some(_)) => "canary",
             _ => "rolling",
         }
         .into(),
     );
+    if let Some(step) = first_rollout
+        .and_then(|f| f.step)
+        .filter(|_| report.canary.is_none())
+    {
+        set_output(outcome, "step", step.to_string());
+    }
     if let Some(c) = &report.canary {
         set_output(outcome, "step", c.step.to_string());
         sections.push(Section {

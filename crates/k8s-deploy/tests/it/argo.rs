@@ -134,6 +134,9 @@ fn the_seeds_canary_is_followed_through_its_steps_to_healthy() {
         common::output(&out, "rolled-back").as_deref(),
         Some("false")
     );
+    // The Rollout's own strategy, and the step it reached.
+    assert_eq!(common::output(&out, "strategy").as_deref(), Some("canary"));
+    assert_eq!(common::output(&out, "step").as_deref(), Some("9"));
     let ro = &doc["metrics"]["argo_rollouts"][0];
     assert_eq!(ro["rollout"], "production/gateway");
     assert_eq!(ro["strategy"], "canary");
@@ -288,6 +291,11 @@ fn a_blue_green_pause_rejected_is_aborted_and_the_previous_template_re_applied()
         doc["metrics"]["argo_rollouts"][0]["pause_reasons"],
         json!(["BlueGreenPause"])
     );
+    assert_eq!(
+        common::output(&out, "strategy").as_deref(),
+        Some("blue-green")
+    );
+    assert_eq!(common::output(&out, "step"), None, "no steps in blue-green");
     assert_eq!(rollout(&fake)["status"]["phase"], "Paused");
 
     fake.clear_requests();
