@@ -84,10 +84,9 @@ fn parse_all(inputs: &Inputs, resolver: &Resolver) -> Result<Vec<merge::Prepared
         return inputs
             .reports
             .iter()
-            .enumerate()
-            .map(|(i, p)| {
+            .map(|p| {
                 let report = formats::parse_file_on(p, inputs.format, cores)?;
-                Ok(merge::prepare(report, i, resolver))
+                Ok(merge::prepare(report, resolver))
             })
             .collect();
     }
@@ -104,7 +103,7 @@ fn parse_all(inputs: &Inputs, resolver: &Resolver) -> Result<Vec<merge::Prepared
                     break;
                 };
                 let parsed = formats::parse_file_on(path, inputs.format, per_report)
-                    .map(|report| merge::prepare(report, i, resolver));
+                    .map(|report| merge::prepare(report, resolver));
                 *slots[i].lock().expect("a parser thread panicked") = Some(parsed);
             });
         }

@@ -1,18 +1,17 @@
 //! Merging any number of reports, of any formats, into one coverage map keyed by repository
 //! path.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::formats::{self, Format};
-use crate::model::{FileCoverage, Headline, Report};
+use crate::model::{FileCoverage, Files, Headline, Report};
 use crate::paths::{Resolved, Resolver};
 
 /// All reports combined.
 #[derive(Debug, Default)]
 pub struct Merged {
     /// Files by repository path (or by the report's path when unresolved).
-    pub files: BTreeMap<String, FileCoverage>,
+    pub files: Files,
     /// Report paths not found in the checkout, with the report that named them (an index
     /// into `reports`).
     pub unresolved: Vec<(String, usize)>,
@@ -32,13 +31,7 @@ const MAX_DISAGREEMENTS: usize = 5;
 /// Merge reports: within a report repeated records were already combined; across reports a line
 /// is covered if any report covered it.
 pub fn merge(reports: Vec<Report>, resolver: &Resolver) -> Merged {
-    combine(
-        reports
-            .into_iter()
-            .enumerate()
-            .map(|(index, r)| prepare(r, index, resolver))
-            .collect(),
-    )
+    combine(reports.into_iter().map(|r| prepare(r, resolver)).collect())
 }
 
 /// One report's files resolved to repository paths, sorted and combined: the part of a merge
@@ -50,23 +43,24 @@ pub struct Prepared {
     headline: Option<Headline>,
     /// The report's paths not found in the checkout, as the report wrote them.
     unresolved: Vec<String>,
-    /// (key, the report's index, coverage), sorted by key and unique.
-    files: Vec<(String, usize, FileCoverage)>,
+    /// (key, coverage), sorted by key and unique.
+    files: Vec<(String, FileCoverage)>,
 }
 
-/// Resolve and sort the files of `report`, the `index`-th input.
-pub fn prepare(report: Report, index: usize, resolver: &Resolver) -> Prepared {
+/// Resolve and sort the files of `report`.
+pub fn prepare(report: Report, resolver: &Resolver) -> Prepared {
     let mut unresolved = Vec::new();
-    let mut files = Vec::with_capacity(report.files.len());
-    for (raw, fc) in report.files {
-        let key = match resolver.resolve(&raw, &report.sources) {
+    // The report's own list, each path replaced by its key in place.
+    let mut files: Vec<(String, FileCoverage)> = report.files.into_iter().collect();
+    for (path, _) in &mut files {
+        let key = match resolver.resolve(path, &report.sources) {
             Resolved::Repo(p) => p,
             Resolved::Unresolved(p) => {
-                unresolved.push(raw);
+                unresolved.push(std::mem::take(path));
                 p
             }
         };
-        files.push((key, index, fc));
+        *path = key;
     }
     // Stable, so two report paths that name the same file combine in the report's order.
     if !files.is_sorted_by(|a, b| a.0 <= b.0) {
@@ -75,7 +69,7 @@ pub fn prepare(report: Report, index: usize, resolver: &Resolver) -> Prepared {
     let kept = combine_repeats(&mut files);
     files.truncate(kept);
     if report.format == Some(Format::Simplecov) {
-        for (key, _, fc) in &mut files {
+        for (key, fc) in &mut files {
             if let Ok(src) = std::fs::read_to_string(resolver.root().join(&*key)) {
                 formats::apply_nocov(fc, &src);
             }
@@ -98,6 +92,16 @@ pub fn combine(prepared: Vec<Prepared>) -> Merged {
     let mut out = Merged::default();
     let mut headline: Option<Option<Headline>> = None;
     let count = prepared.len();
+    if count == 1 {
+        // One report: its files are sorted and combined already.
+        let p = prepared.into_iter().next().expect("one report");
+        out.formats.extend(p.format);
+        out.reports.push(p.origin);
+        out.headline = p.headline;
+        out.unresolved = p.unresolved.into_iter().map(|raw| (raw, 0)).collect();
+        out.files = Files::from_sorted(p.files);
+        return out;
+    }
     let mut all: Vec<(String, usize, FileCoverage)> = Vec::new();
     for (index, p) in prepared.into_iter().enumerate() {
         out.formats.extend(p.format);
@@ -115,16 +119,10 @@ pub fn combine(prepared: Vec<Prepared>) -> Merged {
         });
         out.unresolved
             .extend(p.unresolved.into_iter().map(|raw| (raw, index)));
-        if all.is_empty() {
-            all = p.files;
-        } else {
-            all.extend(p.files);
-        }
+        all.extend(p.files.into_iter().map(|(key, fc)| (key, index, fc)));
     }
-    if count > 1 {
-        // Each report's run is sorted: the stable sort merges the runs.
-        all.sort_by(|a, b| a.0.cmp(&b.0));
-    }
+    // Each report's run is sorted: the stable sort merges the runs.
+    all.sort_by(|a, b| a.0.cmp(&b.0));
     // (report, position of the file, lines before, lines of the report), found in key order
     // and reported in input order, as merging report by report would.
     let mut disagree: Vec<(usize, usize, u64, u64)> = Vec::new();
@@ -155,8 +153,8 @@ pub fn combine(prepared: Vec<Prepared>) -> Merged {
             out.reports[index].display(),
         ));
     }
-    // Sorted and unique already: the map is built in one pass.
-    out.files = all.into_iter().map(|(k, _, fc)| (k, fc)).collect();
+    // Sorted and unique already; collected in place.
+    out.files = Files::from_sorted(all.into_iter().map(|(k, _, fc)| (k, fc)).collect());
     out.headline = headline.flatten();
     out
 }
@@ -164,15 +162,15 @@ pub fn combine(prepared: Vec<Prepared>) -> Merged {
 /// Two report paths of one report that resolve to the same file are repeats of it, combined
 /// as repeated records are (`list` is sorted by key), in place: the combined files are the
 /// first of the returned count.
-fn combine_repeats(list: &mut [(String, usize, FileCoverage)]) -> usize {
+fn combine_repeats(list: &mut [(String, FileCoverage)]) -> usize {
     if list.is_empty() {
         return 0;
     }
     let mut w = 0;
     for r in 1..list.len() {
         if list[r].0 == list[w].0 {
-            let fc = std::mem::take(&mut list[r].2);
-            let existing = &mut list[w].2;
+            let fc = std::mem::take(&mut list[r].1);
+            let existing = &mut list[w].1;
             for (n, l) in fc.lines {
                 existing.record(n, l);
             }

@@ -474,18 +474,104 @@ pub struct Report {
     /// Source roots the report declares (Cobertura `<source>`).
     pub sources: Vec<String>,
     /// Files by the report's path.
-    pub files: BTreeMap<String, FileCoverage>,
+    pub files: Files,
     /// The producer's headline number, when it differs from line coverage.
     pub headline: Option<Headline>,
 }
 
-impl Report {
-    /// The entry for `path`, created on first use.
-    pub fn file(&mut self, path: &str) -> &mut FileCoverage {
-        if !self.files.contains_key(path) {
-            self.files.insert(path.to_string(), FileCoverage::default());
-        }
-        self.files.get_mut(path).expect("inserted above")
+/// Files by path while a format reads them in the report's order, which need not be the
+/// paths' order; [`Files`] once read.
+pub type FileMap = BTreeMap<String, FileCoverage>;
+
+/// The entry for `path` in `files`, created on first use (no key copied when it is there).
+pub fn file_in<'a>(files: &'a mut FileMap, path: &str) -> &'a mut FileCoverage {
+    if !files.contains_key(path) {
+        files.insert(path.to_string(), FileCoverage::default());
+    }
+    files.get_mut(path).expect("inserted above")
+}
+
+/// Files by path, in path order, each path once. A sorted Vec rather than a map: files are
+/// sorted once on their way from the parser to the merge, and `BTreeMap::from_iter` copies a
+/// sorted list and sorts it again before building its nodes, which for a big LCOV report's
+/// hundreds of thousands of files was three lists alive at once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Files(Vec<(String, FileCoverage)>);
+
+impl Files {
+    /// Files from a list sorted by path with no repeats.
+    pub fn from_sorted(sorted: Vec<(String, FileCoverage)>) -> Self {
+        debug_assert!(sorted.windows(2).all(|w| w[0].0 < w[1].0));
+        Files(sorted)
+    }
+
+    /// The coverage of `path`.
+    pub fn get(&self, path: &str) -> Option<&FileCoverage> {
+        let i = self
+            .0
+            .binary_search_by(|(p, _)| p.as_str().cmp(path))
+            .ok()?;
+        Some(&self.0[i].1)
+    }
+
+    /// Whether `path` is one of the files.
+    pub fn contains_key(&self, path: &str) -> bool {
+        self.get(path).is_some()
+    }
+
+    /// Paths and coverage, in path order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&String, &FileCoverage)> + '_ {
+        self.0.iter().map(|(p, f)| (p, f))
+    }
+
+    /// Paths, in order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &String> + '_ {
+        self.0.iter().map(|(p, _)| p)
+    }
+
+    /// Coverage, in path order.
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &FileCoverage> + '_ {
+        self.0.iter().map(|(_, f)| f)
+    }
+
+    /// Number of files.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Keep the files `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &FileCoverage) -> bool) {
+        self.0.retain(|(p, f)| keep(p, f));
+    }
+}
+
+impl From<FileMap> for Files {
+    fn from(map: FileMap) -> Self {
+        // A map's iteration order is its key order; its nodes are freed as they are read.
+        Files(map.into_iter().collect())
+    }
+}
+
+impl IntoIterator for Files {
+    type Item = (String, FileCoverage);
+    type IntoIter = std::vec::IntoIter<(String, FileCoverage)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl std::ops::Index<&str> for Files {
+    type Output = FileCoverage;
+
+    fn index(&self, path: &str) -> &FileCoverage {
+        self.get(path)
+            .unwrap_or_else(|| panic!("no file {path} in the report"))
     }
 }
 

@@ -1,11 +1,9 @@
 //! Patch coverage: the coverable lines a change added or modified, and how many of them ran.
 //! Which lines changed comes from `gates_core::git`.
 
-use std::collections::BTreeMap;
-
 use gates_core::git::{Base, ChangedLines};
 
-use crate::model::{Counter, FileCoverage};
+use crate::model::{Counter, Files};
 
 /// Patch coverage of one changed file.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,11 +32,7 @@ pub struct Patch {
 }
 
 /// Intersect the change with the coverage: only coverable changed lines count.
-pub fn measure(
-    base: Base,
-    changed: &ChangedLines,
-    files: &BTreeMap<String, FileCoverage>,
-) -> Patch {
+pub fn measure(base: Base, changed: &ChangedLines, files: &Files) -> Patch {
     let mut out = Patch {
         base,
         files: Vec::new(),

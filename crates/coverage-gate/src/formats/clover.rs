@@ -10,12 +10,13 @@ use gates_core::InputError;
 use quick_xml::events::Event;
 
 use super::xml::{self, XmlReader};
-use crate::model::{saturate, Counter, LineCov, Report};
+use crate::model::{file_in, saturate, Counter, FileMap, LineCov, Report};
 
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let mut r = XmlReader::new(input, path);
     let mut buf = Vec::new();
     let mut report = Report::default();
+    let mut files = FileMap::new();
     let mut file: Option<String> = None;
     let mut seen_root = false;
     // gcovr adds a <testproject> with a placeholder file; only <project> is coverage.
@@ -55,7 +56,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                             "the report is damaged; regenerate it",
                         ));
                     }
-                    let s = report.file(f).summary.get_or_insert_default();
+                    let s = file_in(&mut files, f).summary.get_or_insert_default();
                     s.functions = Counter {
                         covered,
                         total: methods,
@@ -76,7 +77,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                         })?
                         .into_owned(),
                 };
-                report.file(&p);
+                file_in(&mut files, &p);
                 if !empty {
                     file = Some(p);
                 }
@@ -92,9 +93,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                             .attr(&e, "name")?
                             .map(|n| n.into_owned())
                             .unwrap_or_default();
-                        report
-                            .file(f)
-                            .record_function(&format!("{name}@{num}"), cnt);
+                        file_in(&mut files, f).record_function(&format!("{name}@{num}"), cnt);
                     }
                     "cond" => {
                         let t = xml::count(&r, &e, "truecount")?.unwrap_or(0);
@@ -118,9 +117,9 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                             branches_total: total,
                             branch_only: false,
                         };
-                        report.file(f).record(num, cov);
+                        file_in(&mut files, f).record(num, cov);
                     }
-                    _ => report.file(f).record(
+                    _ => file_in(&mut files, f).record(
                         num,
                         LineCov {
                             hits: saturate(cnt),
@@ -139,5 +138,6 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
             "pass --format to choose the right format",
         ));
     }
+    report.files = files.into();
     Ok(report)
 }

@@ -12,7 +12,7 @@ use gates_core::InputError;
 use quick_xml::events::Event;
 
 use super::xml::{self, XmlReader};
-use crate::model::{saturate, FileCoverage, LineCov, Report};
+use crate::model::{saturate, FileCoverage, FileMap, Files, LineCov, Report};
 
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let mut r = XmlReader::new(input, path);
@@ -93,21 +93,26 @@ fn try_parallel(path: &Path, size: u64, threads: usize) -> Option<Report> {
     let (mut all, ..) = parts.next()?;
     for (part, ..) in parts {
         all.sources.extend(part.sources);
-        for (name, fc) in part.files {
-            match all.files.get_mut(&name) {
-                Some(existing) => {
+        // Both sorted by path: one merge, a class split over two pieces combined as a class
+        // repeated within one.
+        use itertools::{EitherOrBoth, Itertools};
+        let files = std::mem::take(&mut all.files)
+            .into_iter()
+            .merge_join_by(part.files, |a, b| a.0.cmp(&b.0))
+            .map(|pair| match pair {
+                EitherOrBoth::Both((name, mut existing), (_, fc)) => {
                     existing
                         .lines
                         .merge(fc.lines, |mine, theirs| mine.absorb(theirs));
                     for (key, hits) in fc.functions.iter() {
                         existing.record_function(key, hits);
                     }
+                    (name, existing)
                 }
-                None => {
-                    all.files.insert(name, fc);
-                }
-            }
-        }
+                EitherOrBoth::Left(x) | EitherOrBoth::Right(x) => x,
+            })
+            .collect();
+        all.files = Files::from_sorted(files);
     }
     Some(all)
 }
@@ -117,6 +122,7 @@ fn read<R: BufRead>(r: &mut XmlReader<'_, R>) -> Result<(Report, bool), InputErr
     let mut buf = Vec::new();
     let mut text_buf = Vec::new();
     let mut report = Report::default();
+    let mut files = FileMap::new();
     let mut seen_root = false;
     // The class being read, taken out of the report so each line is not a map lookup.
     let mut file: Option<(String, FileCoverage)> = None;
@@ -137,7 +143,7 @@ fn read<R: BufRead>(r: &mut XmlReader<'_, R>) -> Result<(Report, bool), InputErr
                                     fc.record(n, cov);
                                 }
                             }
-                            report.files.insert(name, fc);
+                            files.insert(name, fc);
                         }
                         method_lines.clear();
                     }
@@ -166,10 +172,10 @@ fn read<R: BufRead>(r: &mut XmlReader<'_, R>) -> Result<(Report, bool), InputErr
                     )
                 })?;
                 let name = name.trim().to_string();
-                let fc = report.files.remove(&name).unwrap_or_default();
+                let fc = files.remove(&name).unwrap_or_default();
                 class_has_lines = false;
                 if empty {
-                    report.files.insert(name, fc);
+                    files.insert(name, fc);
                 } else {
                     file = Some((name, fc));
                 }
@@ -233,6 +239,7 @@ fn read<R: BufRead>(r: &mut XmlReader<'_, R>) -> Result<(Report, bool), InputErr
             _ => {}
         }
     }
+    report.files = files.into();
     Ok((report, seen_root))
 }
 

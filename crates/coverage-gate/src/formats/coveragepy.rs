@@ -10,7 +10,7 @@ use std::path::Path;
 use gates_core::InputError;
 use serde::Deserialize;
 
-use crate::model::{Counter, Headline, LineCov, Report, Rounding};
+use crate::model::{file_in, Counter, FileMap, Headline, LineCov, Report, Rounding};
 
 #[derive(Deserialize)]
 struct Doc {
@@ -58,9 +58,10 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let doc: Doc = serde_json::from_slice(&bytes)
         .map_err(|e| super::json_error(path, e, "coverage.py JSON report"))?;
     let mut report = Report::default();
+    let mut files = FileMap::new();
     let mut headline = Counter::default();
     for (name, f) in doc.files {
-        let fc = report.file(&name);
+        let fc = file_in(&mut files, &name);
         for (lines, hits) in [(&f.executed_lines, 1), (&f.missing_lines, 0)] {
             for &l in lines {
                 if l == 0 {
@@ -104,5 +105,6 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
             rounding: Rounding::CoveragePy(doc.totals.precision()),
         });
     }
+    report.files = files.into();
     Ok(report)
 }

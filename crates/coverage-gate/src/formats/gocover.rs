@@ -10,7 +10,7 @@ use std::path::Path;
 
 use gates_core::InputError;
 
-use crate::model::{saturate, Counter, Headline, Report, Rounding};
+use crate::model::{file_in, saturate, Counter, FileMap, Headline, Report, Rounding};
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Span {
@@ -103,11 +103,12 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
         ));
     }
     let mut report = Report::default();
+    let mut by_path = FileMap::new();
     let mut statements = Counter::default();
     let mut files: Vec<_> = blocks.into_iter().collect();
     files.sort_by(|a, b| a.0.cmp(&b.0));
     for (file, blocks) in files {
-        let fc = report.file(&file);
+        let fc = file_in(&mut by_path, &file);
         for (span, (stmts, count)) in blocks {
             statements.add(Counter {
                 covered: if count > 0 { stmts } else { 0 },
@@ -131,6 +132,7 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
         formula: "go tool cover: statements in executed blocks / all statements",
         rounding: Rounding::Fixed(1),
     });
+    report.files = by_path.into();
     Ok(report)
 }
 

@@ -11,7 +11,9 @@ use std::path::Path;
 use gates_core::InputError;
 use serde::Deserialize;
 
-use crate::model::{saturate, Counter, Headline, LineCov, Report, Rounding, SummaryCounts};
+use crate::model::{
+    file_in, saturate, Counter, FileMap, Headline, LineCov, Report, Rounding, SummaryCounts,
+};
 
 #[derive(Deserialize)]
 struct Pos {
@@ -72,10 +74,11 @@ pub fn parse_final<R: BufRead>(input: R, path: &Path) -> Result<Report, InputErr
     let doc: BTreeMap<String, FileCov> = serde_json::from_slice(&bytes)
         .map_err(|e| super::json_error(path, e, "Istanbul coverage-final.json"))?;
     let mut report = Report::default();
+    let mut files = FileMap::new();
     let mut statements = Counter::default();
     for (key, f) in doc {
         let name = f.path.clone().unwrap_or(key);
-        let fc = report.file(&name);
+        let fc = file_in(&mut files, &name);
         for (id, loc) in &f.statement_map {
             let hits = count(*f.s.get(id).unwrap_or(&0.0), path, &name)?;
             statements.count(hits > 0);
@@ -128,6 +131,7 @@ pub fn parse_final<R: BufRead>(input: R, path: &Path) -> Result<Report, InputErr
         formula: "istanbul: executed statements / statements",
         rounding: Rounding::Truncate2,
     });
+    report.files = files.into();
     Ok(report)
 }
 
@@ -150,6 +154,7 @@ pub fn parse_summary<R: BufRead>(input: R, path: &Path) -> Result<Report, InputE
     let doc: BTreeMap<String, SummaryEntry> = serde_json::from_slice(&bytes)
         .map_err(|e| super::json_error(path, e, "Istanbul coverage-summary.json"))?;
     let mut report = Report::default();
+    let mut files = FileMap::new();
     let mut statements = Counter::default();
     let c = |m: &Metric, what: &str, file: &str| {
         if m.covered > m.total {
@@ -190,7 +195,7 @@ pub fn parse_summary<R: BufRead>(input: R, path: &Path) -> Result<Report, InputE
         if let Some(m) = &e.statements {
             statements.add(c(m, "statements", &name)?);
         }
-        report.file(&name).summary = Some(Box::new(s));
+        file_in(&mut files, &name).summary = Some(Box::new(s));
     }
     report.headline = Some(Headline {
         name: "statements",
@@ -198,5 +203,6 @@ pub fn parse_summary<R: BufRead>(input: R, path: &Path) -> Result<Report, InputE
         formula: "istanbul: executed statements / statements",
         rounding: Rounding::Truncate2,
     });
+    report.files = files.into();
     Ok(report)
 }

@@ -9,12 +9,13 @@ use gates_core::InputError;
 use quick_xml::events::Event;
 
 use super::xml::{self, XmlReader};
-use crate::model::{saturate, Counter, Headline, LineCov, Report, Rounding};
+use crate::model::{file_in, saturate, Counter, FileMap, Headline, LineCov, Report, Rounding};
 
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let mut r = XmlReader::new(input, path);
     let mut buf = Vec::new();
     let mut report = Report::default();
+    let mut files = FileMap::new();
     let mut stack: Vec<Vec<u8>> = Vec::new();
     let mut package = String::new();
     let mut class = String::new();
@@ -69,7 +70,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                 } else {
                     format!("{package}/{n}")
                 };
-                report.file(&p);
+                file_in(&mut files, &p);
                 if !empty {
                     sourcefile = Some(p);
                 }
@@ -98,7 +99,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                     branches_total: small(mb.saturating_add(cb))?,
                     branch_only: mi == 0 && ci == 0,
                 };
-                report.file(f).record(nr, cov);
+                file_in(&mut files, f).record(nr, cov);
             }
             b"counter" => {
                 let kind = r.attr(&e, "type")?.unwrap_or_default();
@@ -113,7 +114,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                             covered,
                             total: covered.saturating_add(missed),
                         };
-                        let s = report.file(f).summary.get_or_insert_default();
+                        let s = file_in(&mut files, f).summary.get_or_insert_default();
                         match kind.as_ref() {
                             "LINE" => s.lines = c,
                             "BRANCH" => s.branches = c,
@@ -123,7 +124,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                     }
                 } else if kind == "METHOD" && parent == Some(b"method") {
                     if let (Some(m), Some(f)) = (&method, &class_file) {
-                        report.file(f).record_function(m, covered);
+                        file_in(&mut files, f).record_function(m, covered);
                     }
                 } else if kind == "INSTRUCTION" && parent == Some(b"report") {
                     instructions = Some(Counter {
@@ -138,7 +139,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
             stack.push(name);
         }
     }
-    if stack.is_empty() && report.files.is_empty() && instructions.is_none() {
+    if stack.is_empty() && files.is_empty() && instructions.is_none() {
         return Err(InputError::new(
             path,
             "no <report> content: not a JaCoCo report",
@@ -151,5 +152,6 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
         formula: "JaCoCo INSTRUCTION counter: covered bytecode instructions / all instructions",
         rounding: Rounding::Truncate2,
     });
+    report.files = files.into();
     Ok(report)
 }

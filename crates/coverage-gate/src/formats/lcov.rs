@@ -4,13 +4,12 @@
 //! (several `TN:` sections, concatenated files): hits add up and a branch is taken if any block
 //! took it, as lcov itself merges them.
 
-use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::Path;
 
 use gates_core::InputError;
 
-use crate::model::{FileCoverage, Functions, LineCov, Lines, Report};
+use crate::model::{FileCoverage, Files, Functions, LineCov, Lines, Report};
 
 /// One SF block of the tracefile (or several of one file, once combined).
 #[derive(Default)]
@@ -121,11 +120,21 @@ fn dedup_branches(branches: &mut Vec<(u32, u64)>) {
     });
 }
 
+/// Entries per chunk of [`Reader::chunks`].
+const CHUNK: usize = 4096;
+
 #[derive(Default)]
 struct Reader {
-    /// One entry per SF block, in file order; [`Reader::finish`] combines a file's blocks.
-    files: Vec<FileEntry>,
+    /// One entry per SF block, in file order, in chunks of [`CHUNK`]: one list grown by
+    /// doubling holds up to twice its entries' memory, and three times while it is copied.
+    chunks: Vec<Vec<FileEntry>>,
     block: Block,
+    records: usize,
+}
+
+/// A part's entries, sorted by name with each file's blocks combined.
+struct Sorted {
+    files: Vec<FileEntry>,
     records: usize,
 }
 
@@ -264,17 +273,29 @@ impl Reader {
         entry.absorb(&b.lines, &b.branches, &mut b.merged);
         entry.coverage.functions = std::mem::take(&mut b.functions);
         entry.coverage.functions.shrink_to_fit();
-        self.files.push(entry);
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(entry),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(entry);
+                self.chunks.push(chunk);
+            }
+        }
         b.lines.clear();
         b.branches.clear();
     }
 
-    /// The files in name order, each file's blocks combined in file order (sorting is
-    /// stable), as lcov unions repeated blocks.
-    fn finish(&mut self) {
-        let files = &mut self.files;
+    /// The files in name order, each file's blocks combined as lcov unions repeated blocks.
+    fn finish(self) -> Sorted {
+        let mut files = Vec::with_capacity(self.chunks.iter().map(Vec::len).sum());
+        // Each chunk is freed as it is moved: the entries are never held twice.
+        for chunk in self.chunks {
+            files.extend(chunk);
+        }
+        // Unstable, so no scratch list: combining blocks is commutative (hits add, branches
+        // and functions union), so the order of a file's blocks does not matter.
         if !files.is_sorted_by(|a, b| a.name <= b.name) {
-            files.sort_by(|a, b| a.name.cmp(&b.name));
+            files.sort_unstable_by(|a, b| a.name.cmp(&b.name));
         }
         let mut scratch = Vec::new();
         // `dedup_by` hands the later entry first; it is moved into the kept one.
@@ -285,6 +306,10 @@ impl Reader {
             }
             same
         });
+        Sorted {
+            files,
+            records: self.records,
+        }
     }
 }
 
@@ -366,7 +391,7 @@ fn digits(s: &[u8]) -> Option<u64> {
 
 /// Parse a tracefile from a reader.
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
-    report(read(input, path)?, path)
+    report(read(input, path)?.finish(), path)
 }
 
 /// The blocks of `input`, not yet combined by file.
@@ -377,7 +402,7 @@ fn read<R: BufRead>(input: R, path: &Path) -> Result<Reader, InputError> {
     Ok(r)
 }
 
-fn report(mut r: Reader, path: &Path) -> Result<Report, InputError> {
+fn report(r: Sorted, path: &Path) -> Result<Report, InputError> {
     if r.records == 0 {
         return Err(InputError::new(
             path,
@@ -385,13 +410,14 @@ fn report(mut r: Reader, path: &Path) -> Result<Report, InputError> {
             "pass --format to choose the right format",
         ));
     }
-    r.finish();
-    // Sorted and unique: the map is built in one pass.
+    // Sorted and unique already; collected in place (the branch ids go, their work done).
+    let files = r
+        .files
+        .into_iter()
+        .map(|f| (f.name.into_string(), f.coverage))
+        .collect();
     Ok(Report {
-        files: std::mem::take(&mut r.files)
-            .into_iter()
-            .map(|f| (f.name.into_string(), f.coverage))
-            .collect::<BTreeMap<_, _>>(),
+        files: Files::from_sorted(files),
         ..Default::default()
     })
 }
@@ -414,16 +440,16 @@ pub fn parse_parallel(path: &Path, size: u64, threads: usize) -> Result<Report, 
         }
     }
     cuts.push(size);
-    let parts: Vec<Result<Reader, InputError>> = std::thread::scope(|s| {
+    let parts: Vec<Result<Sorted, InputError>> = std::thread::scope(|s| {
         let handles: Vec<_> = cuts
             .windows(2)
             .map(|w| {
                 let (start, end) = (w[0], w[1]);
-                s.spawn(move || -> Result<Reader, InputError> {
+                s.spawn(move || -> Result<Sorted, InputError> {
                     let mut f = std::fs::File::open(path).map_err(io)?;
                     f.seek(SeekFrom::Start(start)).map_err(io)?;
                     let reader = std::io::BufReader::with_capacity(256 * 1024, f.take(end - start));
-                    let mut part = read(reader, path).map_err(|mut e| {
+                    let part = read(reader, path).map_err(|mut e| {
                         // Lines are counted within the part: add the lines before it.
                         if let (Some(line), true) = (e.line, start > 0) {
                             e.line = Some(line + lines_before(path, start).unwrap_or(0));
@@ -432,8 +458,7 @@ pub fn parse_parallel(path: &Path, size: u64, threads: usize) -> Result<Report, 
                     })?;
                     // Sorted here, on this part's thread: the whole is then one merge of
                     // sorted runs.
-                    part.finish();
-                    Ok(part)
+                    Ok(part.finish())
                 })
             })
             .collect();
@@ -442,18 +467,62 @@ pub fn parse_parallel(path: &Path, size: u64, threads: usize) -> Result<Report, 
             .map(|h| h.join().expect("a parser thread panicked"))
             .collect()
     });
-    // The parts' files in part order, combined by file as one pass would.
-    let mut parts = parts.into_iter();
-    let mut all = parts.next().expect("at least one part")?;
-    let rest: Vec<Reader> = parts.collect::<Result<_, _>>()?;
-    // Grown once, in place where the allocator can, rather than copied into a third list.
-    all.files
-        .reserve_exact(rest.iter().map(|p| p.files.len()).sum());
-    for mut part in rest {
-        all.records += part.records;
-        all.files.append(&mut part.files);
+    let parts: Vec<Sorted> = parts.into_iter().collect::<Result<_, _>>()?;
+    report(merge_parts(parts), path)
+}
+
+/// The parts' sorted files as one sorted list, a file in several parts combined as its
+/// repeated blocks are.
+fn merge_parts(mut parts: Vec<Sorted>) -> Sorted {
+    use itertools::Itertools;
+    forget_unshared_branch_ids(&mut parts);
+    let records = parts.iter().map(|p| p.records).sum();
+    let mut files: Vec<FileEntry> = Vec::with_capacity(parts.iter().map(|p| p.files.len()).sum());
+    let mut scratch = Vec::new();
+    for entry in parts
+        .into_iter()
+        .map(|p| p.files.into_iter())
+        .kmerge_by(|a, b| a.name < b.name)
+    {
+        match files.last_mut() {
+            Some(kept) if kept.name == entry.name => kept.absorb_entry(entry, &mut scratch),
+            _ => files.push(entry),
+        }
     }
-    report(all, path)
+    Sorted { files, records }
+}
+
+/// Free the branch ids of every file that only one part has: they serve to union a file's
+/// blocks, and each part has combined its own, so only a file in several parts still needs
+/// them (freed before the merged list is allocated, it is a tenth of a big report's memory).
+fn forget_unshared_branch_ids(parts: &mut [Sorted]) {
+    use itertools::Itertools;
+    let mut shared: Vec<Vec<bool>> = parts.iter().map(|p| vec![false; p.files.len()]).collect();
+    let mut previous: Option<(&str, usize, usize)> = None;
+    for entry in parts
+        .iter()
+        .enumerate()
+        .map(|(p, s)| {
+            s.files
+                .iter()
+                .enumerate()
+                .map(move |(i, e)| (&*e.name, p, i))
+        })
+        .kmerge_by(|a, b| a.0 < b.0)
+    {
+        if let Some(before) = previous.filter(|before| before.0 == entry.0) {
+            shared[before.1][before.2] = true;
+            shared[entry.1][entry.2] = true;
+        }
+        previous = Some(entry);
+    }
+    for (part, shared) in parts.iter_mut().zip(shared) {
+        for (e, shared) in part.files.iter_mut().zip(shared) {
+            if !shared {
+                e.branch_ids = Box::default();
+            }
+        }
+    }
 }
 
 /// The offset just after the first `end_of_record` line at or after `from`, if any.

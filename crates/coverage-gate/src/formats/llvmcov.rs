@@ -11,7 +11,7 @@ use gates_core::InputError;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::{saturate, Counter, Headline, LineCov, Report, Rounding};
+use crate::model::{file_in, saturate, Counter, FileMap, Headline, LineCov, Report, Rounding};
 
 #[derive(Deserialize)]
 struct Doc {
@@ -94,6 +94,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
         )
     };
     let mut report = Report::default();
+    let mut files = FileMap::new();
     let mut regions = Counter::default();
     for export in doc.data {
         for f in export.files {
@@ -112,7 +113,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                     return Err(bad(&f.filename, "segments span millions of lines"));
                 }
             }
-            let fc = report.file(&f.filename);
+            let fc = file_in(&mut files, &f.filename);
             for (line, hits) in line_counts(&segs) {
                 fc.record(
                     line,
@@ -143,7 +144,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
             };
             let hits = num(Some(&func.count))
                 .ok_or_else(|| bad(&func.name, "function count is not a number"))?;
-            report.file(file).record_function(&func.name, hits);
+            file_in(&mut files, file).record_function(&func.name, hits);
         }
         if let Some(r) = export.totals.and_then(|t| t.regions) {
             regions.add(Counter {
@@ -158,6 +159,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
         formula: "llvm-cov: executed code regions / regions",
         rounding: Rounding::Fixed(2),
     });
+    report.files = files.into();
     Ok(report)
 }
 

@@ -10,12 +10,13 @@ use gates_core::InputError;
 use quick_xml::events::Event;
 
 use super::xml::{self, XmlReader};
-use crate::model::{saturate, Counter, Headline, LineCov, Report, Rounding};
+use crate::model::{file_in, saturate, Counter, FileMap, Headline, LineCov, Report, Rounding};
 
 pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
     let mut r = XmlReader::new(input, path);
     let mut buf = Vec::new();
     let mut report = Report::default();
+    let mut by_path = FileMap::new();
     let mut files: HashMap<String, String> = HashMap::new();
     let mut seen_root = false;
     let mut skipped_module = false;
@@ -29,7 +30,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
             Event::End(e) => {
                 if e.local_name().as_ref() == b"Method" {
                     if let Some((name, Some(file), hits)) = method.take() {
-                        report.file(&file).record_function(&name, hits);
+                        file_in(&mut by_path, &file).record_function(&name, hits);
                     }
                 }
                 continue;
@@ -54,7 +55,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                         )
                     })?
                     .into_owned();
-                report.file(&full);
+                file_in(&mut by_path, &full);
                 files.insert(uid, full);
             }
             b"Method" if !skipped_module && !empty && r.attr(&e, "skippedDueTo")?.is_none() => {
@@ -82,7 +83,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                     None => method.as_ref().and_then(|m| m.1.clone()),
                 };
                 let Some(file) = file else { continue };
-                let fc = report.file(&file);
+                let fc = file_in(&mut by_path, &file);
                 if is_seq {
                     points.count(vc > 0);
                     let el = xml::count(&r, &e, "el")?
@@ -125,5 +126,6 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
         formula: "OpenCover: visited sequence points / sequence points",
         rounding: Rounding::Truncate2,
     });
+    report.files = by_path.into();
     Ok(report)
 }

@@ -14,7 +14,7 @@ use gates_core::InputError;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::{saturate, FileCoverage, LineCov, Report};
+use crate::model::{saturate, FileCoverage, FileMap, LineCov, Report};
 
 #[derive(Deserialize)]
 struct Run {
@@ -43,6 +43,7 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
         Doc::Resultset(runs) => runs.into_values().collect(),
     };
     let mut report = Report::default();
+    let mut files = FileMap::new();
     for run in runs {
         for (name, cov) in run.coverage {
             let bad = |what: &str| {
@@ -104,9 +105,10 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                     }
                 }
             }
-            report.files.entry(name).or_default().merge(fc);
+            files.entry(name).or_default().merge(fc);
         }
     }
+    report.files = files.into();
     Ok(report)
 }
 
