@@ -601,6 +601,28 @@ async fn hashes(
     shift::hash_args(cluster, opts, namespace, &live, latest.as_deref()).await
 }
 
+/// Scale the new slot's workloads down, each named in the steps.
+async fn scale_down_new(
+    cluster: &mut Cluster,
+    opts: &Options,
+    pending: &Pending,
+    namespace: Option<&str>,
+    deadline: Instant,
+    report: &mut SlotReport,
+) -> Result<(), InputError> {
+    for w in &pending.workloads {
+        let name = pending.slot.of(w);
+        if shift::scale_down(cluster, opts, None, namespace, &name, deadline)
+            .await?
+            .is_some()
+        {
+            step(report, format!("scaled {name} down"));
+            report.scaled_down.push(name);
+        }
+    }
+    Ok(())
+}
+
 /// The namespace of `plan`'s slotted Deployments, when the manifests name it.
 fn plan_namespace(plan: &SlotPlan) -> Option<&str> {
     plan.first
@@ -619,8 +641,9 @@ fn namespace_of(deployed: &Pass, pending: &Pending) -> Option<String> {
     shift::applied_namespace(deployed, "Deployment", &slotted)
 }
 
-/// The deploy failed (`why`): scale the new slot down, then re-apply the known-good set
-/// `before` (which selects the old slot) when there is one.
+/// The deploy failed (`why`): re-apply the known-good set `before` (which selects the old
+/// slot) when there is one, then scale the new slot down. In that order: the other way round,
+/// a switched Service selects no pods until the re-apply is done, or for good if it fails.
 #[allow(clippy::too_many_arguments)]
 async fn fail(
     cluster: &mut Cluster,
@@ -636,19 +659,18 @@ async fn fail(
     deployed.manifests.extend(switch);
     let deadline = Instant::now() + opts.timeout;
     let namespace = namespace_of(&deployed, pending);
-    for w in &pending.workloads {
-        let name = pending.slot.of(w);
-        if shift::scale_down(cluster, opts, None, namespace.as_deref(), &name, deadline)
-            .await?
-            .is_some()
-        {
-            step(&mut report, format!("scaled {name} down"));
-            report.scaled_down.push(name);
-        }
-    }
     let mut inventory = Inventory::read(cluster, &opts.namespace, &opts.release).await?;
     let rollback = match before {
         None => {
+            scale_down_new(
+                cluster,
+                opts,
+                pending,
+                namespace.as_deref(),
+                deadline,
+                &mut report,
+            )
+            .await?;
             if report.switched {
                 report.active = Some(pending.slot.name().into());
                 step(
@@ -678,6 +700,15 @@ async fn fail(
             } else {
                 step(&mut report, "re-applied the known-good set".into());
             }
+            scale_down_new(
+                cluster,
+                opts,
+                pending,
+                namespace.as_deref(),
+                deadline,
+                &mut report,
+            )
+            .await?;
             back
         }
     };

@@ -57,15 +57,21 @@ pub struct AnalysisSpec {
 }
 
 impl AnalysisSpec {
-    /// The settings with `fill` (`service`, `namespace`, `slot`) added where the template
-    /// declares the arg and the user gave no value: the deploy knows them.
+    /// The settings with `fill` added where the template declares the arg. What a strategy
+    /// measures (the canary's or the preview's Service, the slot, the weight, the hashes) is
+    /// the deploy's to say, over an `--analysis-arg` of the same name: a `service` given for
+    /// the release would otherwise turn every canary step to the stable pods. The namespace
+    /// stays the user's to override.
     fn settings(&self, fill: &[(&str, String)]) -> analysis::Settings {
         let mut s = self.settings.clone();
         for (name, value) in fill {
             if self.template.arg_names().any(|a| a == *name) {
-                s.args
-                    .entry((*name).to_string())
-                    .or_insert_with(|| value.clone());
+                let arg = s.args.entry((*name).to_string());
+                if *name == "namespace" {
+                    arg.or_insert_with(|| value.clone());
+                } else {
+                    *arg.or_default() = value.clone();
+                }
             }
         }
         s

@@ -420,6 +420,30 @@ fn a_p95_over_twice_the_baseline_after_the_switch_switches_back() {
     assert_eq!(doc["metrics"]["blue_green"]["switched_back"], true);
     assert_eq!(common::output(&out, "active-slot").as_deref(), Some("blue"));
     assert_eq!(workload(&fake, "gateway-green").0, 0);
+    // The Service goes back to the live slot before the bad one is scaled down: the other way
+    // round, it selected no pods in between.
+    let steps: Vec<&str> = doc["metrics"]["blue_green"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    let at = |what: &str| steps.iter().position(|s| s.starts_with(what)).unwrap();
+    assert!(
+        at("re-applied the known-good set") < at("scaled gateway-green down"),
+        "{steps:?}"
+    );
+    let requests = fake.requests();
+    let last = |what: &str| {
+        requests
+            .iter()
+            .rposition(|r| r.method == "PATCH" && r.path.ends_with(what))
+    };
+    let paths: Vec<_> = requests.iter().map(|r| (&r.method, &r.path)).collect();
+    assert!(
+        last("/services/gateway") < last("/deployments/gateway-green"),
+        "the selector went back after the scale-down: {paths:?}"
+    );
 }
 
 #[test]

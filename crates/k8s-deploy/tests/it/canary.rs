@@ -113,22 +113,25 @@ fn script(prom: &FakePrometheus, canary_errors: Vec<Answer>) {
 /// `v1` deployed (the first canary deploy, which establishes the stable track), then `v2` as
 /// a canary with the analysis against `prom`.
 fn analysed(fake: &FakeKube, prom: &FakePrometheus) -> (i32, Value, String) {
+    analysed_with(fake, prom, &[])
+}
+
+/// [`analysed`] with more flags for the second deploy.
+fn analysed_with(fake: &FakeKube, prom: &FakePrometheus, more: &[&str]) -> (i32, Value, String) {
     let (code, doc, out) = deploy(fake, "v1", &[]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(doc["metrics"]["canary"]["established"], true, "{doc}");
     let dir = tempfile::tempdir().unwrap();
     let template = dir.path().join("analysis.yml");
     std::fs::write(&template, ANALYSIS).unwrap();
-    deploy(
-        fake,
-        "v2",
-        &[
-            "--analysis",
-            template.to_str().unwrap(),
-            "--prometheus-url",
-            prom.url(),
-        ],
-    )
+    let mut flags = vec![
+        "--analysis",
+        template.to_str().unwrap(),
+        "--prometheus-url",
+        prom.url(),
+    ];
+    flags.extend_from_slice(more);
+    deploy(fake, "v2", &flags)
 }
 
 #[test]
@@ -247,6 +250,23 @@ fn a_canary_over_five_percent_errors_at_step_two_is_aborted_and_the_stable_track
         "0"
     );
     assert!(out.contains("the weight is back to 0%"), "{out}");
+}
+
+/// The template's docs once showed `--analysis-arg service=gateway` with `strategy: canary`:
+/// the user's value won, every step measured the stable Service, and a bad canary passed.
+#[test]
+fn a_service_arg_given_for_the_release_does_not_turn_the_steps_to_the_stable_pods() {
+    let fake = FakeKube::start();
+    let _c = fake.controller().run_every(Duration::from_millis(20));
+    let prom = FakePrometheus::start();
+    script(&prom, vec![Answer::value(0.12)]);
+    let (code, doc, out) = analysed_with(&fake, &prom, &["--analysis-arg", "service=gateway"]);
+    assert_eq!(code, 1, "{out}");
+    let reason = common::output(&out, "reason").unwrap();
+    assert!(reason.starts_with("canary step 1/4 (20%)"), "{reason}");
+    assert!(reason.contains("0.12"), "the canary's series: {reason}");
+    assert_eq!(doc["metrics"]["canary"]["promoted"], false);
+    assert_eq!(workload(&fake, "gateway-canary").0, 0, "scaled down");
 }
 
 #[test]
