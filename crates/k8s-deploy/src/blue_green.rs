@@ -60,11 +60,6 @@ pub struct SlotReport {
     pub scaled_down: Vec<String>,
     /// What happened, in order, one line each.
     pub steps: Vec<String>,
-    /// The GitHub deployment of the paused deploy that `promote` or `reject` resumed (not
-    /// part of the result: the summary's GitHub deployment section tells it).
-    #[serde(skip)]
-    #[schemars(skip)]
-    pub github_deployment: Option<crate::github_deployment::Recorded>,
 }
 
 /// One step in the job's log as it happens.
@@ -180,7 +175,6 @@ async fn deploy_slot(
         preview_services: plan.preview_services.clone(),
         scaled_down: Vec::new(),
         steps: Vec::new(),
-        github_deployment: None,
     };
     if let Some(p) = inventory.pending.take() {
         step(
@@ -270,6 +264,7 @@ async fn deploy_slot(
             blue_green: Some(report),
             canary: None,
             analysis: Vec::new(),
+            github_deployment: None,
         });
     }
     release::save(cluster, opts, &inventory).await?;
@@ -416,7 +411,6 @@ fn resumed_report(pending: &Pending) -> SlotReport {
         preview_services: pending.preview_services.clone(),
         scaled_down: Vec::new(),
         steps: Vec::new(),
-        github_deployment: pending.github_deployment.clone(),
     }
 }
 
@@ -553,6 +547,7 @@ async fn switch(
         blue_green: Some(report),
         canary: None,
         analysis: Vec::new(),
+        github_deployment: pending.github_deployment.clone(),
     })
 }
 
@@ -720,5 +715,6 @@ async fn fail(
         blue_green: Some(report),
         canary: None,
         analysis: Vec::new(),
+        github_deployment: pending.github_deployment.clone(),
     })
 }

@@ -277,6 +277,7 @@ pub async fn deploy(
         blue_green: None,
         canary: Some(run.report),
         analysis: checks.runs,
+        github_deployment: None,
     })
 }
 
@@ -442,6 +443,7 @@ impl Run<'_> {
             blue_green: None,
             canary: Some(self.report),
             analysis,
+            github_deployment: None,
         })
     }
 }

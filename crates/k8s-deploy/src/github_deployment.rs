@@ -62,7 +62,8 @@ pub enum Finish {
     Succeeded,
     /// A rollout, check or analysis failed; why.
     Failed(String),
-    /// A blue-green deploy stopped before its switch, for `promote` or `reject`.
+    /// A blue-green deploy stopped before its switch, or an Argo Rollout paused for a
+    /// person: `promote` or `reject` finish it.
     Paused,
     /// `reject` scaled the paused deploy down: it never went live.
     Rejected,
@@ -78,6 +79,7 @@ impl Finish {
             Ok(r) => match (&r.failure, &r.blue_green) {
                 (Some(why), _) => Finish::Failed(why.clone()),
                 (None, Some(bg)) if bg.paused => Finish::Paused,
+                (None, _) if r.deployed.paused() => Finish::Paused,
                 (None, _) => Finish::Succeeded,
             },
         }

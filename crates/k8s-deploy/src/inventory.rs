@@ -102,6 +102,10 @@ pub struct Inventory {
     /// the known-good one once `promote` sees them Healthy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub argo_paused: Option<KnownGood>,
+    /// The GitHub deployment that paused deploy is recorded as, finished by `promote` or
+    /// `reject`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub argo_github_deployment: Option<crate::github_deployment::Recorded>,
 }
 
 /// A blue-green deploy stopped before its switch (`--no-auto-promote`): what `promote` applies
@@ -302,6 +306,7 @@ mod tests {
                 }),
             }),
             argo_paused: None,
+            argo_github_deployment: None,
         };
         let bytes = inv.encode("r").unwrap();
         assert_eq!(Inventory::decode(&bytes, "ns/x").unwrap(), inv);

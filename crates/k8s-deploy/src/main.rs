@@ -627,11 +627,7 @@ async fn on_release(
         outcome.notes.push(lock_note(&e));
     }
     if let Done::Report(r) = &done {
-        if let Some(paused) = r
-            .blue_green
-            .as_ref()
-            .and_then(|bg| bg.github_deployment.clone())
-        {
+        if let Some(paused) = r.github_deployment.clone() {
             let finish = match (cli.command, &r.failure) {
                 (_, Some(why)) => Finish::Failed(why.clone()),
                 (Command::Reject, None) => Finish::Rejected,

@@ -210,6 +210,9 @@ pub struct Report {
     pub canary: Option<crate::canary::CanaryReport>,
     /// The analysis runs (the baseline first), in order.
     pub analysis: Vec<analysis::Run>,
+    /// The GitHub deployment the deploy this report finishes was recorded as: what `promote`
+    /// or `reject` of a pause finishes with it.
+    pub github_deployment: Option<crate::github_deployment::Recorded>,
 }
 
 /// Apply `manifests` and wait (see [`deploy::apply`] and [`deploy::wait`]) under a deadline of
@@ -294,6 +297,7 @@ pub async fn deploy(
     let before = inventory.known_good.clone();
     // A deploy replaces one whose Argo Rollouts paused before it: that set is never promoted.
     inventory.argo_paused = None;
+    inventory.argo_github_deployment = None;
     // Refused before anything is applied: a set too large to record could never roll back.
     let mut candidate = inventory.clone();
     candidate.known_good = Some(known_good(
@@ -328,6 +332,7 @@ pub async fn deploy(
         (None, _) if paused => {
             // Known-good once `promote` sees the Rollouts through; nothing pruned before.
             inventory.argo_paused = Some(known_good(applied_set(&deployed), opts));
+            inventory.argo_github_deployment = opts.github_deployment.clone();
             save(cluster, opts, &inventory).await?;
             Rollback::NotNeeded
         }
@@ -350,6 +355,7 @@ pub async fn deploy(
         blue_green: None,
         canary: None,
         analysis: runs,
+        github_deployment: None,
     })
 }
 

@@ -56,6 +56,7 @@ pub async fn resume(
     let mut inventory = Inventory::read(cluster, &opts.namespace, &opts.release).await?;
     let before = inventory.known_good.clone();
     let paused_set = inventory.argo_paused.take();
+    let recorded = inventory.argo_github_deployment.take();
     let mut live = Vec::new();
     let mut resting = Vec::new();
     for o in &rollouts {
@@ -135,8 +136,12 @@ pub async fn resume(
         ..Pass::default()
     };
     if promote {
+        let paused = Paused {
+            set: paused_set,
+            recorded,
+        };
         promoted(
-            cluster, opts, inventory, paused_set, before, deployed, deadline, progress,
+            cluster, opts, inventory, paused, before, deployed, deadline, progress,
         )
         .await
     } else {
@@ -168,8 +173,16 @@ pub async fn resume(
             Rollback::Done { pass, .. } => pass.failure(),
             _ => None,
         });
-        Ok(report(deployed, Vec::new(), failure, rollback))
+        Ok(report(deployed, Vec::new(), failure, rollback, recorded))
     }
+}
+
+/// What the paused deploy left in the inventory.
+struct Paused {
+    /// The set it applied.
+    set: Option<crate::inventory::KnownGood>,
+    /// Its GitHub deployment.
+    recorded: Option<crate::github_deployment::Recorded>,
 }
 
 /// After the promote: verify and record, pause again, or roll back.
@@ -178,7 +191,7 @@ async fn promoted(
     cluster: &mut Cluster,
     opts: &Options,
     mut inventory: Inventory,
-    paused_set: Option<crate::inventory::KnownGood>,
+    paused_before: Paused,
     before: Option<crate::inventory::KnownGood>,
     deployed: Pass,
     deadline: Instant,
@@ -190,13 +203,18 @@ async fn promoted(
     if failure.is_none() && !paused {
         (health, failure) = release::check_health(opts, deadline).await?;
     }
+    let mut recorded = paused_before.recorded;
     let rollback = match (&failure, before) {
         (None, _) => {
             match paused {
-                true => inventory.argo_paused = paused_set,
+                // Paused again: the record waits for the next promote.
+                true => {
+                    inventory.argo_paused = paused_before.set;
+                    inventory.argo_github_deployment = recorded.take();
+                }
                 // The set the paused deploy applied is out and verified.
                 false => {
-                    if let Some(set) = paused_set {
+                    if let Some(set) = paused_before.set {
                         inventory.known_good = Some(release::known_good(set.objects, opts));
                     }
                 }
@@ -212,7 +230,7 @@ async fn promoted(
             release::roll_back(cluster, good, opts, &mut inventory, progress).await?
         }
     };
-    Ok(report(deployed, health, failure, rollback))
+    Ok(report(deployed, health, failure, rollback, recorded))
 }
 
 fn report(
@@ -220,6 +238,7 @@ fn report(
     health: Vec<crate::health::Checked>,
     failure: Option<String>,
     rollback: Rollback,
+    github_deployment: Option<crate::github_deployment::Recorded>,
 ) -> Report {
     Report {
         deployed,
@@ -229,6 +248,7 @@ fn report(
         blue_green: None,
         canary: None,
         analysis: Vec::new(),
+        github_deployment,
     }
 }
 

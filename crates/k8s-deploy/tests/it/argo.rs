@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use gates_testkit::cmd::workspace_root;
+use gates_testkit::github::FakeGitHub;
 use gates_testkit::k8s::{FakeKube, Rollouts};
 use serde_json::{json, Value};
 
@@ -48,6 +49,17 @@ fn with_controller(
     command: &str,
     args: &[&str],
 ) -> (i32, Value, String) {
+    with_controller_env(fake, controller, command, args, &[])
+}
+
+/// [`with_controller`] with `env` set.
+fn with_controller_env(
+    fake: &FakeKube,
+    controller: &Rollouts,
+    command: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, Value, String) {
     let stop = AtomicBool::new(false);
     std::thread::scope(|s| {
         s.spawn(|| {
@@ -58,7 +70,7 @@ fn with_controller(
                 std::thread::sleep(Duration::from_millis(20));
             }
         });
-        let out = common::against(fake, command, args);
+        let out = common::against_with(fake, command, args, env);
         stop.store(true, Ordering::SeqCst);
         out
     })
@@ -363,4 +375,83 @@ fn blue_green_slots_are_refused_for_an_argo_rollout() {
             "gateway"
         )
         .is_none());
+}
+
+/// A Rollout paused for a person was once recorded on GitHub as `success` (replacing the live
+/// deployment) and `promote` or `reject` never finished that record.
+#[test]
+fn a_paused_rollouts_github_deployment_waits_and_is_finished_by_promote_and_reject() {
+    const TOKEN: &str = "ghs_SENTINEL0123456789abcdefTOKEN";
+    let dir = tempfile::tempdir().unwrap();
+    let manifests = variant(
+        dir.path(),
+        CANARY,
+        "- setWeight: 40\n        - pause: {duration: 2m}",
+        "- setWeight: 40\n        - pause: {}",
+    );
+    let fake = cluster();
+    let c = fake.rollouts();
+    let github = FakeGitHub::start(TOKEN);
+    let run = |command: &str, sha: &str, args: &[&str]| {
+        let env = [
+            ("GITHUB_API_URL", github.api_url.as_str()),
+            ("GITHUB_TOKEN", TOKEN),
+            ("GITHUB_REPOSITORY", "org/app"),
+            ("GITHUB_SHA", sha),
+            ("GITHUB_SERVER_URL", "https://github.com"),
+            ("GITHUB_RUN_ID", "7"),
+        ];
+        with_controller_env(&fake, &c, command, args, &env)
+    };
+    let deploy = |sha: &str, tag: &str| {
+        let image = format!("medical-kg-rev/gateway=ghcr.io/org/gateway:{tag}");
+        run(
+            "deploy",
+            sha,
+            &[&manifests, "--image", &image, "--timeout", "60s"],
+        )
+    };
+    let finish = |command: &str| {
+        let other = "9999999999999999999999999999999999999999";
+        run(command, other, &["-n", "production", "--timeout", "60s"])
+    };
+    let (v1, v2, v3) = (
+        "1111111111111111111111111111111111111111",
+        "2222222222222222222222222222222222222222",
+        "3333333333333333333333333333333333333333",
+    );
+    assert_eq!(deploy(v1, "v1").0, 0);
+    let (code, _, out) = deploy(v2, "v2");
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(common::output(&out, "paused").as_deref(), Some("true"));
+    let all = github.deployments();
+    assert_eq!(all[1].states(), ["in_progress", "in_progress"], "{all:?}");
+    assert_eq!(all[0].states(), ["in_progress", "success"], "still live");
+
+    let (code, _, out) = finish("promote");
+    assert_eq!(code, 0, "{out}");
+    assert_healthy_at(&fake, "v2");
+    let all = github.deployments();
+    assert_eq!(
+        all.len(),
+        2,
+        "promote made no deployment of its own: {all:?}"
+    );
+    assert_eq!(all[1].states(), ["in_progress", "in_progress", "success"]);
+    assert_eq!(all[0].states(), ["in_progress", "success", "inactive"]);
+
+    assert_eq!(deploy(v3, "v3").0, 0);
+    let (code, _, out) = finish("reject");
+    assert_eq!(code, 0, "{out}");
+    let all = github.deployments();
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!(all[2].states(), ["in_progress", "in_progress", "inactive"]);
+    assert_eq!(
+        all[1].states(),
+        ["in_progress", "in_progress", "success"],
+        "the live deployment stays active after a reject"
+    );
+    for line in out.lines().filter(|l| l.contains(TOKEN)) {
+        assert!(line.starts_with("::add-mask::"), "printed: {line}");
+    }
 }
