@@ -12,6 +12,7 @@
 
 use std::time::Duration;
 
+use gates_core::error::Origin;
 use gates_core::InputError;
 use serde_json::Value;
 use tokio::time::Instant;
@@ -65,39 +66,55 @@ fn step(report: &mut CanaryReport, line: String) {
     shift::step("canary", &mut report.steps, line);
 }
 
-/// The replicas of each stable Deployment of `plan` as it runs now, or `None` when one of
-/// them does not run labelled with its track yet (the release's first canary deploy).
-async fn stable_replicas(
-    cluster: &Cluster,
-    plan: &CanaryPlan,
-) -> Result<Option<Vec<i64>>, InputError> {
-    let mut out = Vec::with_capacity(plan.stable.len());
+/// How the release's stable Deployments run now.
+enum Track {
+    /// Labelled with their track, with these replicas each (in the order of
+    /// [`CanaryPlan::stable`]).
+    Runs(Vec<i64>),
+    /// All there, but not labelled yet (deployed rolling until now): their pod templates.
+    Unlabelled(Vec<Value>),
+    /// One of them does not run yet: the release's first deploy.
+    Absent,
+}
+
+/// How each stable Deployment of `plan` runs now.
+async fn stable_track(cluster: &Cluster, plan: &CanaryPlan) -> Result<Track, InputError> {
+    let mut replicas = Vec::with_capacity(plan.stable.len());
+    let mut templates = Vec::with_capacity(plan.stable.len());
     for m in &plan.stable {
         let target = cluster.target(m)?;
         let api = cluster.api(&target);
         let live = retrying(|| api.get_opt(m.name()))
             .await
             .map_err(|e| api_error(&e, &format!("reading {}", m.id())))?;
-        let Some(live) = live else { return Ok(None) };
+        let Some(live) = live else {
+            return Ok(Track::Absent);
+        };
         let live = serde_json::to_value(live).expect("an object serialises");
-        if live["spec"]["template"]["metadata"]["labels"][TRACK_LABEL] != "stable" {
-            return Ok(None);
-        }
-        out.push(live["spec"]["replicas"].as_i64().unwrap_or(1));
+        replicas.push(live["spec"]["replicas"].as_i64().unwrap_or(1));
+        templates.push(live["spec"]["template"].clone());
     }
-    Ok(Some(out))
+    let labelled = templates
+        .iter()
+        .all(|t| t["metadata"]["labels"][TRACK_LABEL] == "stable");
+    Ok(match labelled {
+        true => Track::Runs(replicas),
+        false => Track::Unlabelled(templates),
+    })
 }
 
-/// The objects the canary steps through: to show in a plan, the first step's.
+/// The objects the canary steps through: to show in a plan, the first step's (or, before
+/// the release has tracks, the set that labels them).
 pub async fn planned(
     cluster: &Cluster,
     manifests: &[Manifest],
     canary: &Canary,
 ) -> Result<Vec<Manifest>, InputError> {
     let plan = canary_plan::plan(manifests)?;
-    Ok(match stable_replicas(cluster, &plan).await? {
-        None => plan.established(),
-        Some(stable) => {
+    Ok(match stable_track(cluster, &plan).await? {
+        Track::Absent => plan.established(),
+        Track::Unlabelled(live) => plan.relabelled(&live),
+        Track::Runs(stable) => {
             let w = canary.steps.first().copied().unwrap_or(0);
             let replicas: Vec<i64> = stable.iter().map(|&s| replicas_for(s, w)).collect();
             let mut set = plan.first();
@@ -129,18 +146,58 @@ pub async fn deploy(
         scaled_down: Vec::new(),
         steps: Vec::new(),
     };
-    let Some(stable) = stable_replicas(cluster, &plan).await? else {
-        report.established = true;
-        step(
-            &mut report,
-            format!(
-                "no stable track of {} runs yet: rolled out as usual, its pods labelled {TRACK_LABEL}=stable; the next deploy runs the canary",
-                plan.workloads().join(", ")
-            ),
-        );
-        let mut out = release::deploy(cluster, plan.established(), opts, progress).await?;
-        out.canary = Some(report);
-        return Ok(out);
+    let stable = match stable_track(cluster, &plan).await? {
+        Track::Runs(stable) => stable,
+        Track::Absent => {
+            report.established = true;
+            step(
+                &mut report,
+                format!(
+                    "no stable track of {} runs yet: rolled out as usual, its pods labelled {TRACK_LABEL}=stable; the next deploy runs the canary",
+                    plan.workloads().join(", ")
+                ),
+            );
+            let mut out = release::deploy(cluster, plan.established(), opts, progress).await?;
+            out.canary = Some(report);
+            return Ok(out);
+        }
+        Track::Unlabelled(live) => {
+            // Deployed rolling until now: the version running is labelled stable first (a
+            // restart of the same pods), so the new one still goes through the steps.
+            step(
+                &mut report,
+                format!(
+                    "{} runs without tracks: its running version labelled {TRACK_LABEL}=stable first",
+                    plan.workloads().join(", ")
+                ),
+            );
+            let relabel = release::Options {
+                analysis: None,
+                health: Vec::new(),
+                prune: false,
+                ..opts.clone()
+            };
+            let out = release::deploy(cluster, plan.relabelled(&live), &relabel, progress).await?;
+            if out.failure.is_some() {
+                report.established = true;
+                let mut out = out;
+                out.canary = Some(report);
+                return Ok(out);
+            }
+            match stable_track(cluster, &plan).await? {
+                Track::Runs(stable) => stable,
+                _ => {
+                    return Err(InputError::new(
+                        Origin::api(crate::cluster::SERVICE),
+                        format!(
+                            "{} still runs without the {TRACK_LABEL} label after it was applied",
+                            plan.workloads().join(", ")
+                        ),
+                        "check for a webhook or another controller that rewrites the Deployments' pod labels",
+                    ))
+                }
+            }
+        }
     };
     let services: Vec<String> = plan.services.iter().map(|m| m.name().to_string()).collect();
     let baseline_args = [

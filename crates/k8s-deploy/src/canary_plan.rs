@@ -79,6 +79,30 @@ impl CanaryPlan {
             .collect()
     }
 
+    /// A release already running without tracks (deployed rolling until now): as
+    /// [`CanaryPlan::established`], but each Deployment runs the pod template it runs now
+    /// (`live`, in the order of [`CanaryPlan::stable`]) labelled stable, so the new version
+    /// still goes through the canary steps.
+    pub fn relabelled(&self, live: &[Value]) -> Vec<Manifest> {
+        let stable = self.stable.iter().zip(live).map(|(m, template)| {
+            let mut m = m.clone();
+            m.value["spec"]["template"] = template.clone();
+            set_label(
+                &mut m.value,
+                "/spec/template/metadata/labels",
+                TRACK_LABEL,
+                STABLE,
+            );
+            m
+        });
+        self.others
+            .iter()
+            .cloned()
+            .chain(stable)
+            .chain(self.written.iter().cloned())
+            .collect()
+    }
+
     /// Applied before the canary's first pods: every other object and the Services of both
     /// tracks.
     pub fn first(&self) -> Vec<Manifest> {

@@ -18,6 +18,14 @@ const TRACK: &str = "gates.dev/track";
 /// Deploy the seeds' production manifests with the gateway at `image`, as a canary with no
 /// pause between steps, and `extra` flags.
 fn deploy(fake: &FakeKube, image: &str, extra: &[&str]) -> (i32, Value, String) {
+    let mut flags = vec!["--strategy", "canary", "--pause", "0s"];
+    flags.extend_from_slice(extra);
+    deploy_as(fake, image, &flags)
+}
+
+/// The seeds' production manifests with the gateway at `image`, with `flags` (a rolling
+/// deploy without any).
+fn deploy_as(fake: &FakeKube, image: &str, flags: &[&str]) -> (i32, Value, String) {
     let gateway = format!("medical-kg-rev/gateway=ghcr.io/org/gateway:{image}");
     let mut args = common::PRODUCTION_SEEDS[..5].to_vec();
     args.extend([
@@ -29,12 +37,8 @@ fn deploy(fake: &FakeKube, image: &str, extra: &[&str]) -> (i32, Value, String) 
         "k8s-deploy/production-pdb",
         "--timeout",
         "60s",
-        "--strategy",
-        "canary",
-        "--pause",
-        "0s",
     ]);
-    args.extend_from_slice(extra);
+    args.extend_from_slice(flags);
     common::against(fake, "deploy", &args)
 }
 
@@ -266,6 +270,50 @@ fn a_service_arg_given_for_the_release_does_not_turn_the_steps_to_the_stable_pod
     assert!(reason.starts_with("canary step 1/4 (20%)"), "{reason}");
     assert!(reason.contains("0.12"), "the canary's series: {reason}");
     assert_eq!(doc["metrics"]["canary"]["promoted"], false);
+    assert_eq!(workload(&fake, "gateway-canary").0, 0, "scaled down");
+}
+
+/// A release deployed rolling until now switched to `strategy: canary`: its first canary
+/// deploy once rolled the new version straight out, with no step to stop a bad one.
+#[test]
+fn a_release_deployed_rolling_goes_through_the_steps_on_its_first_canary_deploy() {
+    let fake = FakeKube::start();
+    let _c = fake.controller().run_every(Duration::from_millis(20));
+    let prom = FakePrometheus::start();
+    script(&prom, vec![Answer::value(0.12)]);
+    let (code, _, out) = deploy_as(&fake, "v1", &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(workload(&fake, "gateway").2, Value::Null, "no track yet");
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("analysis.yml");
+    std::fs::write(&template, ANALYSIS).unwrap();
+    let (code, doc, out) = deploy(
+        &fake,
+        "v2",
+        &[
+            "--analysis",
+            template.to_str().unwrap(),
+            "--prometheus-url",
+            prom.url(),
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    let c = &doc["metrics"]["canary"];
+    assert_eq!(c["established"], false, "{doc}");
+    assert_eq!(c["aborted"], true, "{doc}");
+    assert_eq!(c["step"], 1);
+    assert!(
+        c["steps"][0]
+            .as_str()
+            .unwrap()
+            .contains("runs without tracks: its running version labelled"),
+        "{c}"
+    );
+    assert_eq!(
+        workload(&fake, "gateway"),
+        (3, image("v1"), json!("stable")),
+        "the running version, labelled"
+    );
     assert_eq!(workload(&fake, "gateway-canary").0, 0, "scaled down");
 }
 
