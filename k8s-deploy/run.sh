@@ -46,6 +46,7 @@ if [ "$INPUT_COMMAND" = deploy ] || [ "$INPUT_COMMAND" = promote ]; then
 fi
 if [ "$INPUT_COMMAND" = deploy ]; then
   flag --auto-promote "$INPUT_AUTO_PROMOTE"
+  each_line --preview-health "$INPUT_PREVIEW_HEALTH"
   flag --environment "$INPUT_ENVIRONMENT"
   flag --environment-url "$INPUT_ENVIRONMENT_URL"
   flag --github-deployment "$INPUT_GITHUB_DEPLOYMENT"

@@ -17,7 +17,6 @@ use tokio::time::Instant;
 
 use crate::cluster::{api_error, retrying, Cluster};
 use crate::deploy::{self, Applied};
-use crate::health;
 use crate::inventory::{Inventory, KnownGood, Pending};
 use crate::manifest::{self, Manifest};
 use crate::release::{self, Options, Pass, Report, Rollback};
@@ -32,6 +31,9 @@ pub struct BlueGreen {
     pub preview_service: Option<String>,
     /// Switch as soon as the new slot is verified; otherwise stop for `promote` / `reject`.
     pub auto_promote: bool,
+    /// URLs that reach the new slot through the preview Service, checked as the health
+    /// checks are before the pre-promotion analysis (`--preview-health`).
+    pub preview_health: Vec<String>,
     /// How long the old slot keeps running after the switch (and its checks) before it is
     /// scaled to zero: in-flight requests drain, and DNS or proxies catch up.
     pub scale_down_delay: Duration,
@@ -195,7 +197,7 @@ async fn deploy_slot(
             previous.map_or("none", Slot::name)
         ),
     );
-    let (deployed, _) =
+    let (deployed, deadline) =
         release::pass(cluster, plan.first.clone(), opts, &mut inventory, progress).await?;
     let pending = Pending {
         at: jiff::Timestamp::now().to_string(),
@@ -209,6 +211,7 @@ async fn deploy_slot(
         github_deployment: opts.github_deployment.clone(),
     };
     let mut why = deployed.failure();
+    let mut preview = Vec::new();
     if why.is_none() {
         step(
             &mut report,
@@ -228,14 +231,18 @@ async fn deploy_slot(
         )
         .await;
         let args = [fill(&plan.preview_services, Some(plan.slot)), tracks].concat();
-        why = checks.analyse("pre-promotion", &args, opts).await?;
+        (preview, why) =
+            release::check_urls("preview health check", &bg.preview_health, opts, deadline).await?;
+        if why.is_none() {
+            why = checks.analyse("pre-promotion", &args, opts).await?;
+        }
     }
     if let Some(why) = why {
         step(
             &mut report,
             format!("slot {} failed ({why}): never switched", plan.slot.name()),
         );
-        return fail(
+        let mut out = fail(
             cluster,
             opts,
             before,
@@ -246,7 +253,9 @@ async fn deploy_slot(
             report,
             progress,
         )
-        .await;
+        .await?;
+        out.health = preview;
+        return Ok(out);
     }
     if !bg.auto_promote {
         report.paused = true;
@@ -459,14 +468,7 @@ async fn switch(
             pending.slot.name()
         ),
     );
-    let health = match opts.health.is_empty() {
-        true => Vec::new(),
-        false => health::check(&opts.health, &opts.expect, deadline).await?,
-    };
-    let mut why = health
-        .iter()
-        .find(|c| !c.ok)
-        .map(|c| format!("health check {} failed: {}", c.url, c.answer));
+    let (health, mut why) = release::check_health(opts, deadline).await?;
     if why.is_none() {
         let tracks = hashes(
             cluster,

@@ -92,6 +92,10 @@ struct Cli {
     /// default `<service>-preview`).
     #[arg(long, value_name = "NAME")]
     preview_service: Option<String>,
+    /// Blue-green: a URL that reaches the new slot through the preview Service, to GET once it
+    /// is ready and before the pre-promotion analysis (repeatable); a failure never switches.
+    #[arg(long, value_name = "URL")]
+    preview_health: Vec<String>,
     /// Blue-green: switch as soon as the new slot is ready; `false` stops before the switch for
     /// `promote` or `reject`.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "true|false")]
@@ -291,10 +295,14 @@ async fn run(
         let context = env.context(event.as_ref());
         return on_release(cli, env, opts, context, stdout).await;
     }
-    for url in &cli.health {
+    let urls = [
+        ("--health", &cli.health),
+        ("--preview-health", &cli.preview_health),
+    ];
+    for (flag, url) in urls.iter().flat_map(|(f, u)| u.iter().map(move |u| (f, u))) {
         k8s_deploy::health::valid(url).map_err(|e| {
             InputError::new(
-                Origin::Flag("--health".into()),
+                Origin::Flag((*flag).into()),
                 e,
                 "give the full URL of the check, e.g. https://api.example.com/health",
             )
@@ -743,6 +751,7 @@ async fn strategy_manifests(
 fn blue_green(cli: &Cli) -> k8s_deploy::blue_green::BlueGreen {
     k8s_deploy::blue_green::BlueGreen {
         preview_service: cli.preview_service.clone(),
+        preview_health: cli.preview_health.clone(),
         auto_promote: cli.auto_promote,
         scale_down_delay: cli.scale_down_delay,
     }

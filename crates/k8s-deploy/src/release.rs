@@ -364,15 +364,26 @@ pub(crate) async fn check_health(
     opts: &Options,
     deadline: Instant,
 ) -> Result<(Vec<Checked>, Option<String>), InputError> {
-    if opts.health.is_empty() {
+    check_urls("health check", &opts.health, opts, deadline).await
+}
+
+/// GET each of `urls` as the health checks are (`what` names them in the failure), until
+/// `deadline`: the checks and the first failure, if any.
+pub(crate) async fn check_urls(
+    what: &str,
+    urls: &[String],
+    opts: &Options,
+    deadline: Instant,
+) -> Result<(Vec<Checked>, Option<String>), InputError> {
+    if urls.is_empty() {
         return Ok((Vec::new(), None));
     }
-    let health = health::check(&opts.health, &opts.expect, deadline).await?;
-    let failure = health
+    let checked = health::check(urls, &opts.expect, deadline).await?;
+    let failure = checked
         .iter()
         .find(|c| !c.ok)
-        .map(|c| format!("health check {} failed: {}", c.url, c.answer));
-    Ok((health, failure))
+        .map(|c| format!("{what} {} failed: {}", c.url, c.answer));
+    Ok((checked, failure))
 }
 
 /// The objects of `pass` as applied (what a known-good set or a pause records).

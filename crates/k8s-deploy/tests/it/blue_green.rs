@@ -174,6 +174,40 @@ fn a_new_slot_that_fails_its_rollout_is_never_switched_to() {
 }
 
 #[test]
+fn a_failed_preview_health_check_never_switches() {
+    let fake = FakeKube::start();
+    let _c = fake.controller().run_every(Duration::from_millis(20));
+    let (code, _, out) = deploy(&fake, "v1", &[]);
+    assert_eq!(code, 0, "{out}");
+    let (bad, _h) = common::health_server(&[503]);
+    let (code, doc, out) = deploy(
+        &fake,
+        "v2",
+        &["--preview-health", &bad, "--health-attempts", "2"],
+    );
+    assert_eq!(code, 1, "{out}");
+    let reason = common::output(&out, "reason").unwrap();
+    assert!(reason.starts_with("preview health check"), "{reason}");
+    assert_eq!(common::output(&out, "rolled-back").as_deref(), Some("true"));
+    assert_eq!(common::output(&out, "active-slot").as_deref(), Some("blue"));
+    assert_eq!(doc["metrics"]["blue_green"]["switched"], false, "{doc}");
+    assert_eq!(selected(&fake, "gateway"), "blue", "never switched");
+    assert_eq!(workload(&fake, "gateway-blue"), (3, image("v1")));
+    assert_eq!(
+        workload(&fake, "gateway-green").0,
+        0,
+        "the bad slot scaled down"
+    );
+    assert!(out.contains("503"), "the check's answer is shown: {out}");
+
+    // A preview that answers lets the deploy switch.
+    let (good, _g) = common::health_server(&[200]);
+    let (code, _, out) = deploy(&fake, "v2", &["--preview-health", &good]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(selected(&fake, "gateway"), "green");
+}
+
+#[test]
 fn a_failed_health_check_after_the_switch_switches_back() {
     let fake = FakeKube::start();
     let _c = fake.controller().run_every(Duration::from_millis(20));
