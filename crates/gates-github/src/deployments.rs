@@ -226,6 +226,54 @@ impl Deployments<'_> {
             .and_then(|s| s["state"].as_str().map(str::to_string)))
     }
 
+    /// The deployment GitHub made for the job of workflow run `run_url` that declares an
+    /// `environment:`, if this is such a job: among the newest deployments, one not made by
+    /// the gates (no `payload.gates`) whose newest status is `queued` or `in_progress` with a
+    /// log link into this run (Actions links its environment deployments to the job).
+    pub async fn of_job(&self, run_url: &str) -> Result<Option<u64>, ApiError> {
+        let list = self
+            .client
+            .request(
+                Method::GET,
+                &format!("{}?per_page={SCAN_DEPLOYMENTS}", self.path()),
+                None,
+            )
+            .await?;
+        let candidates: Vec<u64> = list
+            .body
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["payload"]["gates"].is_null())
+            .filter_map(|d| d["id"].as_u64())
+            .collect();
+        let in_run = |url: &str| {
+            url.strip_prefix(run_url)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        for id in candidates {
+            let page = self
+                .client
+                .request(
+                    Method::GET,
+                    &format!("{}?per_page=1", self.statuses_path(id)),
+                    None,
+                )
+                .await?;
+            let Some(status) = page.body.as_array().and_then(|a| a.first()) else {
+                continue;
+            };
+            let open = matches!(status["state"].as_str(), Some("queued" | "in_progress"));
+            let linked = ["log_url", "target_url"]
+                .iter()
+                .any(|k| status[*k].as_str().is_some_and(in_run));
+            if open && linked {
+                return Ok(Some(id));
+            }
+        }
+        Ok(None)
+    }
+
     /// Mark `inactive` the deployments of `environment` that deployment `current` replaced:
     /// the newer ones, newest first, whose newest status is `success`, until one already
     /// `inactive` (what came before it was deactivated when it was replaced). Returns their ids.

@@ -244,6 +244,23 @@ impl FakeGitHub {
         id
     }
 
+    /// Add the deployment GitHub makes for a job that declares `environment:` (no payload,
+    /// statuses `queued` then `in_progress`, each linked to the job at `job_url`), as the job
+    /// runs.
+    pub fn add_job_deployment(&self, environment: &str, sha: &str, job_url: &str) -> u64 {
+        let id = self.add_deployment(environment, sha, false, &["queued", "in_progress"]);
+        let mut s = self.state();
+        let d = s
+            .deployments
+            .iter_mut()
+            .find(|d| d.id == id)
+            .expect("added");
+        for status in &mut d.statuses {
+            status.log_url = job_url.to_string();
+        }
+        id
+    }
+
     /// The deployments, oldest first.
     pub fn deployments(&self) -> Vec<Deployment> {
         self.state().deployments.clone()

@@ -5,8 +5,9 @@
 //! The record is a courtesy, never part of the verdict: a token without `deployments: write`
 //! or an API that stays down becomes a `warning:` note, and the deploy's verdict stands. A job
 //! that declares `environment:` gets its deployment from GitHub itself; Actions tells no step
-//! whether its job did (no context or variable holds it, actions/runner#1369), so such jobs
-//! set `--github-deployment false` and pass the `environment-url` output to their
+//! whether its job did (no context or variable holds it, actions/runner#1369), so `auto` looks
+//! for it (an open deployment not made by the gates, linked to this run) and makes none of its
+//! own when it is there; the job passes the `environment-url` output to its
 //! `environment.url`.
 
 use gates_core::error::Origin;
@@ -211,6 +212,16 @@ impl Record {
             client: &planned.client,
             repo: planned.repo.clone(),
         };
+        // A job with `environment:` has its deployment from GitHub already: a second one
+        // would list every deploy twice. `true` records one all the same.
+        if let (Mode::Auto, Some(run_url)) = (planned.settings.mode, &planned.run_url) {
+            if let Ok(Some(id)) = deployments.of_job(run_url).await {
+                record.notes.push(format!(
+                    "GitHub deployment {id}, the one this job's environment: made, records this deploy: k8s-deploy made none (pass the environment-url output to the job's environment.url)"
+                ));
+                return record;
+            }
+        }
         let new = NewDeployment {
             sha: planned.sha.clone(),
             environment: record.environment.clone(),
@@ -290,10 +301,7 @@ impl Record {
             Finish::Succeeded => (State::Success, "deployed".to_string()),
             Finish::Failed(why) => (State::Failure, format!("failed: {why}")),
             // The deployment stays in progress until promote or reject finish the deploy.
-            Finish::Paused => (
-                State::InProgress,
-                "paused before the switch: promote or reject".to_string(),
-            ),
+            Finish::Paused => (State::InProgress, "paused: promote or reject".to_string()),
             // Not live, and never was: the environment's last deployment is still the one
             // that serves it.
             Finish::Rejected => (State::Inactive, "rejected before the switch".to_string()),

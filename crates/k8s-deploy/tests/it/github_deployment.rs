@@ -256,6 +256,56 @@ fn no_deployment_is_recorded_when_told_not_to() {
     );
 }
 
+/// `auto` once made a second deployment beside the one GitHub makes for a job that declares
+/// `environment:`, so every deploy was listed twice.
+#[test]
+fn a_job_with_its_own_environment_deployment_gets_no_second_one() {
+    let kube = FakeKube::start();
+    let _controllers = kube.controller().run_every(Duration::from_millis(20));
+    let github = FakeGitHub::start(TOKEN);
+    let sha = "6666666666666666666666666666666666666666";
+    // Another run's job (run 70, not 7) is not this one.
+    github.add_job_deployment(
+        "staging",
+        sha,
+        "https://github.com/org/app/actions/runs/70/job/1",
+    );
+    let job = github.add_job_deployment(
+        "staging",
+        sha,
+        "https://github.com/org/app/actions/runs/7/job/42",
+    );
+    let (code, _, out) = deploy(
+        &kube,
+        &github,
+        sha,
+        "ghcr.io/org/gateway:abc123",
+        &["--environment-url", URL],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(github.deployments().len(), 2, "no deployment made");
+    assert!(
+        out.contains(&format!(
+            "GitHub deployment {job}, the one this job's environment: made"
+        )),
+        "{out}"
+    );
+    assert_eq!(
+        common::output(&out, "environment-url").as_deref(),
+        Some(URL)
+    );
+    // Told to, it records one all the same.
+    let (code, _, out) = deploy(
+        &kube,
+        &github,
+        sha,
+        "ghcr.io/org/gateway:abc123",
+        &["--github-deployment", "true"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(github.deployments().len(), 3, "{out}");
+}
+
 #[test]
 fn a_paused_blue_green_deploy_is_finished_in_its_own_deployment_by_promote_and_reject() {
     let kube = FakeKube::start();
