@@ -322,6 +322,12 @@ async fn run(
             "leave --auto-promote out with --strategy canary, or use --strategy blue-green to promote by hand",
         ));
     }
+    // Before the lint and the cluster, as the health URLs: a bad template or arg is told
+    // before anything runs.
+    let analysis = match cli.command {
+        Command::Deploy => analysis_spec(cli)?,
+        _ => None,
+    };
     let (cfg, levels) = settings(cli)?;
     let vars = Vars::new(&cli.var, &process_var)
         .map_err(|e| InputError::new(Origin::Flag("--var".into()), e, "fix the flag"))?;
@@ -378,7 +384,6 @@ async fn run(
                 .push("nothing was applied: the lint found errors".into());
         } else {
             let holder = holder(env, event.as_ref());
-            let analysis = analysis_spec(cli)?;
             let record_settings = record_settings(cli, &cfg);
             let recording = k8s_deploy::github_deployment::plan(env, &record_settings)?;
             let (planned, plan, report, release_error, record) = async {
@@ -832,18 +837,44 @@ fn analysis_spec(
     cli: &Cli,
 ) -> Result<Option<std::sync::Arc<k8s_deploy::release::AnalysisSpec>>, InputError> {
     let Some(path) = &cli.analysis else {
+        // Dropped silently, an arg or address meant for an analysis would let the deploy pass
+        // unmeasured.
+        let given = [
+            ("--analysis-arg", !cli.analysis_arg.is_empty()),
+            ("--prometheus-url", cli.prometheus_url.is_some()),
+        ];
+        if let Some((flag, _)) = given.into_iter().find(|(_, given)| *given) {
+            return Err(InputError::new(
+                Origin::Flag(flag.into()),
+                "given without --analysis: there is no analysis template for it",
+                "add --analysis FILE (an Argo Rollouts AnalysisTemplate), or drop the flag",
+            ));
+        }
         return Ok(None);
     };
     let template = k8s_deploy::analysis::Template::load(path)?;
     let mut args = std::collections::BTreeMap::new();
     for a in &cli.analysis_arg {
+        let flag = || Origin::Flag("--analysis-arg".into());
         let Some((name, value)) = a.split_once('=') else {
             return Err(InputError::new(
-                Origin::Flag("--analysis-arg".into()),
+                flag(),
                 format!("{a:?} has no `=`"),
                 "write --analysis-arg NAME=VALUE",
             ));
         };
+        if !template.arg_names().any(|n| n == name) {
+            let declared: Vec<&str> = template.arg_names().collect();
+            return Err(InputError::new(
+                flag(),
+                format!(
+                    "{} declares no arg {name:?} (its args: {})",
+                    path.display(),
+                    declared.join(", ")
+                ),
+                "check the arg's name against the template's spec.args",
+            ));
+        }
         args.insert(name.to_string(), value.to_string());
     }
     Ok(Some(std::sync::Arc::new(

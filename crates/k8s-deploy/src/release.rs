@@ -83,10 +83,22 @@ impl AnalysisSpec {
         fill: &[(&str, String)],
     ) -> Result<(analysis::Baseline, Option<analysis::Run>), InputError> {
         let baseline = analysis::baseline(&self.template, &self.settings(fill)).await?;
+        // Shown as what it got: a baseline without data is no success (the conditions that
+        // use it are inconclusive then).
+        let short = baseline
+            .measurements
+            .iter()
+            .find(|m| m.verdict == analysis::Verdict::Error)
+            .or_else(|| {
+                baseline
+                    .measurements
+                    .iter()
+                    .find(|m| m.verdict != analysis::Verdict::Successful)
+            });
         let shown = (!baseline.measurements.is_empty()).then(|| analysis::Run {
             phase: "baseline".into(),
-            verdict: analysis::Verdict::Successful,
-            reason: None,
+            verdict: short.map_or(analysis::Verdict::Successful, |m| m.verdict),
+            reason: short.map(|m| format!("metric {}: {}", m.metric, m.value)),
             measurements: baseline.measurements.clone(),
         });
         Ok((baseline, shown))

@@ -295,6 +295,32 @@ async fn p95_is_judged_against_the_baseline_taken_before_the_deploy() {
     assert_eq!(run.verdict, Verdict::Failed);
     assert_eq!(verdicts(&run), [Verdict::Inconclusive]);
     assert_eq!(run.measurements[0].value, "[0.1] (no baseline data)");
+    // And the summary does not show such a baseline as a success (it once did).
+    let spec = k8s_deploy::release::AnalysisSpec {
+        template: t.clone(),
+        settings: s.clone(),
+    };
+    let prom_empty = FakePrometheus::start();
+    prom_empty.on_containing("histogram_quantile", [Answer::Empty]);
+    let spec_empty = k8s_deploy::release::AnalysisSpec {
+        settings: settings(&prom_empty),
+        ..spec.clone()
+    };
+    let (_, shown) = spec_empty.baseline(&[]).await.unwrap();
+    let shown = shown.unwrap();
+    assert_eq!(shown.verdict, Verdict::Inconclusive, "{shown:?}");
+    assert!(
+        shown.reason.as_deref().unwrap().contains("latency-p95"),
+        "{shown:?}"
+    );
+    let prom_data = FakePrometheus::start();
+    prom_data.on_containing("histogram_quantile", [Answer::value(0.2)]);
+    let spec_data = k8s_deploy::release::AnalysisSpec {
+        settings: settings(&prom_data),
+        ..spec
+    };
+    let (_, shown) = spec_data.baseline(&[]).await.unwrap();
+    assert_eq!(shown.unwrap().verdict, Verdict::Successful);
     // A baseline never taken is no baseline either.
     let run = analysis::run(&t, &s, &Baseline::default(), "post-promotion", deadline())
         .await
