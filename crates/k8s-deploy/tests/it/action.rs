@@ -83,3 +83,67 @@ fn the_action_reports_a_missing_variable_as_an_error() {
         run.stdout()
     );
 }
+
+/// The strategy inputs through the action, against the fake API server: `strategy`,
+/// `scale-down-delay`, `preview-health`, `health-attempts` and `timeout` become flags, and a
+/// failed preview check fails the step with the slot outputs a workflow reads.
+#[test]
+fn the_action_deploys_blue_green_and_a_failed_preview_check_never_switches() {
+    let ws = tempfile::tempdir().unwrap();
+    let src = gates_testkit::cmd::workspace_root().join("fixtures/k8s/seeds/production");
+    let dst = ws.path().join("k8s/production");
+    std::fs::create_dir_all(&dst).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
+    }
+    let fake = gates_testkit::k8s::FakeKube::start();
+    let _c = fake
+        .controller()
+        .run_every(std::time::Duration::from_millis(20));
+    let kube = tempfile::tempdir().unwrap();
+    let mut job = Job::local(ws.path(), env!("CARGO_BIN_EXE_k8s-deploy"));
+    job.env.insert(
+        "KUBECONFIG".into(),
+        fake.kubeconfig(kube.path()).display().to_string(),
+    );
+    let (bad, _h) = crate::common::health_server(&[503]);
+    let deploy = |tag: &str, preview: &str| {
+        let images = format!(
+            "medical-kg-rev/gateway=ghcr.io/org/gateway:{tag}\nprom/statsd-exporter=prom/statsd-exporter:v0.28.0\n"
+        );
+        run_composite(
+            &action_dir(),
+            &[
+                ("command", "deploy"),
+                ("manifests", "k8s/production/"),
+                ("images", &images),
+                ("vars", "REPLICAS=3\nENVIRONMENT=production"),
+                ("strategy", "blue-green"),
+                ("scale-down-delay", "0s"),
+                ("timeout", "60s"),
+                ("preview-health", preview),
+                ("health-attempts", "1"),
+                ("github-deployment", "false"),
+            ],
+            &job,
+        )
+    };
+    let run = deploy("v1", "");
+    assert!(run.success, "{:#?}", run.steps);
+    assert_eq!(run.outputs["strategy"], "blue-green");
+    assert_eq!(run.outputs["active-slot"], "blue");
+    let run = deploy("v2", &bad);
+    assert!(!run.success, "the failed preview check fails the step");
+    assert_eq!(run.outputs["rolled-back"], "true", "{:#?}", run.steps);
+    assert_eq!(run.outputs["active-slot"], "blue");
+    assert!(
+        run.outputs["reason"].starts_with("preview health check"),
+        "{}",
+        run.outputs["reason"]
+    );
+    assert!(
+        !run.stdout().contains("s3cret"),
+        "the URL's query is never shown"
+    );
+}
