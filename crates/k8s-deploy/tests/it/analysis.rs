@@ -415,6 +415,18 @@ async fn the_bearer_token_is_sent_and_never_shown() {
     });
     assert!(matches!(basic, Auth::Basic { .. }));
     assert!(!format!("{basic:?}").contains(SENTINEL));
+    // Sent as RFC 7617 says (base64 of `ops:` and the password), and shown nowhere.
+    s.auth = basic;
+    let run = analyse(&p, &s).await;
+    assert_eq!(
+        prom.requests().last().unwrap().authorization.as_deref(),
+        Some("Basic b3BzOnNlbnRpbmVsLXRva2VuLTViMmU=")
+    );
+    let shown = format!("{run:?}{}", analysis::summary(std::slice::from_ref(&run)));
+    assert!(
+        !shown.contains(SENTINEL) && !shown.contains("b3BzOnNlbnRpbmVsLXRva2VuLTViMmU="),
+        "{shown}"
+    );
 }
 
 #[tokio::test]

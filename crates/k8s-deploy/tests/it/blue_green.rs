@@ -374,6 +374,52 @@ fn script(prom: &FakePrometheus, live: (f64, &[Answer]), preview: (f64, Answer))
     prom.on_containing(r#"p95{service="gateway""#, live.1.to_vec());
 }
 
+/// `promote` runs the post-promotion analysis of a paused deploy and switches back when it
+/// fails, as a deploy that switched by itself does.
+#[test]
+fn a_promote_whose_post_promotion_analysis_fails_switches_back() {
+    let fake = FakeKube::start();
+    let _c = fake.controller().run_every(Duration::from_millis(20));
+    let prom = FakePrometheus::start();
+    script(
+        &prom,
+        (
+            0.01,
+            &[Answer::value(0.2), Answer::value(0.2), Answer::value(0.5)],
+        ),
+        (0.01, Answer::value(0.25)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("analysis.yml");
+    std::fs::write(&template, ANALYSIS).unwrap();
+    let analysis = [
+        "--analysis",
+        template.to_str().unwrap(),
+        "--prometheus-url",
+        prom.url(),
+    ];
+    assert_eq!(deploy(&fake, "v1", &[]).0, 0);
+    let paused = [&analysis[..], &["--auto-promote", "false"]].concat();
+    let (code, doc, out) = deploy(&fake, "v2", &paused);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(doc["metrics"]["blue_green"]["paused"], true);
+    assert_eq!(
+        common::phases(&doc),
+        ["baseline successful", "pre-promotion successful"]
+    );
+    let promote = [&["-n", "production"][..], &analysis[..]].concat();
+    let (code, doc, out) = bg(&fake, "promote", "v2", &promote);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        common::phases(&doc).contains(&"post-promotion failed".to_string()),
+        "{doc}"
+    );
+    assert_eq!(doc["metrics"]["blue_green"]["switched_back"], true, "{doc}");
+    assert_eq!(common::output(&out, "rolled-back").as_deref(), Some("true"));
+    assert_eq!(selected(&fake, "gateway"), "blue", "switched back");
+    assert_eq!(workload(&fake, "gateway-green").0, 0);
+}
+
 #[test]
 fn analysis_before_and_after_the_switch_passes_against_the_baseline() {
     let fake = FakeKube::start();
