@@ -97,51 +97,141 @@ pub fn saturate(hits: u64) -> u32 {
     u32::try_from(hits).unwrap_or(u32::MAX)
 }
 
+/// A line as [`Lines`] stores it: 12 bytes where `(u32, LineCov)` took 20, and a 100 MB LCOV
+/// report has four million lines. The branch counts share 32 bits: covered in 15, total in 16,
+/// the top bit for [`LineCov::branch_only`]; counts too large for those bits (a generated line
+/// with tens of thousands of branches) live in [`Lines::wide`], so nothing saturates.
+/// Hand-packed: bitfield crates generate accessors, not this spill to a side map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Packed {
+    line: u32,
+    hits: u32,
+    branches: u32,
+}
+
+/// [`Packed::branches`]: the branch-only bit.
+const ONLY: u32 = 1 << 31;
+/// [`Packed::branches`]: the total's bits, and the total that says "in [`Lines::wide`]".
+const WIDE: u32 = 0xFFFF;
+/// [`Packed::branches`]: the largest covered count kept inline.
+const COVERED_MAX: u32 = 0x7FFF;
+
+impl Packed {
+    /// `cov` of `line`, and the branch counts that go to [`Lines::wide`] when they do not fit.
+    fn pack(line: u32, cov: LineCov) -> (Packed, Option<(u32, u32)>) {
+        let only = if cov.branch_only { ONLY } else { 0 };
+        let fits = cov.branches_total < WIDE && cov.branches_covered <= COVERED_MAX;
+        let (branches, wide) = match fits {
+            true => (only | cov.branches_covered << 16 | cov.branches_total, None),
+            false => (
+                only | WIDE,
+                Some((cov.branches_covered, cov.branches_total)),
+            ),
+        };
+        let p = Packed {
+            line,
+            hits: cov.hits,
+            branches,
+        };
+        (p, wide)
+    }
+
+    /// The measurement, the wide counts looked up in `wide` when they are there.
+    fn unpack(self, wide: Option<&BTreeMap<u32, (u32, u32)>>) -> LineCov {
+        let total = self.branches & WIDE;
+        let (branches_covered, branches_total) = match total {
+            WIDE => wide
+                .and_then(|w| w.get(&self.line).copied())
+                .unwrap_or_default(),
+            _ => ((self.branches >> 16) & COVERED_MAX, total),
+        };
+        LineCov {
+            hits: self.hits,
+            branches_covered,
+            branches_total,
+            branch_only: self.branches & ONLY != 0,
+        }
+    }
+}
+
 /// The coverable lines of a file by number. Producers write a file's lines in order, so they
 /// are kept in a sorted Vec (a third of a `BTreeMap`'s memory on big reports, and read in one
 /// linear scan); a line that comes out of order goes to a side map, so a hostile order costs
 /// O(log n) per line instead of shifting the Vec.
 #[derive(Debug, Clone, Default)]
 pub struct Lines {
-    sorted: Vec<(u32, LineCov)>,
+    sorted: Vec<Packed>,
     /// Boxed, and absent until a line comes out of order: the common case pays one word
     /// instead of an empty map's three, on each of hundreds of thousands of files.
     #[allow(clippy::box_collection)]
     late: Option<Box<BTreeMap<u32, LineCov>>>,
+    /// Branch counts of `sorted` lines too large to pack, by line; absent until one is.
+    #[allow(clippy::box_collection)]
+    wide: Option<Box<BTreeMap<u32, (u32, u32)>>>,
 }
 
 impl Lines {
-    /// The measurement of `line`, inserted as `new` when absent.
-    pub fn entry_or(&mut self, line: u32, new: LineCov) -> &mut LineCov {
-        let last = self.sorted.last().map(|&(n, _)| n);
+    /// Change the measurement of `line` with `f`, starting from `new` when it has none.
+    pub fn update(&mut self, line: u32, new: LineCov, f: impl FnOnce(&mut LineCov)) {
+        let last = self.sorted.last().map(|p| p.line);
         if last.is_none_or(|n| n < line) {
-            self.sorted.push((line, new));
-            return &mut self.sorted.last_mut().expect("pushed above").1;
+            let mut cov = new;
+            f(&mut cov);
+            self.push(line, cov);
+            return;
         }
-        match self.sorted.binary_search_by_key(&line, |&(n, _)| n) {
-            Ok(i) => &mut self.sorted[i].1,
-            Err(_) => self.late.get_or_insert_default().entry(line).or_insert(new),
+        match self.sorted.binary_search_by_key(&line, |p| p.line) {
+            Ok(i) => {
+                let mut cov = self.sorted[i].unpack(self.wide.as_deref());
+                f(&mut cov);
+                self.store(i, cov);
+            }
+            Err(_) => f(self.late.get_or_insert_default().entry(line).or_insert(new)),
         }
     }
 
-    /// The measurement of `line`, inserted empty when absent.
-    pub fn entry(&mut self, line: u32) -> &mut LineCov {
-        self.entry_or(line, LineCov::default())
+    /// Append `cov` of `line`, past every line there is.
+    fn push(&mut self, line: u32, cov: LineCov) {
+        let (p, wide) = Packed::pack(line, cov);
+        self.sorted.push(p);
+        if let Some(w) = wide {
+            self.wide.get_or_insert_default().insert(line, w);
+        }
+    }
+
+    /// Replace the measurement at `sorted[i]`.
+    fn store(&mut self, i: usize, cov: LineCov) {
+        let line = self.sorted[i].line;
+        let (p, wide) = Packed::pack(line, cov);
+        self.sorted[i] = p;
+        match wide {
+            Some(w) => {
+                self.wide.get_or_insert_default().insert(line, w);
+            }
+            None => {
+                if let Some(m) = &mut self.wide {
+                    m.remove(&line);
+                }
+            }
+        }
     }
 
     /// The measurement of `line`.
-    pub fn get(&self, line: u32) -> Option<&LineCov> {
-        match self.sorted.binary_search_by_key(&line, |&(n, _)| n) {
-            Ok(i) => Some(&self.sorted[i].1),
-            Err(_) => self.late.as_ref()?.get(&line),
+    pub fn get(&self, line: u32) -> Option<LineCov> {
+        match self.sorted.binary_search_by_key(&line, |p| p.line) {
+            Ok(i) => Some(self.sorted[i].unpack(self.wide.as_deref())),
+            Err(_) => self.late.as_ref()?.get(&line).copied(),
         }
     }
 
     /// Forget `line` (an excluded line).
     pub fn remove(&mut self, line: u32) {
-        match self.sorted.binary_search_by_key(&line, |&(n, _)| n) {
+        match self.sorted.binary_search_by_key(&line, |p| p.line) {
             Ok(i) => {
                 self.sorted.remove(i);
+                if let Some(m) = &mut self.wide {
+                    m.remove(&line);
+                }
             }
             Err(_) => {
                 if let Some(late) = &mut self.late {
@@ -152,21 +242,22 @@ impl Lines {
     }
 
     /// Lines in order of their number.
-    pub fn iter(&self) -> impl Iterator<Item = (u32, &LineCov)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (u32, LineCov)> + '_ {
         use itertools::{Either, Itertools};
-        let sorted = self.sorted.iter().map(|(n, l)| (*n, l));
+        let wide = self.wide.as_deref();
+        let sorted = self.sorted.iter().map(move |p| (p.line, p.unpack(wide)));
         // No out-of-order lines (the common case): a plain slice walk, which the totals over
         // every line of a big report do several times.
         match &self.late {
             None => Either::Left(sorted),
             Some(late) => {
-                Either::Right(sorted.merge_by(late.iter().map(|(n, l)| (*n, l)), |a, b| a.0 < b.0))
+                Either::Right(sorted.merge_by(late.iter().map(|(n, l)| (*n, *l)), |a, b| a.0 < b.0))
             }
         }
     }
 
     /// Measurements in order of their line.
-    pub fn values(&self) -> impl Iterator<Item = &LineCov> + '_ {
+    pub fn values(&self) -> impl Iterator<Item = LineCov> + '_ {
         self.iter().map(|(_, l)| l)
     }
 
@@ -182,11 +273,8 @@ impl Lines {
 
     /// Fold the out-of-order lines in and free spare capacity: called once a file is read.
     pub fn compact(&mut self) {
-        if let Some(late) = self.late.take() {
-            let sorted = std::mem::take(&mut self.sorted);
-            self.sorted =
-                itertools::Itertools::merge_by(sorted.into_iter(), *late, |a, b| a.0 < b.0)
-                    .collect();
+        if self.late.is_some() {
+            *self = Lines::from_sorted(std::mem::take(self));
         }
         self.sorted.shrink_to_fit();
     }
@@ -194,30 +282,37 @@ impl Lines {
     /// Take in `other`'s lines, combining a line both have with `both(mine, theirs)`: one
     /// linear merge of the two sorted lists.
     pub fn merge(&mut self, other: Lines, both: impl Fn(&mut LineCov, LineCov)) {
-        self.compact();
-        if self.sorted.is_empty() {
+        if self.is_empty() {
             *self = other;
             return;
         }
-        let mine = std::mem::take(&mut self.sorted).into_iter();
-        let mut out = Vec::with_capacity(mine.len().max(other.len()));
         use itertools::{EitherOrBoth, Itertools};
-        for pair in mine.merge_join_by(other, |a, b| a.0.cmp(&b.0)) {
-            out.push(match pair {
+        let mine = std::mem::take(self);
+        let merged = mine
+            .into_iter()
+            .merge_join_by(other, |a, b| a.0.cmp(&b.0))
+            .map(|pair| match pair {
                 EitherOrBoth::Both((n, mut e), (_, l)) => {
                     both(&mut e, l);
                     (n, e)
                 }
                 EitherOrBoth::Left(x) | EitherOrBoth::Right(x) => x,
             });
-        }
-        self.sorted = out;
+        *self = Lines::from_sorted(merged);
     }
 
     /// Lines from a list already sorted by number with no repeats.
-    pub fn from_sorted(sorted: Vec<(u32, LineCov)>) -> Self {
-        debug_assert!(sorted.windows(2).all(|w| w[0].0 < w[1].0));
-        Lines { sorted, late: None }
+    pub fn from_sorted(sorted: impl IntoIterator<Item = (u32, LineCov)>) -> Self {
+        let sorted = sorted.into_iter();
+        let mut out = Lines {
+            sorted: Vec::with_capacity(sorted.size_hint().0),
+            ..Lines::default()
+        };
+        for (n, cov) in sorted {
+            debug_assert!(out.sorted.last().is_none_or(|p| p.line < n));
+            out.push(n, cov);
+        }
+        out
     }
 }
 
@@ -229,11 +324,45 @@ impl PartialEq for Lines {
 
 impl IntoIterator for Lines {
     type Item = (u32, LineCov);
-    type IntoIter = std::vec::IntoIter<(u32, LineCov)>;
+    type IntoIter = IntoLines;
 
-    fn into_iter(mut self) -> Self::IntoIter {
-        self.compact();
-        self.sorted.into_iter()
+    fn into_iter(self) -> IntoLines {
+        IntoLines {
+            sorted: self.sorted.into_iter().peekable(),
+            late: self.late.map(|m| m.into_iter().peekable()),
+            wide: self.wide,
+        }
+    }
+}
+
+/// [`Lines`]' measurements by value, in order of their line.
+pub struct IntoLines {
+    sorted: std::iter::Peekable<std::vec::IntoIter<Packed>>,
+    late: Option<std::iter::Peekable<std::collections::btree_map::IntoIter<u32, LineCov>>>,
+    #[allow(clippy::box_collection)]
+    wide: Option<Box<BTreeMap<u32, (u32, u32)>>>,
+}
+
+impl Iterator for IntoLines {
+    type Item = (u32, LineCov);
+
+    fn next(&mut self) -> Option<(u32, LineCov)> {
+        let next_late = self.late.as_mut().and_then(|l| l.peek().map(|(n, _)| *n));
+        let next_sorted = self.sorted.peek().map(|p| p.line);
+        match (next_sorted, next_late) {
+            (Some(s), Some(l)) if l < s => self.late.as_mut()?.next(),
+            (Some(_), _) => {
+                let p = self.sorted.next()?;
+                Some((p.line, p.unpack(self.wide.as_deref())))
+            }
+            (None, Some(_)) => self.late.as_mut()?.next(),
+            (None, None) => None,
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.sorted.len() + self.late.as_ref().map_or(0, |l| l.len());
+        (n, Some(n))
     }
 }
 
@@ -349,7 +478,7 @@ impl FileCoverage {
     /// Record a line, merging with an earlier record of it in the same report.
     pub fn record(&mut self, line: u32, cov: LineCov) {
         // Absorbing a fresh copy of itself leaves it as it is.
-        self.lines.entry_or(line, cov).absorb(cov);
+        self.lines.update(line, cov, |l| l.absorb(cov));
     }
 
     /// Record a function's hits, merging repeats within a report.
@@ -640,13 +769,13 @@ mod tests {
     fn lines_out_of_order_are_found_kept_in_order_and_folded_in() {
         let mut l = Lines::default();
         for n in [5, 7, 9] {
-            l.entry(n).hits = n;
+            l.update(n, LineCov::default(), |c| c.hits = n);
         }
         // Out of order: a new line, then the same line again, then an existing one.
-        l.entry_or(6, LineCov::ran(60)).add_hits(1);
-        l.entry(6).add_hits(1);
-        l.entry(7).add_hits(1);
-        l.entry(1).hits = 1;
+        l.update(6, LineCov::ran(60), |c| c.add_hits(1));
+        l.update(6, LineCov::default(), |c| c.add_hits(1));
+        l.update(7, LineCov::default(), |c| c.add_hits(1));
+        l.update(1, LineCov::default(), |c| c.hits = 1);
         assert_eq!(l.len(), 5);
         assert_eq!(numbers(&l), [(1, 1), (5, 5), (6, 62), (7, 8), (9, 9)]);
         assert_eq!(l.get(6).map(|c| c.hits), Some(62));
@@ -657,13 +786,62 @@ mod tests {
         l.remove(4);
         assert_eq!(numbers(&l), [(1, 1), (5, 5), (7, 8), (9, 9)]);
         let mut other = Lines::default();
-        other.entry(2).hits = 2;
-        other.entry(7).hits = 3;
+        other.update(2, LineCov::ran(2), |_| {});
+        other.update(7, LineCov::ran(3), |_| {});
         l.merge(other, |mine, theirs| mine.hits += theirs.hits);
         assert_eq!(
             l.into_iter().map(|(n, c)| (n, c.hits)).collect::<Vec<_>>(),
             [(1, 1), (2, 2), (5, 5), (7, 11), (9, 9)]
         );
+    }
+
+    /// Branch counts past the packed bits are kept whole, in order and out of it, and a line
+    /// that shrinks back fits again; the branch-only flag survives packing.
+    #[test]
+    fn branch_counts_too_large_to_pack_are_kept_exactly() {
+        let many = |covered, total| LineCov {
+            branches_covered: covered,
+            branches_total: total,
+            ..LineCov::default()
+        };
+        let mut l = Lines::default();
+        l.update(1, many(0x7FFF, 0xFFFE), |_| {});
+        l.update(2, many(0x8000, 3_000_000), |_| {});
+        l.update(3, LineCov::branch_only(), |c| {
+            c.branches_covered = 70_000;
+            c.branches_total = 70_001;
+        });
+        l.update(4, many(1, 2), |_| {});
+        let want = [
+            (1, many(0x7FFF, 0xFFFE)),
+            (2, many(0x8000, 3_000_000)),
+            (
+                3,
+                LineCov {
+                    branch_only: true,
+                    ..many(70_000, 70_001)
+                },
+            ),
+            (4, many(1, 2)),
+        ];
+        assert_eq!(l.iter().collect::<Vec<_>>(), want);
+        assert_eq!(l.clone().into_iter().collect::<Vec<_>>(), want);
+        assert!(l.wide.as_ref().is_some_and(|w| w.len() == 2));
+        l.update(2, LineCov::default(), |c| *c = many(1, 1));
+        assert_eq!(l.get(2), Some(many(1, 1)));
+        assert!(
+            l.wide.as_ref().is_some_and(|w| w.len() == 1),
+            "the spill is gone"
+        );
+        let mut other = Lines::default();
+        other.update(2, many(5, 100_000), |_| {});
+        l.merge(other, |mine, theirs| {
+            mine.branches_total = mine.branches_total.max(theirs.branches_total);
+            mine.branches_covered = mine.branches_covered.max(theirs.branches_covered);
+        });
+        assert_eq!(l.get(2), Some(many(5, 100_000)));
+        assert_eq!(l.get(3).map(|c| c.branch_only), Some(true));
+        assert_eq!(std::mem::size_of::<super::Packed>(), 12);
     }
 
     #[test]

@@ -90,9 +90,10 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                         "the report is damaged; regenerate it",
                     )
                 })?;
-                let l = fc.lines.entry_or(from, LineCov::branch_only());
-                l.branches_total += 1;
-                l.branches_covered += u32::from(taken);
+                fc.lines.update(from, LineCov::branch_only(), |l| {
+                    l.branches_total += 1;
+                    l.branches_covered += u32::from(taken);
+                });
                 headline.count(taken);
             }
         }

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use gates_core::InputError;
 
-use crate::model::{file_in, saturate, Counter, FileMap, Headline, Report, Rounding};
+use crate::model::{file_in, saturate, Counter, FileMap, Headline, LineCov, Report, Rounding};
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Span {
@@ -121,8 +121,9 @@ pub fn parse<R: BufRead>(mut input: R, path: &Path) -> Result<Report, InputError
                 last -= 1;
             }
             for ln in span.start_line..=last {
-                let l = fc.lines.entry(ln);
-                l.hits = l.hits.max(saturate(count));
+                fc.lines.update(ln, LineCov::default(), |l| {
+                    l.hits = l.hits.max(saturate(count))
+                });
             }
         }
     }

@@ -102,11 +102,15 @@ pub fn parse_final<R: BufRead>(input: R, path: &Path) -> Result<Report, InputErr
             let Some(line) = line.filter(|&l| l > 0) else {
                 continue;
             };
-            let l = fc.lines.entry_or(line, LineCov::branch_only());
+            let mut taken = 0;
             for &c in counts {
-                l.branches_total += 1;
-                l.branches_covered += u32::from(count(c, path, &name)? > 0);
+                taken += u32::from(count(c, path, &name)? > 0);
             }
+            let outcomes = u32::try_from(counts.len()).unwrap_or(u32::MAX);
+            fc.lines.update(line, LineCov::branch_only(), |l| {
+                l.branches_total += outcomes;
+                l.branches_covered += taken;
+            });
         }
         for (id, entry) in &f.fn_map {
             let hits = count(*f.f.get(id).unwrap_or(&0.0), path, &name)?;

@@ -67,7 +67,7 @@ impl FileEntry {
     ) {
         if self.coverage.lines.is_empty() && self.branch_ids.is_empty() {
             merge_lines(lines, branches, scratch);
-            self.coverage.lines = Lines::from_sorted(scratch.as_slice().to_vec());
+            self.coverage.lines = Lines::from_sorted(scratch.iter().copied());
             self.branch_ids = branches.iter().map(|&(_, id)| id).collect();
             return;
         }
@@ -79,7 +79,7 @@ impl FileEntry {
         all_branches.sort_unstable();
         dedup_branches(&mut all_branches);
         merge_lines(&all_lines, &all_branches, scratch);
-        self.coverage.lines = Lines::from_sorted(scratch.as_slice().to_vec());
+        self.coverage.lines = Lines::from_sorted(scratch.iter().copied());
         self.branch_ids = all_branches.iter().map(|&(_, id)| id).collect();
     }
 
@@ -614,9 +614,9 @@ mod tests {
             TN:second\nSF:a.c\nDA:2,0\nBRDA:2,0,0,0\nBRDA:2,0,1,4\nBRDA:2,0,2,0\nBRDA:3,0,0,0\nDA:1,1\nend_of_record\n";
         let r = parse(text.as_bytes(), Path::new("t.info")).unwrap();
         let f = &r.files["a.c"];
-        let l = *f.lines.get(2).unwrap();
+        let l = f.lines.get(2).unwrap();
         assert_eq!((l.hits, l.branches_covered, l.branches_total), (1, 2, 3));
-        let only = *f.lines.get(3).unwrap();
+        let only = f.lines.get(3).unwrap();
         assert!(only.branch_only);
         assert_eq!((only.branches_covered, only.branches_total), (0, 1));
         assert_eq!((f.lines().covered, f.lines().total), (2, 2));
@@ -627,7 +627,7 @@ mod tests {
     fn repeated_sf_blocks_add_hits_and_union_branches() {
         let text = "SF:a.c\nDA:1,0\nBRDA:1,0,0,0\nBRDA:1,0,1,-\nend_of_record\nSF:a.c\nDA:1,3\nBRDA:1,0,0,2\nBRDA:1,0,1,0\nend_of_record\n";
         let r = parse(text.as_bytes(), Path::new("t.info")).unwrap();
-        let l = *r.files["a.c"].lines.get(1).unwrap();
+        let l = r.files["a.c"].lines.get(1).unwrap();
         assert_eq!((l.hits, l.branches_covered, l.branches_total), (3, 1, 2));
     }
 

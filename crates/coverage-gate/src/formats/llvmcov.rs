@@ -133,9 +133,10 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                     .ok()
                     .filter(|&l| l > 0)
                     .ok_or_else(|| bad(&f.filename, "branch on line 0"))?;
-                let l = fc.lines.entry_or(line, LineCov::branch_only());
-                l.branches_total += 2;
-                l.branches_covered += u32::from(t > 0) + u32::from(fl > 0);
+                fc.lines.update(line, LineCov::branch_only(), |l| {
+                    l.branches_total += 2;
+                    l.branches_covered += u32::from(t > 0) + u32::from(fl > 0);
+                });
             }
         }
         for func in export.functions {

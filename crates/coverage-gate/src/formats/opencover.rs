@@ -105,9 +105,10 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                         );
                     }
                 } else {
-                    let l = fc.lines.entry_or(sl, LineCov::branch_only());
-                    l.branches_total += 1;
-                    l.branches_covered += u32::from(vc > 0);
+                    fc.lines.update(sl, LineCov::branch_only(), |l| {
+                        l.branches_total += 1;
+                        l.branches_covered += u32::from(vc > 0);
+                    });
                 }
             }
             _ => {}

@@ -90,19 +90,21 @@ pub fn parse<R: BufRead>(input: R, path: &Path) -> Result<Report, InputError> {
                     let Some(hits) = b.get("coverage").and_then(Value::as_u64) else {
                         continue;
                     };
-                    let l = fc.lines.entry_or(line, LineCov::branch_only());
-                    l.branches_total += 1;
-                    l.branches_covered += u32::from(hits > 0);
+                    fc.lines.update(line, LineCov::branch_only(), |l| {
+                        l.branches_total += 1;
+                        l.branches_covered += u32::from(hits > 0);
+                    });
                 }
             }
             if let Some(Value::Object(conds)) = branches {
                 for (cond, outcomes) in conds {
                     let line = branch_line(cond).ok_or_else(|| bad("branch key without a line"))?;
-                    let l = fc.lines.entry_or(line, LineCov::branch_only());
-                    for hits in outcomes.as_object().into_iter().flat_map(|o| o.values()) {
-                        l.branches_total += 1;
-                        l.branches_covered += u32::from(hits.as_u64().unwrap_or(0) > 0);
-                    }
+                    fc.lines.update(line, LineCov::branch_only(), |l| {
+                        for hits in outcomes.as_object().into_iter().flat_map(|o| o.values()) {
+                            l.branches_total += 1;
+                            l.branches_covered += u32::from(hits.as_u64().unwrap_or(0) > 0);
+                        }
+                    });
                 }
             }
             files.entry(name).or_default().merge(fc);
