@@ -226,16 +226,26 @@ impl Deployments<'_> {
             .and_then(|s| s["state"].as_str().map(str::to_string)))
     }
 
-    /// The deployment GitHub made for the job of workflow run `run_url` that declares an
-    /// `environment:`, if this is such a job: among the newest deployments, one not made by
-    /// the gates (no `payload.gates`) whose newest status is `queued` or `in_progress` with a
-    /// log link into this run (Actions links its environment deployments to the job).
-    pub async fn of_job(&self, run_url: &str) -> Result<Option<u64>, ApiError> {
+    /// The deployment GitHub made for the job of workflow run `run_url` that declares
+    /// `environment:` (of one of `shas`, to `environment`), if this is such a job: among the
+    /// environment's newest deployments, one of those commits not made by the gates (no
+    /// `payload.gates`) whose newest status is `queued` or `in_progress` with a log link into
+    /// this run (Actions links its environment deployments to the job).
+    pub async fn of_job(
+        &self,
+        run_url: &str,
+        shas: &[&str],
+        environment: &str,
+    ) -> Result<Option<u64>, ApiError> {
         let list = self
             .client
             .request(
                 Method::GET,
-                &format!("{}?per_page={SCAN_DEPLOYMENTS}", self.path()),
+                &format!(
+                    "{}?environment={}&per_page={SCAN_DEPLOYMENTS}",
+                    self.path(),
+                    query(environment)
+                ),
                 None,
             )
             .await?;
@@ -245,6 +255,8 @@ impl Deployments<'_> {
             .into_iter()
             .flatten()
             .filter(|d| d["payload"]["gates"].is_null())
+            .filter(|d| d["environment"].as_str() == Some(environment))
+            .filter(|d| d["sha"].as_str().is_some_and(|s| shas.contains(&s)))
             .filter_map(|d| d["id"].as_u64())
             .collect();
         let in_run = |url: &str| {

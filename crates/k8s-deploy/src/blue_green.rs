@@ -141,7 +141,8 @@ pub async fn deploy(
         None,
     )
     .await;
-    let baseline_args = [fill(&plan.active_services, None), live].concat();
+    let measured = shift::measured(opts, &plan.active_services)?;
+    let baseline_args = [fill(&plan.active_services, measured, None), live].concat();
     let mut checks = Checks::new(opts, &baseline_args).await?;
     let mut report = deploy_slot(cluster, plan, previous, opts, bg, &mut checks, progress).await?;
     report.analysis = checks.runs;
@@ -230,7 +231,12 @@ async fn deploy_slot(
             Some(plan.slot),
         )
         .await;
-        let args = [fill(&plan.preview_services, Some(plan.slot)), tracks].concat();
+        let measured = shift::measured(opts, &plan.active_services)?;
+        let args = [
+            fill(&plan.preview_services, measured, Some(plan.slot)),
+            tracks,
+        ]
+        .concat();
         (preview, why) =
             release::check_urls("preview health check", &bg.preview_health, opts, deadline).await?;
         if why.is_none() {
@@ -313,7 +319,12 @@ pub async fn promote(
         None,
     )
     .await;
-    let mut checks = Checks::new(opts, &[fill(&active(&pending), None), live].concat()).await?;
+    let measured = shift::measured(opts, &active(&pending))?;
+    let mut checks = Checks::new(
+        opts,
+        &[fill(&active(&pending), measured, None), live].concat(),
+    )
+    .await?;
     let mut report = switch(
         cluster,
         opts,
@@ -479,7 +490,12 @@ async fn switch(
             Some(pending.slot),
         )
         .await;
-        let args = [fill(&active(&pending), Some(pending.slot)), tracks].concat();
+        let measured = shift::measured(opts, &active(&pending))?;
+        let args = [
+            fill(&active(&pending), measured, Some(pending.slot)),
+            tracks,
+        ]
+        .concat();
         why = checks.analyse("post-promotion", &args, opts).await?;
     }
     if let Some(why) = why {
@@ -568,10 +584,11 @@ fn active(pending: &Pending) -> Vec<String> {
         .collect()
 }
 
-/// The args a blue-green deploy fills in: the Service measured and the slot.
-fn fill(services: &[String], slot: Option<Slot>) -> shift::Fill {
+/// The args a blue-green deploy fills in: the Service measured (the `measured`-th of
+/// `services`, see [`shift::measured`]) and the slot.
+fn fill(services: &[String], measured: usize, slot: Option<Slot>) -> shift::Fill {
     let mut out = Vec::new();
-    if let Some(s) = services.first() {
+    if let Some(s) = services.get(measured) {
         out.push(("service", s.clone()));
     }
     if let Some(slot) = slot {
@@ -682,7 +699,23 @@ async fn fail(
             Rollback::NoKnownGood
         }
         Some(good) => {
-            let back = release::roll_back(cluster, good, opts, &mut inventory, progress).await?;
+            let back = match release::roll_back(cluster, good, opts, &mut inventory, progress).await
+            {
+                Ok(back) => back,
+                Err(e) => {
+                    // The bad slot goes down all the same; the error is the run's.
+                    let _ = scale_down_new(
+                        cluster,
+                        opts,
+                        pending,
+                        namespace.as_deref(),
+                        deadline,
+                        &mut report,
+                    )
+                    .await;
+                    return Err(e);
+                }
+            };
             if report.switched {
                 report.switched_back = true;
                 report.active = pending.previous.map(|s| s.name().into());

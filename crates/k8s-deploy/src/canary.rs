@@ -71,8 +71,9 @@ enum Track {
     /// Labelled with their track, with these replicas each (in the order of
     /// [`CanaryPlan::stable`]).
     Runs(Vec<i64>),
-    /// All there, but not labelled yet (deployed rolling until now): their pod templates.
-    Unlabelled(Vec<Value>),
+    /// All there, but not labelled yet (deployed rolling until now): the live objects, and
+    /// their replicas.
+    Unlabelled(Vec<Value>, Vec<i64>),
     /// One of them does not run yet: the release's first deploy.
     Absent,
 }
@@ -80,7 +81,7 @@ enum Track {
 /// How each stable Deployment of `plan` runs now.
 async fn stable_track(cluster: &Cluster, plan: &CanaryPlan) -> Result<Track, InputError> {
     let mut replicas = Vec::with_capacity(plan.stable.len());
-    let mut templates = Vec::with_capacity(plan.stable.len());
+    let mut objects = Vec::with_capacity(plan.stable.len());
     for m in &plan.stable {
         let target = cluster.target(m)?;
         let api = cluster.api(&target);
@@ -92,15 +93,83 @@ async fn stable_track(cluster: &Cluster, plan: &CanaryPlan) -> Result<Track, Inp
         };
         let live = serde_json::to_value(live).expect("an object serialises");
         replicas.push(live["spec"]["replicas"].as_i64().unwrap_or(1));
-        templates.push(live["spec"]["template"].clone());
+        objects.push(live);
     }
-    let labelled = templates
+    let labelled = objects
         .iter()
-        .all(|t| t["metadata"]["labels"][TRACK_LABEL] == "stable");
+        .all(|o| o["spec"]["template"]["metadata"]["labels"][TRACK_LABEL] == "stable");
     Ok(match labelled {
         true => Track::Runs(replicas),
-        false => Track::Unlabelled(templates),
+        false => Track::Unlabelled(objects, replicas),
     })
+}
+
+/// Label the stable Deployments' pods of a release that runs without tracks (deployed
+/// rolling until now), each Deployment re-applied as it runs: a restart of the same version,
+/// nothing of the new one. The known-good set keeps its objects, their pods labelled too. The
+/// stable replicas once done, or the failed pass's report (rolled back).
+async fn relabel(
+    cluster: &mut Cluster,
+    plan: &CanaryPlan,
+    live: &[Value],
+    opts: &Options,
+    report: &mut CanaryReport,
+    progress: &mut dyn FnMut(&Manifest, &Status),
+) -> Result<Result<Vec<i64>, Report>, InputError> {
+    step(
+        report,
+        format!(
+            "{} runs without tracks: its running version labelled {TRACK_LABEL}=stable first",
+            plan.workloads().join(", ")
+        ),
+    );
+    let set = plan.relabelled(live);
+    let mut inventory = Inventory::read(cluster, &opts.namespace, &opts.release).await?;
+    let before = inventory.known_good.clone();
+    let (pass, _) = release::pass(cluster, set.clone(), opts, &mut inventory, progress).await?;
+    if let Some(why) = pass.failure() {
+        step(
+            report,
+            format!("labelling failed ({why}): the new version was not deployed"),
+        );
+        let rollback = match before {
+            Some(good) => release::roll_back(cluster, good, opts, &mut inventory, progress).await?,
+            None => {
+                release::save(cluster, opts, &inventory).await?;
+                Rollback::NoKnownGood
+            }
+        };
+        return Ok(Err(Report {
+            deployed: pass,
+            health: Vec::new(),
+            failure: Some(why),
+            rollback,
+            blue_green: None,
+            canary: None,
+            analysis: Vec::new(),
+            github_deployment: None,
+        }));
+    }
+    if let Some(good) = &mut inventory.known_good {
+        for o in &mut good.objects {
+            let r = ObjectRef::of(o);
+            if set.iter().any(|m| ObjectRef::of(&m.value).same_object(&r)) {
+                crate::slots::set_label(o, "/spec/template/metadata/labels", TRACK_LABEL, "stable");
+            }
+        }
+    }
+    release::save(cluster, opts, &inventory).await?;
+    match stable_track(cluster, plan).await? {
+        Track::Runs(stable) => Ok(Ok(stable)),
+        _ => Err(InputError::new(
+            Origin::api(crate::cluster::SERVICE),
+            format!(
+                "{} still runs without the {TRACK_LABEL} label after it was applied",
+                plan.workloads().join(", ")
+            ),
+            "check for a webhook or another controller that rewrites the Deployments' pod labels",
+        )),
+    }
 }
 
 /// The objects the canary steps through: to show in a plan, the first step's (or, before
@@ -111,17 +180,18 @@ pub async fn planned(
     canary: &Canary,
 ) -> Result<Vec<Manifest>, InputError> {
     let plan = canary_plan::plan(manifests)?;
+    let first_step = |stable: &[i64]| {
+        let w = canary.steps.first().copied().unwrap_or(0);
+        let replicas: Vec<i64> = stable.iter().map(|&s| replicas_for(s, w)).collect();
+        let mut set = plan.first();
+        set.extend(plan.canaries_at(&replicas));
+        set.extend(plan.routes_at(w));
+        set
+    };
     Ok(match stable_track(cluster, &plan).await? {
         Track::Absent => plan.established(),
-        Track::Unlabelled(live) => plan.relabelled(&live),
-        Track::Runs(stable) => {
-            let w = canary.steps.first().copied().unwrap_or(0);
-            let replicas: Vec<i64> = stable.iter().map(|&s| replicas_for(s, w)).collect();
-            let mut set = plan.first();
-            set.extend(plan.canaries_at(&replicas));
-            set.extend(plan.routes_at(w));
-            set
-        }
+        Track::Unlabelled(live, stable) => [plan.relabelled(&live), first_step(&stable)].concat(),
+        Track::Runs(stable) => first_step(&stable),
     })
 }
 
@@ -146,66 +216,43 @@ pub async fn deploy(
         scaled_down: Vec::new(),
         steps: Vec::new(),
     };
-    let stable = match stable_track(cluster, &plan).await? {
-        Track::Runs(stable) => stable,
-        Track::Absent => {
-            report.established = true;
-            step(
-                &mut report,
-                format!(
-                    "no stable track of {} runs yet: rolled out as usual, its pods labelled {TRACK_LABEL}=stable; the next deploy runs the canary",
-                    plan.workloads().join(", ")
-                ),
-            );
-            let mut out = release::deploy(cluster, plan.established(), opts, progress).await?;
-            out.canary = Some(report);
-            return Ok(out);
-        }
-        Track::Unlabelled(live) => {
-            // Deployed rolling until now: the version running is labelled stable first (a
-            // restart of the same pods), so the new one still goes through the steps.
-            step(
-                &mut report,
-                format!(
-                    "{} runs without tracks: its running version labelled {TRACK_LABEL}=stable first",
-                    plan.workloads().join(", ")
-                ),
-            );
-            let relabel = release::Options {
-                analysis: None,
-                health: Vec::new(),
-                prune: false,
-                ..opts.clone()
-            };
-            let out = release::deploy(cluster, plan.relabelled(&live), &relabel, progress).await?;
-            if out.failure.is_some() {
-                report.established = true;
-                let mut out = out;
-                out.canary = Some(report);
-                return Ok(out);
-            }
-            match stable_track(cluster, &plan).await? {
-                Track::Runs(stable) => stable,
-                _ => {
-                    return Err(InputError::new(
-                        Origin::api(crate::cluster::SERVICE),
-                        format!(
-                            "{} still runs without the {TRACK_LABEL} label after it was applied",
-                            plan.workloads().join(", ")
-                        ),
-                        "check for a webhook or another controller that rewrites the Deployments' pod labels",
-                    ))
-                }
-            }
-        }
-    };
+    let track = stable_track(cluster, &plan).await?;
+    if let Track::Absent = track {
+        report.established = true;
+        step(
+            &mut report,
+            format!(
+                "no stable track of {} runs yet: rolled out as usual, its pods labelled {TRACK_LABEL}=stable; the next deploy runs the canary",
+                plan.workloads().join(", ")
+            ),
+        );
+        let mut out = release::deploy(cluster, plan.established(), opts, progress).await?;
+        out.canary = Some(report);
+        return Ok(out);
+    }
+    // Before anything changes, through the Services and pods that serve now.
     let services: Vec<String> = plan.services.iter().map(|m| m.name().to_string()).collect();
+    let measured = shift::measured(opts, &services)?;
     let baseline_args = [
-        fill(&services, None),
+        fill(&services, measured, None),
         hashes(cluster, &plan, opts, false).await,
     ]
     .concat();
     let mut checks = Checks::new(opts, &baseline_args).await?;
+    let stable = match track {
+        Track::Runs(stable) => stable,
+        Track::Absent => unreachable!("handled above"),
+        Track::Unlabelled(live, _) => {
+            match relabel(cluster, &plan, &live, opts, &mut report, progress).await? {
+                Ok(stable) => stable,
+                Err(mut failed) => {
+                    failed.analysis = checks.runs;
+                    failed.canary = Some(report);
+                    return Ok(failed);
+                }
+            }
+        }
+    };
     let mut inventory = Inventory::read(cluster, &opts.namespace, &opts.release).await?;
     let before = inventory.known_good.clone();
     let zeros = vec![0; plan.canaries.len()];
@@ -278,7 +325,7 @@ pub async fn deploy(
                     Some(why) => Some(why),
                     None => {
                         let args = [
-                            fill(&canaries, Some(weight)),
+                            fill(&canaries, measured, Some(weight)),
                             hashes(cluster, &plan, opts, true).await,
                         ]
                         .concat();
@@ -338,11 +385,12 @@ pub async fn deploy(
     })
 }
 
-/// The args a canary deploy fills in: the Service measured (the canary's at a step, the
-/// stable one for the baseline) and the step's weight.
-fn fill(services: &[String], weight: Option<u32>) -> shift::Fill {
+/// The args a canary deploy fills in: the Service measured (the `measured`-th of `services`,
+/// see [`shift::measured`]: the canary's at a step, the stable one for the baseline) and the
+/// step's weight.
+fn fill(services: &[String], measured: usize, weight: Option<u32>) -> shift::Fill {
     let mut out = Vec::new();
-    if let Some(s) = services.first() {
+    if let Some(s) = services.get(measured) {
         out.push(("service", s.clone()));
     }
     if let Some(w) = weight {

@@ -79,27 +79,25 @@ impl CanaryPlan {
             .collect()
     }
 
-    /// A release already running without tracks (deployed rolling until now): as
-    /// [`CanaryPlan::established`], but each Deployment runs the pod template it runs now
-    /// (`live`, in the order of [`CanaryPlan::stable`]) labelled stable, so the new version
-    /// still goes through the canary steps.
+    /// A release already running without tracks (deployed rolling until now): its stable
+    /// Deployments exactly as they run (`live`, in the order of [`CanaryPlan::stable`]), their
+    /// pods labelled stable and nothing else changed, so nothing of the new version goes out
+    /// before the canary steps.
     pub fn relabelled(&self, live: &[Value]) -> Vec<Manifest> {
-        let stable = self.stable.iter().zip(live).map(|(m, template)| {
-            let mut m = m.clone();
-            m.value["spec"]["template"] = template.clone();
-            set_label(
-                &mut m.value,
-                "/spec/template/metadata/labels",
-                TRACK_LABEL,
-                STABLE,
-            );
-            m
-        });
-        self.others
+        self.stable
             .iter()
-            .cloned()
-            .chain(stable)
-            .chain(self.written.iter().cloned())
+            .zip(live)
+            .map(|(m, live)| {
+                let mut m = m.clone();
+                m.value = as_it_runs(live);
+                set_label(
+                    &mut m.value,
+                    "/spec/template/metadata/labels",
+                    TRACK_LABEL,
+                    STABLE,
+                );
+                m
+            })
             .collect()
     }
 
@@ -307,6 +305,33 @@ fn unfit(message: String, help: &str) -> InputError {
         message,
         help,
     )
+}
+
+/// Live object `live` as an apply of it: what the server added (status, bookkeeping
+/// metadata, the revision annotations its controllers keep) left out, the spec as it is.
+fn as_it_runs(live: &Value) -> Value {
+    let meta = &live["metadata"];
+    let mut annotations = meta["annotations"].clone();
+    if let Some(a) = annotations.as_object_mut() {
+        a.remove("deployment.kubernetes.io/revision");
+        a.remove("kubectl.kubernetes.io/last-applied-configuration");
+    }
+    let mut metadata = json!({"name": meta["name"]});
+    for (key, value) in [
+        ("namespace", &meta["namespace"]),
+        ("labels", &meta["labels"]),
+        ("annotations", &annotations),
+    ] {
+        if !value.is_null() && value.as_object().is_none_or(|o| !o.is_empty()) {
+            metadata[key] = value.clone();
+        }
+    }
+    json!({
+        "apiVersion": live["apiVersion"],
+        "kind": live["kind"],
+        "metadata": metadata,
+        "spec": live["spec"],
+    })
 }
 
 /// `manifests` as a canary deploy.

@@ -102,12 +102,34 @@ pub struct Recorded {
     pub environment_url: Option<String>,
 }
 
+/// The GitHub deployments release `release`'s paused deploys (a blue-green one before its
+/// switch, Argo Rollouts waiting for a person) are recorded as; none when the inventory cannot
+/// be read (the deploy reads it again and says why).
+pub async fn paused(
+    cluster: &crate::cluster::Cluster,
+    namespace: &str,
+    release: &str,
+) -> Vec<Recorded> {
+    match crate::inventory::Inventory::read(cluster, namespace, release).await {
+        Ok(inv) => inv
+            .pending
+            .and_then(|p| p.github_deployment)
+            .into_iter()
+            .chain(inv.argo_github_deployment)
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// A record to be made: the client and what the runner says about the run.
 #[derive(Debug)]
 pub struct Planned {
     client: Client,
     repo: String,
     sha: String,
+    /// `GITHUB_SHA`, the commit a job's own environment deployment is of (on a pull request
+    /// not the head that `sha` is).
+    job_sha: Option<String>,
     run_url: Option<String>,
     settings: Settings,
 }
@@ -121,6 +143,8 @@ pub struct Record {
     notes: Vec<String>,
     /// The record's line in the summary.
     line: Option<String>,
+    /// The deployment the job's own `environment:` made, when it records the deploy instead.
+    job_deployment: Option<u64>,
 }
 
 /// Decide, before anything is applied, whether the deploy is recorded: `None` when it is
@@ -165,6 +189,7 @@ pub fn plan(env: &ActionsEnv, settings: &Settings) -> Result<Option<Planned>, In
         client,
         repo,
         sha,
+        job_sha: env.get("GITHUB_SHA").map(str::to_string),
         run_url: context.run_url,
         settings: settings.clone(),
     }))
@@ -215,7 +240,14 @@ impl Record {
         // A job with `environment:` has its deployment from GitHub already: a second one
         // would list every deploy twice. `true` records one all the same.
         if let (Mode::Auto, Some(run_url)) = (planned.settings.mode, &planned.run_url) {
-            if let Ok(Some(id)) = deployments.of_job(run_url).await {
+            let shas: Vec<&str> = std::iter::once(planned.sha.as_str())
+                .chain(planned.job_sha.as_deref())
+                .collect();
+            if let Ok(Some(id)) = deployments
+                .of_job(run_url, &shas, &record.environment)
+                .await
+            {
+                record.job_deployment = Some(id);
                 record.notes.push(format!(
                     "GitHub deployment {id}, the one this job's environment: made, records this deploy: k8s-deploy made none (pass the environment-url output to the job's environment.url)"
                 ));
@@ -282,6 +314,37 @@ impl Record {
         record
     }
 
+    /// Make `replaced`, the deployment of a paused deploy this one replaced, `inactive`: it
+    /// was never promoted, and left alone it would stay `in_progress` for good.
+    pub async fn retire(&mut self, replaced: &Recorded) {
+        let Some((planned, _)) = &self.live else {
+            self.notes.push(format!(
+                "warning: GitHub deployment {} of the paused deploy this one replaced stays in_progress: this run records no deployment to finish it with",
+                replaced.id
+            ));
+            return;
+        };
+        let deployments = Deployments {
+            client: &planned.client,
+            repo: planned.repo.clone(),
+        };
+        let status = Status {
+            state: State::Inactive,
+            environment_url: None,
+            log_url: planned.run_url.clone(),
+            description: "replaced by a new deploy before promote".into(),
+        };
+        match deployments.post_status(replaced.id, &status).await {
+            Ok(()) => self.notes.push(format!(
+                "GitHub deployment {} of the paused deploy this one replaced: inactive",
+                replaced.id
+            )),
+            Err(e) => self
+                .notes
+                .push(failed("mark the replaced paused deploy inactive", &e)),
+        }
+    }
+
     /// The deployment this record is, for a paused deploy to keep: `None` when none was made.
     pub fn recorded(&self) -> Option<Recorded> {
         self.live.as_ref().map(|(planned, id)| Recorded {
@@ -295,6 +358,11 @@ impl Record {
     /// Post how the deploy ended, and on success make the replaced deployment inactive.
     pub async fn finish(&mut self, finish: &Finish) {
         let Some((planned, id)) = &self.live else {
+            if let (Some(job), Finish::Paused) = (self.job_deployment, finish) {
+                self.notes.push(format!(
+                    "warning: GitHub deployment {job} (the job's environment:) will show success when the job ends, though the deploy is paused; promote or reject do not update it (set github-deployment: true to record pauses)"
+                ));
+            }
             return;
         };
         let (state, description) = match finish {

@@ -315,6 +315,13 @@ async fn run(
             "name the manifest files or directories, or `-` for stdin",
         ));
     }
+    if !cli.preview_health.is_empty() && cli.strategy != Strategy::BlueGreen {
+        return Err(InputError::new(
+            Origin::Flag("--preview-health".into()),
+            "checks a blue-green deploy's new slot behind its preview Service; this deploy has none",
+            "use --health for the checks after a rolling or canary deploy, or --strategy blue-green",
+        ));
+    }
     if cli.strategy == Strategy::Canary && !cli.auto_promote {
         return Err(InputError::new(
             Origin::Flag("--auto-promote".into()),
@@ -445,6 +452,12 @@ async fn run(
                     github_deployment: record.recorded(),
                     ..options
                 };
+                let paused_before = k8s_deploy::github_deployment::paused(
+                    &cluster,
+                    &options.namespace,
+                    &options.release,
+                )
+                .await;
                 let report = match slots {
                     None if cli.strategy == Strategy::Canary => {
                         k8s_deploy::canary::deploy(
@@ -481,6 +494,19 @@ async fn run(
                 // failure to release does not hide what the deploy did.
                 let released = lock.release().await;
                 record.finish(&Finish::of(&report)).await;
+                // A pause this deploy replaced is never promoted: its record goes inactive.
+                let paused_after = k8s_deploy::github_deployment::paused(
+                    &cluster,
+                    &options.namespace,
+                    &options.release,
+                )
+                .await;
+                for gone in paused_before
+                    .iter()
+                    .filter(|r| !paused_after.iter().any(|a| a.id == r.id))
+                {
+                    record.retire(gone).await;
+                }
                 Ok::<_, InputError>((planned, plan, Some(report?), released.err(), record))
             }
             .await?;

@@ -113,6 +113,28 @@ pub(crate) async fn hash_args(
     out
 }
 
+/// Which of the routed Services `routed` the analysis measures (their canary or preview
+/// copies are in the same order): the one `--analysis-arg service=` names, or the first. A
+/// name none of them has is refused before anything changes: the deploy measures its own copy
+/// of a routed Service, and could only guess which.
+pub(crate) fn measured(opts: &Options, routed: &[String]) -> Result<usize, InputError> {
+    let given = opts
+        .analysis
+        .as_ref()
+        .and_then(|a| a.settings.args.get("service"));
+    let Some(given) = given else { return Ok(0) };
+    routed.iter().position(|s| s == given).ok_or_else(|| {
+        InputError::new(
+            gates_core::error::Origin::Flag("--analysis-arg".into()),
+            format!(
+                "service={given} names none of the Services this deploy routes ({}): a canary step or a blue-green preview is measured through its own copy of one of them",
+                routed.join(", ")
+            ),
+            "name one of those Services, or leave service out (the first is measured)",
+        )
+    })
+}
+
 /// `fill` after the release's namespace.
 fn with_namespace(opts: &Options, fill: &[(&'static str, String)]) -> Fill {
     let mut out = vec![("namespace", opts.namespace.clone())];

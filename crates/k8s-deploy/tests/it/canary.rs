@@ -273,6 +273,28 @@ fn a_service_arg_given_for_the_release_does_not_turn_the_steps_to_the_stable_pod
     assert_eq!(workload(&fake, "gateway-canary").0, 0, "scaled down");
 }
 
+/// A `service` that is none of the routed Services cannot be measured at a step (the deploy
+/// measures its own copy of one): refused before anything changes.
+#[test]
+fn a_service_arg_naming_no_routed_service_is_refused() {
+    let fake = FakeKube::start();
+    let _c = fake.controller().run_every(Duration::from_millis(20));
+    let prom = FakePrometheus::start();
+    script(&prom, vec![Answer::value(0.01)]);
+    let (code, _, out) = analysed_with(&fake, &prom, &["--analysis-arg", "service=payments"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("service=payments names none of the Services this deploy routes (gateway)"),
+        "{out}"
+    );
+    assert_eq!(
+        workload(&fake, "gateway"),
+        (3, image("v1"), json!("stable")),
+        "untouched"
+    );
+    assert!(get(&fake, "apps/v1", "Deployment", "gateway-canary").is_none());
+}
+
 /// A release deployed rolling until now switched to `strategy: canary`: its first canary
 /// deploy once rolled the new version straight out, with no step to stop a bad one.
 #[test]
@@ -287,6 +309,7 @@ fn a_release_deployed_rolling_goes_through_the_steps_on_its_first_canary_deploy(
     let dir = tempfile::tempdir().unwrap();
     let template = dir.path().join("analysis.yml");
     std::fs::write(&template, ANALYSIS).unwrap();
+    fake.clear_requests();
     let (code, doc, out) = deploy(
         &fake,
         "v2",
@@ -315,6 +338,20 @@ fn a_release_deployed_rolling_goes_through_the_steps_on_its_first_canary_deploy(
         "the running version, labelled"
     );
     assert_eq!(workload(&fake, "gateway-canary").0, 0, "scaled down");
+    // The labelling applies the running Deployments and nothing of the new version: the
+    // release's first write is the stable Deployment, as it ran.
+    let writes: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_write() && !r.is_dry_run())
+        .filter(|r| !r.path.contains("/leases") && !r.path.contains("/secrets"))
+        .map(|r| r.path)
+        .collect();
+    assert!(writes[0].ends_with("/deployments/gateway"), "{writes:?}");
+    assert!(
+        common::phases(&doc)[0] == "baseline successful",
+        "the baseline is measured before the restart: {doc}"
+    );
 }
 
 #[test]

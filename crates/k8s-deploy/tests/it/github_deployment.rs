@@ -264,16 +264,27 @@ fn a_job_with_its_own_environment_deployment_gets_no_second_one() {
     let _controllers = kube.controller().run_every(Duration::from_millis(20));
     let github = FakeGitHub::start(TOKEN);
     let sha = "6666666666666666666666666666666666666666";
-    // Another run's job (run 70, not 7) is not this one.
+    let job = github.add_job_deployment(
+        "staging",
+        sha,
+        "https://github.com/org/app/actions/runs/7/job/42",
+    );
+    // Newer, so looked at first: another run's job (run 70, not 7), another commit's and
+    // another environment's are not this one's.
     github.add_job_deployment(
         "staging",
         sha,
         "https://github.com/org/app/actions/runs/70/job/1",
     );
-    let job = github.add_job_deployment(
+    github.add_job_deployment(
         "staging",
+        "7777777777777777777777777777777777777777",
+        "https://github.com/org/app/actions/runs/7/job/43",
+    );
+    github.add_job_deployment(
+        "production",
         sha,
-        "https://github.com/org/app/actions/runs/7/job/42",
+        "https://github.com/org/app/actions/runs/7/job/44",
     );
     let (code, _, out) = deploy(
         &kube,
@@ -283,7 +294,7 @@ fn a_job_with_its_own_environment_deployment_gets_no_second_one() {
         &["--environment-url", URL],
     );
     assert_eq!(code, 0, "{out}");
-    assert_eq!(github.deployments().len(), 2, "no deployment made");
+    assert_eq!(github.deployments().len(), 4, "no deployment made");
     assert!(
         out.contains(&format!(
             "GitHub deployment {job}, the one this job's environment: made"
@@ -303,7 +314,75 @@ fn a_job_with_its_own_environment_deployment_gets_no_second_one() {
         &["--github-deployment", "true"],
     );
     assert_eq!(code, 0, "{out}");
-    assert_eq!(github.deployments().len(), 3, "{out}");
+    assert_eq!(github.deployments().len(), 5, "{out}");
+}
+
+/// In a job whose `environment:` records the deploy, a pause is told: GitHub will mark the
+/// job's deployment a success when the job ends.
+#[test]
+fn a_pause_in_a_job_with_its_own_environment_deployment_is_warned_about() {
+    let kube = FakeKube::start();
+    let _controllers = kube.controller().run_every(Duration::from_millis(20));
+    let github = FakeGitHub::start(TOKEN);
+    let (v1, v2) = (
+        "1111111111111111111111111111111111111111",
+        "2222222222222222222222222222222222222222",
+    );
+    let url = "https://github.com/org/app/actions/runs/7/job/9";
+    github.add_job_deployment("production", v1, url);
+    assert_eq!(blue_green(&kube, &github, "deploy", v1, "v1", &[]).0, 0);
+    let job = github.add_job_deployment("production", v2, url);
+    let (code, _, out) = blue_green(
+        &kube,
+        &github,
+        "deploy",
+        v2,
+        "v2",
+        &["--auto-promote", "false"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(github.deployments().len(), 2, "none made: {out}");
+    assert!(
+        out.contains(&format!(
+            "warning: GitHub deployment {job} (the job's environment:) will show success"
+        )),
+        "{out}"
+    );
+}
+
+/// A paused deploy's deployment once stayed in_progress for good when a new deploy replaced
+/// the pause instead of promote or reject.
+#[test]
+fn a_pause_replaced_by_a_new_deploy_has_its_deployment_made_inactive() {
+    let kube = FakeKube::start();
+    let _controllers = kube.controller().run_every(Duration::from_millis(20));
+    let github = FakeGitHub::start(TOKEN);
+    let (v1, v2, v3) = (
+        "1111111111111111111111111111111111111111",
+        "2222222222222222222222222222222222222222",
+        "3333333333333333333333333333333333333333",
+    );
+    assert_eq!(blue_green(&kube, &github, "deploy", v1, "v1", &[]).0, 0);
+    let paused = &["--auto-promote", "false"];
+    assert_eq!(blue_green(&kube, &github, "deploy", v2, "v2", paused).0, 0);
+    let (code, _, out) = blue_green(&kube, &github, "deploy", v3, "v3", &[]);
+    assert_eq!(code, 0, "{out}");
+    let all = github.deployments();
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!(all[1].states(), ["in_progress", "in_progress", "inactive"]);
+    assert!(
+        all[1].statuses[2].description.contains("replaced"),
+        "{all:?}"
+    );
+    assert_eq!(all[2].states(), ["in_progress", "success"]);
+    assert_eq!(all[0].states(), ["in_progress", "success", "inactive"]);
+    assert!(
+        out.contains(&format!(
+            "GitHub deployment {} of the paused deploy this one replaced: inactive",
+            all[1].id
+        )),
+        "{out}"
+    );
 }
 
 #[test]
