@@ -237,25 +237,11 @@ impl Deployments<'_> {
         shas: &[&str],
         environment: &str,
     ) -> Result<Option<u64>, ApiError> {
-        let list = self
-            .client
-            .request(
-                Method::GET,
-                &format!(
-                    "{}?environment={}&per_page={SCAN_DEPLOYMENTS}",
-                    self.path(),
-                    query(environment)
-                ),
-                None,
-            )
-            .await?;
-        let candidates: Vec<u64> = list
-            .body
-            .as_array()
-            .into_iter()
-            .flatten()
+        let candidates: Vec<u64> = self
+            .newest(environment)
+            .await?
+            .iter()
             .filter(|d| d["payload"]["gates"].is_null())
-            .filter(|d| d["environment"].as_str() == Some(environment))
             .filter(|d| d["sha"].as_str().is_some_and(|s| shas.contains(&s)))
             .filter_map(|d| d["id"].as_u64())
             .collect();
@@ -286,15 +272,8 @@ impl Deployments<'_> {
         Ok(None)
     }
 
-    /// Mark `inactive` the deployments of `environment` that deployment `current` replaced:
-    /// the newer ones, newest first, whose newest status is `success`, until one already
-    /// `inactive` (what came before it was deactivated when it was replaced). Returns their ids.
-    pub async fn deactivate_replaced(
-        &self,
-        environment: &str,
-        current: u64,
-        log_url: Option<&str>,
-    ) -> Result<Vec<u64>, ApiError> {
+    /// The newest deployments of `environment`, newest first, one page.
+    async fn newest(&self, environment: &str) -> Result<Vec<serde_json::Value>, ApiError> {
         let list = self
             .client
             .request(
@@ -307,14 +286,31 @@ impl Deployments<'_> {
                 None,
             )
             .await?;
-        let ids: Vec<u64> = list
-            .body
-            .as_array()
+        let all = match list.body {
+            serde_json::Value::Array(all) => all,
+            _ => Vec::new(),
+        };
+        // The list is filtered by environment already; a deployment whose environment was
+        // renamed since is someone else's.
+        Ok(all
             .into_iter()
-            .flatten()
-            // The list is filtered by environment already; a deployment whose environment was
-            // renamed since is someone else's.
             .filter(|d| d["environment"].as_str() == Some(environment))
+            .collect())
+    }
+
+    /// Mark `inactive` the deployments of `environment` that deployment `current` replaced:
+    /// the newer ones, newest first, whose newest status is `success`, until one already
+    /// `inactive` (what came before it was deactivated when it was replaced). Returns their ids.
+    pub async fn deactivate_replaced(
+        &self,
+        environment: &str,
+        current: u64,
+        log_url: Option<&str>,
+    ) -> Result<Vec<u64>, ApiError> {
+        let ids: Vec<u64> = self
+            .newest(environment)
+            .await?
+            .iter()
             .filter_map(|d| d["id"].as_u64())
             // Ids grow with time: only the deployments made before this one were replaced.
             .filter(|&id| id < current)

@@ -8,6 +8,19 @@ fn action_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../k8s-deploy")
 }
 
+/// A workspace holding the seeds' production manifests in `k8s/production/`.
+fn production_workspace() -> tempfile::TempDir {
+    let ws = tempfile::tempdir().unwrap();
+    let src = gates_testkit::cmd::workspace_root().join("fixtures/k8s/seeds/production");
+    let dst = ws.path().join("k8s/production");
+    std::fs::create_dir_all(&dst).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
+    }
+    ws
+}
+
 #[test]
 fn action_readme_lists_every_input_and_output() {
     check_readme(&action_dir());
@@ -18,14 +31,7 @@ fn action_readme_lists_every_input_and_output() {
 /// SARIF are where a workflow expects them.
 #[test]
 fn the_action_lints_the_seeds_with_outputs_and_summary() {
-    let ws = tempfile::tempdir().unwrap();
-    let src = gates_testkit::cmd::workspace_root().join("fixtures/k8s/seeds/production");
-    let dst = ws.path().join("k8s/production");
-    std::fs::create_dir_all(&dst).unwrap();
-    for e in std::fs::read_dir(&src).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
-    }
+    let ws = production_workspace();
     let job = Job::local(ws.path(), env!("CARGO_BIN_EXE_k8s-deploy"));
     let run = run_composite(
         &action_dir(),
@@ -89,14 +95,7 @@ fn the_action_reports_a_missing_variable_as_an_error() {
 /// failed preview check fails the step with the slot outputs a workflow reads.
 #[test]
 fn the_action_deploys_blue_green_and_a_failed_preview_check_never_switches() {
-    let ws = tempfile::tempdir().unwrap();
-    let src = gates_testkit::cmd::workspace_root().join("fixtures/k8s/seeds/production");
-    let dst = ws.path().join("k8s/production");
-    std::fs::create_dir_all(&dst).unwrap();
-    for e in std::fs::read_dir(&src).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
-    }
+    let ws = production_workspace();
     let fake = gates_testkit::k8s::FakeKube::start();
     let _c = fake
         .controller()

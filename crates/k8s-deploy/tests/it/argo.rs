@@ -451,7 +451,5 @@ fn a_paused_rollouts_github_deployment_waits_and_is_finished_by_promote_and_reje
         ["in_progress", "in_progress", "success"],
         "the live deployment stays active after a reject"
     );
-    for line in out.lines().filter(|l| l.contains(TOKEN)) {
-        assert!(line.starts_with("::add-mask::"), "printed: {line}");
-    }
+    common::assert_only_masked(&out, TOKEN);
 }

@@ -198,3 +198,10 @@ pub fn replica_set_image(fake: &FakeKube, deployment: &str, hash: &str) -> Strin
         .unwrap()
         .to_string()
 }
+
+/// `secret` appears in `out` only in the mask the runner is asked to apply.
+pub fn assert_only_masked(out: &str, secret: &str) {
+    for line in out.lines().filter(|l| l.contains(secret)) {
+        assert!(line.starts_with("::add-mask::"), "printed: {line}");
+    }
+}
