@@ -82,6 +82,16 @@ pub fn file_at(root: &Path, sha: &str, path: &str) -> Result<Option<String>, Inp
 
 /// The top of the git work tree containing `dir`, if any.
 pub fn git_root(dir: &Path) -> Option<std::path::PathBuf> {
+    // With no `.git` above and no GIT_DIR, git would only say there is no repository: known
+    // without spawning it, which was half of a small report's run outside a checkout.
+    let dir_abs = std::path::absolute(dir).ok()?;
+    let marked = dir_abs.ancestors().any(|d| d.join(".git").exists());
+    // The git it would spawn reads this process's environment, not an ActionsEnv.
+    #[allow(clippy::disallowed_methods)]
+    let git_dir = std::env::var_os("GIT_DIR");
+    if !marked && git_dir.is_none() {
+        return None;
+    }
     git(dir, &["rev-parse", "--show-toplevel"])
         .ok()
         .map(|s| std::path::PathBuf::from(s.trim()))
@@ -492,5 +502,26 @@ mod tests {
             parse_diff(diff)["a.py"].iter().copied().collect::<Vec<_>>(),
             [1, 3]
         );
+    }
+
+    #[test]
+    fn the_work_tree_is_found_from_inside_it_and_none_outside_any() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("plain");
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(outside.join("a")).unwrap();
+        std::fs::create_dir_all(repo.join("src/deep")).unwrap();
+        let init = std::process::Command::new("git")
+            .args(["init", "-q"])
+            .current_dir(&repo)
+            .status()
+            .unwrap();
+        assert!(init.success());
+        let root = std::fs::canonicalize(&repo).unwrap();
+        let found = |d: &Path| git_root(d).map(|p| std::fs::canonicalize(p).unwrap());
+        assert_eq!(found(&repo.join("src/deep")), Some(root.clone()));
+        assert_eq!(found(&repo), Some(root));
+        // No `.git` above (the temp dir is outside this checkout): none, without asking git.
+        assert_eq!(git_root(&outside.join("a")), None);
     }
 }
