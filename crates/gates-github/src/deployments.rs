@@ -210,6 +210,14 @@ impl Deployments<'_> {
 
     /// The state of deployment `id`'s newest status (`None`: it has none).
     pub async fn latest_state(&self, id: u64) -> Result<Option<String>, ApiError> {
+        Ok(self
+            .newest_status(id)
+            .await?
+            .and_then(|s| s["state"].as_str().map(str::to_string)))
+    }
+
+    /// Deployment `id`'s newest status (`None`: it has none).
+    async fn newest_status(&self, id: u64) -> Result<Option<serde_json::Value>, ApiError> {
         // GitHub lists statuses newest first.
         let page = self
             .client
@@ -219,11 +227,10 @@ impl Deployments<'_> {
                 None,
             )
             .await?;
-        Ok(page
-            .body
-            .as_array()
-            .and_then(|a| a.first())
-            .and_then(|s| s["state"].as_str().map(str::to_string)))
+        Ok(match page.body {
+            serde_json::Value::Array(mut a) if !a.is_empty() => Some(a.swap_remove(0)),
+            _ => None,
+        })
     }
 
     /// The deployment GitHub made for the job of workflow run `run_url` that declares
@@ -250,15 +257,7 @@ impl Deployments<'_> {
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         };
         for id in candidates {
-            let page = self
-                .client
-                .request(
-                    Method::GET,
-                    &format!("{}?per_page=1", self.statuses_path(id)),
-                    None,
-                )
-                .await?;
-            let Some(status) = page.body.as_array().and_then(|a| a.first()) else {
+            let Some(status) = self.newest_status(id).await? else {
                 continue;
             };
             let open = matches!(status["state"].as_str(), Some("queued" | "in_progress"));
