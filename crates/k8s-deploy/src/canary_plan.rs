@@ -9,7 +9,7 @@ use gates_core::InputError;
 use serde_json::{json, Value};
 
 use crate::manifest::Manifest;
-use crate::slots::{routed, selects_any, service_copy, set_label};
+use crate::slots::{as_it_runs, routed, selects_any, service_copy, set_label};
 
 /// The label naming a pod's track; a routed Service selects the stable one.
 pub const TRACK_LABEL: &str = "gates.dev/track";
@@ -305,33 +305,6 @@ fn unfit(message: String, help: &str) -> InputError {
         message,
         help,
     )
-}
-
-/// Live object `live` as an apply of it: what the server added (status, bookkeeping
-/// metadata, the revision annotations its controllers keep) left out, the spec as it is.
-fn as_it_runs(live: &Value) -> Value {
-    let meta = &live["metadata"];
-    let mut annotations = meta["annotations"].clone();
-    if let Some(a) = annotations.as_object_mut() {
-        a.remove("deployment.kubernetes.io/revision");
-        a.remove("kubectl.kubernetes.io/last-applied-configuration");
-    }
-    let mut metadata = json!({"name": meta["name"]});
-    for (key, value) in [
-        ("namespace", &meta["namespace"]),
-        ("labels", &meta["labels"]),
-        ("annotations", &annotations),
-    ] {
-        if !value.is_null() && value.as_object().is_none_or(|o| !o.is_empty()) {
-            metadata[key] = value.clone();
-        }
-    }
-    json!({
-        "apiVersion": live["apiVersion"],
-        "kind": live["kind"],
-        "metadata": metadata,
-        "spec": live["spec"],
-    })
 }
 
 /// `manifests` as a canary deploy.

@@ -77,11 +77,10 @@ impl Finish {
     pub fn of(report: &Result<Report, InputError>) -> Finish {
         match report {
             Err(e) => Finish::CouldNotRun(e.to_string()),
-            Ok(r) => match (&r.failure, &r.blue_green) {
-                (Some(why), _) => Finish::Failed(why.clone()),
-                (None, Some(bg)) if bg.paused => Finish::Paused,
-                (None, _) if r.deployed.paused() => Finish::Paused,
-                (None, _) => Finish::Succeeded,
+            Ok(r) => match &r.failure {
+                Some(why) => Finish::Failed(why.clone()),
+                None if r.paused() => Finish::Paused,
+                None => Finish::Succeeded,
             },
         }
     }
@@ -132,6 +131,16 @@ pub struct Planned {
     job_sha: Option<String>,
     run_url: Option<String>,
     settings: Settings,
+}
+
+impl Planned {
+    /// The repository's deployments, through this record's client.
+    fn deployments(&self) -> Deployments<'_> {
+        Deployments {
+            client: &self.client,
+            repo: self.repo.clone(),
+        }
+    }
 }
 
 /// Where the record stands, ready to be told how the deploy ended.
@@ -233,10 +242,7 @@ impl Record {
             .environment
             .clone()
             .unwrap_or_else(|| namespace.to_string());
-        let deployments = Deployments {
-            client: &planned.client,
-            repo: planned.repo.clone(),
-        };
+        let deployments = planned.deployments();
         // A job with `environment:` has its deployment from GitHub already: a second one
         // would list every deploy twice. `true` records one all the same.
         if let (Mode::Auto, Some(run_url)) = (planned.settings.mode, &planned.run_url) {
@@ -324,10 +330,7 @@ impl Record {
             ));
             return;
         };
-        let deployments = Deployments {
-            client: &planned.client,
-            repo: planned.repo.clone(),
-        };
+        let deployments = planned.deployments();
         let status = Status {
             state: State::Inactive,
             environment_url: None,
@@ -375,10 +378,7 @@ impl Record {
             Finish::Rejected => (State::Inactive, "rejected before the switch".to_string()),
             Finish::CouldNotRun(why) => (State::Error, format!("could not run: {why}")),
         };
-        let deployments = Deployments {
-            client: &planned.client,
-            repo: planned.repo.clone(),
-        };
+        let deployments = planned.deployments();
         let status = Status {
             state,
             environment_url: (state == State::Success)

@@ -227,6 +227,14 @@ pub struct Report {
     pub github_deployment: Option<crate::github_deployment::Recorded>,
 }
 
+impl Report {
+    /// Whether the deploy stopped for a person: a blue-green one before its switch, or an Argo
+    /// Rollout at a pause.
+    pub fn paused(&self) -> bool {
+        self.blue_green.as_ref().is_some_and(|b| b.paused) || self.deployed.paused()
+    }
+}
+
 /// Apply `manifests` and wait (see [`deploy::apply`] and [`deploy::wait`]) under a deadline of
 /// `timeout` from now; then prune `prune` when every rollout is done.
 pub(crate) async fn pass(

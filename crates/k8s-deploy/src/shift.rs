@@ -195,27 +195,7 @@ pub(crate) async fn scale_down(
             else {
                 return Ok(None);
             };
-            let live = serde_json::to_value(live).expect("an object serialises");
-            let mut metadata = json!({ "name": name });
-            for key in ["namespace", "labels"] {
-                if let Some(v) = live["metadata"].get(key) {
-                    metadata[key] = v.clone();
-                }
-            }
-            if let Some(a) = live["metadata"]["annotations"].as_object() {
-                let mut a = a.clone();
-                a.remove("kubectl.kubernetes.io/last-applied-configuration");
-                a.remove("deployment.kubernetes.io/revision");
-                if !a.is_empty() {
-                    metadata["annotations"] = Value::Object(a);
-                }
-            }
-            json!({
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "metadata": metadata,
-                "spec": live["spec"],
-            })
+            crate::slots::as_it_runs(&serde_json::to_value(live).expect("an object serialises"))
         }
     };
     object["spec"]["replicas"] = json!(0);

@@ -132,6 +132,33 @@ pub(crate) fn set_label(object: &mut Value, pointer: &str, key: &str, value: &st
     }
 }
 
+/// Live object `live` as an apply of it: what the server added (status, bookkeeping
+/// metadata, the revision annotations its controllers keep) left out, the spec as it is.
+pub(crate) fn as_it_runs(live: &Value) -> Value {
+    let meta = &live["metadata"];
+    let mut annotations = meta["annotations"].clone();
+    if let Some(a) = annotations.as_object_mut() {
+        a.remove("deployment.kubernetes.io/revision");
+        a.remove("kubectl.kubernetes.io/last-applied-configuration");
+    }
+    let mut metadata = json!({"name": meta["name"]});
+    for (key, value) in [
+        ("namespace", &meta["namespace"]),
+        ("labels", &meta["labels"]),
+        ("annotations", &annotations),
+    ] {
+        if !value.is_null() && value.as_object().is_none_or(|o| !o.is_empty()) {
+            metadata[key] = value.clone();
+        }
+    }
+    json!({
+        "apiVersion": live["apiVersion"],
+        "kind": live["kind"],
+        "metadata": metadata,
+        "spec": live["spec"],
+    })
+}
+
 /// A Service `m` selecting `slot`.
 pub fn selecting(m: &Manifest, slot: Slot) -> Manifest {
     let mut m = m.clone();
